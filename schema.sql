@@ -1,0 +1,281 @@
+-- cxcockpit store schema: the single source of the schema; the binary embeds this file.
+-- The schema version lives in PRAGMA user_version (set by the store, see src/store/mod.rs).
+-- Dates are ISO 8601 text ('YYYY-MM-DD', timestamps 'YYYY-MM-DDTHH:MM:SS'), periods 'YYYY-MM'.
+-- Money is MRR in the store's currency (setting 'currency').
+
+-- Journeys and their phases are data, never hard-coded.
+CREATE TABLE journey (
+    journey_id  TEXT PRIMARY KEY CHECK (journey_id <> ''),
+    name        TEXT NOT NULL CHECK (name <> ''),
+    description TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE TABLE phase (
+    phase_id         INTEGER PRIMARY KEY,
+    journey_id       TEXT NOT NULL REFERENCES journey (journey_id) ON DELETE CASCADE,
+    phase_key        TEXT NOT NULL CHECK (phase_key <> ''),
+    name             TEXT NOT NULL CHECK (name <> ''),
+    position         INTEGER NOT NULL CHECK (position >= 1),
+    cx_goal          TEXT NOT NULL DEFAULT '',
+    business_goal    TEXT NOT NULL DEFAULT '',
+    owner            TEXT,                      -- NULL: nobody owns the phase, shown as such
+    moments_of_truth TEXT NOT NULL DEFAULT '',  -- one per line
+    pain_points      TEXT NOT NULL DEFAULT '',  -- one per line
+    UNIQUE (journey_id, phase_key),
+    UNIQUE (journey_id, position)
+) STRICT;
+
+CREATE TABLE phase_touchpoint (
+    phase_id   INTEGER NOT NULL REFERENCES phase (phase_id) ON DELETE CASCADE,
+    touchpoint TEXT NOT NULL CHECK (touchpoint <> ''),
+    PRIMARY KEY (phase_id, touchpoint)
+) STRICT, WITHOUT ROWID;
+
+-- aggregation names how the rollup computes the metric from raw rows (see src/store/rollup.rs);
+-- 'imported' metrics exist only as aggregates in metric_value.
+CREATE TABLE metric (
+    metric_id   TEXT PRIMARY KEY CHECK (metric_id <> ''),
+    phase_id    INTEGER NOT NULL REFERENCES phase (phase_id) ON DELETE CASCADE,
+    name        TEXT NOT NULL CHECK (name <> ''),
+    kind        TEXT NOT NULL CHECK (kind IN ('indicator', 'success')),
+    perspective TEXT NOT NULL CHECK (perspective IN ('realization', 'proposition', 'delivery')),
+    unit        TEXT NOT NULL,
+    direction   TEXT NOT NULL CHECK (direction IN ('higher', 'lower')),
+    target      REAL,
+    tolerance   REAL NOT NULL DEFAULT 0 CHECK (tolerance >= 0),
+    aggregation TEXT NOT NULL CHECK (aggregation IN (
+        'imported', 'nps', 'csat', 'ces',
+        'first_response_hours', 'resolution_hours', 'tickets_per_100',
+        'logo_churn', 'grr', 'nrr', 'expansion_rate', 'arpu', 'new_accounts',
+        'lead_time_days', 'downtime_hours', 'on_time_payment')),
+    source      TEXT NOT NULL DEFAULT '',
+    definition  TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX metric_by_phase ON metric (phase_id);
+
+CREATE TABLE account (
+    account_id   TEXT PRIMARY KEY CHECK (account_id <> ''),
+    name         TEXT NOT NULL DEFAULT '',
+    journey_id   TEXT REFERENCES journey (journey_id),
+    industry     TEXT NOT NULL DEFAULT '',
+    company_size TEXT NOT NULL DEFAULT 'unknown'
+                 CHECK (company_size IN ('micro', 'small', 'medium', 'large', 'unknown')),
+    area         TEXT NOT NULL DEFAULT '',     -- urban, suburban, ...
+    contact_role TEXT NOT NULL DEFAULT '',
+    owner        TEXT,
+    hvc          INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1)),  -- set by the HVC rule
+    created_on   TEXT
+) STRICT;
+CREATE INDEX account_by_journey ON account (journey_id);
+
+CREATE TABLE subscription (
+    subscription_id TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    product         TEXT NOT NULL DEFAULT '',
+    mrr             REAL NOT NULL CHECK (mrr >= 0),
+    ordered_on      TEXT,                       -- order date; start_date - ordered_on is the lead time
+    start_date      TEXT NOT NULL,
+    end_date        TEXT,                       -- NULL while active; the first day it is no longer active
+    CHECK (end_date IS NULL OR end_date >= start_date),
+    CHECK (ordered_on IS NULL OR ordered_on <= start_date)
+) STRICT;
+CREATE INDEX subscription_by_account ON subscription (account_id, start_date);
+
+CREATE TABLE churn_event (
+    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    churned_on TEXT NOT NULL,
+    phase_id   INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
+    root_cause TEXT NOT NULL CHECK (root_cause IN ('service', 'price', 'promotion', 'people', 'process', 'other')),
+    reason     TEXT NOT NULL DEFAULT '',
+    mrr_lost   REAL NOT NULL DEFAULT 0 CHECK (mrr_lost >= 0),
+    PRIMARY KEY (account_id, churned_on)
+) STRICT;
+CREATE INDEX churn_event_by_date ON churn_event (churned_on);
+
+CREATE TABLE ticket (
+    ticket_id          TEXT PRIMARY KEY,
+    account_id         TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    phase_id           INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
+    opened_at          TEXT NOT NULL,
+    first_response_at  TEXT,
+    resolved_at        TEXT,
+    severity           TEXT NOT NULL DEFAULT 'medium' CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+    channel            TEXT NOT NULL DEFAULT '',
+    CHECK (first_response_at IS NULL OR first_response_at >= opened_at),
+    CHECK (resolved_at IS NULL OR resolved_at >= opened_at)
+) STRICT;
+CREATE INDEX ticket_by_account ON ticket (account_id, opened_at);
+CREATE INDEX ticket_by_phase ON ticket (phase_id, opened_at);
+
+CREATE TABLE survey_response (
+    response_id TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    phase_id    INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
+    answered_at TEXT NOT NULL,
+    survey      TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
+    score       INTEGER NOT NULL,
+    touchpoint  TEXT NOT NULL DEFAULT '',
+    comment     TEXT NOT NULL DEFAULT '',
+    CHECK ((survey = 'nps' AND score BETWEEN 0 AND 10)
+        OR (survey = 'csat' AND score BETWEEN 1 AND 5)
+        OR (survey = 'ces' AND score BETWEEN 1 AND 7))
+) STRICT;
+CREATE INDEX survey_by_phase ON survey_response (phase_id, survey, answered_at);
+CREATE INDEX survey_by_account ON survey_response (account_id, answered_at);
+
+-- Billing: an invoice is overdue while unpaid after its due date, or paid late.
+CREATE TABLE invoice (
+    invoice_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    issued_on  TEXT NOT NULL,
+    due_on     TEXT NOT NULL,
+    paid_on    TEXT,
+    amount     REAL NOT NULL CHECK (amount >= 0),
+    CHECK (due_on >= issued_on)
+) STRICT;
+CREATE INDEX invoice_by_account ON invoice (account_id, due_on);
+CREATE INDEX invoice_by_due ON invoice (due_on);
+
+-- Monthly service usage per account (network monitoring / product analytics).
+CREATE TABLE usage_month (
+    account_id     TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    period         TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    downtime_hours REAL NOT NULL DEFAULT 0 CHECK (downtime_hours >= 0),
+    usage_index    REAL CHECK (usage_index >= 0),   -- 100 = the account's usual usage
+    PRIMARY KEY (account_id, period)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX usage_by_period ON usage_month (period);
+
+-- Values of metrics that only exist as aggregates (imported, or generated for the demo).
+CREATE TABLE metric_value (
+    metric_id TEXT NOT NULL REFERENCES metric (metric_id) ON DELETE CASCADE,
+    period    TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    segment   TEXT NOT NULL DEFAULT 'all',
+    value     REAL NOT NULL,
+    n         INTEGER CHECK (n >= 0),
+    PRIMARY KEY (metric_id, segment, period)
+) STRICT, WITHOUT ROWID;
+
+-- Loyalty program: ranked tiers with rising criteria.
+CREATE TABLE tier (
+    tier_id           TEXT PRIMARY KEY CHECK (tier_id <> ''),
+    name              TEXT NOT NULL,
+    rank              INTEGER NOT NULL UNIQUE CHECK (rank >= 1),
+    benefits          TEXT NOT NULL DEFAULT '',
+    min_mrr           REAL NOT NULL DEFAULT 0 CHECK (min_mrr >= 0),
+    window_months     INTEGER NOT NULL DEFAULT 3 CHECK (window_months >= 1),
+    min_tenure_months INTEGER NOT NULL DEFAULT 0 CHECK (min_tenure_months >= 0),
+    grace_months      INTEGER NOT NULL DEFAULT 0 CHECK (grace_months >= 0),
+    req_no_overdue    INTEGER NOT NULL DEFAULT 0 CHECK (req_no_overdue IN (0, 1)),
+    req_no_open_severe INTEGER NOT NULL DEFAULT 0 CHECK (req_no_open_severe IN (0, 1)),
+    req_not_detractor INTEGER NOT NULL DEFAULT 0 CHECK (req_not_detractor IN (0, 1)),
+    req_hvc           INTEGER NOT NULL DEFAULT 0 CHECK (req_hvc IN (0, 1))
+) STRICT;
+
+-- Each account's tier at the end of each month (computed by the tier evaluation).
+CREATE TABLE account_tier (
+    account_id    TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    period        TEXT NOT NULL,
+    held_tier     TEXT REFERENCES tier (tier_id) ON DELETE SET NULL,
+    eligible_tier TEXT REFERENCES tier (tier_id) ON DELETE SET NULL,
+    status        TEXT NOT NULL CHECK (status IN ('qualified', 'upgrade', 'grace', 'downgrade', 'none')),
+    grace_until   TEXT,
+    PRIMARY KEY (account_id, period)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX account_tier_by_period ON account_tier (period, held_tier);
+
+-- Computed: each account's MRR at the start and at the end of each month in the store's range
+-- (first day of the month, first day of the next). NULL: not active then. Only months in which
+-- the account was active at one end or the other have a row.
+CREATE TABLE account_month (
+    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    period     TEXT NOT NULL,
+    mrr_start  REAL,
+    mrr_end    REAL,
+    PRIMARY KEY (account_id, period)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX account_month_by_period ON account_month (period);
+
+-- Computed: every metric's value per month and segment. No row means no data (grey), never zero.
+-- segment: 'all', 'hvc', 'regular' or 'size:<company_size>'. n: the sample the value rests on.
+CREATE TABLE rollup (
+    metric_id TEXT NOT NULL REFERENCES metric (metric_id) ON DELETE CASCADE,
+    segment   TEXT NOT NULL,
+    period    TEXT NOT NULL,
+    value     REAL NOT NULL,
+    n         INTEGER,
+    PRIMARY KEY (metric_id, segment, period)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX rollup_by_period ON rollup (period, segment);
+
+-- Monthly journey review, per phase. History rows keep what a reopened sign-off said.
+CREATE TABLE review (
+    period      TEXT NOT NULL,
+    phase_id    INTEGER NOT NULL REFERENCES phase (phase_id) ON DELETE CASCADE,
+    status      TEXT NOT NULL DEFAULT 'not_started' CHECK (status IN ('not_started', 'in_review', 'signed_off')),
+    notes       TEXT NOT NULL DEFAULT '',
+    reviewer    TEXT,
+    updated_at  TEXT,
+    PRIMARY KEY (period, phase_id)
+) STRICT;
+
+CREATE TABLE review_history (
+    id         INTEGER PRIMARY KEY,
+    period     TEXT NOT NULL,
+    phase_id   INTEGER NOT NULL REFERENCES phase (phase_id) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    notes      TEXT NOT NULL,
+    reviewer   TEXT,
+    changed_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX review_history_by_phase ON review_history (period, phase_id);
+
+-- HVC triage: the current state per account, and an append-only log of every action and note.
+CREATE TABLE triage_state (
+    account_id   TEXT PRIMARY KEY REFERENCES account (account_id) ON DELETE CASCADE,
+    status       TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'assigned', 'snoozed', 'resolved')),
+    assignee     TEXT,
+    snooze_until TEXT,
+    snooze_score REAL,
+    updated_by   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE triage_note (
+    id         INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    action     TEXT NOT NULL CHECK (action IN ('note', 'assign', 'snooze', 'resolve', 'reopen')),
+    body       TEXT NOT NULL DEFAULT '',
+    author     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX triage_note_by_account ON triage_note (account_id, created_at);
+
+-- Tunable settings: HVC rule, triage weights, SLA targets, the store's as-of month.
+CREATE TABLE setting (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+INSERT INTO setting (key, value) VALUES
+    ('currency', 'USD'),
+    ('hvc_top_mrr_pct', '20'),
+    ('sla_first_response_hours.low', '24'),
+    ('sla_first_response_hours.medium', '8'),
+    ('sla_first_response_hours.high', '4'),
+    ('sla_first_response_hours.critical', '1'),
+    ('triage_weight.open_ticket_critical', '25'),
+    ('triage_weight.open_ticket_high', '15'),
+    ('triage_weight.open_ticket_other', '5'),
+    ('triage_weight.sla_breach', '10'),
+    ('triage_weight.long_running_ticket', '8'),
+    ('triage_weight.downtime', '15'),
+    ('triage_weight.usage_drop', '10'),
+    ('triage_weight.detractor', '20'),
+    ('triage_weight.nps_falling', '8'),
+    ('triage_weight.high_effort', '8'),
+    ('triage_weight.overdue_invoice', '12'),
+    ('triage_weight.renewal_due', '10'),
+    ('triage_weight.red_indicator', '5'),
+    ('triage_weight.tier_downgrade_risk', '10'),
+    ('triage_weight.mrr_contraction', '12');

@@ -1,0 +1,36 @@
+//! `cxcockpit check`: prints the findings; exit 1 when there is a problem.
+
+use super::output::{self, Format};
+use crate::error::Result;
+use crate::store::Store;
+
+pub fn run(store: &Store, format: Format) -> Result<u8> {
+    let report = store.check()?;
+    let code = if report.problems.is_empty() { 0 } else { 1 };
+    let rows: Vec<Vec<String>> = report
+        .problems
+        .iter()
+        .map(|f| ("problem", f))
+        .chain(report.notes.iter().map(|f| ("note", f)))
+        .map(|(level, f)| vec![level.to_string(), f.rule.to_string(), f.detail.clone()])
+        .collect();
+    match format {
+        Format::Json => {
+            let json =
+                serde_json::json!({ "ok": code == 0, "problems": report.problems, "notes": report.notes });
+            println!("{json:#}");
+        }
+        Format::Csv => print!("{}", output::csv(&["level", "rule", "detail"], &rows)),
+        Format::Table => {
+            if !rows.is_empty() {
+                print!("{}", output::table(&["level", "rule", "detail"], &rows));
+            }
+            if code == 0 {
+                println!("{}: ok ({} notes)", store.path().display(), report.notes.len());
+            } else {
+                println!("{}: {} problems", store.path().display(), report.problems.len());
+            }
+        }
+    }
+    Ok(code)
+}

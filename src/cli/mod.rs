@@ -1,0 +1,120 @@
+//! The command line: clap definitions and the dispatch to one module per subcommand.
+
+mod check;
+mod demo;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::paths;
+use crate::store::{OpenMode, Store};
+
+pub use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cxcockpit",
+    version,
+    about = "A terminal cockpit for B2B customer-experience reviews",
+    long_about = "A terminal cockpit for B2B customer-experience reviews: journey phases with their \
+indicator and success metrics against targets, month by month; churn and revenue retention; \
+loyalty tiers; and a priority queue of high-value accounts at risk. One local SQLite store.",
+    after_help = "Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.\n\
+Store: --db PATH, else $CXCOCKPIT_DB, else the XDG data directory (see `cxcockpit paths`)."
+)]
+pub struct Cli {
+    /// The store file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Open the store read-only: nothing is written, not even a migration.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// No colour (NO_COLOR in the environment does the same).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Output format of the subcommands that print data.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty store (or migrate an older one).
+    Init,
+    /// Generate a demo store: both journeys, accounts with causal structure, rollups.
+    Demo(demo::DemoArgs),
+    /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
+    Check,
+    /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
+    Rollup,
+    /// Print where cxcockpit looks for its store.
+    Paths,
+}
+
+/// Runs the parsed command line; the returned number is the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Some(Command::Init) => {
+            let (path, is_default) = paths::resolve_db(cli.db)?;
+            if is_default && let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                    context: format!("creating {}", dir.display()),
+                    source,
+                })?;
+            }
+            let store = Store::open(&path, OpenMode::Create)?;
+            println!("store ready: {}", store.path().display());
+            Ok(0)
+        }
+        Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Check) => {
+            let store = open_existing(cli.db, cli.readonly)?;
+            check::run(&store, cli.format)
+        }
+        Some(Command::Rollup) => {
+            let mut store = open_existing(cli.db, cli.readonly)?;
+            let stats = store.refresh_rollups()?;
+            let range = match (stats.first, stats.last) {
+                (Some(first), Some(last)) => format!("{first} to {last}"),
+                _ => "no months".to_string(),
+            };
+            println!(
+                "rollups: {} rows over {range} ({} account-months) in {:.2} s",
+                stats.rollup_rows,
+                stats.account_months,
+                stats.elapsed.as_secs_f64()
+            );
+            Ok(0)
+        }
+        Some(Command::Paths) => {
+            let (path, _) = paths::resolve_db(cli.db)?;
+            println!("store: {}", path.display());
+            if let Some(default) = paths::default_db() {
+                println!("default store: {}", default.display());
+            }
+            println!("environment: {}", paths::DB_ENV);
+            Ok(0)
+        }
+        None => Err(Error::input(
+            "the cockpit itself is not built yet; try `cxcockpit demo --out demo.db` then `cxcockpit --db demo.db check`",
+        )),
+    }
+}
+
+/// Opens the store the user named for a command that needs one to exist.
+pub fn open_existing(db: Option<PathBuf>, readonly: bool) -> Result<Store> {
+    let (path, _) = paths::resolve_db(db)?;
+    Store::open(
+        &path,
+        if readonly {
+            OpenMode::ReadOnly
+        } else {
+            OpenMode::Existing
+        },
+    )
+}

@@ -1,0 +1,57 @@
+//! The demo store: both journeys of DOMAIN.md with a metric catalogue, and accounts whose data has
+//! causal structure, so the cockpit has something true to show: accounts with downtime, slow
+//! support or a bad experience score worse and churn more, in the phase the documents name.
+//! Deterministic: the same parameters (seed and as-of month included) give the same store.
+
+mod simulate;
+mod text;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::domain::Period;
+use crate::error::{Result, SqlContext};
+use crate::store::Store;
+use crate::store::rollup::RollupStats;
+
+const CATALOGUE_SQL: &str = include_str!("catalogue.sql");
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoParams {
+    pub accounts: usize,
+    pub months: u32,
+    pub seed: u64,
+    /// The last month with data.
+    pub as_of: Period,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DemoSummary {
+    pub accounts: u64,
+    pub subscriptions: u64,
+    pub tickets: u64,
+    pub surveys: u64,
+    pub invoices: u64,
+    pub churn_events: u64,
+    pub rollup: Option<RollupStats>,
+}
+
+/// Fills an empty store with the catalogue and generated accounts, then computes the rollups.
+pub fn generate(store: &mut Store, params: &DemoParams) -> Result<DemoSummary> {
+    let first = params.as_of.offset(1 - params.months.max(1) as i32);
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    let tx = store.conn_mut().transaction().context("starting the demo")?;
+    tx.execute_batch(CATALOGUE_SQL)
+        .context("writing the demo catalogue")?;
+    tx.execute(
+        "INSERT INTO setting (key, value) VALUES ('first_period', ?1), ('as_of', ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [first.to_string(), params.as_of.to_string()],
+    )
+    .context("recording the demo's months")?;
+    let mut summary = simulate::accounts(&tx, &mut rng, params.accounts, first, params.as_of)?;
+    simulate::imported_aggregates(&tx, &mut rng, first, params.as_of)?;
+    tx.commit().context("committing the demo")?;
+    summary.rollup = Some(store.refresh_rollups()?);
+    Ok(summary)
+}

@@ -1,0 +1,12 @@
+//! Pure computation over domain values: periods, status against target, churn and revenue
+//! retention, survey scores, tier qualification. No I/O here; the store feeds it, the UI and
+//! the CLI show what it returns.
+
+pub mod model;
+pub mod period;
+pub mod retention;
+pub mod status;
+pub mod survey;
+pub mod tiers;
+
+pub use period::Period;

@@ -1,0 +1,112 @@
+//! The domain's vocabulary: journeys, phases, metrics and their enumerations.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// Declares a closed vocabulary stored as text, with `as_str` and `FromStr` kept in one place.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "'{}' is not one of {}",
+                        text,
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Indicator metrics predict end-of-journey success; success metrics say whether it was reached.
+    MetricKind { Indicator => "indicator", Success => "success" }
+}
+
+text_enum! {
+    /// The three value perspectives of the source documents.
+    Perspective { Realization => "realization", Proposition => "proposition", Delivery => "delivery" }
+}
+
+text_enum! {
+    Direction { Higher => "higher", Lower => "lower" }
+}
+
+text_enum! {
+    /// Root-cause categories of churn (the fishbone of the source documents, plus other).
+    RootCause {
+        Service => "service", Price => "price", Promotion => "promotion",
+        People => "people", Process => "process", Other => "other",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Journey {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phase {
+    pub id: i64,
+    pub journey_id: String,
+    pub key: String,
+    pub name: String,
+    pub position: i64,
+    pub cx_goal: String,
+    pub business_goal: String,
+    /// None: nobody owns the phase; the cockpit makes that visible.
+    pub owner: Option<String>,
+    pub moments_of_truth: String,
+    pub pain_points: String,
+    pub touchpoints: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    pub id: String,
+    pub phase_id: i64,
+    pub name: String,
+    pub kind: MetricKind,
+    pub perspective: Perspective,
+    pub unit: String,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    pub tolerance: f64,
+    pub aggregation: String,
+    pub source: String,
+    pub definition: String,
+}
+
+/// One metric's value for one month and segment, with the sample it rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MonthValue {
+    pub value: f64,
+    pub n: Option<i64>,
+}

@@ -1,0 +1,214 @@
+//! The store: one SQLite file behind one struct. All SQL lives under this module; it returns
+//! domain types and never knows about the terminal.
+//!
+//! Opening creates or migrates the schema (`schema.sql`, embedded), with WAL, foreign keys and a
+//! busy timeout; the schema version lives in `PRAGMA user_version`.
+
+pub mod check;
+mod queries;
+pub mod rollup;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result, SqlContext};
+
+/// The whole schema, applied to a new store in one transaction.
+pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
+
+/// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
+pub const SCHEMA_VERSION: i64 = 1;
+const MIGRATIONS: &[&str] = &[];
+
+/// How long a writer waits for another cockpit's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the file if it is missing, migrate it if it is older.
+    Create,
+    /// The file must exist already; migrate it if it is older.
+    Existing,
+    /// The file must exist; nothing is written, not even a migration.
+    ReadOnly,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
+        let store_error = |message: String| Error::Store {
+            path: path.to_path_buf(),
+            message,
+        };
+        if mode != OpenMode::Create && !path.exists() {
+            return Err(store_error(
+                "no store here; create one with `cxcockpit init` or `cxcockpit demo --out PATH`".into(),
+            ));
+        }
+        if path.is_dir() {
+            return Err(store_error("is a directory, expected a store file".into()));
+        }
+        if mode == OpenMode::Create {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+                return Err(store_error(format!(
+                    "directory {} does not exist",
+                    parent.display()
+                )));
+            }
+        }
+        let flags = match mode {
+            OpenMode::Create => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            OpenMode::Existing => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            OpenMode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.prepare(mode != OpenMode::ReadOnly).map_err(|e| match e {
+            Error::Sql { source, .. } => store_error(describe(&source)),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// A private store in memory: tests and fixtures.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().context("opening an in-memory store")?;
+        let mut store = Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+        };
+        store.prepare(true)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn prepare(&mut self, writable: bool) -> Result<()> {
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .context("setting the busy timeout")?;
+        self.conn
+            .pragma_update(None, "foreign_keys", true)
+            .context("enabling foreign keys")?;
+        // The rollup pass groups hundreds of thousands of rows: keep its work in memory.
+        self.conn
+            .execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
+            .context("sizing the cache")?;
+        // Reading the version is the first real read: a file that is not SQLite fails here.
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .context("reading the schema version")?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::NewerSchema {
+                path: self.path.clone(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version == 0 {
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+                .context("inspecting the file")?;
+            if tables > 0 {
+                return Err(Error::Store {
+                    path: self.path.clone(),
+                    message: "is a SQLite database but not a cxcockpit store (no schema version)".into(),
+                });
+            }
+        }
+        if version < SCHEMA_VERSION {
+            if !writable {
+                return Err(Error::Store {
+                    path: self.path.clone(),
+                    message: format!(
+                        "has schema version {version} and needs migrating to {SCHEMA_VERSION}; open it once without --readonly"
+                    ),
+                });
+            }
+            self.migrate(version)?;
+        }
+        if writable && self.path.as_os_str() != ":memory:" {
+            // WAL lets other cockpits read while one writes.
+            let _mode: String = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+                .context("switching to WAL")?;
+        }
+        Ok(())
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let tx = self.conn.transaction().context("starting the migration")?;
+        if from == 0 {
+            tx.execute_batch(SCHEMA_SQL).context("creating the schema")?;
+        } else {
+            for (i, sql) in MIGRATIONS.iter().enumerate() {
+                let target = i as i64 + 2;
+                if target > from {
+                    tx.execute_batch(sql)
+                        .context(&format!("migrating to schema version {target}"))?;
+                }
+            }
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .context("recording the schema version")?;
+        tx.commit().context("committing the migration")
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()
+            .context("reading a setting")
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .context("writing a setting")?;
+        Ok(())
+    }
+}
+
+/// A message for a SQLite error a user can act on.
+fn describe(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => "is not a cxcockpit store (not a SQLite database)".into(),
+        Some(ErrorCode::DatabaseCorrupt) => "the store is corrupt or truncated".into(),
+        Some(ErrorCode::CannotOpen) => "cannot open the file (check the path and permissions)".into(),
+        Some(ErrorCode::ReadOnly) => "the store is read-only (check the file's permissions)".into(),
+        Some(ErrorCode::PermissionDenied) => "permission denied".into(),
+        Some(ErrorCode::DatabaseBusy) => "the store is busy (another cockpit is writing)".into(),
+        _ => error.to_string(),
+    }
+}

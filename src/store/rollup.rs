@@ -1,0 +1,280 @@
+//! The rollup pass: from the raw rows (subscriptions, tickets, surveys, invoices, usage, imported
+//! aggregates) to every metric's value per month and segment, in SQL, in one transaction.
+//! It runs after generation and after every import, so a keypress only reads `rollup`.
+//!
+//! Steps: (1) each account's MRR at the start and end of every month (`account_month`);
+//! (2) the HVC rule (top N% of accounts by their latest MRR); (3) the facts per journey, phase,
+//! month and segment, matched to metrics by their `aggregation`.
+
+use std::time::{Duration, Instant};
+
+use crate::domain::Period;
+use crate::error::{Result, SqlContext};
+
+use super::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RollupStats {
+    pub first: Option<Period>,
+    pub last: Option<Period>,
+    pub account_months: i64,
+    pub rollup_rows: i64,
+    pub elapsed: Duration,
+}
+
+/// The months the store covers: from the `first_period` setting (or, without it, the earliest
+/// subscription start or imported value) to the `as_of` setting (or the latest dated row).
+const RANGE_SQL: &str = "
+SELECT coalesce((SELECT value FROM setting WHERE key = 'first_period'), min(first)),
+       coalesce((SELECT value FROM setting WHERE key = 'as_of'), max(last)) FROM (
+    SELECT substr(min(start_date), 1, 7) AS first, substr(max(coalesce(end_date, start_date)), 1, 7) AS last FROM subscription
+    UNION ALL SELECT min(period), max(period) FROM metric_value
+    UNION ALL SELECT substr(min(opened_at), 1, 7), substr(max(opened_at), 1, 7) FROM ticket
+    UNION ALL SELECT substr(min(answered_at), 1, 7), substr(max(answered_at), 1, 7) FROM survey_response
+)";
+
+const ACCOUNT_MONTH_SQL: &str = "
+DELETE FROM account_month;
+WITH RECURSIVE months (period, d0, d1) AS (
+    SELECT ?1, ?1 || '-01', date(?1 || '-01', '+1 month')
+    UNION ALL
+    SELECT substr(d1, 1, 7), d1, date(d1, '+1 month') FROM months WHERE substr(d1, 1, 7) <= ?2
+)
+INSERT INTO account_month (account_id, period, mrr_start, mrr_end)
+SELECT s.account_id, m.period,
+       sum(CASE WHEN s.start_date <= m.d0 AND (s.end_date IS NULL OR s.end_date > m.d0) THEN s.mrr END),
+       sum(CASE WHEN s.start_date <= m.d1 AND (s.end_date IS NULL OR s.end_date > m.d1) THEN s.mrr END)
+FROM months m
+JOIN subscription s ON s.start_date <= m.d1 AND (s.end_date IS NULL OR s.end_date > m.d0)
+GROUP BY s.account_id, m.period
+HAVING sum(CASE WHEN s.start_date <= m.d0 AND (s.end_date IS NULL OR s.end_date > m.d0) THEN 1 END) IS NOT NULL
+    OR sum(CASE WHEN s.start_date <= m.d1 AND (s.end_date IS NULL OR s.end_date > m.d1) THEN 1 END) IS NOT NULL;
+";
+
+/// HVC: the top `hvc_top_mrr_pct` percent of accounts by their latest MRR (at the end of the
+/// range, or when they were last active). Accounts that never had a subscription are regular.
+const HVC_SQL: &str = "
+UPDATE account SET hvc = 0;
+WITH latest AS (
+    -- SQLite takes the bare columns from the row holding max(period).
+    SELECT account_id, max(period), coalesce(mrr_end, mrr_start) AS mrr FROM account_month GROUP BY account_id
+),
+ranked AS (
+    SELECT account_id, percent_rank() OVER (ORDER BY mrr DESC) AS pr FROM latest
+)
+UPDATE account SET hvc = 1
+WHERE account_id IN (
+    SELECT account_id FROM ranked
+    WHERE pr < coalesce((SELECT CAST(value AS REAL) FROM setting WHERE key = 'hvc_top_mrr_pct'), 20) / 100.0
+);
+";
+
+/// Every fact a metric can be computed from, per journey, phase (NULL: the whole journey),
+/// month and segment; `measure` matches `metric.aggregation`.
+///
+/// Each raw table is read once, grouped into cells (journey, phase, month, HVC flag, company size)
+/// that hold a numerator, a denominator and a sample size; the segments are sums of cells, so
+/// every measure is a ratio of sums and no raw row is read once per segment.
+const FACTS_SQL: &str = "
+DROP TABLE IF EXISTS temp.cell;
+CREATE TEMP TABLE cell (journey_id TEXT, phase_id INTEGER, period TEXT, hvc INTEGER, size TEXT,
+                        measure TEXT, num REAL, den REAL, n INTEGER);
+
+DROP TABLE IF EXISTS temp.first_start;
+CREATE TEMP TABLE first_start (account_id TEXT PRIMARY KEY, period TEXT) WITHOUT ROWID;
+INSERT INTO temp.first_start
+SELECT account_id, substr(min(start_date), 1, 7) FROM subscription GROUP BY account_id;
+
+-- Subscriptions, one pass: churn, revenue retention, expansion, ARPU and new accounts.
+DROP TABLE IF EXISTS temp.am_cell;
+CREATE TEMP TABLE am_cell AS
+SELECT a.journey_id, am.period, a.hvc, a.company_size AS size,
+       count(am.mrr_start) AS n_start,
+       sum(am.mrr_start IS NOT NULL AND am.mrr_end IS NULL) AS churned,
+       sum(am.mrr_start) AS start_mrr,
+       sum(CASE WHEN am.mrr_start IS NOT NULL THEN min(coalesce(am.mrr_end, 0), am.mrr_start) END) AS kept_mrr,
+       sum(CASE WHEN am.mrr_start IS NOT NULL THEN coalesce(am.mrr_end, 0) END) AS end_mrr,
+       sum(coalesce(am.mrr_end > am.mrr_start, 0)) AS grew,
+       count(am.mrr_end) AS n_end,
+       sum(am.mrr_end IS NOT NULL AND am.period = f.period) AS new
+FROM account_month am JOIN account a ON a.account_id = am.account_id
+JOIN temp.first_start f ON f.account_id = am.account_id
+WHERE a.journey_id IS NOT NULL
+GROUP BY a.journey_id, am.period, a.hvc, a.company_size;
+
+INSERT INTO temp.cell
+SELECT journey_id, NULL, period, hvc, size, 'logo_churn', 100.0 * churned, n_start, n_start FROM temp.am_cell
+UNION ALL SELECT journey_id, NULL, period, hvc, size, 'grr', 100.0 * kept_mrr, start_mrr, n_start FROM temp.am_cell
+UNION ALL SELECT journey_id, NULL, period, hvc, size, 'nrr', 100.0 * end_mrr, start_mrr, n_start FROM temp.am_cell
+UNION ALL SELECT journey_id, NULL, period, hvc, size, 'expansion_rate', 100.0 * grew, n_start, n_start FROM temp.am_cell
+UNION ALL SELECT journey_id, NULL, period, hvc, size, 'arpu', start_mrr, n_start, n_start FROM temp.am_cell
+-- A count, not a ratio: the denominator 1 per cell is divided out below.
+UNION ALL SELECT journey_id, NULL, period, hvc, size, 'new_accounts', new, NULL, NULL FROM temp.am_cell WHERE n_end > 0;
+
+-- Lead time from order to start, for subscriptions starting in the month.
+INSERT INTO temp.cell
+SELECT a.journey_id, NULL, substr(s.start_date, 1, 7), a.hvc, a.company_size, 'lead_time_days',
+       sum(julianday(s.start_date) - julianday(s.ordered_on)), count(*), count(*)
+FROM subscription s JOIN account a ON a.account_id = s.account_id
+WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL
+GROUP BY a.journey_id, substr(s.start_date, 1, 7), a.hvc, a.company_size;
+
+-- Surveys, per phase: NPS, CSAT (% of 4-5), CES (mean).
+INSERT INTO temp.cell
+SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), a.hvc, a.company_size, r.survey,
+       CASE r.survey
+           WHEN 'nps' THEN 100.0 * (sum(r.score >= 9) - sum(r.score <= 6))
+           WHEN 'csat' THEN 100.0 * sum(r.score >= 4)
+           ELSE sum(r.score)
+       END,
+       count(*), count(*)
+FROM survey_response r JOIN account a ON a.account_id = r.account_id
+WHERE r.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
+GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), a.hvc, a.company_size, r.survey;
+
+-- Tickets, per phase and month opened, one pass: hours to first response and to resolution,
+-- and the count for tickets per 100 accounts.
+DROP TABLE IF EXISTS temp.ticket_cell;
+CREATE TEMP TABLE ticket_cell AS
+SELECT a.journey_id, t.phase_id, substr(t.opened_at, 1, 7) AS period, a.hvc, a.company_size AS size,
+       count(*) AS tickets,
+       24.0 * sum(julianday(t.first_response_at) - julianday(t.opened_at)) AS response_hours,
+       count(t.first_response_at) AS responded,
+       24.0 * sum(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours,
+       count(t.resolved_at) AS resolved
+FROM ticket t JOIN account a ON a.account_id = t.account_id
+WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
+GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), a.hvc, a.company_size;
+
+INSERT INTO temp.cell
+SELECT journey_id, phase_id, period, hvc, size, 'first_response_hours', response_hours, responded, responded
+FROM temp.ticket_cell WHERE responded > 0
+UNION ALL
+SELECT journey_id, phase_id, period, hvc, size, 'resolution_hours', resolution_hours, resolved, resolved
+FROM temp.ticket_cell WHERE resolved > 0;
+
+-- Tickets per 100 accounts active at the start of the month, per phase (zero counts included).
+INSERT INTO temp.cell
+SELECT c.journey_id, p.phase_id, c.period, c.hvc, c.size, 'tickets_per_100',
+       100.0 * coalesce(t.tickets, 0), c.n_start, c.n_start
+FROM temp.am_cell c
+JOIN phase p ON p.journey_id = c.journey_id
+LEFT JOIN temp.ticket_cell t ON t.journey_id = c.journey_id AND t.phase_id = p.phase_id AND t.period = c.period
+                            AND t.hvc = c.hvc AND t.size = c.size
+WHERE c.n_start > 0;
+
+-- Usage: mean downtime hours per account reporting usage that month.
+INSERT INTO temp.cell
+SELECT a.journey_id, NULL, u.period, a.hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
+FROM usage_month u JOIN account a ON a.account_id = u.account_id
+WHERE a.journey_id IS NOT NULL
+GROUP BY a.journey_id, u.period, a.hvc, a.company_size;
+
+-- Billing: % of the invoices due in the month that were paid by their due date.
+INSERT INTO temp.cell
+SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), a.hvc, a.company_size, 'on_time_payment',
+       100.0 * sum(coalesce(i.paid_on <= i.due_on, 0)), count(*), count(*)
+FROM invoice i JOIN account a ON a.account_id = i.account_id
+WHERE a.journey_id IS NOT NULL
+GROUP BY a.journey_id, substr(i.due_on, 1, 7), a.hvc, a.company_size;
+
+-- Segments are sums of cells: all; HVC or regular; each company size.
+DROP TABLE IF EXISTS temp.seg;
+CREATE TEMP TABLE seg (segment TEXT, c_hvc INTEGER, c_size TEXT);
+INSERT INTO temp.seg VALUES ('all', NULL, NULL), ('hvc', 1, NULL), ('regular', 0, NULL);
+INSERT INTO temp.seg SELECT DISTINCT 'size:' || company_size, NULL, company_size FROM account WHERE company_size <> 'unknown';
+DROP TABLE IF EXISTS temp.fact;
+CREATE TEMP TABLE fact AS
+SELECT c.journey_id, c.phase_id, c.period, seg.segment, c.measure,
+       CASE WHEN c.measure = 'new_accounts' THEN sum(c.num) ELSE sum(c.num) / nullif(sum(c.den), 0) END AS value,
+       sum(c.n) AS n
+FROM temp.cell c JOIN seg ON (seg.c_hvc IS NULL OR seg.c_hvc = c.hvc) AND (seg.c_size IS NULL OR seg.c_size = c.size)
+GROUP BY c.journey_id, c.phase_id, c.period, seg.segment, c.measure;
+DROP TABLE temp.cell;
+DROP TABLE temp.am_cell;
+DROP TABLE temp.ticket_cell;
+DROP TABLE temp.first_start;
+DROP TABLE temp.seg;
+";
+
+const ROLLUP_SQL: &str = "
+DELETE FROM rollup;
+INSERT INTO rollup (metric_id, segment, period, value, n)
+SELECT m.metric_id, f.segment, f.period, f.value, f.n
+FROM metric m
+JOIN phase p ON p.phase_id = m.phase_id
+JOIN temp.fact f ON f.measure = m.aggregation AND f.journey_id = p.journey_id
+                AND (f.phase_id IS NULL OR f.phase_id = m.phase_id)
+WHERE f.value IS NOT NULL AND f.period BETWEEN ?1 AND ?2
+UNION ALL
+SELECT v.metric_id, v.segment, v.period, v.value, v.n
+FROM metric_value v JOIN metric m ON m.metric_id = v.metric_id
+WHERE m.aggregation = 'imported';
+DROP TABLE temp.fact;
+";
+
+impl Store {
+    /// The first and last month of the store's data, if it holds any.
+    pub fn period_range(&self) -> Result<Option<(Period, Period)>> {
+        let (first, last): (Option<String>, Option<String>) = self
+            .conn
+            .query_row(RANGE_SQL, [], |row| Ok((row.get(0)?, row.get(1)?)))
+            .context("reading the store's months")?;
+        Ok(match (first, last) {
+            (Some(first), Some(last)) => match (first.parse::<Period>(), last.parse::<Period>()) {
+                (Ok(first), Ok(last)) if first <= last => Some((first, last)),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    /// Recomputes account months, the HVC flags and every metric's rollup, in one transaction.
+    pub fn refresh_rollups(&mut self) -> Result<RollupStats> {
+        let started = Instant::now();
+        let range = self.period_range()?;
+        let tx = self.conn.transaction().context("starting the rollup")?;
+        let (mut account_months, mut rollup_rows) = (0, 0);
+        match range {
+            Some((first, last)) => {
+                let (first, last) = (first.to_string(), last.to_string());
+                // execute_batch takes no parameters: bind the range through a one-row temp table.
+                tx.execute_batch(
+                    "CREATE TEMP TABLE IF NOT EXISTS rollup_range (first TEXT, last TEXT); DELETE FROM temp.rollup_range;",
+                )
+                .context("preparing the rollup")?;
+                tx.execute("INSERT INTO temp.rollup_range VALUES (?1, ?2)", [&first, &last])
+                    .context("preparing the rollup")?;
+                let bind = |sql: &str| {
+                    sql.replace("?1", "(SELECT first FROM temp.rollup_range)")
+                        .replace("?2", "(SELECT last FROM temp.rollup_range)")
+                };
+                tx.execute_batch(&bind(ACCOUNT_MONTH_SQL))
+                    .context("computing account months")?;
+                tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
+                tx.execute_batch(FACTS_SQL).context("computing metric facts")?;
+                tx.execute_batch(&bind(ROLLUP_SQL)).context("writing rollups")?;
+                account_months = tx
+                    .query_row("SELECT count(*) FROM account_month", [], |r| r.get(0))
+                    .context("counting account months")?;
+                rollup_rows = tx
+                    .query_row("SELECT count(*) FROM rollup", [], |r| r.get(0))
+                    .context("counting rollups")?;
+            }
+            None => {
+                tx.execute_batch(
+                    "DELETE FROM account_month; DELETE FROM rollup; UPDATE account SET hvc = 0;",
+                )
+                .context("clearing rollups")?;
+            }
+        }
+        tx.commit().context("committing the rollup")?;
+        Ok(RollupStats {
+            first: range.map(|r| r.0),
+            last: range.map(|r| r.1),
+            account_months,
+            rollup_rows,
+            elapsed: started.elapsed(),
+        })
+    }
+}
