@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod paths;
 pub mod store;
 

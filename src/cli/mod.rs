@@ -2,6 +2,7 @@
 
 mod check;
 mod demo;
+mod import;
 mod output;
 
 use std::path::PathBuf;
@@ -48,6 +49,8 @@ pub enum Command {
     Init,
     /// Generate a demo store: both journeys, accounts with causal structure, rollups.
     Demo(demo::DemoArgs),
+    /// Import a CSV export (all or nothing; upsert by natural key; rollups refreshed after).
+    Import(import::ImportArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -72,6 +75,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Import(args)) => {
+            let mut store = open_existing(cli.db, cli.readonly)?;
+            import::run(&mut store, &args, cli.format)
+        }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;
             check::run(&store, cli.format)

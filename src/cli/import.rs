@@ -1,0 +1,118 @@
+//! `cxcockpit import KIND FILE`: runs an import and reports what changed.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::output::{self, Format};
+use crate::error::{Error, Result};
+use crate::import::fields::DateOrder;
+use crate::import::kinds::Kind;
+use crate::import::{self, Options};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// The CSV file (comma, semicolon or tab; UTF-8 with or without BOM).
+    pub file: PathBuf,
+    /// Rename the file's columns to our fields: COL=FIELD,... (e.g. id=account_id,MonthlyCharges=mrr).
+    #[arg(long, value_name = "COL=FIELD,...", value_delimiter = ',', value_parser = parse_mapping)]
+    pub map: Vec<(String, String)>,
+    /// Validate and report what would change, without writing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also accept dates written DD/MM/YYYY.
+    #[arg(long)]
+    pub day_first: bool,
+}
+
+fn parse_mapping(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_string(), to.trim().to_string()))
+        }
+        _ => Err(format!("'{text}': expected COL=FIELD")),
+    }
+}
+
+pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
+    if store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) && !args.dry_run {
+        return Err(Error::input(
+            "the store is open read-only: drop --readonly, or use --dry-run",
+        ));
+    }
+    let options = Options {
+        map: args.map.clone(),
+        dry_run: args.dry_run,
+        dates: if args.day_first {
+            DateOrder::DayFirst
+        } else {
+            DateOrder::Iso
+        },
+    };
+    let report = import::import(store, args.kind, &args.file, &options)?;
+    if !report.ignored_columns.is_empty() {
+        eprintln!(
+            "notice: {}: ignored columns not used by {}: {}",
+            report.file,
+            report.kind,
+            report.ignored_columns.join(", ")
+        );
+    }
+    if report.rows == 0 {
+        eprintln!("notice: {}: a header and no rows", report.file);
+    }
+    let rows_per_second = report.rows as f64 / report.elapsed.as_secs_f64().max(1e-9);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        Format::Csv => print!(
+            "{}",
+            output::csv(
+                &["kind", "file", "rows", "new", "changed", "unchanged", "dry_run"],
+                &[vec![
+                    report.kind.to_string(),
+                    report.file.clone(),
+                    report.rows.to_string(),
+                    report.new.to_string(),
+                    report.changed.to_string(),
+                    report.unchanged.to_string(),
+                    report.dry_run.to_string(),
+                ]]
+            )
+        ),
+        Format::Table => {
+            let verb = if report.dry_run {
+                "would import"
+            } else {
+                "imported"
+            };
+            println!(
+                "{verb} {} from {}: {} rows: {} new, {} changed, {} unchanged ({:.2} s, {:.0} rows/s){}",
+                report.kind,
+                report.file,
+                report.rows,
+                report.new,
+                report.changed,
+                report.unchanged,
+                report.elapsed.as_secs_f64(),
+                rows_per_second,
+                if report.dry_run {
+                    "; nothing written (dry run)"
+                } else {
+                    ""
+                }
+            );
+            if let Some(rollup) = report.rollup {
+                println!(
+                    "rollups refreshed: {} rows in {:.2} s",
+                    rollup.rollup_rows,
+                    rollup.elapsed.as_secs_f64()
+                );
+            }
+        }
+    }
+    Ok(0)
+}

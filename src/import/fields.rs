@@ -1,0 +1,218 @@
+//! Parsing one field of an import file into a typed SQL value, with the expectation a user reads
+//! when it fails. Empty strings are missing values.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use rusqlite::types::Value;
+
+use crate::domain::Period;
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldType {
+    Text,
+    /// A number no smaller than `min`.
+    Number {
+        min: Option<f64>,
+    },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Date,
+    Timestamp,
+    Period,
+    Bool,
+    /// One of a closed list, matched case-insensitively, stored in lower case.
+    OneOf(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    /// `YYYY-MM-DD` only (with an optional time and zone).
+    Iso,
+    /// `DD/MM/YYYY` accepted too, when asked for.
+    DayFirst,
+}
+
+impl FieldType {
+    /// Parses a non-empty field; the error says what was expected.
+    pub fn parse(self, text: &str, dates: DateOrder) -> Result<Value, String> {
+        let text = text.trim();
+        match self {
+            FieldType::Text => Ok(Value::Text(text.to_string())),
+            FieldType::Number { min } => {
+                let number: f64 = text
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite())
+                    .ok_or_else(|| "expected a number, e.g. 1250.50".to_string())?;
+                match min {
+                    Some(min) if number < min => Err(format!("expected a number >= {min}")),
+                    _ => Ok(Value::Real(number)),
+                }
+            }
+            FieldType::Integer { min, max } => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .map(Value::Integer)
+                .ok_or_else(|| format!("expected a whole number from {min} to {max}")),
+            // Already canonical: keep the text, skip formatting it again.
+            FieldType::Date if is_iso_date(text) && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() => {
+                Ok(Value::Text(text.to_string()))
+            }
+            FieldType::Date => parse_date(text, dates)
+                .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
+                .ok_or_else(|| expected_date(dates)),
+            FieldType::Timestamp => parse_timestamp(text, dates)
+                .map(|t| Value::Text(t.format("%Y-%m-%dT%H:%M:%S").to_string()))
+                .ok_or_else(|| {
+                    format!(
+                        "{} or YYYY-MM-DDTHH:MM:SS (with or without a zone)",
+                        expected_date(dates)
+                    )
+                }),
+            FieldType::Period => text
+                .parse::<Period>()
+                .map(|p| Value::Text(p.to_string()))
+                .map_err(|_| "expected a month YYYY-MM".to_string()),
+            FieldType::Bool => match text.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" => Ok(Value::Integer(1)),
+                "no" | "n" | "false" | "0" => Ok(Value::Integer(0)),
+                _ => Err("expected yes/no, true/false or 1/0".to_string()),
+            },
+            FieldType::OneOf(options) => {
+                let lower = text.to_ascii_lowercase();
+                options
+                    .iter()
+                    .find(|o| **o == lower)
+                    .map(|o| Value::Text(o.to_string()))
+                    .ok_or_else(|| format!("expected one of {}", options.join(", ")))
+            }
+        }
+    }
+}
+
+fn is_iso_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+}
+
+fn expected_date(dates: DateOrder) -> String {
+    match dates {
+        DateOrder::Iso => "expected a date YYYY-MM-DD".to_string(),
+        DateOrder::DayFirst => "expected a date YYYY-MM-DD or DD/MM/YYYY".to_string(),
+    }
+}
+
+pub fn parse_date(text: &str, dates: DateOrder) -> Option<NaiveDate> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date);
+    }
+    if dates == DateOrder::DayFirst
+        && let Ok(date) = NaiveDate::parse_from_str(text, "%d/%m/%Y")
+    {
+        return Some(date);
+    }
+    // A timestamp where a date is expected: its date, in its own zone.
+    parse_timestamp(text, dates).map(|t| t.date())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (or with a space), optional fraction; a zone (`Z`, `+07:00`) converts
+/// to UTC; a bare date is midnight.
+pub fn parse_timestamp(text: &str, dates: DateOrder) -> Option<NaiveDateTime> {
+    if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
+        return Some(zoned.naive_utc());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(t);
+        }
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.naive_utc());
+        }
+    }
+    if dates == DateOrder::DayFirst {
+        for format in ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+                return Some(t);
+            }
+        }
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().or_else(|| {
+        (dates == DateOrder::DayFirst).then(|| NaiveDate::parse_from_str(text, "%d/%m/%Y").ok())?
+    })?;
+    date.and_hms_opt(0, 0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: Value) -> String {
+        match v {
+            Value::Text(t) => t,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn dates_in_the_formats_met_in_the_wild() {
+        let iso = DateOrder::Iso;
+        assert_eq!(
+            text(FieldType::Date.parse("2026-03-01", iso).unwrap()),
+            "2026-03-01"
+        );
+        assert_eq!(
+            text(FieldType::Date.parse("2026-03-01T23:10:00", iso).unwrap()),
+            "2026-03-01"
+        );
+        assert!(FieldType::Date.parse("01/03/2026", iso).is_err());
+        assert_eq!(
+            text(FieldType::Date.parse("01/03/2026", DateOrder::DayFirst).unwrap()),
+            "2026-03-01"
+        );
+        assert!(FieldType::Date.parse("2026-02-30", iso).is_err());
+    }
+
+    #[test]
+    fn timestamps_with_and_without_zone() {
+        let iso = DateOrder::Iso;
+        let ts = |s| text(FieldType::Timestamp.parse(s, iso).unwrap());
+        assert_eq!(ts("2026-03-01T10:00:00"), "2026-03-01T10:00:00");
+        assert_eq!(ts("2026-03-01T10:00:00Z"), "2026-03-01T10:00:00");
+        assert_eq!(ts("2026-03-01T10:00:00+07:00"), "2026-03-01T03:00:00");
+        assert_eq!(ts("2026-03-01 10:00"), "2026-03-01T10:00:00");
+        assert_eq!(ts("2026-03-01"), "2026-03-01T00:00:00");
+        assert!(FieldType::Timestamp.parse("yesterday", iso).is_err());
+    }
+
+    #[test]
+    fn numbers_booleans_and_lists() {
+        let iso = DateOrder::Iso;
+        let money = FieldType::Number { min: Some(0.0) };
+        assert_eq!(money.parse("12.5", iso), Ok(Value::Real(12.5)));
+        assert_eq!(money.parse("-1", iso), Err("expected a number >= 0".into()));
+        assert!(money.parse("twelve", iso).is_err());
+        assert!(money.parse("NaN", iso).is_err());
+        assert_eq!(FieldType::Bool.parse("Yes", iso), Ok(Value::Integer(1)));
+        assert_eq!(FieldType::Bool.parse("false", iso), Ok(Value::Integer(0)));
+        assert!(FieldType::Bool.parse("maybe", iso).is_err());
+        let kind = FieldType::OneOf(&["nps", "csat"]);
+        assert_eq!(kind.parse("NPS", iso), Ok(Value::Text("nps".into())));
+        assert_eq!(kind.parse("ces", iso), Err("expected one of nps, csat".into()));
+        let score = FieldType::Integer { min: 0, max: 10 };
+        assert!(score.parse("11", iso).is_err());
+    }
+}

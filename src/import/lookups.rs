@@ -1,0 +1,320 @@
+//! What an import checks rows against: the accounts, journeys, phases, metrics and tiers already
+//! in the store, loaded once per file so no row costs a query.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::Transaction;
+use rusqlite::types::Value;
+
+use super::kinds::Kind;
+use super::{Problem, Row};
+use crate::error::{Result, SqlContext};
+
+pub struct Lookups {
+    /// account id -> its journey
+    accounts: HashMap<String, Option<String>>,
+    journeys: HashSet<String>,
+    /// (journey, phase key or lower-case name) -> phase id
+    phases: HashMap<(String, String), i64>,
+    /// metric id -> aggregation
+    metrics: HashMap<String, String>,
+}
+
+impl Lookups {
+    pub fn load(tx: &Transaction<'_>) -> Result<Lookups> {
+        let mut lookups = Lookups {
+            accounts: HashMap::new(),
+            journeys: HashSet::new(),
+            phases: HashMap::new(),
+            metrics: HashMap::new(),
+        };
+        let mut stmt = tx
+            .prepare("SELECT account_id, journey_id FROM account")
+            .context("loading accounts")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("loading accounts")?;
+        for row in rows {
+            let (id, journey) = row.context("loading accounts")?;
+            lookups.accounts.insert(id, journey);
+        }
+        let mut stmt = tx
+            .prepare("SELECT journey_id FROM journey")
+            .context("loading journeys")?;
+        for row in stmt.query_map([], |r| r.get(0)).context("loading journeys")? {
+            lookups.journeys.insert(row.context("loading journeys")?);
+        }
+        let mut stmt = tx
+            .prepare("SELECT journey_id, phase_key, name, phase_id FROM phase")
+            .context("loading phases")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get(3)?,
+                ))
+            })
+            .context("loading phases")?;
+        for row in rows {
+            let (journey, key, name, id) = row.context("loading phases")?;
+            lookups.phases.insert((journey.clone(), key.to_lowercase()), id);
+            lookups.phases.insert((journey, name.to_lowercase()), id);
+        }
+        let mut stmt = tx
+            .prepare("SELECT metric_id, aggregation FROM metric")
+            .context("loading metrics")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("loading metrics")?;
+        for row in rows {
+            let (id, aggregation) = row.context("loading metrics")?;
+            lookups.metrics.insert(id, aggregation);
+        }
+        Ok(lookups)
+    }
+
+    /// Checks that need more than one field or the store: references, date order, score
+    /// ranges; fills in generated keys and resolves phases.
+    pub fn refine(&self, kind: Kind, row: &mut Row, line: u64) -> Result<(), Problem> {
+        let text = |row: &Row, name: &str| row.text(name).map(str::to_string);
+        match kind {
+            Kind::Accounts => {
+                if let Some(journey) = text(row, "journey_id")
+                    && !self.journeys.contains(&journey)
+                {
+                    let mut known: Vec<&str> = self.journeys.iter().map(String::as_str).collect();
+                    known.sort_unstable();
+                    return Err(Problem::at(
+                        line,
+                        "journey_id",
+                        &journey,
+                        format!(
+                            "unknown journey: expected one of {} (import journeys first)",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+            Kind::Subscriptions => {
+                if row.text("subscription_id").is_none() {
+                    // Without an id, account + product + start date identify a subscription.
+                    let id = format!(
+                        "{}/{}/{}",
+                        text(row, "account_id").unwrap_or_default(),
+                        text(row, "product").unwrap_or_default(),
+                        text(row, "start_date").unwrap_or_default()
+                    );
+                    row.set("subscription_id", Value::Text(id));
+                }
+                self.account(row, line, "subscription", "subscription_id")?;
+                ordered(
+                    row,
+                    line,
+                    "start_date",
+                    "end_date",
+                    "the end date is before the start date",
+                )?;
+                ordered(
+                    row,
+                    line,
+                    "ordered_on",
+                    "start_date",
+                    "the order date is after the start date",
+                )?;
+            }
+            Kind::ChurnEvents => {
+                let journey = self.account(row, line, "churn event of", "churned_on")?;
+                self.phase(row, line, journey)?;
+            }
+            Kind::Tickets => {
+                let journey = self.account(row, line, "ticket", "ticket_id")?;
+                ordered(
+                    row,
+                    line,
+                    "opened_at",
+                    "first_response_at",
+                    "the first response is before the ticket was opened",
+                )?;
+                ordered(
+                    row,
+                    line,
+                    "opened_at",
+                    "resolved_at",
+                    "the resolution is before the ticket was opened",
+                )?;
+                self.phase(row, line, journey)?;
+            }
+            Kind::Surveys => {
+                let journey = self.account(row, line, "survey response of", "answered_at")?;
+                let survey = text(row, "survey").unwrap_or_default();
+                let (low, high) = match survey.as_str() {
+                    "csat" => (1, 5),
+                    "ces" => (1, 7),
+                    _ => (0, 10),
+                };
+                if let Some(Value::Integer(score)) = row.get("score")
+                    && !(low..=high).contains(score)
+                {
+                    return Err(Problem::at(
+                        line,
+                        "score",
+                        &score.to_string(),
+                        format!("a {survey} score is from {low} to {high}"),
+                    ));
+                }
+                self.phase(row, line, journey)?;
+                if row.text("response_id").is_none() {
+                    let id = format!(
+                        "{}/{}/{survey}",
+                        text(row, "account_id").unwrap_or_default(),
+                        text(row, "answered_at").unwrap_or_default()
+                    );
+                    row.set("response_id", Value::Text(id));
+                }
+            }
+            Kind::MetricValues => {
+                let metric = text(row, "metric_id").unwrap_or_default();
+                match self.metrics.get(&metric) {
+                    None => {
+                        return Err(Problem::at(
+                            line,
+                            "metric_id",
+                            &metric,
+                            "unknown metric (import journeys first)",
+                        ));
+                    }
+                    Some(aggregation) if aggregation != "imported" => {
+                        return Err(Problem::at(
+                            line,
+                            "metric_id",
+                            &metric,
+                            format!("this metric is computed from raw rows ({aggregation}), not imported"),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Kind::Invoices => {
+                self.account(row, line, "invoice", "invoice_id")?;
+                ordered(
+                    row,
+                    line,
+                    "issued_on",
+                    "due_on",
+                    "the due date is before the issue date",
+                )?;
+            }
+            Kind::Usage => {
+                self.account(row, line, "usage of", "period")?;
+            }
+            Kind::Tiers => {}
+        }
+        Ok(())
+    }
+
+    /// The row's account must exist; returns its journey. The error names the row (`what` and
+    /// its identifying field) and the account.
+    fn account(&self, row: &Row, line: u64, what: &str, ident: &str) -> Result<Option<&str>, Problem> {
+        let id = row.text("account_id").unwrap_or_default();
+        match self.accounts.get(id) {
+            Some(journey) => Ok(journey.as_deref()),
+            None => Err(Problem::at(
+                line,
+                "account_id",
+                id,
+                format!(
+                    "{what} {} refers to unknown account {id} (import accounts first)",
+                    row.text(ident).unwrap_or_default()
+                ),
+            )),
+        }
+    }
+
+    /// A `phase` column holds a phase key or name of the account's journey; stored as phase_id.
+    fn phase(&self, row: &mut Row, line: u64, journey: Option<&str>) -> Result<(), Problem> {
+        let Some(name) = row.text("phase").map(str::to_string) else {
+            if row.get("phase").is_some() {
+                row.set("phase_id", Value::Null);
+            }
+            return Ok(());
+        };
+        let Some(journey) = journey else {
+            return Err(Problem::at(
+                line,
+                "phase",
+                &name,
+                "the account belongs to no journey, so it has no phases",
+            ));
+        };
+        match self.phases.get(&(journey.to_string(), name.to_lowercase())) {
+            Some(&id) => {
+                row.set("phase_id", Value::Integer(id));
+                Ok(())
+            }
+            None => {
+                let mut known: Vec<&str> = self
+                    .phases
+                    .keys()
+                    .filter(|(j, _)| j == journey)
+                    .map(|(_, k)| k.as_str())
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                Err(Problem::at(
+                    line,
+                    "phase",
+                    &name,
+                    format!(
+                        "not a phase of journey {journey}: expected one of {}",
+                        known.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// `earlier` must not come after `later` when both are given (ISO text compares as time).
+fn ordered(row: &Row, line: u64, earlier: &str, later: &str, message: &str) -> Result<(), Problem> {
+    if let (Some(a), Some(b)) = (row.text(earlier), row.text(later))
+        && b < a
+    {
+        return Err(Problem::at(line, later, b, format!("{message} ({earlier} {a})")));
+    }
+    Ok(())
+}
+
+/// Tiers must rise with rank: no higher tier may ask less MRR or tenure than a lower one.
+pub fn tier_ladder_problems(tx: &Transaction<'_>) -> Result<Vec<Problem>> {
+    let mut stmt = tx
+        .prepare(
+            "SELECT hi.tier_id, hi.rank, lo.tier_id, lo.rank FROM tier hi JOIN tier lo ON lo.rank < hi.rank
+             WHERE hi.min_mrr < lo.min_mrr OR hi.min_tenure_months < lo.min_tenure_months ORDER BY hi.rank, lo.rank",
+        )
+        .context("checking the tier ladder")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .context("checking the tier ladder")?;
+    let mut problems = Vec::new();
+    for row in rows {
+        let (hi, hi_rank, lo, lo_rank) = row.context("checking the tier ladder")?;
+        problems.push(Problem {
+            line: None,
+            column: None,
+            value: None,
+            message: format!(
+                "tier {hi} (rank {hi_rank}) asks less MRR or tenure than tier {lo} (rank {lo_rank}): expected thresholds rising with rank"
+            ),
+        });
+    }
+    Ok(problems)
+}

@@ -1,0 +1,419 @@
+//! `cxcockpit import KIND FILE`: CSV exports from CRM, billing, support and survey tools into the
+//! store. Streamed record by record; validated and written in one transaction, all or nothing;
+//! upsert by natural key, so importing the same file twice changes nothing.
+
+pub mod fields;
+pub mod kinds;
+mod lookups;
+mod reader;
+mod writer;
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rusqlite::types::Value;
+use serde::Serialize;
+
+use crate::error::{Error, Result, SqlContext};
+use crate::store::Store;
+use crate::store::rollup::RollupStats;
+use fields::DateOrder;
+use kinds::{Column, EmptyAs, Kind, Spec};
+use lookups::Lookups;
+
+/// How many errors are listed before the rest are only counted.
+const MAX_LISTED_ERRORS: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// File column -> our field, from `--map COL=FIELD,...`.
+    pub map: Vec<(String, String)>,
+    pub dry_run: bool,
+    pub dates: DateOrder,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub kind: &'static str,
+    pub file: String,
+    pub rows: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub ignored_columns: Vec<String>,
+    pub dry_run: bool,
+    /// Reading, validating and writing, without the rollup refresh that follows.
+    #[serde(skip)]
+    pub elapsed: Duration,
+    #[serde(skip)]
+    pub rollup: Option<RollupStats>,
+}
+
+/// One problem in the file, located as precisely as it can be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    fn at(line: u64, column: &str, value: &str, message: impl Into<String>) -> Self {
+        Problem {
+            line: Some(line),
+            column: Some(column.to_string()),
+            value: Some(value.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn line(line: u64, message: impl Into<String>) -> Self {
+        Problem {
+            line: Some(line),
+            column: None,
+            value: None,
+            message: message.into(),
+        }
+    }
+
+    fn render(&self, file: &str) -> String {
+        let mut out = file.to_string();
+        if let Some(line) = self.line {
+            out += &format!(":{line}");
+        }
+        out += ": ";
+        if let Some(column) = &self.column {
+            out += &format!("column {column}");
+            if let Some(value) = &self.value {
+                out += &format!(", value '{}'", value.chars().take(60).collect::<String>());
+            }
+            out += ": ";
+        }
+        out + &self.message
+    }
+}
+
+/// Collects problems; lists the first ones and counts the rest.
+#[derive(Default)]
+struct Problems {
+    listed: Vec<Problem>,
+    total: usize,
+}
+
+impl Problems {
+    fn push(&mut self, problem: Problem) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED_ERRORS {
+            self.listed.push(problem);
+        }
+    }
+
+    fn into_error(self, file: &str) -> Error {
+        let mut message = format!(
+            "{file}: not imported, nothing was written: {} error{}",
+            self.total,
+            if self.total == 1 { "" } else { "s" }
+        );
+        for problem in &self.listed {
+            message += "\n  ";
+            message += &problem.render(file);
+        }
+        if self.total > self.listed.len() {
+            message += &format!("\n  ... and {} more", self.total - self.listed.len());
+        }
+        Error::Input(message)
+    }
+}
+
+pub fn import(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
+    let started = Instant::now();
+    let file = path.display().to_string();
+    let spec = kind.spec();
+    let mut source = reader::open(path)?;
+    let Some(header) = source.header()? else {
+        return Err(Error::input(format!(
+            "{file}: the file is empty; expected a header line naming the columns ({})",
+            column_names(&spec)
+        )));
+    };
+    let layout = reader::Layout::new(&header, &spec, &options.map).map_err(|p| {
+        let mut problems = Problems::default();
+        p.into_iter().for_each(|p| problems.push(p));
+        problems.into_error(&file)
+    })?;
+
+    let tx = store.conn_mut().transaction().context("starting the import")?;
+    let lookups = Lookups::load(&tx)?;
+    let sql_columns = layout.sql_columns(&spec);
+    let count_sql = format!("SELECT count(*) FROM {}", spec.table);
+    let before: i64 = tx
+        .query_row(&count_sql, [], |r| r.get(0))
+        .context("counting rows")?;
+
+    let mut problems = Problems::default();
+    let mut seen_keys: HashSet<u64> = HashSet::new();
+    let mut report = Report {
+        kind: kind.name(),
+        file: file.clone(),
+        ignored_columns: layout.ignored.clone(),
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
+    let progress = Progress::new(path);
+    let written = {
+        let mut writer = writer::Writer::new(&tx, &spec, &sql_columns)?;
+        let mut values: Vec<Value> = Vec::with_capacity(sql_columns.len());
+        while let Some(record) = source.next_record()? {
+            report.rows += 1;
+            let line = record.line;
+            if record.fields.len() != header.len() {
+                problems.push(Problem::line(
+                    line,
+                    format!(
+                        "{} fields, expected {} as in the header (a truncated line, or a delimiter inside an unquoted field?)",
+                        record.fields.len(),
+                        header.len()
+                    ),
+                ));
+                continue;
+            }
+            let Some(mut row) = parse_row(&spec, &layout, &record, options.dates, &mut problems) else {
+                continue;
+            };
+            if let Err(problem) = lookups.refine(kind, &mut row, line) {
+                problems.push(problem);
+                continue;
+            }
+            let key_hash = {
+                let mut hasher = DefaultHasher::new();
+                for key in spec.key {
+                    hash_value(row.get(key), &mut hasher);
+                }
+                hasher.finish()
+            };
+            if !seen_keys.insert(key_hash) {
+                let key: Vec<String> = spec.key.iter().map(|k| display(row.get(k))).collect();
+                problems.push(Problem::line(
+                    line,
+                    format!(
+                        "duplicate key {} = {} (it appears earlier in the file)",
+                        spec.key.join("+"),
+                        key.join("+")
+                    ),
+                ));
+                continue;
+            }
+            if problems.total > 0 {
+                continue; // nothing will be written: only validate the rest
+            }
+            values.clear();
+            values.extend(
+                sql_columns
+                    .iter()
+                    .map(|c| row.get(c).cloned().unwrap_or(Value::Null)),
+            );
+            if let Some(problem) = writer.push(line, &values)? {
+                problems.push(problem);
+            }
+            progress.tick(report.rows, record.byte);
+        }
+        if problems.total == 0
+            && let Some(problem) = writer.flush()?
+        {
+            problems.push(problem);
+        }
+        writer.written
+    };
+    progress.finish();
+    if kind == Kind::Tiers && problems.total == 0 {
+        for problem in lookups::tier_ladder_problems(&tx)? {
+            problems.push(problem);
+        }
+    }
+    if problems.total > 0 {
+        return Err(problems.into_error(&file)); // dropping the transaction rolls it back
+    }
+    let after: i64 = tx
+        .query_row(&count_sql, [], |r| r.get(0))
+        .context("counting rows")?;
+    report.new = (after - before).max(0) as u64;
+    report.changed = written.saturating_sub(report.new);
+    report.unchanged = report.rows - written;
+    if options.dry_run {
+        tx.rollback().context("discarding the dry run")?;
+        report.elapsed = started.elapsed();
+    } else {
+        tx.commit().context("committing the import")?;
+        report.elapsed = started.elapsed();
+        report.rollup = Some(store.refresh_rollups()?);
+    }
+    Ok(report)
+}
+
+/// One record's values by field name; `None` for a column absent from the file.
+pub struct Row {
+    names: Vec<&'static str>,
+    values: Vec<Option<Value>>,
+}
+
+impl Row {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        self.values[i].as_ref()
+    }
+
+    /// The text of a field that holds text, if present and not empty.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(Value::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn set(&mut self, name: &'static str, value: Value) {
+        match self.names.iter().position(|n| *n == name) {
+            Some(i) => self.values[i] = Some(value),
+            None => {
+                self.names.push(name);
+                self.values.push(Some(value));
+            }
+        }
+    }
+}
+
+fn parse_row(
+    spec: &Spec,
+    layout: &reader::Layout,
+    record: &reader::Record,
+    dates: DateOrder,
+    problems: &mut Problems,
+) -> Option<Row> {
+    let mut row = Row {
+        names: spec.columns.iter().map(|c| c.name).collect(),
+        values: vec![None; spec.columns.len()],
+    };
+    let mut ok = true;
+    for (i, column) in spec.columns.iter().enumerate() {
+        let Some(index) = layout.index_of[i] else {
+            continue;
+        };
+        let raw = record.fields.get(index).unwrap_or_default();
+        let Ok(text) = std::str::from_utf8(raw) else {
+            problems.push(Problem::at(
+                record.line,
+                column.name,
+                &String::from_utf8_lossy(raw),
+                "not valid UTF-8: expected UTF-8 text (re-export the file as UTF-8)",
+            ));
+            ok = false;
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            if column.required {
+                problems.push(Problem::at(record.line, column.name, "", "a value is required"));
+                ok = false;
+            } else {
+                row.values[i] = Some(empty_value(column));
+            }
+            continue;
+        }
+        match column.ty.parse(text, dates) {
+            Ok(value) => row.values[i] = Some(value),
+            Err(expected) => {
+                problems.push(Problem::at(record.line, column.name, text, expected));
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(row)
+}
+
+fn empty_value(column: &Column) -> Value {
+    match column.empty {
+        EmptyAs::Null => Value::Null,
+        EmptyAs::Blank => Value::Text(String::new()),
+        EmptyAs::Zero => Value::Integer(0),
+        EmptyAs::Text(text) => match column.ty {
+            fields::FieldType::Integer { .. } => text.parse().map(Value::Integer).unwrap_or(Value::Null),
+            _ => Value::Text(text.to_string()),
+        },
+    }
+}
+
+pub fn column_names(spec: &Spec) -> String {
+    spec.columns
+        .iter()
+        .map(|c| {
+            if c.required {
+                format!("{}*", c.name)
+            } else {
+                c.name.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hash_value(value: Option<&Value>, hasher: &mut DefaultHasher) {
+    match value {
+        Some(Value::Text(t)) => t.hash(hasher),
+        Some(Value::Integer(i)) => i.hash(hasher),
+        Some(Value::Real(r)) => r.to_bits().hash(hasher),
+        Some(Value::Blob(b)) => b.hash(hasher),
+        Some(Value::Null) | None => 0u8.hash(hasher),
+    }
+}
+
+fn display(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::Text(t)) => t.clone(),
+        Some(Value::Integer(i)) => i.to_string(),
+        Some(Value::Real(r)) => r.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A one-line progress report on stderr for imports that take more than a second, only when
+/// stderr is a terminal.
+struct Progress {
+    started: Instant,
+    total_bytes: u64,
+    enabled: bool,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(path: &Path) -> Self {
+        Progress {
+            started: Instant::now(),
+            total_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            enabled: std::io::stderr().is_terminal(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn tick(&self, rows: u64, byte: u64) {
+        if !self.enabled || rows % 50_000 != 0 || self.started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let pct = (100 * byte).checked_div(self.total_bytes).unwrap_or(0);
+        let filled = (pct / 5) as usize;
+        eprint!(
+            "\r[{}{}] {pct:>3}%  {rows} rows",
+            "#".repeat(filled),
+            ".".repeat(20 - filled.min(20))
+        );
+        self.shown.set(true);
+    }
+
+    fn finish(&self) {
+        if self.shown.get() {
+            eprintln!();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Reading a CSV export as it comes: UTF-8 with or without BOM, comma, semicolon or tab
+//! (detected from the header), quoted fields with embedded line breaks. Streamed one record at
+//! a time; fields stay bytes until the column's parser reads them, so bad UTF-8 is located.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use super::Problem;
+use super::kinds::Spec;
+use crate::error::{Error, Result};
+
+pub struct Source {
+    csv: csv::Reader<BufReader<File>>,
+    file: String,
+    record: csv::ByteRecord,
+}
+
+pub struct Record {
+    /// The line the record starts on (the header is line 1).
+    pub line: u64,
+    pub byte: u64,
+    pub fields: csv::ByteRecord,
+}
+
+pub fn open(path: &Path) -> Result<Source> {
+    let file = path.display().to_string();
+    let io_error = |source| Error::Io {
+        context: format!("reading {file}"),
+        source,
+    };
+    let handle = File::open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("{file}: no such file")),
+        _ => io_error(source),
+    })?;
+    let mut reader = BufReader::with_capacity(1 << 16, handle);
+    let head = reader.fill_buf().map_err(io_error)?;
+    let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let delimiter = sniff_delimiter(&head[if bom { 3 } else { 0 }..]);
+    if bom {
+        reader.consume(3);
+    }
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    Ok(Source {
+        csv,
+        file,
+        record: csv::ByteRecord::new(),
+    })
+}
+
+/// The delimiter that occurs most in the first line, outside quotes; comma when none does.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &byte in head {
+        if byte == b'\n' && !quoted {
+            break;
+        }
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(entry) = counts.iter_mut().find(|(d, _)| *d == byte) {
+            entry.1 += 1;
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n > 0)
+        .map_or(b',', |(d, _)| *d)
+}
+
+impl Source {
+    /// The header's column names; None for an empty file.
+    pub fn header(&mut self) -> Result<Option<Vec<String>>> {
+        match self.next_record()? {
+            None => Ok(None),
+            Some(record) => Ok(Some(
+                record
+                    .fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                    .collect(),
+            )),
+        }
+    }
+
+    pub fn next_record(&mut self) -> Result<Option<Record>> {
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let (line, byte) = self.record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                Ok(Some(Record {
+                    line,
+                    byte,
+                    fields: self.record.clone(),
+                }))
+            }
+            Err(e) => {
+                let line = e.position().map(|p| format!(":{}", p.line())).unwrap_or_default();
+                Err(Error::input(format!(
+                    "{}{line}: cannot read the file as CSV: {e}",
+                    self.file
+                )))
+            }
+        }
+    }
+}
+
+/// Which column of the file feeds which field of the kind.
+pub struct Layout {
+    /// For each column of the spec, its index in the file, if the file has it.
+    pub index_of: Vec<Option<usize>>,
+    pub ignored: Vec<String>,
+}
+
+fn normalise(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace([' ', '-'], "_")
+}
+
+impl Layout {
+    pub fn new(header: &[String], spec: &Spec, map: &[(String, String)]) -> Result<Layout, Vec<Problem>> {
+        let mut index_of = vec![None; spec.columns.len()];
+        let mut ignored = Vec::new();
+        let mut problems = Vec::new();
+        for (index, raw) in header.iter().enumerate() {
+            let mapped = map
+                .iter()
+                .find(|(from, _)| from == raw || from.eq_ignore_ascii_case(raw))
+                .map_or_else(|| normalise(raw), |(_, to)| normalise(to));
+            match spec.columns.iter().position(|c| c.name == mapped) {
+                Some(i) if index_of[i].is_some() => problems.push(Problem::at(
+                    1,
+                    raw,
+                    raw,
+                    format!("a second column for field {mapped}: expected each field once"),
+                )),
+                Some(i) => index_of[i] = Some(index),
+                None if raw.is_empty() => {}
+                None => ignored.push(raw.clone()),
+            }
+        }
+        for (i, column) in spec.columns.iter().enumerate() {
+            if column.required && index_of[i].is_none() {
+                problems.push(Problem::line(
+                    1,
+                    format!(
+                        "required column {} is missing (the header has: {}; rename a column with --map COL={})",
+                        column.name,
+                        header.join(", "),
+                        column.name
+                    ),
+                ));
+            }
+        }
+        for (from, to) in map {
+            if !spec.columns.iter().any(|c| c.name == normalise(to)) {
+                problems.push(Problem::line(
+                    1,
+                    format!(
+                        "--map {from}={to}: {to} is not a field of this kind (expected one of {})",
+                        spec.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(Layout { index_of, ignored })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The table columns written: those the file has (a phase becomes phase_id) and the key.
+    pub fn sql_columns(&self, spec: &Spec) -> Vec<&'static str> {
+        let mut columns: Vec<&'static str> = spec
+            .columns
+            .iter()
+            .zip(&self.index_of)
+            .filter(|(_, index)| index.is_some())
+            .map(|(c, _)| if c.name == "phase" { "phase_id" } else { c.name })
+            .collect();
+        for key in spec.key {
+            if !columns.contains(key) {
+                columns.push(key);
+            }
+        }
+        columns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_from_the_header() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1;2;3"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+}
