@@ -16,6 +16,8 @@ pub enum Kind {
     Tiers,
     Invoices,
     Usage,
+    /// Journeys with their phases and metric definitions (TOML).
+    Journeys,
 }
 
 /// What an empty cell stores: NULL, or the column's neutral value where NULL is not allowed.
@@ -73,9 +75,11 @@ pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 pub const SURVEYS: &[&str] = &["nps", "csat", "ces"];
 
 impl Kind {
-    pub fn spec(self) -> Spec {
+    /// The CSV layout of the kind; None for journeys, which are TOML only.
+    pub fn spec(self) -> Option<Spec> {
         use EmptyAs::{Blank, Null, Text, Zero};
-        match self {
+        Some(match self {
+            Kind::Journeys => return None,
             Kind::Accounts => Spec {
                 table: "account",
                 key: &["account_id"],
@@ -237,7 +241,7 @@ impl Kind {
                     COLUMNS
                 },
             },
-        }
+        })
     }
 
     pub fn name(self) -> &'static str {
@@ -251,6 +255,7 @@ impl Kind {
             Kind::Tiers => "tiers",
             Kind::Invoices => "invoices",
             Kind::Usage => "usage",
+            Kind::Journeys => "journeys",
         }
     }
 }

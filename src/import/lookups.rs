@@ -16,6 +16,8 @@ pub struct Lookups {
     journeys: HashSet<String>,
     /// (journey, phase key or lower-case name) -> phase id
     phases: HashMap<(String, String), i64>,
+    /// journey -> its phase keys, for error messages
+    phase_keys: HashMap<String, Vec<String>>,
     /// metric id -> aggregation
     metrics: HashMap<String, String>,
 }
@@ -26,6 +28,7 @@ impl Lookups {
             accounts: HashMap::new(),
             journeys: HashSet::new(),
             phases: HashMap::new(),
+            phase_keys: HashMap::new(),
             metrics: HashMap::new(),
         };
         let mut stmt = tx
@@ -45,7 +48,7 @@ impl Lookups {
             lookups.journeys.insert(row.context("loading journeys")?);
         }
         let mut stmt = tx
-            .prepare("SELECT journey_id, phase_key, name, phase_id FROM phase")
+            .prepare("SELECT journey_id, phase_key, name, phase_id FROM phase ORDER BY journey_id, position")
             .context("loading phases")?;
         let rows = stmt
             .query_map([], |r| {
@@ -59,6 +62,11 @@ impl Lookups {
             .context("loading phases")?;
         for row in rows {
             let (journey, key, name, id) = row.context("loading phases")?;
+            lookups
+                .phase_keys
+                .entry(journey.clone())
+                .or_default()
+                .push(key.clone());
             lookups.phases.insert((journey.clone(), key.to_lowercase()), id);
             lookups.phases.insert((journey, name.to_lowercase()), id);
         }
@@ -209,7 +217,7 @@ impl Lookups {
             Kind::Usage => {
                 self.account(row, line, "usage of", "period")?;
             }
-            Kind::Tiers => {}
+            Kind::Tiers | Kind::Journeys => {}
         }
         Ok(())
     }
@@ -254,14 +262,7 @@ impl Lookups {
                 Ok(())
             }
             None => {
-                let mut known: Vec<&str> = self
-                    .phases
-                    .keys()
-                    .filter(|(j, _)| j == journey)
-                    .map(|(_, k)| k.as_str())
-                    .collect();
-                known.sort_unstable();
-                known.dedup();
+                let known = self.phase_keys.get(journey).cloned().unwrap_or_default();
                 Err(Problem::at(
                     line,
                     "phase",

@@ -6,6 +6,7 @@ pub mod fields;
 pub mod kinds;
 mod lookups;
 mod reader;
+mod toml_defs;
 mod writer;
 
 use std::collections::HashSet;
@@ -130,9 +131,78 @@ impl Problems {
 }
 
 pub fn import(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
+    let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    match kind.spec() {
+        Some(spec) if !(is_toml && kind == Kind::Tiers) => import_csv(store, kind, spec, path, options),
+        _ if kind == Kind::Journeys || is_toml => import_toml(store, kind, path, options),
+        _ => Err(Error::input(format!(
+            "{}: {} are imported from TOML (a .toml file)",
+            path.display(),
+            kind.name()
+        ))),
+    }
+}
+
+/// Journeys or tiers from TOML: one transaction; row counts cover every entry of the file.
+fn import_toml(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
+    let started = Instant::now();
+    let tables: &[&str] = if kind == Kind::Journeys {
+        &["journey", "phase", "metric"]
+    } else {
+        &["tier"]
+    };
+    let count_sql = tables
+        .iter()
+        .map(|t| format!("(SELECT count(*) FROM {t})"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let count_sql = format!("SELECT {count_sql}");
+    let mut report = Report {
+        kind: kind.name(),
+        file: path.display().to_string(),
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
+    let tx = store.conn_mut().transaction().context("starting the import")?;
+    let before: i64 = tx
+        .query_row(&count_sql, [], |r| r.get(0))
+        .context("counting rows")?;
+    if kind == Kind::Journeys {
+        toml_defs::import_journeys(&tx, path, &mut report)?;
+    } else {
+        toml_defs::import_tiers(&tx, path, &mut report)?;
+    }
+    let after: i64 = tx
+        .query_row(&count_sql, [], |r| r.get(0))
+        .context("counting rows")?;
+    report.new = (after - before).max(0) as u64;
+    report.changed = report.changed.saturating_sub(report.new);
+    finish(store_finish(tx, options.dry_run)?, store, &mut report, started)?;
+    Ok(report)
+}
+
+/// Commits (or, for a dry run, rolls back); true when committed.
+fn store_finish(tx: rusqlite::Transaction<'_>, dry_run: bool) -> Result<bool> {
+    if dry_run {
+        tx.rollback().context("discarding the dry run")?;
+        Ok(false)
+    } else {
+        tx.commit().context("committing the import")?;
+        Ok(true)
+    }
+}
+
+fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Instant) -> Result<()> {
+    report.elapsed = started.elapsed();
+    if committed {
+        report.rollup = Some(store.refresh_rollups()?);
+    }
+    Ok(())
+}
+
+fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &Options) -> Result<Report> {
     let started = Instant::now();
     let file = path.display().to_string();
-    let spec = kind.spec();
     let mut source = reader::open(path)?;
     let Some(header) = source.header()? else {
         return Err(Error::input(format!(
@@ -243,14 +313,7 @@ pub fn import(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> 
     report.new = (after - before).max(0) as u64;
     report.changed = written.saturating_sub(report.new);
     report.unchanged = report.rows - written;
-    if options.dry_run {
-        tx.rollback().context("discarding the dry run")?;
-        report.elapsed = started.elapsed();
-    } else {
-        tx.commit().context("committing the import")?;
-        report.elapsed = started.elapsed();
-        report.rollup = Some(store.refresh_rollups()?);
-    }
+    finish(store_finish(tx, options.dry_run)?, store, &mut report, started)?;
     Ok(report)
 }
 

@@ -1,0 +1,419 @@
+//! Journeys (with their phases and metric definitions) and tier ladders from TOML, so a
+//! programme's rules can sit in version control and be reviewed like code. Unknown keys and
+//! values outside the vocabularies are refused with the line they are on.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rusqlite::{Transaction, params};
+use serde::Deserialize;
+
+use super::Report;
+use super::lookups::tier_ladder_problems;
+use crate::error::{Error, Result, SqlContext};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneysFile {
+    #[serde(rename = "journey", default)]
+    pub journeys: Vec<JourneyDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneyDef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "phase", default)]
+    pub phases: Vec<PhaseDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDef {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub cx_goal: String,
+    #[serde(default)]
+    pub business_goal: String,
+    /// Absent: nobody owns the phase, and the cockpit shows that.
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub touchpoints: Vec<String>,
+    #[serde(default)]
+    pub moments_of_truth: Vec<String>,
+    #[serde(default)]
+    pub pain_points: Vec<String>,
+    #[serde(rename = "metric", default)]
+    pub metrics: Vec<MetricDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDef {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    pub perspective: Perspective,
+    #[serde(default)]
+    pub unit: String,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    #[serde(default)]
+    pub tolerance: f64,
+    pub aggregation: Aggregation,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub definition: String,
+}
+
+/// Serde mirrors of the schema's vocabularies: a wrong word is refused with the list of right ones.
+macro_rules! vocabulary {
+    ($name:ident { $($variant:ident),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            fn as_str(self) -> String {
+                // The serde name: snake_case of the variant.
+                let name = match self { $($name::$variant => stringify!($variant)),+ };
+                snake_case(name)
+            }
+        }
+    };
+}
+
+vocabulary!(Kind { Indicator, Success });
+vocabulary!(Perspective {
+    Realization,
+    Proposition,
+    Delivery
+});
+vocabulary!(Direction { Higher, Lower });
+vocabulary!(Aggregation {
+    Imported,
+    Nps,
+    Csat,
+    Ces,
+    FirstResponseHours,
+    ResolutionHours,
+    TicketsPer100,
+    LogoChurn,
+    Grr,
+    Nrr,
+    ExpansionRate,
+    Arpu,
+    NewAccounts,
+    LeadTimeDays,
+    DowntimeHours,
+    OnTimePayment,
+});
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TiersFile {
+    #[serde(rename = "tier", default)]
+    pub tiers: Vec<TierDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierDef {
+    pub id: String,
+    pub name: String,
+    pub rank: u32,
+    #[serde(default)]
+    pub benefits: String,
+    #[serde(default)]
+    pub min_mrr: f64,
+    #[serde(default = "three")]
+    pub window_months: u32,
+    #[serde(default)]
+    pub min_tenure_months: u32,
+    #[serde(default)]
+    pub grace_months: u32,
+    #[serde(default)]
+    pub no_overdue_invoice: bool,
+    #[serde(default)]
+    pub no_open_severe_ticket: bool,
+    #[serde(default)]
+    pub not_detractor: bool,
+    #[serde(default)]
+    pub hvc_only: bool,
+}
+
+fn three() -> u32 {
+    3
+}
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("{file}: no such file")),
+        _ => Error::Io {
+            context: format!("reading {file}"),
+            source,
+        },
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::input(format!(
+            "{file}: not valid UTF-8 at byte {}: expected UTF-8 text",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    toml::from_str(text).map_err(|e| Error::input(format!("{file}: {}", e.to_string().trim_end())))
+}
+
+fn invalid(file: &str, problems: Vec<String>) -> Error {
+    Error::input(format!(
+        "{file}: not imported, nothing was written: {} error{}\n  {}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        problems.join("\n  ")
+    ))
+}
+
+/// Upserts journeys, their phases (position = order in the file), touchpoints and metrics.
+pub fn import_journeys(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> Result<()> {
+    let file = path.display().to_string();
+    let defs: JourneysFile = read(path)?;
+    let mut problems = Vec::new();
+    let mut metric_ids = HashSet::new();
+    for journey in &defs.journeys {
+        if journey.id.trim().is_empty() {
+            problems.push(format!("journey '{}': id is empty", journey.name));
+        }
+        let mut keys = HashSet::new();
+        for phase in &journey.phases {
+            if !keys.insert(phase.key.to_lowercase()) {
+                problems.push(format!(
+                    "journey {}: phase key {} appears twice",
+                    journey.id, phase.key
+                ));
+            }
+            for metric in &phase.metrics {
+                if !metric_ids.insert(metric.id.clone()) {
+                    problems.push(format!("metric {} appears twice", metric.id));
+                }
+                if !(metric.tolerance >= 0.0) {
+                    problems.push(format!(
+                        "metric {}: tolerance {} is negative",
+                        metric.id, metric.tolerance
+                    ));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(&file, problems));
+    }
+    let mut written = 0u64;
+    for journey in &defs.journeys {
+        report.rows += 1;
+        written += tx
+            .execute(
+                "INSERT INTO journey (journey_id, name, description) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (journey_id) DO UPDATE SET name = excluded.name, description = excluded.description
+                 WHERE journey.name IS NOT excluded.name OR journey.description IS NOT excluded.description",
+                params![journey.id, journey.name, journey.description],
+            )
+            .context("writing a journey")? as u64;
+        park_phases_if_reordered(tx, journey)?;
+        for (index, phase) in journey.phases.iter().enumerate() {
+            report.rows += 1;
+            written += tx
+                .execute(
+                    "INSERT INTO phase (journey_id, phase_key, name, position, cx_goal, business_goal, owner,
+                                        moments_of_truth, pain_points)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (journey_id, phase_key) DO UPDATE SET name = excluded.name,
+                        position = excluded.position, cx_goal = excluded.cx_goal,
+                        business_goal = excluded.business_goal, owner = excluded.owner,
+                        moments_of_truth = excluded.moments_of_truth, pain_points = excluded.pain_points
+                     WHERE phase.name IS NOT excluded.name OR phase.position IS NOT excluded.position
+                        OR phase.cx_goal IS NOT excluded.cx_goal OR phase.business_goal IS NOT excluded.business_goal
+                        OR phase.owner IS NOT excluded.owner OR phase.moments_of_truth IS NOT excluded.moments_of_truth
+                        OR phase.pain_points IS NOT excluded.pain_points",
+                    params![
+                        journey.id,
+                        phase.key,
+                        phase.name,
+                        index as i64 + 1,
+                        phase.cx_goal,
+                        phase.business_goal,
+                        phase.owner,
+                        phase.moments_of_truth.join("\n"),
+                        phase.pain_points.join("\n")
+                    ],
+                )
+                .context("writing a phase")? as u64;
+            let phase_id: i64 = tx
+                .query_row(
+                    "SELECT phase_id FROM phase WHERE journey_id = ?1 AND phase_key = ?2",
+                    params![journey.id, phase.key],
+                    |r| r.get(0),
+                )
+                .context("writing a phase")?;
+            tx.execute("DELETE FROM phase_touchpoint WHERE phase_id = ?1", [phase_id])
+                .context("writing touchpoints")?;
+            for touchpoint in &phase.touchpoints {
+                tx.execute(
+                    "INSERT OR IGNORE INTO phase_touchpoint (phase_id, touchpoint) VALUES (?1, ?2)",
+                    params![phase_id, touchpoint],
+                )
+                .context("writing touchpoints")?;
+            }
+            for metric in &phase.metrics {
+                report.rows += 1;
+                written += tx
+                    .execute(
+                        "INSERT INTO metric (metric_id, phase_id, name, kind, perspective, unit, direction, target,
+                                             tolerance, aggregation, source, definition)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                         ON CONFLICT (metric_id) DO UPDATE SET phase_id = excluded.phase_id, name = excluded.name,
+                            kind = excluded.kind, perspective = excluded.perspective, unit = excluded.unit,
+                            direction = excluded.direction, target = excluded.target, tolerance = excluded.tolerance,
+                            aggregation = excluded.aggregation, source = excluded.source, definition = excluded.definition
+                         WHERE metric.phase_id IS NOT excluded.phase_id OR metric.name IS NOT excluded.name
+                            OR metric.kind IS NOT excluded.kind OR metric.perspective IS NOT excluded.perspective
+                            OR metric.unit IS NOT excluded.unit OR metric.direction IS NOT excluded.direction
+                            OR metric.target IS NOT excluded.target OR metric.tolerance IS NOT excluded.tolerance
+                            OR metric.aggregation IS NOT excluded.aggregation OR metric.source IS NOT excluded.source
+                            OR metric.definition IS NOT excluded.definition",
+                        params![
+                            metric.id,
+                            phase_id,
+                            metric.name,
+                            metric.kind.as_str(),
+                            metric.perspective.as_str(),
+                            metric.unit,
+                            metric.direction.as_str(),
+                            metric.target,
+                            metric.tolerance,
+                            metric.aggregation.as_str(),
+                            metric.source,
+                            metric.definition
+                        ],
+                    )
+                    .context("writing a metric")? as u64;
+            }
+        }
+        // Phases dropped from the file keep their old order after the listed ones.
+        tx.execute(
+            "UPDATE phase SET position = position - 100000 + ?2 WHERE journey_id = ?1 AND position >= 100000",
+            params![journey.id, journey.phases.len() as i64],
+        )
+        .context("ordering phases")?;
+    }
+    report.changed = written;
+    report.unchanged = report.rows.saturating_sub(written);
+    Ok(())
+}
+
+/// Phases take the file's order. When the store has them in another order, every phase of the
+/// journey is parked out of the way of the unique (journey, position) first; phases the file
+/// no longer lists end up after the listed ones, in their old order.
+fn park_phases_if_reordered(tx: &Transaction<'_>, journey: &JourneyDef) -> Result<()> {
+    let mut stmt = tx
+        .prepare("SELECT phase_key FROM phase WHERE journey_id = ?1 ORDER BY position")
+        .context("ordering phases")?;
+    let existing: Vec<String> = stmt
+        .query_map([&journey.id], |r| r.get(0))
+        .context("ordering phases")?
+        .collect::<rusqlite::Result<_>>()
+        .context("ordering phases")?;
+    let listed: Vec<&str> = journey.phases.iter().map(|p| p.key.as_str()).collect();
+    let in_order = existing.len() <= listed.len() && existing.iter().zip(&listed).all(|(a, b)| a == b);
+    if !in_order {
+        tx.execute(
+            "UPDATE phase SET position = position + 100000 WHERE journey_id = ?1",
+            [&journey.id],
+        )
+        .context("ordering phases")?;
+    }
+    Ok(())
+}
+
+pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> Result<()> {
+    let file = path.display().to_string();
+    let defs: TiersFile = read(path)?;
+    let mut ranks = HashSet::new();
+    let mut problems = Vec::new();
+    for tier in &defs.tiers {
+        if !ranks.insert(tier.rank) {
+            problems.push(format!(
+                "tier {}: rank {} is used twice: expected unique ranks",
+                tier.id, tier.rank
+            ));
+        }
+        if tier.rank == 0 || tier.window_months == 0 {
+            problems.push(format!("tier {}: rank and window_months start at 1", tier.id));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(&file, problems));
+    }
+    // Ranks move freely within the file: park the old ones first.
+    tx.execute("UPDATE tier SET rank = rank + 100000", [])
+        .context("ordering tiers")?;
+    let mut written = 0u64;
+    for tier in &defs.tiers {
+        report.rows += 1;
+        written += tx
+            .execute(
+                "INSERT INTO tier (tier_id, name, rank, benefits, min_mrr, window_months, min_tenure_months,
+                                   grace_months, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (tier_id) DO UPDATE SET name = excluded.name, rank = excluded.rank,
+                    benefits = excluded.benefits, min_mrr = excluded.min_mrr, window_months = excluded.window_months,
+                    min_tenure_months = excluded.min_tenure_months, grace_months = excluded.grace_months,
+                    req_no_overdue = excluded.req_no_overdue, req_no_open_severe = excluded.req_no_open_severe,
+                    req_not_detractor = excluded.req_not_detractor, req_hvc = excluded.req_hvc",
+                params![
+                    tier.id,
+                    tier.name,
+                    tier.rank,
+                    tier.benefits,
+                    tier.min_mrr,
+                    tier.window_months,
+                    tier.min_tenure_months,
+                    tier.grace_months,
+                    tier.no_overdue_invoice,
+                    tier.no_open_severe_ticket,
+                    tier.not_detractor,
+                    tier.hvc_only
+                ],
+            )
+            .context("writing a tier")? as u64;
+    }
+    let parked: i64 = tx
+        .query_row("SELECT count(*) FROM tier WHERE rank >= 100000", [], |r| r.get(0))
+        .context("ordering tiers")?;
+    if parked > 0 {
+        tx.execute("UPDATE tier SET rank = rank - 100000 + (SELECT max(rank) FROM tier WHERE rank < 100000) WHERE rank >= 100000", [])
+            .context("ordering tiers")?;
+    }
+    let ladder: Vec<String> = tier_ladder_problems(tx)?.into_iter().map(|p| p.message).collect();
+    if !ladder.is_empty() {
+        return Err(invalid(&file, ladder));
+    }
+    report.changed = written;
+    report.unchanged = report.rows.saturating_sub(written);
+    Ok(())
+}
