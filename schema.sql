@@ -208,6 +208,21 @@ CREATE TABLE rollup (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX rollup_by_period ON rollup (period, segment);
 
+-- Computed: churn and revenue retention of each month [first day, first day of the next) per
+-- segment ('all', 'hvc', 'regular', 'size:*', 'industry:*', 'journey:*'), over the accounts
+-- active at the month's start. Sums, so windows and rates derive without raw rows.
+CREATE TABLE churn_month (
+    period          TEXT NOT NULL,
+    segment         TEXT NOT NULL,
+    n_start         INTEGER NOT NULL,
+    n_churned       INTEGER NOT NULL,
+    start_mrr       REAL NOT NULL,
+    churned_mrr     REAL NOT NULL,
+    contraction_mrr REAL NOT NULL,
+    expansion_mrr   REAL NOT NULL,
+    PRIMARY KEY (segment, period)
+) STRICT, WITHOUT ROWID;
+
 -- Monthly journey review, per phase. History rows keep what a reopened sign-off said.
 CREATE TABLE review (
     period      TEXT NOT NULL,

@@ -70,6 +70,18 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
 
 /// Generates into `<out>.partial-<pid>` and renames it over `out` once complete.
 pub fn write_demo(out: &Path, params: &DemoParams) -> Result<demo::DemoSummary> {
+    // Check the directory first, so an error names the path the user gave, not the partial file.
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+        let problem = if parent.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        return Err(Error::Store {
+            path: out.to_path_buf(),
+            message: format!("{} {problem}", parent.display()),
+        });
+    }
     let mut partial = out.as_os_str().to_owned();
     partial.push(format!(".partial-{}", std::process::id()));
     let partial = PathBuf::from(partial);

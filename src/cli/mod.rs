@@ -1,6 +1,7 @@
 //! The command line: clap definitions and the dispatch to one module per subcommand.
 
 mod check;
+mod churn;
 mod demo;
 mod import;
 mod output;
@@ -51,6 +52,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Import a CSV export (all or nothing; upsert by natural key; rollups refreshed after).
     Import(import::ImportArgs),
+    /// Churn and revenue retention per month and for a window, with breakdowns.
+    Churn(churn::ChurnArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -61,6 +64,17 @@ pub enum Command {
 
 /// Runs the parsed command line; the returned number is the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    let writes = match &cli.command {
+        Some(Command::Init) => Some("init"),
+        Some(Command::Rollup) => Some("rollup"),
+        Some(Command::Import(args)) if !args.dry_run => Some("import"),
+        _ => None,
+    };
+    if let (true, Some(name)) = (cli.readonly, writes) {
+        return Err(Error::input(format!(
+            "--readonly: `{name}` writes to the store (use `import --dry-run` to validate without writing)"
+        )));
+    }
     match cli.command {
         Some(Command::Init) => {
             let (path, is_default) = paths::resolve_db(cli.db)?;
@@ -78,6 +92,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Import(args)) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
             import::run(&mut store, &args, cli.format)
+        }
+        Some(Command::Churn(args)) => {
+            let store = open_existing(cli.db, true)?;
+            churn::run(&store, &args, cli.format)
         }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;

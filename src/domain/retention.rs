@@ -26,38 +26,52 @@ pub struct Retention {
     pub nrr: Option<f64>,
 }
 
-pub fn retention(accounts: &[AccountWindow]) -> Retention {
-    let mut r = Retention {
-        n_start: accounts.len() as u64,
-        n_churned: 0,
-        churn_rate: None,
-        start_mrr: 0.0,
-        churned_mrr: 0.0,
-        contraction_mrr: 0.0,
-        expansion_mrr: 0.0,
-        grr: None,
-        nrr: None,
-    };
-    for a in accounts {
-        r.start_mrr += a.start_mrr;
-        match a.end_mrr {
-            None => {
-                r.n_churned += 1;
-                r.churned_mrr += a.start_mrr;
-            }
-            Some(end) if end < a.start_mrr => r.contraction_mrr += a.start_mrr - end,
-            Some(end) => r.expansion_mrr += end - a.start_mrr,
+/// Sums over the accounts active at a window's start, from which every figure derives.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RetentionSums {
+    pub n_start: u64,
+    pub n_churned: u64,
+    pub start_mrr: f64,
+    pub churned_mrr: f64,
+    pub contraction_mrr: f64,
+    pub expansion_mrr: f64,
+}
+
+impl Retention {
+    pub fn from_sums(s: RetentionSums) -> Retention {
+        let kept = s.start_mrr - s.churned_mrr - s.contraction_mrr;
+        let positive_mrr = s.start_mrr > 0.0;
+        Retention {
+            n_start: s.n_start,
+            n_churned: s.n_churned,
+            churn_rate: (s.n_start > 0).then(|| s.n_churned as f64 / s.n_start as f64),
+            start_mrr: s.start_mrr,
+            churned_mrr: s.churned_mrr,
+            contraction_mrr: s.contraction_mrr,
+            expansion_mrr: s.expansion_mrr,
+            grr: positive_mrr.then(|| kept / s.start_mrr),
+            nrr: positive_mrr.then(|| (kept + s.expansion_mrr) / s.start_mrr),
         }
     }
-    if r.n_start > 0 {
-        r.churn_rate = Some(r.n_churned as f64 / r.n_start as f64);
+}
+
+pub fn retention(accounts: &[AccountWindow]) -> Retention {
+    let mut sums = RetentionSums {
+        n_start: accounts.len() as u64,
+        ..RetentionSums::default()
+    };
+    for a in accounts {
+        sums.start_mrr += a.start_mrr;
+        match a.end_mrr {
+            None => {
+                sums.n_churned += 1;
+                sums.churned_mrr += a.start_mrr;
+            }
+            Some(end) if end < a.start_mrr => sums.contraction_mrr += a.start_mrr - end,
+            Some(end) => sums.expansion_mrr += end - a.start_mrr,
+        }
     }
-    if r.start_mrr > 0.0 {
-        let kept = r.start_mrr - r.churned_mrr - r.contraction_mrr;
-        r.grr = Some(kept / r.start_mrr);
-        r.nrr = Some((kept + r.expansion_mrr) / r.start_mrr);
-    }
-    r
+    Retention::from_sums(sums)
 }
 
 #[cfg(test)]

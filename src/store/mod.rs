@@ -5,8 +5,10 @@
 //! busy timeout; the schema version lives in `PRAGMA user_version`.
 
 pub mod check;
+pub mod churn;
 mod queries;
 pub mod rollup;
+pub mod tiers;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,10 +59,12 @@ impl Store {
         if mode == OpenMode::Create {
             let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
             if let Some(parent) = parent.filter(|p| !p.is_dir()) {
-                return Err(store_error(format!(
-                    "directory {} does not exist",
-                    parent.display()
-                )));
+                let problem = if parent.exists() {
+                    "is not a directory"
+                } else {
+                    "does not exist"
+                };
+                return Err(store_error(format!("{} {problem}", parent.display())));
             }
         }
         let flags = match mode {

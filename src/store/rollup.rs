@@ -88,7 +88,7 @@ SELECT account_id, substr(min(start_date), 1, 7) FROM subscription GROUP BY acco
 -- Subscriptions, one pass: churn, revenue retention, expansion, ARPU and new accounts.
 DROP TABLE IF EXISTS temp.am_cell;
 CREATE TEMP TABLE am_cell AS
-SELECT a.journey_id, am.period, a.hvc, a.company_size AS size,
+SELECT a.journey_id, am.period, a.hvc, a.company_size AS size, a.industry,
        count(am.mrr_start) AS n_start,
        sum(am.mrr_start IS NOT NULL AND am.mrr_end IS NULL) AS churned,
        sum(am.mrr_start) AS start_mrr,
@@ -96,11 +96,29 @@ SELECT a.journey_id, am.period, a.hvc, a.company_size AS size,
        sum(CASE WHEN am.mrr_start IS NOT NULL THEN coalesce(am.mrr_end, 0) END) AS end_mrr,
        sum(coalesce(am.mrr_end > am.mrr_start, 0)) AS grew,
        count(am.mrr_end) AS n_end,
-       sum(am.mrr_end IS NOT NULL AND am.period = f.period) AS new
+       sum(am.mrr_end IS NOT NULL AND am.period = f.period) AS new,
+       coalesce(sum(CASE WHEN am.mrr_end IS NULL THEN am.mrr_start END), 0) AS churned_mrr,
+       coalesce(sum(CASE WHEN am.mrr_end < am.mrr_start THEN am.mrr_start - am.mrr_end END), 0) AS contraction_mrr,
+       coalesce(sum(CASE WHEN am.mrr_end > am.mrr_start THEN am.mrr_end - am.mrr_start END), 0) AS expansion_mrr
 FROM account_month am JOIN account a ON a.account_id = am.account_id
 JOIN temp.first_start f ON f.account_id = am.account_id
-WHERE a.journey_id IS NOT NULL
-GROUP BY a.journey_id, am.period, a.hvc, a.company_size;
+GROUP BY a.journey_id, am.period, a.hvc, a.company_size, a.industry;
+
+-- Churn and revenue retention per month and segment, for the churn pane and command.
+DELETE FROM churn_month;
+INSERT INTO churn_month (period, segment, n_start, n_churned, start_mrr, churned_mrr, contraction_mrr, expansion_mrr)
+SELECT period, segment, sum(n_start), sum(churned), coalesce(sum(start_mrr), 0), sum(churned_mrr),
+       sum(contraction_mrr), sum(expansion_mrr)
+FROM (
+    SELECT c.*, 'all' AS segment FROM temp.am_cell c
+    UNION ALL SELECT c.*, CASE c.hvc WHEN 1 THEN 'hvc' ELSE 'regular' END FROM temp.am_cell c
+    UNION ALL SELECT c.*, 'size:' || c.size FROM temp.am_cell c WHERE c.size <> 'unknown'
+    UNION ALL SELECT c.*, 'industry:' || c.industry FROM temp.am_cell c WHERE c.industry <> ''
+    UNION ALL SELECT c.*, 'journey:' || c.journey_id FROM temp.am_cell c WHERE c.journey_id IS NOT NULL
+)
+WHERE period BETWEEN ?1 AND ?2
+GROUP BY period, segment
+HAVING sum(n_start) > 0;
 
 INSERT INTO temp.cell
 SELECT journey_id, NULL, period, hvc, size, 'logo_churn', 100.0 * churned, n_start, n_start FROM temp.am_cell
@@ -157,7 +175,8 @@ FROM temp.ticket_cell WHERE resolved > 0;
 INSERT INTO temp.cell
 SELECT c.journey_id, p.phase_id, c.period, c.hvc, c.size, 'tickets_per_100',
        100.0 * coalesce(t.tickets, 0), c.n_start, c.n_start
-FROM temp.am_cell c
+FROM (SELECT journey_id, period, hvc, size, sum(n_start) AS n_start FROM temp.am_cell
+      GROUP BY journey_id, period, hvc, size) c
 JOIN phase p ON p.journey_id = c.journey_id
 LEFT JOIN temp.ticket_cell t ON t.journey_id = c.journey_id AND t.phase_id = p.phase_id AND t.period = c.period
                             AND t.hvc = c.hvc AND t.size = c.size
@@ -252,7 +271,8 @@ impl Store {
                 tx.execute_batch(&bind(ACCOUNT_MONTH_SQL))
                     .context("computing account months")?;
                 tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
-                tx.execute_batch(FACTS_SQL).context("computing metric facts")?;
+                tx.execute_batch(&bind(FACTS_SQL))
+                    .context("computing metric facts")?;
                 tx.execute_batch(&bind(ROLLUP_SQL)).context("writing rollups")?;
                 account_months = tx
                     .query_row("SELECT count(*) FROM account_month", [], |r| r.get(0))

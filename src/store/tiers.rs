@@ -1,0 +1,304 @@
+//! The facts loyalty tiers are decided on, for every account at the end of a month, read with a
+//! handful of set-based queries (one per kind of fact), never one query per account.
+//!
+//! The evaluation date `d` is the first day of the month after the period: an account is active
+//! when one of its subscriptions has start <= d and (end is null or end > d); an invoice is
+//! overdue when it was due before d and not paid before d; a severe ticket (high or critical) is
+//! open when it was opened before d and not resolved before d; an account is a detractor when its
+//! latest NPS answer before d is 0-6. Dates and timestamps are ISO 8601 text, so comparing them
+//! with d as text is comparing them in time ('2026-07-01T00:00:00' is not before '2026-07-01').
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::domain::Period;
+use crate::domain::tiers::{AccountFacts, whole_months};
+use crate::error::{Error, Result, SqlContext};
+
+use super::Store;
+
+impl Store {
+    /// Every account's tier facts at the end of `period`, in account id order.
+    ///
+    /// `monthly_mrr` holds the MRR at the end of each month (the `account_month` table's
+    /// `mrr_end`; a month without a row counts as 0), most recent last, as many months as the
+    /// largest tier window asks for (at least one).
+    pub fn tier_facts(&self, period: Period) -> Result<Vec<(String, AccountFacts)>> {
+        let d_date = period.next().first_day();
+        let d = d_date.format("%Y-%m-%d").to_string();
+
+        let window: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
+                r.get(0)
+            })
+            .context("reading the tier windows")?;
+        let window = window.clamp(1, 1200) as usize;
+        let first_month = period.offset(1 - window as i32);
+
+        let mut facts: Vec<(String, AccountFacts)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT account_id, hvc FROM account ORDER BY account_id")
+                .context("listing accounts for tiers")?;
+            let mut rows = stmt.query([]).context("listing accounts for tiers")?;
+            while let Some(row) = rows.next().context("listing accounts for tiers")? {
+                let id: String = row.get(0).context("listing accounts for tiers")?;
+                let hvc: bool = row.get(1).context("listing accounts for tiers")?;
+                index.insert(id.clone(), facts.len());
+                facts.push((
+                    id,
+                    AccountFacts {
+                        active: false,
+                        monthly_mrr: vec![0.0; window],
+                        tenure_months: 0,
+                        has_overdue_invoice: false,
+                        has_open_severe_ticket: false,
+                        is_detractor: false,
+                        is_hvc: hvc,
+                    },
+                ));
+            }
+        }
+        let slot = |id: &str| index.get(id).copied();
+
+        // Active at d, and the first subscription's start for the tenure.
+        {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT account_id, min(start_date),
+                            max(start_date <= ?1 AND (end_date IS NULL OR end_date > ?1))
+                     FROM subscription GROUP BY account_id",
+                )
+                .context("reading subscriptions for tiers")?;
+            let mut rows = stmt.query([&d]).context("reading subscriptions for tiers")?;
+            while let Some(row) = rows.next().context("reading subscriptions for tiers")? {
+                let id: String = row.get(0).context("reading subscriptions for tiers")?;
+                let first: String = row.get(1).context("reading subscriptions for tiers")?;
+                let active: bool = row.get(2).context("reading subscriptions for tiers")?;
+                let Some(i) = slot(&id) else { continue };
+                let start = first
+                    .get(..10)
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .ok_or_else(|| Error::Store {
+                        path: self.path.clone(),
+                        message: format!(
+                            "account {id}: subscription start date '{first}' is not YYYY-MM-DD \
+                             (run `cxcockpit check`)"
+                        ),
+                    })?;
+                let f = &mut facts[i].1;
+                f.active = active;
+                f.tenure_months = whole_months(start, d_date);
+            }
+        }
+
+        // MRR at the end of each month of the window.
+        {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT account_id, period, mrr_end FROM account_month
+                     WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
+                )
+                .context("reading monthly MRR for tiers")?;
+            let mut rows = stmt
+                .query([first_month.to_string(), period.to_string()])
+                .context("reading monthly MRR for tiers")?;
+            while let Some(row) = rows.next().context("reading monthly MRR for tiers")? {
+                let id: String = row.get(0).context("reading monthly MRR for tiers")?;
+                let month: String = row.get(1).context("reading monthly MRR for tiers")?;
+                let mrr: f64 = row.get(2).context("reading monthly MRR for tiers")?;
+                let (Some(i), Ok(month)) = (slot(&id), month.parse::<Period>()) else {
+                    continue;
+                };
+                if let Ok(k) = usize::try_from(first_month.months_until(month))
+                    && k < window
+                {
+                    facts[i].1.monthly_mrr[k] = mrr;
+                }
+            }
+        }
+
+        // The three conditions: each query lists the accounts for which the condition holds.
+        let conditions: [(&str, &str); 3] = [
+            (
+                "reading overdue invoices for tiers",
+                "SELECT DISTINCT account_id FROM invoice
+                 WHERE due_on < ?1 AND (paid_on IS NULL OR paid_on >= ?1)",
+            ),
+            (
+                "reading open severe tickets for tiers",
+                "SELECT DISTINCT account_id FROM ticket
+                 WHERE severity IN ('high', 'critical') AND opened_at < ?1
+                   AND (resolved_at IS NULL OR resolved_at >= ?1)",
+            ),
+            (
+                "reading NPS answers for tiers",
+                "SELECT account_id FROM (
+                     SELECT account_id, score,
+                            row_number() OVER (PARTITION BY account_id
+                                               ORDER BY answered_at DESC, response_id DESC) AS latest
+                     FROM survey_response WHERE survey = 'nps' AND answered_at < ?1)
+                 WHERE latest = 1 AND score <= 6",
+            ),
+        ];
+        for (which, (what, sql)) in conditions.iter().enumerate() {
+            let mut stmt = self.conn.prepare(sql).context(what)?;
+            let mut rows = stmt.query([&d]).context(what)?;
+            while let Some(row) = rows.next().context(what)? {
+                let id: String = row.get(0).context(what)?;
+                let Some(i) = slot(&id) else { continue };
+                let f = &mut facts[i].1;
+                match which {
+                    0 => f.has_overdue_invoice = true,
+                    1 => f.has_open_severe_ticket = true,
+                    _ => f.is_detractor = true,
+                }
+            }
+        }
+        Ok(facts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tiers::eligible;
+
+    const SMALL: &str = include_str!("../../fixtures/small.sql");
+
+    fn small_store() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        store.conn().execute_batch(SMALL).unwrap();
+        store.refresh_rollups().unwrap();
+        store
+    }
+
+    fn june() -> Period {
+        "2026-06".parse().unwrap()
+    }
+
+    fn facts_of(all: &[(String, AccountFacts)], id: &str) -> AccountFacts {
+        all.iter().find(|(a, _)| a == id).unwrap().1.clone()
+    }
+
+    #[test]
+    fn every_account_in_id_order_with_the_largest_window() {
+        let all = small_store().tier_facts(june()).unwrap();
+        let ids: Vec<&str> = all.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09", "A10", "A11", "A12"
+            ]
+        );
+        // Platinum averages over 6 months, the largest window of the fixture's ladder.
+        assert!(all.iter().all(|(_, f)| f.monthly_mrr.len() == 6));
+    }
+
+    #[test]
+    fn facts_at_the_end_of_june_match_the_hand_computed_ones() {
+        let all = small_store().tier_facts(june()).unwrap();
+        // (id, active, MRR at the end of Jan..Jun, tenure, overdue, open severe, detractor, hvc)
+        type Expected = (&'static str, bool, [f64; 6], i64, bool, bool, bool, bool);
+        #[rustfmt::skip]
+        let expected: [Expected; 12] = [
+            ("A01", true, [0.0, 100.0, 100.0, 100.0, 100.0, 100.0], 4, false, false, false, false),
+            ("A02", false, [200.0, 0.0, 0.0, 0.0, 0.0, 0.0], 12, false, false, false, false),
+            ("A03", true, [700.0, 700.0, 700.0, 600.0, 600.0, 600.0], 17, false, true, false, false),
+            ("A04", true, [500.0, 500.0, 750.0, 750.0, 750.0, 750.0], 22, false, false, false, true),
+            ("A05", true, [400.0, 400.0, 250.0, 250.0, 250.0, 250.0], 17, false, false, false, false),
+            ("A06", false, [200.0, 200.0, 0.0, 0.0, 0.0, 0.0], 11, false, false, true, false),
+            ("A07", true, [0.0, 0.0, 120.0, 120.0, 120.0, 120.0], 16, false, false, false, false),
+            ("A08", false, [0.0; 6], 0, false, false, false, false),
+            ("A09", true, [1700.0; 6], 29, false, false, false, true),
+            ("A10", true, [300.0; 6], 14, true, false, true, false),
+            ("A11", true, [100.0; 6], 9, false, true, true, false),
+            ("A12", true, [0.0, 0.0, 60.0, 60.0, 60.0, 60.0], 3, false, false, true, false),
+        ];
+        for (id, active, mrr, tenure, overdue, severe, detractor, hvc) in expected {
+            let want = AccountFacts {
+                active,
+                monthly_mrr: mrr.to_vec(),
+                tenure_months: tenure,
+                has_overdue_invoice: overdue,
+                has_open_severe_ticket: severe,
+                is_detractor: detractor,
+                is_hvc: hvc,
+            };
+            assert_eq!(facts_of(&all, id), want, "facts of {id}");
+        }
+    }
+
+    #[test]
+    fn boundaries_move_with_the_evaluated_month() {
+        // At the end of March (d = 2026-04-01): A06's subscription ends on d, so it is no longer
+        // active; A12's starts on d, so it is; A11's invoice was paid before its due date.
+        let all = small_store().tier_facts("2026-03".parse().unwrap()).unwrap();
+        assert!(!facts_of(&all, "A06").active);
+        assert!(facts_of(&all, "A12").active);
+        assert_eq!(facts_of(&all, "A12").tenure_months, 0);
+        assert!(!facts_of(&all, "A11").has_overdue_invoice);
+        // The window reaches back before the store's first month: those months count as 0.
+        assert_eq!(
+            facts_of(&all, "A09").monthly_mrr,
+            [0.0, 0.0, 0.0, 1700.0, 1700.0, 1700.0]
+        );
+        // A04's latest answer before April is a passive 8 (the 2 of January is older).
+        assert!(!facts_of(&all, "A04").is_detractor);
+        // A10's 0 was given on 2026-04-01T00:00, which is not before d.
+        assert!(!facts_of(&all, "A10").is_detractor);
+        // A03's critical ticket is not opened yet at the end of March.
+        assert!(!facts_of(&all, "A03").has_open_severe_ticket);
+    }
+
+    #[test]
+    fn tiers_at_the_end_of_june() {
+        let store = small_store();
+        let tiers = store.tiers().unwrap();
+        let got: Vec<(String, Option<String>)> = store
+            .tier_facts(june())
+            .unwrap()
+            .into_iter()
+            .map(|(id, f)| (id, eligible(&tiers, &f).map(|t| t.id.clone())))
+            .collect();
+        let want = [
+            ("A01", Some("bronze")),
+            ("A02", None),
+            ("A03", Some("silver")),
+            ("A04", Some("gold")),
+            ("A05", Some("silver")),
+            ("A06", None),
+            ("A07", Some("bronze")),
+            ("A08", None),
+            ("A09", Some("platinum")),
+            ("A10", Some("bronze")),
+            ("A11", Some("bronze")),
+            ("A12", Some("bronze")),
+        ];
+        let want: Vec<(String, Option<String>)> = want
+            .iter()
+            .map(|(id, t)| (id.to_string(), t.map(str::to_string)))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn an_empty_store_has_no_facts_and_no_tiers_means_a_one_month_window() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(store.tier_facts(june()).unwrap().is_empty());
+        store
+            .conn()
+            .execute_batch("INSERT INTO account (account_id) VALUES ('X');")
+            .unwrap();
+        let all = store.tier_facts(june()).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].1.monthly_mrr, [0.0]);
+        assert!(!all[0].1.active);
+    }
+}

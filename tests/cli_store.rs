@@ -1,0 +1,503 @@
+//! End to end, through the binary: `init` and `check`, bad stores and bad paths, and the demo
+//! generator's determinism and care with existing and partial files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use cxcockpit::store::SCHEMA_VERSION;
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use tempfile::TempDir;
+
+/// The binary, with no store named by the environment: every test passes --db or --out.
+fn cx() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cxcockpit"));
+    cmd.env_remove("CXCOCKPIT_DB").env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    cx().args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A failure as the contract wants it: the given exit code, exactly one line on stderr that
+/// names what it should, and no panic.
+fn assert_one_line_failure(out: &Output, code: i32, mentions: &[&str]) -> String {
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr, got: {stderr}");
+    for m in mentions {
+        assert!(stderr.contains(m), "stderr should mention {m:?}: {stderr}");
+    }
+    stderr
+}
+
+/// Every file under `dir` with its bytes: what a failed command must leave as it was.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.insert(path.clone(), None);
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path, Some(bytes));
+            }
+        }
+    }
+    files
+}
+
+fn init_store(path: &Path) {
+    let out = run(&["--db", s(path), "init"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Every table's rows, sorted, as text: equal dumps mean equal contents, whatever the file bytes.
+fn dump(path: &Path) -> BTreeMap<String, Vec<String>> {
+    let conn = Connection::open(path).unwrap();
+    let mut names = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .unwrap();
+    let names: Vec<String> = names
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut tables = BTreeMap::new();
+    for name in names {
+        let columns = conn
+            .prepare(&format!("SELECT * FROM \"{name}\""))
+            .unwrap()
+            .column_count();
+        let order: Vec<String> = (1..=columns).map(|i| i.to_string()).collect();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY {}", order.join(", ")))
+            .unwrap();
+        let mut rows = stmt.query([]).unwrap();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            let cells: Vec<String> = (0..columns)
+                .map(|i| match row.get_ref(i).unwrap() {
+                    ValueRef::Null => "NULL".to_string(),
+                    ValueRef::Integer(v) => v.to_string(),
+                    // Debug prints the shortest text that reads back as the same f64.
+                    ValueRef::Real(v) => format!("{v:?}"),
+                    ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+                    ValueRef::Blob(b) => format!("{b:?}"),
+                })
+                .collect();
+            lines.push(cells.join("|"));
+        }
+        tables.insert(name, lines);
+    }
+    tables
+}
+
+fn demo(out: &Path, seed: &str) -> Output {
+    run(&[
+        "demo",
+        "--out",
+        s(out),
+        "--accounts",
+        "300",
+        "--months",
+        "12",
+        "--seed",
+        seed,
+        "--as-of",
+        "2026-06",
+    ])
+}
+
+// ---- init and check ----
+
+#[test]
+fn init_creates_a_store_that_check_finds_ok() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    let out = run(&["--db", s(&db), "init"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(db.is_file());
+    let version: i64 = Connection::open(&db)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    cx().args(["--db", s(&db), "check"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(": ok"));
+    // Initialising an existing store again changes nothing and succeeds.
+    cx().args(["--db", s(&db), "init"]).assert().code(0);
+}
+
+#[test]
+fn check_lists_a_subscription_that_ends_before_it_starts_and_exits_1() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    init_store(&db);
+    // The schema's CHECK forbids this row; a raw connection that ignores CHECKs stands for a
+    // store damaged by another tool.
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "PRAGMA ignore_check_constraints = ON;
+             INSERT INTO account (account_id) VALUES ('A1');
+             INSERT INTO subscription (subscription_id, account_id, mrr, start_date, end_date)
+             VALUES ('S1', 'A1', 10, '2026-03-01', '2026-02-01');",
+        )
+        .unwrap();
+    cx().args(["--db", s(&db), "check"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("subscription dates"))
+        .stdout(predicates::str::contains(
+            "subscription S1 of A1 ends 2026-02-01 before it starts 2026-03-01",
+        ));
+}
+
+#[test]
+fn check_lists_a_foreign_key_violation_and_exits_1() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    init_store(&db);
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO subscription (subscription_id, account_id, mrr, start_date)
+             VALUES ('S9', 'GHOST', 10, '2026-03-01');",
+        )
+        .unwrap();
+    let out = run(&["--db", s(&db), "--format", "json", "check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    let problems = json["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{json:#}");
+    assert_eq!(problems[0]["rule"], "foreign key");
+    assert!(problems[0]["detail"].as_str().unwrap().contains("subscription"));
+}
+
+// ---- bad paths and bad files: one line, exit 1 or 2, no panic, nothing left behind ----
+
+#[test]
+fn init_in_a_missing_directory_fails_and_creates_nothing() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("no").join("such");
+    let db = missing.join("store.db");
+    let out = run(&["--db", s(&db), "init"]);
+    assert_one_line_failure(&out, 2, &[s(&missing), "does not exist"]);
+    assert!(snapshot(dir.path()).is_empty());
+}
+
+#[test]
+fn init_under_a_regular_file_fails_and_leaves_the_file_alone() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "not a directory\n").unwrap();
+    let before = snapshot(dir.path());
+    let out = run(&["--db", s(&file.join("store.db")), "init"]);
+    let stderr = assert_one_line_failure(&out, 2, &[s(&file)]);
+    // The parent exists; it is a file. Saying it does not exist would send the user looking
+    // for the wrong problem.
+    assert!(!stderr.contains("does not exist"), "misleading: {stderr}");
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn check_of_a_missing_store_fails_without_creating_it() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    let out = run(&["--db", s(&db), "check"]);
+    assert_one_line_failure(&out, 2, &[s(&db), "cxcockpit init"]);
+    assert!(snapshot(dir.path()).is_empty());
+}
+
+#[test]
+fn a_file_of_random_bytes_is_refused_and_left_untouched() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    // xorshift64: deterministic noise, never the SQLite header.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes: Vec<u8> = (0..16384)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(&db, &bytes).unwrap();
+    let before = snapshot(dir.path());
+    for command in ["check", "init", "rollup"] {
+        let out = run(&["--db", s(&db), command]);
+        assert_one_line_failure(&out, 2, &[s(&db), "not a cxcockpit store"]);
+        assert_eq!(snapshot(dir.path()), before, "after {command}");
+    }
+}
+
+#[test]
+fn a_truncated_store_is_refused_and_left_untouched() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    let out = run(&[
+        "demo",
+        "--out",
+        s(&db),
+        "--accounts",
+        "60",
+        "--months",
+        "3",
+        "--seed",
+        "1",
+        "--as-of",
+        "2026-03",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let len = std::fs::metadata(&db).unwrap().len();
+    assert!(
+        len > 64 * 1024,
+        "the demo store should span many pages, has {len} bytes"
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let before = snapshot(dir.path());
+    for command in ["check", "init", "rollup"] {
+        let out = run(&["--db", s(&db), command]);
+        assert_one_line_failure(&out, 2, &[s(&db), "corrupt or truncated"]);
+        assert_eq!(snapshot(dir.path()), before, "after {command}");
+    }
+}
+
+#[test]
+fn a_sqlite_file_that_is_not_a_store_is_refused_and_left_untouched() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("other.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me');")
+        .unwrap();
+    let before = snapshot(dir.path());
+    for command in ["check", "init"] {
+        let out = run(&["--db", s(&db), command]);
+        assert_one_line_failure(&out, 2, &[s(&db), "not a cxcockpit store"]);
+        assert_eq!(snapshot(dir.path()), before, "after {command}");
+    }
+}
+
+#[test]
+fn a_store_from_a_newer_cxcockpit_is_refused_naming_both_versions() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    init_store(&db);
+    let newer = SCHEMA_VERSION + 98;
+    Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", newer)
+        .unwrap();
+    let before = snapshot(dir.path());
+    for command in ["check", "init"] {
+        let out = run(&["--db", s(&db), command]);
+        assert_one_line_failure(
+            &out,
+            2,
+            &[
+                s(&db),
+                &format!("schema version {newer}"),
+                &format!("up to {SCHEMA_VERSION}"),
+            ],
+        );
+        assert_eq!(snapshot(dir.path()), before, "after {command}");
+    }
+}
+
+/// The tests run as root, so file permissions cannot make a store read-only. Instead: a store
+/// that needs a migration (user_version 0, no tables), opened with --readonly, must be refused
+/// without being migrated; then, as a control, the same store opened normally is migrated.
+#[test]
+fn readonly_refuses_a_store_that_needs_migrating_and_does_not_migrate_it() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("old.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE scratch (x); DROP TABLE scratch;")
+        .unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    assert!(!before.is_empty());
+    let out = run(&["--db", s(&db), "--readonly", "check"]);
+    assert_one_line_failure(
+        &out,
+        2,
+        &[
+            s(&db),
+            "schema version 0",
+            &format!("migrating to {SCHEMA_VERSION}"),
+            "--readonly",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "a read-only open wrote to the store"
+    );
+    cx().args(["--db", s(&db), "check"]).assert().code(0);
+    let version: i64 = Connection::open(&db)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+/// The other read-only situation: a command that writes (the rollup) on a store opened with
+/// --readonly fails with one line and leaves the store's contents as they were.
+#[test]
+fn readonly_refuses_to_write_rollups() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    init_store(&db);
+    let before = std::fs::read(&db).unwrap();
+    // Refused up front as bad usage: --readonly and a command that writes contradict each other.
+    let out = run(&["--db", s(&db), "--readonly", "rollup"]);
+    assert_one_line_failure(&out, 2, &["readonly", "rollup"]);
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+// ---- demo ----
+
+#[test]
+fn demo_with_the_same_seed_and_month_gives_the_same_store() {
+    let dir = TempDir::new().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    for path in [&a, &b] {
+        let out = demo(path, "7");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let (mut da, mut db) = (dump(&a), dump(&b));
+    // The rollups first, for a readable failure; then every raw table.
+    let (ra, rb) = (da.remove("rollup").unwrap(), db.remove("rollup").unwrap());
+    assert!(
+        ra.len() > 1000,
+        "the demo should have many rollup rows, has {}",
+        ra.len()
+    );
+    assert!(ra == rb, "the rollups differ between two runs with seed 7");
+    for table in [
+        "account",
+        "subscription",
+        "ticket",
+        "survey_response",
+        "invoice",
+        "churn_event",
+    ] {
+        assert!(!da[table].is_empty(), "the demo wrote no {table}");
+    }
+    for (table, rows) in &da {
+        assert!(
+            rows == &db[table],
+            "table {table} differs between two runs with seed 7"
+        );
+    }
+    assert_eq!(da.keys().collect::<Vec<_>>(), db.keys().collect::<Vec<_>>());
+}
+
+#[test]
+fn demo_with_another_seed_gives_other_figures() {
+    let dir = TempDir::new().unwrap();
+    let (a, c) = (dir.path().join("a.db"), dir.path().join("c.db"));
+    assert!(demo(&a, "7").status.success());
+    assert!(demo(&c, "8").status.success());
+    let (da, dc) = (dump(&a), dump(&c));
+    assert!(
+        da["rollup"] != dc["rollup"],
+        "seeds 7 and 8 gave the same rollups"
+    );
+    assert!(
+        da["subscription"] != dc["subscription"],
+        "seeds 7 and 8 gave the same subscriptions"
+    );
+}
+
+#[test]
+fn demo_does_not_replace_an_existing_file_without_force() {
+    let dir = TempDir::new().unwrap();
+    let out_path = dir.path().join("precious.db");
+    std::fs::write(&out_path, "precious contents\n").unwrap();
+    let before = snapshot(dir.path());
+    let out = demo(&out_path, "7");
+    assert_one_line_failure(&out, 2, &[s(&out_path), "--force"]);
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn a_demo_that_fails_after_generating_leaves_no_partial_file() {
+    // Renaming the finished store over a directory fails only at the very end, after the
+    // whole store was generated into its partial file.
+    let dir = TempDir::new().unwrap();
+    let target = dir.path().join("taken");
+    std::fs::create_dir(&target).unwrap();
+    let before = snapshot(dir.path());
+    let out = run(&[
+        "demo",
+        "--out",
+        s(&target),
+        "--accounts",
+        "30",
+        "--months",
+        "3",
+        "--as-of",
+        "2026-03",
+        "--force",
+    ]);
+    assert_one_line_failure(&out, 1, &[s(&target)]);
+    assert_eq!(snapshot(dir.path()), before);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".partial-"))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+#[test]
+fn demo_into_a_missing_directory_fails_naming_the_requested_path() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let out_path = missing.join("demo.db");
+    let out = demo(&out_path, "7");
+    let stderr = assert_one_line_failure(&out, 2, &[s(&missing)]);
+    // The user asked for demo.db; the temporary file behind it is an implementation detail.
+    assert!(
+        !stderr.contains(".partial-"),
+        "names the temporary file: {stderr}"
+    );
+    assert!(
+        stderr.contains(s(&out_path)),
+        "does not name {}: {stderr}",
+        out_path.display()
+    );
+    assert!(snapshot(dir.path()).is_empty());
+}
