@@ -1,0 +1,236 @@
+//! Churn and revenue retention on the hand-made fixture (figures in fixtures/small.md), the
+//! `churn` command's JSON contract, and the invariants of the definitions (proptest).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use cxcockpit::domain::Period;
+use cxcockpit::domain::retention::{AccountWindow, Retention, retention};
+use cxcockpit::store::{OpenMode, Store};
+use proptest::prelude::*;
+
+const SMALL: &str = include_str!("../fixtures/small.sql");
+
+fn small_store() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    store.conn().execute_batch(SMALL).unwrap();
+    store.refresh_rollups().unwrap();
+    store
+}
+
+fn month(text: &str) -> Period {
+    text.parse().unwrap()
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-12)
+}
+
+#[test]
+fn march_matches_the_hand_computation() {
+    // A01 starts on 03-01 (counted), A02 ends on 03-01 (not counted), A03 has two overlapping
+    // subscriptions (700), A04 expands 500 -> 750, A05 contracts 400 -> 250, A06 churns (200).
+    let store = small_store();
+    let months = store
+        .churn_months("all", month("2026-03"), month("2026-03"))
+        .unwrap();
+    let (period, r) = months[0];
+    assert_eq!(period, month("2026-03"));
+    assert_eq!((r.n_start, r.n_churned), (8, 1));
+    assert_eq!(r.start_mrr, 4000.0);
+    assert_eq!(
+        (r.churned_mrr, r.contraction_mrr, r.expansion_mrr),
+        (200.0, 150.0, 250.0)
+    );
+    assert_eq!(r.churn_rate, Some(0.125));
+    assert!(close(r.grr, 3650.0 / 4000.0));
+    assert!(close(r.nrr, 3900.0 / 4000.0));
+}
+
+#[test]
+fn a_two_month_window_counts_the_accounts_active_at_its_start() {
+    // Active on 02-01: A02 200, A03 700, A04 500, A05 400, A06 200, A09 1700, A10 300, A11 100
+    // (A07 ended on 02-01, A01 starts on 03-01): 4100. By 04-01 A02 and A06 are gone (400),
+    // A05 contracted by 150, A04 expanded by 250. A07's return in March does not enter the window.
+    let store = small_store();
+    let window = store
+        .churn_window_by_segment(month("2026-02"), month("2026-03"))
+        .unwrap();
+    let (segment, r) = &window[0];
+    assert_eq!(segment, "all");
+    assert_eq!((r.n_start, r.n_churned), (8, 2));
+    assert_eq!((r.start_mrr, r.churned_mrr), (4100.0, 400.0));
+    assert_eq!((r.contraction_mrr, r.expansion_mrr), (150.0, 250.0));
+    assert_eq!(r.churn_rate, Some(0.25));
+    assert!(close(r.grr, 3550.0 / 4100.0));
+    assert!(close(r.nrr, 3800.0 / 4100.0));
+}
+
+#[test]
+fn monthly_sums_match_the_domain_definition_on_raw_subscriptions() {
+    // The precomputed churn_month rows against domain::retention fed with each account's MRR
+    // at the month's two ends, for every month of the fixture.
+    let store = small_store();
+    let conn = store.conn();
+    for p in month("2026-01").through(month("2026-06")) {
+        let mrr_at = |day: String| -> std::collections::HashMap<String, f64> {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT account_id, sum(mrr) FROM subscription
+                     WHERE start_date <= ?1 AND (end_date IS NULL OR end_date > ?1) GROUP BY account_id",
+                )
+                .unwrap();
+            stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let start = mrr_at(p.first_day().to_string());
+        let end = mrr_at(p.next().first_day().to_string());
+        let accounts: Vec<AccountWindow> = start
+            .iter()
+            .map(|(id, &mrr)| AccountWindow {
+                start_mrr: mrr,
+                end_mrr: end.get(id).copied(),
+            })
+            .collect();
+        let expected = retention(&accounts);
+        let (_, got) = store.churn_months("all", p, p).unwrap()[0];
+        assert_eq!(
+            (got.n_start, got.n_churned),
+            (expected.n_start, expected.n_churned),
+            "{p}"
+        );
+        assert!((got.start_mrr - expected.start_mrr).abs() < 1e-9, "{p}");
+        assert!((got.churned_mrr - expected.churned_mrr).abs() < 1e-9, "{p}");
+        assert!(
+            (got.contraction_mrr - expected.contraction_mrr).abs() < 1e-9,
+            "{p}"
+        );
+        assert!((got.expansion_mrr - expected.expansion_mrr).abs() < 1e-9, "{p}");
+    }
+}
+
+#[test]
+fn a_segment_with_no_active_account_has_no_rates() {
+    let store = small_store();
+    // The micro companies are A08 (no subscription) and A12 (starts on 04-01): none active on 03-01.
+    let (_, r) = store
+        .churn_months("size:micro", month("2026-03"), month("2026-03"))
+        .unwrap()[0];
+    assert_eq!(r.n_start, 0);
+    assert_eq!((r.churn_rate, r.grr, r.nrr), (None, None, None));
+}
+
+#[test]
+fn march_churn_events_by_reason_and_phase() {
+    let store = small_store();
+    let reasons = store.churn_by_reason(month("2026-03"), month("2026-03")).unwrap();
+    assert_eq!(reasons.len(), 1);
+    assert_eq!((reasons[0].key.as_str(), reasons[0].accounts), ("price", 1));
+    let phases = store.churn_by_phase(month("2026-03"), month("2026-03")).unwrap();
+    assert!(phases[0].key.ends_with("Renew"), "{:?}", phases);
+    // A07's churn on 2026-02-01 belongs to January's window (active on 01-01, not on 02-01).
+    let january = store
+        .churned_accounts(month("2026-01"), month("2026-01"))
+        .unwrap();
+    assert_eq!(
+        january.iter().map(|a| a.account_id.as_str()).collect::<Vec<_>>(),
+        ["A07"]
+    );
+}
+
+#[test]
+fn churn_json_follows_the_contract() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("small.db");
+    {
+        let mut store = Store::open(&db, OpenMode::Create).unwrap();
+        store.conn().execute_batch(SMALL).unwrap();
+        store.refresh_rollups().unwrap();
+    }
+    let out = Command::cargo_bin("cxcockpit")
+        .unwrap()
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "churn",
+            "--from",
+            "2026-02",
+            "--to",
+            "2026-03",
+            "--by",
+            "reason",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let windows = doc["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 2, "one window per month, both ends included");
+    let march = &windows[1];
+    assert_eq!(march["period"], "2026-03");
+    assert_eq!(march["start"], "2026-03-01");
+    assert_eq!(march["end"], "2026-04-01");
+    assert_eq!(march["n_start"], 8);
+    assert_eq!(march["n_churned"], 1);
+    assert_eq!(march["churn_rate"], 0.125, "a fraction, not a percentage");
+    assert_eq!(march["start_mrr"], 4000.0);
+    assert_eq!(march["contraction_mrr"], 150.0);
+    assert_eq!(march["expansion_mrr"], 250.0);
+    assert_eq!(march["grr"], 0.9125);
+    assert_eq!(march["nrr"], 0.975);
+    assert_eq!(doc["total"]["n_churned"], 2);
+    assert!(
+        doc["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["key"] == "price")
+    );
+}
+
+#[test]
+fn churn_refuses_months_outside_the_store() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("small.db");
+    {
+        let mut store = Store::open(&db, OpenMode::Create).unwrap();
+        store.conn().execute_batch(SMALL).unwrap();
+        store.refresh_rollups().unwrap();
+    }
+    let out = Command::cargo_bin("cxcockpit")
+        .unwrap()
+        .args(["--db", db.to_str().unwrap(), "churn", "--from", "2025-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2026-01 to 2026-06"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn rates_stay_within_their_bounds(
+        accounts in proptest::collection::vec((0.0f64..5000.0, proptest::option::of(0.0f64..8000.0)), 0..40)
+    ) {
+        let windows: Vec<AccountWindow> =
+            accounts.iter().map(|&(start_mrr, end_mrr)| AccountWindow { start_mrr, end_mrr }).collect();
+        let r: Retention = retention(&windows);
+        if let Some(rate) = r.churn_rate {
+            prop_assert!((0.0..=1.0).contains(&rate));
+        } else {
+            prop_assert_eq!(r.n_start, 0);
+        }
+        match (r.grr, r.nrr) {
+            (Some(grr), Some(nrr)) => {
+                prop_assert!(grr <= 1.0 + 1e-12);
+                prop_assert!(grr >= -1e-12);
+                prop_assert!(grr <= nrr + 1e-12);
+            }
+            (None, None) => prop_assert!(r.start_mrr <= 0.0),
+            other => prop_assert!(false, "GRR and NRR are both present or both absent: {:?}", other),
+        }
+    }
+}
