@@ -172,17 +172,18 @@ CREATE TABLE tier (
     req_hvc           INTEGER NOT NULL DEFAULT 0 CHECK (req_hvc IN (0, 1))
 ) STRICT;
 
--- Each account's tier at the end of each month (computed by the tier evaluation).
+-- Each account's tier at the end of each month (computed by the tier evaluation, after each
+-- rollup). Keyed by month first: panes read one month; one account's history is a lookup a month.
+-- Accounts that hold no tier and qualify for none have no row.
 CREATE TABLE account_tier (
-    account_id    TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
     period        TEXT NOT NULL,
+    account_id    TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
     held_tier     TEXT REFERENCES tier (tier_id) ON DELETE SET NULL,
     eligible_tier TEXT REFERENCES tier (tier_id) ON DELETE SET NULL,
     status        TEXT NOT NULL CHECK (status IN ('qualified', 'upgrade', 'grace', 'downgrade', 'none')),
     grace_until   TEXT,
-    PRIMARY KEY (account_id, period)
+    PRIMARY KEY (period, account_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX account_tier_by_period ON account_tier (period, held_tier);
 
 -- Computed: each account's MRR at the start and at the end of each month in the store's range
 -- (first day of the month, first day of the next). NULL: not active then. Only months in which

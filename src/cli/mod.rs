@@ -5,6 +5,7 @@ mod churn;
 mod demo;
 mod import;
 mod output;
+mod tiers;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Churn and revenue retention per month and for a window, with breakdowns.
     Churn(churn::ChurnArgs),
+    /// Loyalty tiers: members per tier, and each account's tier with the reasons.
+    Tiers(tiers::TiersArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -97,6 +100,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             let store = open_existing(cli.db, true)?;
             churn::run(&store, &args, cli.format)
         }
+        Some(Command::Tiers(args)) => {
+            let store = open_existing(cli.db, true)?;
+            tiers::run(&store, &args, cli.format)
+        }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;
             check::run(&store, cli.format)
@@ -104,6 +111,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Rollup) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
             let stats = store.refresh_rollups()?;
+            let tiers = store.evaluate_tiers()?;
+            println!(
+                "tiers: {} account-months over {} months in {:.2} s",
+                tiers.rows,
+                tiers.months,
+                tiers.elapsed.as_secs_f64()
+            );
             let range = match (stats.first, stats.last) {
                 (Some(first), Some(last)) => format!("{first} to {last}"),
                 _ => "no months".to_string(),

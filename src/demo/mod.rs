@@ -13,6 +13,7 @@ use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 use crate::store::Store;
 use crate::store::rollup::RollupStats;
+use crate::store::tier_eval::TierEvalStats;
 
 const CATALOGUE_SQL: &str = include_str!("catalogue.sql");
 
@@ -34,6 +35,7 @@ pub struct DemoSummary {
     pub invoices: u64,
     pub churn_events: u64,
     pub rollup: Option<RollupStats>,
+    pub tiers: Option<TierEvalStats>,
 }
 
 /// Fills an empty store with the catalogue and generated accounts, then computes the rollups.
@@ -53,5 +55,6 @@ pub fn generate(store: &mut Store, params: &DemoParams) -> Result<DemoSummary> {
     simulate::imported_aggregates(&tx, &mut rng, first, params.as_of)?;
     tx.commit().context("committing the demo")?;
     summary.rollup = Some(store.refresh_rollups()?);
+    summary.tiers = Some(store.evaluate_tiers()?);
     Ok(summary)
 }

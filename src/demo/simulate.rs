@@ -137,6 +137,7 @@ pub fn accounts(
         invoices: sim.ids.invoice,
         churn_events: sim.ids.churn,
         rollup: None,
+        tiers: None,
     })
 }
 

@@ -102,12 +102,195 @@ pub fn check(tier: &TierRule, facts: &AccountFacts) -> Vec<CriterionCheck> {
     checks
 }
 
+/// Whether every criterion of `tier` holds: `check` without the explanation, for evaluating
+/// every account every month.
+pub fn qualifies(tier: &TierRule, facts: &AccountFacts) -> bool {
+    facts.active
+        && window_mrr(&facts.monthly_mrr, tier.window_months) >= tier.min_mrr
+        && facts.tenure_months >= tier.min_tenure_months
+        && !(tier.req_no_overdue && facts.has_overdue_invoice)
+        && !(tier.req_no_open_severe && facts.has_open_severe_ticket)
+        && !(tier.req_not_detractor && facts.is_detractor)
+        && !(tier.req_hvc && !facts.is_hvc)
+}
+
 /// The highest-ranked tier whose every criterion holds, if any.
 pub fn eligible<'t>(tiers: &'t [TierRule], facts: &AccountFacts) -> Option<&'t TierRule> {
     tiers
         .iter()
-        .filter(|t| check(t, facts).iter().all(|c| c.pass))
+        .filter(|t| qualifies(t, facts))
         .max_by_key(|t| t.rank)
+}
+
+/// The index in `ladder` (sorted by rank) of the highest tier whose criteria all hold.
+pub fn eligible_index(ladder: &[TierRule], facts: &AccountFacts) -> Option<usize> {
+    ladder.iter().rposition(|t| qualifies(t, facts))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TierStatus {
+    /// Holds the tier it qualifies for.
+    Qualified,
+    /// Moved up this month: a qualifying higher tier applies at once.
+    Upgrade,
+    /// No longer qualifies for the tier it holds, and keeps it until the grace period ends.
+    Grace,
+    /// Dropped one tier this month after the grace period.
+    Downgrade,
+    /// Holds no tier.
+    None,
+}
+
+impl std::str::FromStr for TierStatus {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        [
+            TierStatus::Qualified,
+            TierStatus::Upgrade,
+            TierStatus::Grace,
+            TierStatus::Downgrade,
+            TierStatus::None,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| format!("'{text}' is not a tier status"))
+    }
+}
+
+impl TierStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierStatus::Qualified => "qualified",
+            TierStatus::Upgrade => "upgrade",
+            TierStatus::Grace => "grace",
+            TierStatus::Downgrade => "downgrade",
+            TierStatus::None => "none",
+        }
+    }
+}
+
+/// What an account holds at the end of a month; `held` and `eligible` index the tier ladder
+/// sorted by rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holding {
+    pub held: Option<usize>,
+    pub eligible: Option<usize>,
+    pub status: TierStatus,
+    /// The last month of the grace period while in grace (or after it ran out, while still
+    /// failing: the drops go on one tier a month).
+    pub grace_until: Option<crate::domain::Period>,
+}
+
+impl Holding {
+    pub const NONE: Holding = Holding {
+        held: None,
+        eligible: None,
+        status: TierStatus::None,
+        grace_until: None,
+    };
+}
+
+/// The month's holding from last month's and this month's eligibility (`ladder` sorted by rank):
+/// a qualifying higher tier applies at once; a member who no longer qualifies keeps the tier for
+/// its grace period, then drops one tier a month; churned accounts hold no tier.
+pub fn next_holding(
+    ladder: &[TierRule],
+    previous: Holding,
+    eligible: Option<usize>,
+    active: bool,
+    period: crate::domain::Period,
+) -> Holding {
+    if !active {
+        return Holding::NONE;
+    }
+    let rank = |i: Option<usize>| i.map_or(-1, |i| i as i64);
+    let held = previous.held;
+    if rank(eligible) >= rank(held) {
+        let status = match (held, eligible) {
+            (_, None) => TierStatus::None,
+            (Some(h), Some(e)) if h == e => TierStatus::Qualified,
+            _ => TierStatus::Upgrade,
+        };
+        return Holding {
+            held: eligible,
+            eligible,
+            status,
+            grace_until: None,
+        };
+    }
+    // Below the tier held (which exists, since eligible ranks lower).
+    let Some(h) = held else { return Holding::NONE };
+    let grace_until = previous
+        .grace_until
+        .unwrap_or_else(|| period.offset(ladder[h].grace_months as i32 - 1));
+    if period <= grace_until {
+        return Holding {
+            held,
+            eligible,
+            status: TierStatus::Grace,
+            grace_until: Some(grace_until),
+        };
+    }
+    let dropped = h.checked_sub(1);
+    let dropped = if rank(dropped) < rank(eligible) {
+        eligible
+    } else {
+        dropped
+    };
+    Holding {
+        held: dropped,
+        eligible,
+        status: if dropped.is_some() {
+            TierStatus::Downgrade
+        } else {
+            TierStatus::None
+        },
+        // Still failing the new tier: it drops again next month, without a new grace period.
+        grace_until: (rank(eligible) < rank(dropped)).then_some(grace_until),
+    }
+}
+
+/// How far an account is from a tier: what it lacks on each criterion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub tier: String,
+    /// MRR (window average) still missing; 0 when the MRR criterion holds.
+    pub mrr_short: f64,
+    /// Whole months of tenure still to go.
+    pub tenure_months_to_go: i64,
+    /// Other criteria that fail (overdue invoice, open severe ticket, ...).
+    pub failing: Vec<&'static str>,
+}
+
+pub fn gap(tier: &TierRule, facts: &AccountFacts) -> Gap {
+    let avg = window_mrr(&facts.monthly_mrr, tier.window_months);
+    Gap {
+        tier: tier.id.clone(),
+        mrr_short: (tier.min_mrr - avg).max(0.0),
+        tenure_months_to_go: (tier.min_tenure_months - facts.tenure_months).max(0),
+        failing: check(tier, facts)
+            .into_iter()
+            .filter(|c| !c.pass && c.criterion != "mrr" && c.criterion != "tenure")
+            .map(|c| c.criterion)
+            .collect(),
+    }
+}
+
+/// Near the next tier: within 10% of its MRR or 2 months of its tenure, failing nothing else.
+pub fn is_near_miss(gap: &Gap, tier: &TierRule) -> bool {
+    let mrr_close = gap.mrr_short <= 0.1 * tier.min_mrr;
+    let tenure_close = gap.tenure_months_to_go <= 2;
+    gap.failing.is_empty()
+        && mrr_close
+        && tenure_close
+        && (gap.mrr_short > 0.0 || gap.tenure_months_to_go > 0)
+}
+
+/// At risk of losing the held tier: in grace, or its MRR within 10% above the threshold.
+pub fn is_downgrade_risk(tier: &TierRule, facts: &AccountFacts, status: TierStatus) -> bool {
+    let avg = window_mrr(&facts.monthly_mrr, tier.window_months);
+    status == TierStatus::Grace || (tier.min_mrr > 0.0 && avg >= tier.min_mrr && avg < 1.1 * tier.min_mrr)
 }
 
 /// Whole months from `start` to `end`: a month counts once its day-of-month is reached.
@@ -195,6 +378,86 @@ mod tests {
         assert_eq!(window_mrr(&[300.0, 0.0, 300.0], 3), 200.0);
         assert_eq!(window_mrr(&[300.0], 3), 100.0);
         assert_eq!(window_mrr(&[50.0, 100.0, 200.0, 300.0], 2), 250.0);
+    }
+
+    fn month(text: &str) -> crate::domain::Period {
+        text.parse().unwrap()
+    }
+
+    fn ladder() -> Vec<TierRule> {
+        let mut gold = tier("gold", 3, 800.0, 12);
+        gold.grace_months = 2;
+        vec![tier("bronze", 1, 0.0, 0), tier("silver", 2, 200.0, 6), gold]
+    }
+
+    #[test]
+    fn a_higher_tier_applies_at_once() {
+        let h = next_holding(&ladder(), Holding::NONE, Some(0), true, month("2026-01"));
+        assert_eq!((h.held, h.status), (Some(0), TierStatus::Upgrade));
+        let h = next_holding(&ladder(), h, Some(2), true, month("2026-02"));
+        assert_eq!((h.held, h.status), (Some(2), TierStatus::Upgrade));
+        let h = next_holding(&ladder(), h, Some(2), true, month("2026-03"));
+        assert_eq!((h.held, h.status), (Some(2), TierStatus::Qualified));
+    }
+
+    #[test]
+    fn grace_then_one_tier_a_month() {
+        // Gold (grace 2) held; from March the account qualifies only for bronze.
+        let gold = Holding {
+            held: Some(2),
+            eligible: Some(2),
+            status: TierStatus::Qualified,
+            grace_until: None,
+        };
+        let march = next_holding(&ladder(), gold, Some(0), true, month("2026-03"));
+        assert_eq!(
+            (march.held, march.status, march.grace_until),
+            (Some(2), TierStatus::Grace, Some(month("2026-04")))
+        );
+        let april = next_holding(&ladder(), march, Some(0), true, month("2026-04"));
+        assert_eq!((april.held, april.status), (Some(2), TierStatus::Grace));
+        // The grace ends with April: May drops to silver, June to bronze (a double drop takes two months).
+        let may = next_holding(&ladder(), april, Some(0), true, month("2026-05"));
+        assert_eq!((may.held, may.status), (Some(1), TierStatus::Downgrade));
+        let june = next_holding(&ladder(), may, Some(0), true, month("2026-06"));
+        assert_eq!((june.held, june.status), (Some(0), TierStatus::Downgrade));
+        let july = next_holding(&ladder(), june, Some(0), true, month("2026-07"));
+        assert_eq!(
+            (july.held, july.status, july.grace_until),
+            (Some(0), TierStatus::Qualified, None)
+        );
+    }
+
+    #[test]
+    fn requalifying_in_grace_keeps_the_tier_and_churn_clears_it() {
+        let gold = Holding {
+            held: Some(2),
+            eligible: Some(2),
+            status: TierStatus::Qualified,
+            grace_until: None,
+        };
+        let grace = next_holding(&ladder(), gold, Some(1), true, month("2026-03"));
+        assert_eq!(grace.status, TierStatus::Grace);
+        let back = next_holding(&ladder(), grace, Some(2), true, month("2026-04"));
+        assert_eq!(
+            (back.held, back.status, back.grace_until),
+            (Some(2), TierStatus::Qualified, None)
+        );
+        let churned = next_holding(&ladder(), back, None, false, month("2026-05"));
+        assert_eq!(churned, Holding::NONE);
+    }
+
+    #[test]
+    fn no_grace_drops_at_once() {
+        // Silver has no grace in this ladder: failing it drops to bronze the same month.
+        let silver = Holding {
+            held: Some(1),
+            eligible: Some(1),
+            status: TierStatus::Qualified,
+            grace_until: None,
+        };
+        let h = next_holding(&ladder(), silver, Some(0), true, month("2026-03"));
+        assert_eq!((h.held, h.status), (Some(0), TierStatus::Downgrade));
     }
 
     #[test]

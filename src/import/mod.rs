@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result, SqlContext};
 use crate::store::Store;
 use crate::store::rollup::RollupStats;
+use crate::store::tier_eval::TierEvalStats;
 use fields::DateOrder;
 use kinds::{Column, EmptyAs, Kind, Spec};
 use lookups::Lookups;
@@ -51,6 +52,8 @@ pub struct Report {
     pub elapsed: Duration,
     #[serde(skip)]
     pub rollup: Option<RollupStats>,
+    #[serde(skip)]
+    pub tiers: Option<TierEvalStats>,
 }
 
 /// One problem in the file, located as precisely as it can be.
@@ -196,6 +199,7 @@ fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Inst
     report.elapsed = started.elapsed();
     if committed {
         report.rollup = Some(store.refresh_rollups()?);
+        report.tiers = Some(store.evaluate_tiers()?);
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod check;
 pub mod churn;
 mod queries;
 pub mod rollup;
+pub mod tier_eval;
 pub mod tiers;
 
 use std::path::{Path, PathBuf};

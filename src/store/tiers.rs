@@ -25,11 +25,19 @@ impl Store {
     /// `mrr_end`; a month without a row counts as 0), most recent last, as many months as the
     /// largest tier window asks for (at least one).
     pub fn tier_facts(&self, period: Period) -> Result<Vec<(String, AccountFacts)>> {
+        Store::tier_facts_in(&self.conn, &self.path, period)
+    }
+
+    /// `tier_facts` on a given connection (inside a transaction, say); `path` names the store in errors.
+    pub(crate) fn tier_facts_in(
+        conn: &rusqlite::Connection,
+        path: &std::path::Path,
+        period: Period,
+    ) -> Result<Vec<(String, AccountFacts)>> {
         let d_date = period.next().first_day();
         let d = d_date.format("%Y-%m-%d").to_string();
 
-        let window: i64 = self
-            .conn
+        let window: i64 = conn
             .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
                 r.get(0)
             })
@@ -40,8 +48,7 @@ impl Store {
         let mut facts: Vec<(String, AccountFacts)> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         {
-            let mut stmt = self
-                .conn
+            let mut stmt = conn
                 .prepare("SELECT account_id, hvc FROM account ORDER BY account_id")
                 .context("listing accounts for tiers")?;
             let mut rows = stmt.query([]).context("listing accounts for tiers")?;
@@ -67,8 +74,7 @@ impl Store {
 
         // Active at d, and the first subscription's start for the tenure.
         {
-            let mut stmt = self
-                .conn
+            let mut stmt = conn
                 .prepare(
                     "SELECT account_id, min(start_date),
                             max(start_date <= ?1 AND (end_date IS NULL OR end_date > ?1))
@@ -85,7 +91,7 @@ impl Store {
                     .get(..10)
                     .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
                     .ok_or_else(|| Error::Store {
-                        path: self.path.clone(),
+                        path: path.to_path_buf(),
                         message: format!(
                             "account {id}: subscription start date '{first}' is not YYYY-MM-DD \
                              (run `cxcockpit check`)"
@@ -99,8 +105,7 @@ impl Store {
 
         // MRR at the end of each month of the window.
         {
-            let mut stmt = self
-                .conn
+            let mut stmt = conn
                 .prepare(
                     "SELECT account_id, period, mrr_end FROM account_month
                      WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
@@ -148,7 +153,7 @@ impl Store {
             ),
         ];
         for (which, (what, sql)) in conditions.iter().enumerate() {
-            let mut stmt = self.conn.prepare(sql).context(what)?;
+            let mut stmt = conn.prepare(sql).context(what)?;
             let mut rows = stmt.query([&d]).context(what)?;
             while let Some(row) = rows.next().context(what)? {
                 let id: String = row.get(0).context(what)?;
@@ -162,6 +167,42 @@ impl Store {
             }
         }
         Ok(facts)
+    }
+}
+
+/// One account's evaluated tier at the end of a month (a row of `account_tier`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRow {
+    pub held: Option<String>,
+    pub eligible: Option<String>,
+    pub status: crate::domain::tiers::TierStatus,
+    pub grace_until: Option<String>,
+}
+
+impl Store {
+    /// Every account's evaluated tier at the end of `period`; accounts without a row hold none.
+    pub fn tier_rows(&self, period: Period) -> Result<HashMap<String, TierRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier WHERE period = ?1",
+            )
+            .context("reading tiers")?;
+        let rows = stmt
+            .query_map([period.to_string()], |r| {
+                let status: String = r.get(3)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    TierRow {
+                        held: r.get(1)?,
+                        eligible: r.get(2)?,
+                        status: status.parse().unwrap_or(crate::domain::tiers::TierStatus::None),
+                        grace_until: r.get(4)?,
+                    },
+                ))
+            })
+            .context("reading tiers")?;
+        rows.collect::<rusqlite::Result<_>>().context("reading tiers")
     }
 }
 

@@ -1,0 +1,259 @@
+//! Tier evaluation: every account, every month of the store, from the first month on, so grace
+//! periods and one-step drops carry over from month to month. Written to `account_tier` in one
+//! transaction after each rollup.
+//!
+//! The facts are those of `tier_facts` (see store/tiers.rs for the definitions), read for all
+//! months at once: each source table is scanned once and every row marks the run of months it
+//! affects, instead of one set of queries per month.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+
+use crate::domain::Period;
+use crate::domain::tiers::{AccountFacts, Holding, eligible_index, next_holding, whole_months};
+use crate::error::{Result, SqlContext};
+
+use super::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TierEvalStats {
+    pub months: u64,
+    pub rows: u64,
+    pub elapsed: Duration,
+}
+
+/// One account's facts for every month of the range (index 0 = the first month).
+struct History {
+    hvc: bool,
+    first_start: Option<NaiveDate>,
+    /// MRR at the end of each month, counting `window - 1` months before the range (as 0).
+    mrr_end: Vec<Option<f64>>,
+    overdue: Vec<bool>,
+    open_severe: Vec<bool>,
+    /// The latest NPS score answered in or before each month.
+    latest_nps: Vec<Option<i64>>,
+}
+
+impl Store {
+    /// Recomputes `account_tier` for every month of the store's range.
+    pub fn evaluate_tiers(&mut self) -> Result<TierEvalStats> {
+        let started = Instant::now();
+        let ladder = self.tiers()?;
+        let range = self.period_range()?;
+        let tx = self.conn.transaction().context("starting the tier evaluation")?;
+        tx.execute("DELETE FROM account_tier", [])
+            .context("clearing tiers")?;
+        let mut stats = TierEvalStats {
+            months: 0,
+            rows: 0,
+            elapsed: Duration::ZERO,
+        };
+        if let (Some((first, last)), false) = (range, ladder.is_empty()) {
+            let window = ladder.iter().map(|t| t.window_months).max().unwrap_or(1).max(1);
+            let months = first.months_until(last) as usize + 1;
+            stats.months = months as u64;
+            let histories = load_histories(&tx, first, months, window)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO account_tier (period, account_id, held_tier, eligible_tier, status, grace_until)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .context("writing tiers")?;
+            let periods: Vec<(Period, String)> = first.through(last).map(|p| (p, p.to_string())).collect();
+            let mut facts = AccountFacts {
+                active: false,
+                monthly_mrr: Vec::with_capacity(window),
+                tenure_months: 0,
+                has_overdue_invoice: false,
+                has_open_severe_ticket: false,
+                is_detractor: false,
+                is_hvc: false,
+            };
+            // Month by month, accounts in id order: rows arrive in the table's key order.
+            let mut holdings = vec![Holding::NONE; histories.len()];
+            for (k, (period, month)) in periods.iter().enumerate() {
+                let at = window - 1 + k;
+                let evaluation_day = period.next().first_day();
+                for ((account, history), holding) in histories.iter().zip(holdings.iter_mut()) {
+                    facts.active = history.mrr_end[at].is_some();
+                    facts.monthly_mrr.clear();
+                    facts.monthly_mrr.extend(
+                        history.mrr_end[at + 1 - window..=at]
+                            .iter()
+                            .map(|m| m.unwrap_or(0.0)),
+                    );
+                    facts.tenure_months = history.first_start.map_or(0, |s| whole_months(s, evaluation_day));
+                    facts.has_overdue_invoice = history.overdue[k];
+                    facts.has_open_severe_ticket = history.open_severe[k];
+                    facts.is_detractor = history.latest_nps[k].is_some_and(|s| s <= 6);
+                    facts.is_hvc = history.hvc;
+                    *holding = next_holding(
+                        &ladder,
+                        *holding,
+                        eligible_index(&ladder, &facts),
+                        facts.active,
+                        *period,
+                    );
+                    if *holding != Holding::NONE {
+                        insert
+                            .execute(params![
+                                month,
+                                account,
+                                holding.held.map(|i| ladder[i].id.as_str()),
+                                holding.eligible.map(|i| ladder[i].id.as_str()),
+                                holding.status.as_str(),
+                                holding.grace_until.map(|p| p.to_string())
+                            ])
+                            .context("writing tiers")?;
+                        stats.rows += 1;
+                    }
+                }
+            }
+        }
+        tx.commit().context("committing the tier evaluation")?;
+        stats.elapsed = started.elapsed();
+        Ok(stats)
+    }
+}
+
+/// Month index of an ISO date or timestamp relative to `first`, if it parses.
+fn month_index(first: Period, text: &str) -> Option<i64> {
+    let year: i32 = text.get(0..4)?.parse().ok()?;
+    let month: u32 = text.get(5..7)?.parse().ok()?;
+    Some(first.months_until(Period::new(year, month)?) as i64)
+}
+
+/// Marks months `from..to` (clamped to the range) in `flags`.
+fn mark(flags: &mut [bool], from: i64, to: i64) {
+    let len = flags.len() as i64;
+    for k in from.max(0)..to.min(len) {
+        flags[k as usize] = true;
+    }
+}
+
+/// Every account's history, in account id order (so `account_tier` is written in key order).
+fn load_histories(
+    conn: &Connection,
+    first: Period,
+    months: usize,
+    window: usize,
+) -> Result<Vec<(String, History)>> {
+    let what = "reading the tier history";
+    let mut histories: Vec<(String, History)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut stmt = conn
+        .prepare(
+            "SELECT a.account_id, a.hvc, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id)
+             FROM account a ORDER BY a.account_id",
+        )
+        .context(what)?;
+    let mut rows = stmt.query([]).context(what)?;
+    while let Some(row) = rows.next().context(what)? {
+        let id: String = row.get(0).context(what)?;
+        let first_start: Option<String> = row.get(2).context(what)?;
+        index.insert(id.clone(), histories.len());
+        histories.push((
+            id,
+            History {
+                hvc: row.get(1).context(what)?,
+                first_start: first_start.and_then(|s| s.get(..10).and_then(|d| d.parse().ok())),
+                mrr_end: vec![None; months + window - 1],
+                overdue: vec![false; months],
+                open_severe: vec![false; months],
+                latest_nps: vec![None; months],
+            },
+        ));
+    }
+    let last = first.offset(months as i32 - 1);
+    // Each query yields (account, text, text): its columns are read as the rows need.
+    let mut scan = |sql: &str,
+                    args: &[&dyn rusqlite::ToSql],
+                    apply: &mut dyn FnMut(&mut History, &rusqlite::Row<'_>) -> rusqlite::Result<()>|
+     -> Result<()> {
+        let mut stmt = conn.prepare(sql).context(what)?;
+        let mut rows = stmt.query(args).context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            let id: String = row.get(0).context(what)?;
+            if let Some(&i) = index.get(&id) {
+                apply(&mut histories[i].1, row).context(what)?;
+            }
+        }
+        Ok(())
+    };
+    let from = first.offset(1 - window as i32).to_string();
+    scan(
+        "SELECT account_id, period, mrr_end FROM account_month WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
+        &[&from, &last.to_string()],
+        &mut |h, row| {
+            let period: String = row.get(1)?;
+            if let Some(k) = month_index(first, &period) {
+                let at = k + window as i64 - 1;
+                if let Some(slot) = usize::try_from(at).ok().and_then(|at| h.mrr_end.get_mut(at)) {
+                    *slot = Some(row.get(2)?);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    // Overdue at the end of month k: due before its next first day, not paid before it, i.e.
+    // from the due month to the month before the payment month.
+    scan(
+        "SELECT account_id, due_on, paid_on FROM invoice WHERE paid_on IS NULL OR paid_on > due_on",
+        &[],
+        &mut |h, row| {
+            let due: String = row.get(1)?;
+            let paid: Option<String> = row.get(2)?;
+            if let Some(from) = month_index(first, &due) {
+                let to = paid
+                    .as_deref()
+                    .and_then(|p| month_index(first, p))
+                    .unwrap_or(months as i64);
+                mark(&mut h.overdue, from, to);
+            }
+            Ok(())
+        },
+    )?;
+    scan(
+        "SELECT account_id, opened_at, resolved_at FROM ticket WHERE severity IN ('high', 'critical')",
+        &[],
+        &mut |h, row| {
+            let opened: String = row.get(1)?;
+            let resolved: Option<String> = row.get(2)?;
+            if let Some(from) = month_index(first, &opened) {
+                let to = resolved
+                    .as_deref()
+                    .and_then(|r| month_index(first, r))
+                    .unwrap_or(months as i64);
+                mark(&mut h.open_severe, from, to);
+            }
+            Ok(())
+        },
+    )?;
+    // Answers in time order: the latest of each month wins, then carries forward.
+    scan(
+        "SELECT account_id, answered_at, score FROM survey_response WHERE survey = 'nps' ORDER BY answered_at, response_id",
+        &[],
+        &mut |h, row| {
+            let answered: String = row.get(1)?;
+            if let Some(k) = month_index(first, &answered) {
+                let score: i64 = row.get(2)?;
+                let k = k.max(0) as usize;
+                if k < h.latest_nps.len() {
+                    h.latest_nps[k] = Some(score);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    for (_, h) in &mut histories {
+        for k in 1..h.latest_nps.len() {
+            if h.latest_nps[k].is_none() {
+                h.latest_nps[k] = h.latest_nps[k - 1];
+            }
+        }
+    }
+    Ok(histories)
+}
