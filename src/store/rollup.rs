@@ -36,7 +36,7 @@ SELECT coalesce((SELECT value FROM setting WHERE key = 'first_period'), min(firs
 const ACCOUNT_MONTH_SQL: &str = "
 DELETE FROM account_month;
 WITH RECURSIVE months (period, d0, d1) AS (
-    SELECT ?1, ?1 || '-01', date(?1 || '-01', '+1 month')
+    SELECT ?0, ?0 || '-01', date(?0 || '-01', '+1 month')
     UNION ALL
     SELECT substr(d1, 1, 7), d1, date(d1, '+1 month') FROM months WHERE substr(d1, 1, 7) <= ?2
 )
@@ -258,18 +258,34 @@ impl Store {
             Some((first, last)) => {
                 let (first, last) = (first.to_string(), last.to_string());
                 // execute_batch takes no parameters: bind the range through a one-row temp table.
+                // Account months start early enough for the longest tier window: MRR before the
+                // store's first month is real history, not zero.
+                let window: i64 = tx
+                    .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
+                        r.get(0)
+                    })
+                    .context("reading the tier windows")?;
+                let history_start = range
+                    .map(|(f, _)| f.offset(1 - window.clamp(1, 120) as i32).to_string())
+                    .unwrap_or_else(|| first.clone());
                 tx.execute_batch(
-                    "CREATE TEMP TABLE IF NOT EXISTS rollup_range (first TEXT, last TEXT); DELETE FROM temp.rollup_range;",
+                    "CREATE TEMP TABLE IF NOT EXISTS rollup_range (first TEXT, last TEXT, history TEXT);
+                     DELETE FROM temp.rollup_range;",
                 )
                 .context("preparing the rollup")?;
-                tx.execute("INSERT INTO temp.rollup_range VALUES (?1, ?2)", [&first, &last])
-                    .context("preparing the rollup")?;
+                tx.execute(
+                    "INSERT INTO temp.rollup_range VALUES (?1, ?2, ?3)",
+                    [&first, &last, &history_start],
+                )
+                .context("preparing the rollup")?;
                 let bind = |sql: &str| {
                     sql.replace("?1", "(SELECT first FROM temp.rollup_range)")
                         .replace("?2", "(SELECT last FROM temp.rollup_range)")
                 };
-                tx.execute_batch(&bind(ACCOUNT_MONTH_SQL))
-                    .context("computing account months")?;
+                tx.execute_batch(
+                    &bind(ACCOUNT_MONTH_SQL).replace("?0", "(SELECT history FROM temp.rollup_range)"),
+                )
+                .context("computing account months")?;
                 tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
                 tx.execute_batch(&bind(FACTS_SQL))
                     .context("computing metric facts")?;

@@ -22,7 +22,8 @@ impl Store {
     /// Every account's tier facts at the end of `period`, in account id order.
     ///
     /// `monthly_mrr` holds the MRR at the end of each month (the `account_month` table's
-    /// `mrr_end`; a month without a row counts as 0), most recent last, as many months as the
+    /// `mrr_end`, which the rollup keeps from the longest tier window before the store's first
+    /// month; a month without a row counts as 0), most recent last, as many months as the
     /// largest tier window asks for (at least one).
     pub fn tier_facts(&self, period: Period) -> Result<Vec<(String, AccountFacts)>> {
         Store::tier_facts_in(&self.conn, &self.path, period)
@@ -285,11 +286,9 @@ mod tests {
         assert!(facts_of(&all, "A12").active);
         assert_eq!(facts_of(&all, "A12").tenure_months, 0);
         assert!(!facts_of(&all, "A11").has_overdue_invoice);
-        // The window reaches back before the store's first month: those months count as 0.
-        assert_eq!(
-            facts_of(&all, "A09").monthly_mrr,
-            [0.0, 0.0, 0.0, 1700.0, 1700.0, 1700.0]
-        );
+        // The window reaches back before the store's first month: the rollup keeps account
+        // months that far back, so A09's 1700 since 2024 counts there too (not as 0).
+        assert_eq!(facts_of(&all, "A09").monthly_mrr, [1700.0; 6]);
         // A04's latest answer before April is a passive 8 (the 2 of January is older).
         assert!(!facts_of(&all, "A04").is_detractor);
         // A10's 0 was given on 2026-04-01T00:00, which is not before d.
