@@ -246,6 +246,18 @@ CREATE TABLE review_history (
 ) STRICT;
 CREATE INDEX review_history_by_phase ON review_history (period, phase_id);
 
+-- Computed: the raw value of each triage signal per account at the end of the store's last two
+-- months (so the score and what moved it since last month are a read). Points come from the
+-- weights in `setting` at read time, so tuning a weight needs no recomputation. Signals that
+-- do not fire have no row; 'oldest_open_days' is shown, not scored.
+CREATE TABLE account_signal (
+    period     TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    signal     TEXT NOT NULL,
+    value      REAL NOT NULL,
+    PRIMARY KEY (period, account_id, signal)
+) STRICT, WITHOUT ROWID;
+
 -- HVC triage: the current state per account, and an append-only log of every action and note.
 CREATE TABLE triage_state (
     account_id   TEXT PRIMARY KEY REFERENCES account (account_id) ON DELETE CASCADE,
@@ -294,4 +306,5 @@ INSERT INTO setting (key, value) VALUES
     ('triage_weight.renewal_due', '10'),
     ('triage_weight.red_indicator', '5'),
     ('triage_weight.tier_downgrade_risk', '10'),
-    ('triage_weight.mrr_contraction', '12');
+    ('triage_weight.mrr_contraction', '12'),
+    ('triage_snooze_wake_points', '15');

@@ -52,7 +52,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     let started = Instant::now();
     let summary = write_demo(&args.out, &params)?;
     println!(
-        "wrote {}: {} accounts, {} subscriptions, {} tickets, {} survey responses, {} invoices, {} churn events; {} months to {} in {:.1} s (rollups {:.1} s, tiers {:.1} s)",
+        "wrote {}: {} accounts, {} subscriptions, {} tickets, {} survey responses, {} invoices, {} churn events; {} months to {} in {:.1} s",
         args.out.display(),
         summary.accounts,
         summary.subscriptions,
@@ -63,9 +63,10 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
         params.months,
         params.as_of,
         started.elapsed().as_secs_f64(),
-        summary.rollup.map_or(0.0, |r| r.elapsed.as_secs_f64()),
-        summary.tiers.map_or(0.0, |t| t.elapsed.as_secs_f64())
     );
+    if let Some(refresh) = summary.refresh {
+        println!("{}", super::describe_refresh(&refresh));
+    }
     Ok(0)
 }
 

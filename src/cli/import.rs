@@ -105,12 +105,8 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
                     ""
                 }
             );
-            if let Some(rollup) = report.rollup {
-                println!(
-                    "rollups refreshed: {} rows in {:.2} s",
-                    rollup.rollup_rows,
-                    rollup.elapsed.as_secs_f64()
-                );
+            if let Some(refresh) = report.refresh {
+                println!("{}", super::describe_refresh(&refresh));
             }
         }
     }

@@ -6,6 +6,7 @@ mod demo;
 mod import;
 mod output;
 mod tiers;
+mod triage;
 
 use std::path::PathBuf;
 
@@ -57,6 +58,8 @@ pub enum Command {
     Churn(churn::ChurnArgs),
     /// Loyalty tiers: members per tier, and each account's tier with the reasons.
     Tiers(tiers::TiersArgs),
+    /// The HVC priority queue with each row's signals, and the triage actions.
+    Triage(triage::TriageArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -104,30 +107,18 @@ pub fn run(cli: Cli) -> Result<u8> {
             let store = open_existing(cli.db, true)?;
             tiers::run(&store, &args, cli.format)
         }
+        Some(Command::Triage(args)) => {
+            let mut store = open_existing(cli.db, cli.readonly)?;
+            triage::run(&mut store, &args, cli.format, cli.readonly)
+        }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;
             check::run(&store, cli.format)
         }
         Some(Command::Rollup) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
-            let stats = store.refresh_rollups()?;
-            let tiers = store.evaluate_tiers()?;
-            println!(
-                "tiers: {} account-months over {} months in {:.2} s",
-                tiers.rows,
-                tiers.months,
-                tiers.elapsed.as_secs_f64()
-            );
-            let range = match (stats.first, stats.last) {
-                (Some(first), Some(last)) => format!("{first} to {last}"),
-                _ => "no months".to_string(),
-            };
-            println!(
-                "rollups: {} rows over {range} ({} account-months) in {:.2} s",
-                stats.rollup_rows,
-                stats.account_months,
-                stats.elapsed.as_secs_f64()
-            );
+            let refresh = store.refresh()?;
+            println!("{}", describe_refresh(&refresh));
             Ok(0)
         }
         Some(Command::Paths) => {
@@ -143,6 +134,24 @@ pub fn run(cli: Cli) -> Result<u8> {
             "the cockpit itself is not built yet; try `cxcockpit demo --out demo.db` then `cxcockpit --db demo.db check`",
         )),
     }
+}
+
+/// One line on what a refresh computed and how long each step took.
+pub fn describe_refresh(refresh: &crate::store::rollup::Refresh) -> String {
+    let r = &refresh.rollup;
+    let range = match (r.first, r.last) {
+        (Some(first), Some(last)) => format!("{first} to {last}"),
+        _ => "no months".to_string(),
+    };
+    format!(
+        "refreshed {range}: {} rollup rows ({} account-months) in {:.2} s; tiers, {} account-months, in {:.2} s; triage signals in {:.2} s",
+        r.rollup_rows,
+        r.account_months,
+        r.elapsed.as_secs_f64(),
+        refresh.tiers.rows,
+        refresh.tiers.elapsed.as_secs_f64(),
+        refresh.signals.as_secs_f64()
+    )
 }
 
 /// Opens the store the user named for a command that needs one to exist.

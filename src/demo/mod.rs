@@ -12,8 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 use crate::store::Store;
-use crate::store::rollup::RollupStats;
-use crate::store::tier_eval::TierEvalStats;
+use crate::store::rollup::Refresh;
 
 const CATALOGUE_SQL: &str = include_str!("catalogue.sql");
 
@@ -34,8 +33,7 @@ pub struct DemoSummary {
     pub surveys: u64,
     pub invoices: u64,
     pub churn_events: u64,
-    pub rollup: Option<RollupStats>,
-    pub tiers: Option<TierEvalStats>,
+    pub refresh: Option<Refresh>,
 }
 
 /// Fills an empty store with the catalogue and generated accounts, then computes the rollups.
@@ -54,7 +52,6 @@ pub fn generate(store: &mut Store, params: &DemoParams) -> Result<DemoSummary> {
     let mut summary = simulate::accounts(&tx, &mut rng, params.accounts, first, params.as_of)?;
     simulate::imported_aggregates(&tx, &mut rng, first, params.as_of)?;
     tx.commit().context("committing the demo")?;
-    summary.rollup = Some(store.refresh_rollups()?);
-    summary.tiers = Some(store.evaluate_tiers()?);
+    summary.refresh = Some(store.refresh()?);
     Ok(summary)
 }

@@ -136,8 +136,7 @@ pub fn accounts(
         surveys: sim.ids.survey,
         invoices: sim.ids.invoice,
         churn_events: sim.ids.churn,
-        rollup: None,
-        tiers: None,
+        refresh: None,
     })
 }
 

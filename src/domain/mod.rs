@@ -8,5 +8,6 @@ pub mod retention;
 pub mod status;
 pub mod survey;
 pub mod tiers;
+pub mod triage;
 
 pub use period::Period;

@@ -20,8 +20,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result, SqlContext};
 use crate::store::Store;
-use crate::store::rollup::RollupStats;
-use crate::store::tier_eval::TierEvalStats;
+use crate::store::rollup::Refresh;
 use fields::DateOrder;
 use kinds::{Column, EmptyAs, Kind, Spec};
 use lookups::Lookups;
@@ -51,9 +50,7 @@ pub struct Report {
     #[serde(skip)]
     pub elapsed: Duration,
     #[serde(skip)]
-    pub rollup: Option<RollupStats>,
-    #[serde(skip)]
-    pub tiers: Option<TierEvalStats>,
+    pub refresh: Option<Refresh>,
 }
 
 /// One problem in the file, located as precisely as it can be.
@@ -198,8 +195,7 @@ fn store_finish(tx: rusqlite::Transaction<'_>, dry_run: bool) -> Result<bool> {
 fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Instant) -> Result<()> {
     report.elapsed = started.elapsed();
     if committed {
-        report.rollup = Some(store.refresh_rollups()?);
-        report.tiers = Some(store.evaluate_tiers()?);
+        report.refresh = Some(store.refresh()?);
     }
     Ok(())
 }

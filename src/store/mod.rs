@@ -7,8 +7,10 @@
 pub mod check;
 pub mod churn;
 mod queries;
+pub mod review;
 pub mod rollup;
 pub mod tier_eval;
+pub mod triage;
 pub mod tiers;
 
 use std::path::{Path, PathBuf};

@@ -232,7 +232,28 @@ WHERE m.aggregation = 'imported';
 DROP TABLE temp.fact;
 ";
 
+/// What one refresh computed, and how long each step took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Refresh {
+    pub rollup: RollupStats,
+    pub tiers: crate::store::tier_eval::TierEvalStats,
+    pub signals: Duration,
+}
+
 impl Store {
+    /// Everything derived from the raw rows, in order: rollups (with account months and the HVC
+    /// flags), tier evaluations, triage signals. Run after generation and after every import.
+    pub fn refresh(&mut self) -> Result<Refresh> {
+        let rollup = self.refresh_rollups()?;
+        let tiers = self.evaluate_tiers()?;
+        let signals = self.refresh_signals()?;
+        Ok(Refresh {
+            rollup,
+            tiers,
+            signals,
+        })
+    }
+
     /// The first and last month of the store's data, if it holds any.
     pub fn period_range(&self) -> Result<Option<(Period, Period)>> {
         let (first, last): (Option<String>, Option<String>) = self
