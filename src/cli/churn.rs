@@ -121,9 +121,9 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
         }
         Format::Csv => {
             let rows: Vec<Vec<Value>> = if args.by.is_some() {
-                breakdown.iter().map(|v| flat(v)).collect()
+                breakdown.iter().map(flat).collect()
             } else {
-                windows.iter().map(|v| flat(v)).collect()
+                windows.iter().map(flat).collect()
             };
             let header: Vec<String> = match (args.by.is_some(), breakdown.first(), windows.first()) {
                 (true, Some(v), _) | (false, _, Some(v)) => keys(v),

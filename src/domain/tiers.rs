@@ -111,7 +111,7 @@ pub fn qualifies(tier: &TierRule, facts: &AccountFacts) -> bool {
         && !(tier.req_no_overdue && facts.has_overdue_invoice)
         && !(tier.req_no_open_severe && facts.has_open_severe_ticket)
         && !(tier.req_not_detractor && facts.is_detractor)
-        && !(tier.req_hvc && !facts.is_hvc)
+        && (!tier.req_hvc || facts.is_hvc)
 }
 
 /// The highest-ranked tier whose every criterion holds, if any.

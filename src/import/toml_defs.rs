@@ -211,7 +211,8 @@ pub fn import_journeys(tx: &Transaction<'_>, path: &Path, report: &mut Report) -
                 if !metric_ids.insert(metric.id.clone()) {
                     problems.push(format!("metric {} appears twice", metric.id));
                 }
-                if !(metric.tolerance >= 0.0) {
+                // NaN is refused too.
+                if metric.tolerance.is_nan() || metric.tolerance < 0.0 {
                     problems.push(format!(
                         "metric {}: tolerance {} is negative",
                         metric.id, metric.tolerance

@@ -7,7 +7,6 @@
 pub mod check;
 pub mod churn;
 mod queries;
-pub mod review;
 pub mod rollup;
 pub mod tier_eval;
 pub mod triage;
