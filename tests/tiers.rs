@@ -12,11 +12,11 @@ fn month(text: &str) -> Period {
     text.parse().unwrap()
 }
 
-/// (period, held, eligible, status, grace_until) of one account, month by month.
-fn history(
-    store: &Store,
-    account: &str,
-) -> Vec<(String, Option<String>, Option<String>, String, Option<String>)> {
+/// (period, held, eligible, status, grace_until) of one month.
+type Month = (String, Option<String>, Option<String>, String, Option<String>);
+
+/// One account's months, in order.
+fn history(store: &Store, account: &str) -> Vec<Month> {
     let mut stmt = store
         .conn()
         .prepare(
@@ -56,13 +56,7 @@ fn scenario() -> Store {
     store
 }
 
-fn row(
-    p: &str,
-    held: Option<&str>,
-    eligible: Option<&str>,
-    status: &str,
-    grace: Option<&str>,
-) -> (String, Option<String>, Option<String>, String, Option<String>) {
+fn row(p: &str, held: Option<&str>, eligible: Option<&str>, status: &str, grace: Option<&str>) -> Month {
     (
         p.into(),
         held.map(Into::into),

@@ -184,6 +184,9 @@ pub enum Action<'a> {
     Reopen { note: &'a str },
 }
 
+/// The triage state an action sets: status, assignee (None keeps the current one), snooze date.
+type StateChange<'a> = (&'a str, Option<String>, Option<String>);
+
 impl Store {
     /// Recomputes the signals of the store's last two months.
     pub fn refresh_signals(&mut self) -> Result<Duration> {
@@ -365,8 +368,7 @@ impl Store {
         if exists.is_none() {
             return Err(Error::input(format!("unknown account '{account_id}'")));
         }
-        let (kind, body, state): (&str, String, Option<(&str, Option<String>, Option<String>)>) = match action
-        {
+        let (kind, body, state): (&str, String, Option<StateChange>) = match action {
             Action::Assign { to } => (
                 "assign",
                 format!("assigned to {to}"),
