@@ -258,6 +258,16 @@ CREATE TABLE account_signal (
     PRIMARY KEY (period, account_id, signal)
 ) STRICT, WITHOUT ROWID;
 
+-- Computed: for each indicator, the account-months in which it had an account-level value, by
+-- status against the target, and how many of those accounts churned within the next 3 months.
+CREATE TABLE indicator_outcome (
+    metric_id    TEXT NOT NULL REFERENCES metric (metric_id) ON DELETE CASCADE,
+    status       TEXT NOT NULL CHECK (status IN ('green', 'amber', 'red')),
+    observations INTEGER NOT NULL,
+    churned      INTEGER NOT NULL,
+    PRIMARY KEY (metric_id, status)
+) STRICT, WITHOUT ROWID;
+
 -- HVC triage: the current state per account, and an append-only log of every action and note.
 CREATE TABLE triage_state (
     account_id   TEXT PRIMARY KEY REFERENCES account (account_id) ON DELETE CASCADE,

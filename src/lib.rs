@@ -10,5 +10,6 @@ pub mod error;
 pub mod import;
 pub mod paths;
 pub mod store;
+pub mod ui;
 
 pub use error::{Error, Result};

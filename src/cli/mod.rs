@@ -2,9 +2,11 @@
 
 mod check;
 mod churn;
+mod cockpit;
 mod demo;
 mod import;
 mod output;
+mod snapshot;
 mod tiers;
 mod triage;
 
@@ -42,6 +44,12 @@ pub struct Cli {
     /// Output format of the subcommands that print data.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Open the cockpit on a demo store generated in a temporary directory (removed on exit).
+    #[arg(long)]
+    pub demo: bool,
+    /// Let the cockpit use the mouse (off by default: it gets in the way of copy and paste).
+    #[arg(long)]
+    pub mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -66,6 +74,8 @@ pub enum Command {
     Rollup,
     /// Print where cxcockpit looks for its store.
     Paths,
+    /// Print one pane as the cockpit draws it, as plain text (or its data with --format json).
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 /// Runs the parsed command line; the returned number is the exit code.
@@ -80,6 +90,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         return Err(Error::input(format!(
             "--readonly: `{name}` writes to the store (use `import --dry-run` to validate without writing)"
         )));
+    }
+    if cli.command.is_some() && (cli.demo || cli.mouse) {
+        return Err(Error::input(
+            "--demo and --mouse open the cockpit: use them without a subcommand",
+        ));
     }
     match cli.command {
         Some(Command::Init) => {
@@ -130,9 +145,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             println!("environment: {}", paths::DB_ENV);
             Ok(0)
         }
-        None => Err(Error::input(
-            "the cockpit itself is not built yet; try `cxcockpit demo --out demo.db` then `cxcockpit --db demo.db check`",
-        )),
+        Some(Command::Snapshot(args)) => {
+            let store = open_existing(cli.db, true)?;
+            snapshot::run(&store, &args, cli.format)
+        }
+        None => cockpit::run(cockpit::CockpitArgs {
+            db: cli.db,
+            readonly: cli.readonly,
+            no_color: cli.no_color,
+            demo: cli.demo,
+            mouse: cli.mouse,
+        }),
     }
 }
 
@@ -144,13 +167,14 @@ pub fn describe_refresh(refresh: &crate::store::rollup::Refresh) -> String {
         _ => "no months".to_string(),
     };
     format!(
-        "refreshed {range}: {} rollup rows ({} account-months) in {:.2} s; tiers, {} account-months, in {:.2} s; triage signals in {:.2} s",
+        "refreshed {range}: {} rollup rows ({} account-months) in {:.2} s; tiers, {} account-months, in {:.2} s; triage signals in {:.2} s; indicator outcomes in {:.2} s",
         r.rollup_rows,
         r.account_months,
         r.elapsed.as_secs_f64(),
         refresh.tiers.rows,
         refresh.tiers.elapsed.as_secs_f64(),
-        refresh.signals.as_secs_f64()
+        refresh.signals.as_secs_f64(),
+        refresh.indicators.as_secs_f64()
     )
 }
 

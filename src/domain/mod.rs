@@ -5,6 +5,7 @@
 pub mod model;
 pub mod period;
 pub mod retention;
+pub mod stats;
 pub mod status;
 pub mod survey;
 pub mod tiers;

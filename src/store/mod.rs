@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod churn;
+pub mod indicators;
 mod queries;
 pub mod rollup;
 pub mod tier_eval;

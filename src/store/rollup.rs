@@ -238,6 +238,7 @@ pub struct Refresh {
     pub rollup: RollupStats,
     pub tiers: crate::store::tier_eval::TierEvalStats,
     pub signals: Duration,
+    pub indicators: Duration,
 }
 
 impl Store {
@@ -247,10 +248,12 @@ impl Store {
         let rollup = self.refresh_rollups()?;
         let tiers = self.evaluate_tiers()?;
         let signals = self.refresh_signals()?;
+        let indicators = self.refresh_indicators()?;
         Ok(Refresh {
             rollup,
             tiers,
             signals,
+            indicators,
         })
     }
 

@@ -1,0 +1,90 @@
+//! `cxcockpit` with no subcommand: the cockpit itself, on the user's store or, with `--demo`, on
+//! a demo store generated into a temporary directory that is removed on the way out. It starts
+//! only on a real terminal: with stdout redirected or `TERM=dumb` it says to use `snapshot`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::demo::DemoParams;
+use crate::domain::Period;
+use crate::error::{Error, Result};
+use crate::store::{OpenMode, Store};
+use crate::ui::terminal::{self, Options};
+use crate::ui::{App, Theme};
+
+/// The demo store `--demo` opens: a couple of thousand accounts over two years (about a second
+/// to generate in a release build).
+const DEMO_ACCOUNTS: usize = 2000;
+const DEMO_MONTHS: u32 = 24;
+const DEMO_SEED: u64 = 42;
+
+pub struct CockpitArgs {
+    pub db: Option<PathBuf>,
+    pub readonly: bool,
+    pub no_color: bool,
+    pub demo: bool,
+    pub mouse: bool,
+}
+
+/// Why the cockpit cannot draw here, if it cannot.
+fn no_terminal() -> Option<&'static str> {
+    if !std::io::stdout().is_terminal() {
+        Some("standard output is not a terminal")
+    } else if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        Some("the terminal is TERM=dumb")
+    } else {
+        None
+    }
+}
+
+fn label(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+pub fn run(args: CockpitArgs) -> Result<u8> {
+    if let Some(why) = no_terminal() {
+        return Err(Error::input(format!(
+            "the cockpit needs a terminal and {why}; to print a pane as text use `cxcockpit snapshot` \
+             (e.g. `cxcockpit snapshot --pane overview`)"
+        )));
+    }
+    // Kept until the cockpit closes: dropping it removes the demo store.
+    let mut _demo_dir = None;
+    let store = if args.demo {
+        let dir = tempfile::Builder::new()
+            .prefix("cxcockpit-demo-")
+            .tempdir()
+            .map_err(|source| Error::Io {
+                context: "creating a temporary directory for the demo store".into(),
+                source,
+            })?;
+        let path = dir.path().join("demo.db");
+        let params = DemoParams {
+            accounts: DEMO_ACCOUNTS,
+            months: DEMO_MONTHS,
+            seed: DEMO_SEED,
+            as_of: Period::of_date(chrono::Local::now().date_naive()).prev(),
+        };
+        eprintln!(
+            "cxcockpit: generating a demo store ({DEMO_ACCOUNTS} accounts, {DEMO_MONTHS} months) in {}",
+            dir.path().display()
+        );
+        super::demo::write_demo(&path, &params)?;
+        _demo_dir = Some(dir);
+        Store::open(&path, OpenMode::Existing)?
+    } else {
+        super::open_existing(args.db, args.readonly)?
+    };
+    let mut app = App::load(&store, label(store.path()))?;
+    terminal::run(
+        &mut app,
+        &store,
+        Options {
+            mouse: args.mouse,
+            theme: Theme::from_env(args.no_color),
+        },
+    )
+}

@@ -1,0 +1,72 @@
+//! What a key (or a mouse event, or a resize) asks the cockpit to do, and what doing it means
+//! for the event loop. Keys become actions in `keymap.rs`; `App::update` carries them out.
+
+/// Everything the cockpit can be asked to do. Keys map to these in one table (`keymap.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the cockpit.
+    Quit,
+    /// Close what is open (help, detail, filter, zoom); at the top level, leave.
+    Back,
+    /// Show or hide the help overlay that lists every key.
+    Help,
+    /// The next pane (wraps around).
+    NextPane,
+    /// The previous pane (wraps around).
+    PrevPane,
+    /// Pane number n, counted from 1 (1 is the overview).
+    GotoPane(usize),
+    /// Move the selection one row up.
+    Up,
+    /// Move the selection one row down.
+    Down,
+    /// Move the selection a page up.
+    PageUp,
+    /// Move the selection a page down.
+    PageDown,
+    /// Select the first row.
+    First,
+    /// Select the last row.
+    Last,
+    /// Open what is selected: a phase from the overview, a metric's detail from a phase.
+    Open,
+    /// The previous month.
+    PrevMonth,
+    /// The next month.
+    NextMonth,
+    /// The next segment (all, HVC, regular, each company size).
+    NextSegment,
+    /// The previous segment.
+    PrevSegment,
+    /// The next journey.
+    NextJourney,
+    /// Start typing a filter on metric names.
+    StartFilter,
+    /// A character typed into the filter.
+    FilterChar(char),
+    /// Delete the filter's last character.
+    FilterBackspace,
+    /// Keep the filter and go back to moving around.
+    FilterAccept,
+    /// Drop the filter.
+    FilterCancel,
+    /// Let the body fill the whole screen, or bring the frame back.
+    Zoom,
+    /// Draw the whole screen again (after a resize, or when asked).
+    Redraw,
+}
+
+/// What the event loop does after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Draw again and wait for the next event.
+    Continue,
+    /// Nothing changed: no redraw needed.
+    Ignored,
+    /// The journey changed: load its phases, metrics and series, then draw.
+    LoadJourney,
+    /// The segment changed: load the journey's series for it, then draw.
+    LoadSegment,
+    /// Leave the cockpit.
+    Quit,
+}

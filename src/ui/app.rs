@@ -1,0 +1,335 @@
+//! The cockpit's state: which journey, segment, month and pane, what is selected, and the data
+//! loaded for them. `update` carries out one action on memory alone and says whether data must
+//! be loaded (only when the journey or the segment changes); `apply` does that loading.
+
+use super::action::{Action, Outcome};
+use super::data::{Catalogue, Dataset};
+use super::keymap::InputMode;
+use crate::domain::Period;
+use crate::domain::model::{Journey, Metric, MetricKind, Phase};
+use crate::error::Result;
+use crate::store::Store;
+
+/// Rows moved by PageUp and PageDown.
+const PAGE: usize = 10;
+
+/// The panes, in the order of the tabs: the overview, then one per phase of the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Overview,
+    /// The phase at this index of the journey's phases.
+    Phase(usize),
+}
+
+impl Pane {
+    /// Position among the tabs: 0 is the overview.
+    pub fn index(self) -> usize {
+        match self {
+            Pane::Overview => 0,
+            Pane::Phase(i) => i + 1,
+        }
+    }
+
+    pub fn from_index(index: usize, phases: usize) -> Option<Pane> {
+        match index {
+            0 => Some(Pane::Overview),
+            i if i <= phases => Some(Pane::Phase(i - 1)),
+            _ => None,
+        }
+    }
+
+    pub fn next(self, phases: usize) -> Pane {
+        Pane::from_index((self.index() + 1) % (phases + 1), phases).unwrap_or(Pane::Overview)
+    }
+
+    pub fn prev(self, phases: usize) -> Pane {
+        let count = phases + 1;
+        Pane::from_index((self.index() + count - 1) % count, phases).unwrap_or(Pane::Overview)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    /// How the header names the store (its file name).
+    pub store_label: String,
+    pub catalogue: Catalogue,
+    /// Index into `catalogue.journeys`.
+    pub journey: usize,
+    /// Index into `catalogue.segments`.
+    pub segment: usize,
+    pub period: Period,
+    pub data: Dataset,
+    pub pane: Pane,
+    /// The selected row of each pane, by `Pane::index`.
+    cursors: Vec<usize>,
+    /// The selected metric's detail is open (phase panes).
+    pub detail: bool,
+    pub help: bool,
+    /// Case-insensitive text metric names must contain.
+    pub filter: String,
+    /// The filter is being typed.
+    pub filtering: bool,
+    /// The body fills the screen: no header, tabs or footer.
+    pub zoom: bool,
+}
+
+impl App {
+    /// Reads what the store holds and opens on the first journey, segment 'all', at the
+    /// store's last month.
+    pub fn load(store: &Store, store_label: String) -> Result<App> {
+        let catalogue = Catalogue::load(store)?;
+        let mut app = App::new(store_label, catalogue);
+        app.reload(store, Outcome::LoadJourney)?;
+        Ok(app)
+    }
+
+    /// A cockpit on a catalogue with no data loaded yet (see `reload`).
+    pub fn new(store_label: String, catalogue: Catalogue) -> App {
+        let period = catalogue
+            .range
+            .map(|(_, last)| last)
+            .unwrap_or_else(|| Period::of_date(chrono::Local::now().date_naive()).prev());
+        App {
+            store_label,
+            catalogue,
+            journey: 0,
+            segment: 0,
+            period,
+            data: Dataset::default(),
+            pane: Pane::Overview,
+            cursors: vec![0],
+            detail: false,
+            help: false,
+            filter: String::new(),
+            filtering: false,
+            zoom: false,
+        }
+    }
+
+    /// Loads what an outcome asks for; other outcomes load nothing.
+    pub fn reload(&mut self, store: &Store, outcome: Outcome) -> Result<()> {
+        let Some(journey) = self.journey().map(|j| j.id.clone()) else {
+            return Ok(());
+        };
+        let segment = self.segment_id().to_string();
+        match outcome {
+            Outcome::LoadJourney => {
+                self.data = Dataset::load(store, &journey, &segment)?;
+                self.cursors = vec![0; self.data.phases.len() + 1];
+            }
+            Outcome::LoadSegment => self.data.reload_series(store, &journey, &segment)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub fn journey(&self) -> Option<&Journey> {
+        self.catalogue.journeys.get(self.journey)
+    }
+
+    pub fn segment_id(&self) -> &str {
+        self.catalogue
+            .segments
+            .get(self.segment)
+            .map_or("all", String::as_str)
+    }
+
+    pub fn phase(&self) -> Option<&Phase> {
+        match self.pane {
+            Pane::Overview => None,
+            Pane::Phase(i) => self.data.phases.get(i),
+        }
+    }
+
+    pub fn input_mode(&self) -> InputMode {
+        if self.help {
+            InputMode::Help
+        } else if self.filtering {
+            InputMode::Filter
+        } else {
+            InputMode::Normal
+        }
+    }
+
+    /// The selected row of the pane shown, kept within its rows.
+    pub fn cursor(&self) -> usize {
+        let rows = self.rows();
+        let at = self.cursors.get(self.pane.index()).copied().unwrap_or(0);
+        at.min(rows.saturating_sub(1))
+    }
+
+    fn set_cursor(&mut self, row: usize) {
+        let i = self.pane.index();
+        if self.cursors.len() <= i {
+            self.cursors.resize(i + 1, 0);
+        }
+        self.cursors[i] = row.min(self.rows().saturating_sub(1));
+    }
+
+    /// The metrics a phase pane lists, in its order: indicators, then success metrics.
+    pub fn phase_metrics(&self, phase: &Phase) -> Vec<&Metric> {
+        let matching = |kind| {
+            self.data
+                .phase_metrics(phase.id)
+                .filter(move |m| m.kind == kind && super::view::matches(m, &self.filter))
+        };
+        matching(MetricKind::Indicator)
+            .chain(matching(MetricKind::Success))
+            .collect()
+    }
+
+    /// How many rows the pane shown has to select from.
+    pub fn rows(&self) -> usize {
+        match self.pane {
+            Pane::Overview => self.data.phases.len(),
+            Pane::Phase(_) => self.phase().map_or(0, |p| self.phase_metrics(p).len()),
+        }
+    }
+
+    /// The metric selected in a phase pane.
+    pub fn selected_metric(&self) -> Option<&Metric> {
+        let phase = self.phase()?;
+        self.phase_metrics(phase).get(self.cursor()).copied()
+    }
+
+    fn goto(&mut self, pane: Pane) -> Outcome {
+        if pane == self.pane && !self.detail {
+            return Outcome::Ignored;
+        }
+        self.pane = pane;
+        self.detail = false;
+        Outcome::Continue
+    }
+
+    /// Carries out one action on the state in memory.
+    pub fn update(&mut self, action: Action) -> Outcome {
+        let phases = self.data.phases.len();
+        match action {
+            Action::Quit => Outcome::Quit,
+            Action::Back => {
+                if self.help {
+                    self.help = false;
+                } else if self.filtering {
+                    return self.update(Action::FilterCancel);
+                } else if self.detail {
+                    self.detail = false;
+                } else if !self.filter.is_empty() {
+                    self.filter.clear();
+                } else if self.zoom {
+                    self.zoom = false;
+                } else {
+                    return Outcome::Quit;
+                }
+                Outcome::Continue
+            }
+            Action::Help => {
+                self.help = !self.help;
+                Outcome::Continue
+            }
+            Action::NextPane => self.goto(self.pane.next(phases)),
+            Action::PrevPane => self.goto(self.pane.prev(phases)),
+            Action::GotoPane(n) => match Pane::from_index(n.saturating_sub(1), phases) {
+                Some(pane) if n >= 1 => self.goto(pane),
+                _ => Outcome::Ignored,
+            },
+            Action::Up => self.step_cursor(-1),
+            Action::Down => self.step_cursor(1),
+            Action::PageUp => self.step_cursor(-(PAGE as isize)),
+            Action::PageDown => self.step_cursor(PAGE as isize),
+            Action::First => self.step_cursor(isize::MIN / 2),
+            Action::Last => self.step_cursor(isize::MAX / 2),
+            Action::Open => match self.pane {
+                Pane::Overview if phases > 0 => self.goto(Pane::Phase(self.cursor())),
+                Pane::Phase(_) if self.selected_metric().is_some() && !self.detail => {
+                    self.detail = true;
+                    Outcome::Continue
+                }
+                _ => Outcome::Ignored,
+            },
+            Action::PrevMonth => self.step_month(-1),
+            Action::NextMonth => self.step_month(1),
+            Action::NextSegment | Action::PrevSegment => {
+                let count = self.catalogue.segments.len();
+                if count < 2 {
+                    return Outcome::Ignored;
+                }
+                self.segment = if action == Action::NextSegment {
+                    (self.segment + 1) % count
+                } else {
+                    (self.segment + count - 1) % count
+                };
+                Outcome::LoadSegment
+            }
+            Action::NextJourney => {
+                let count = self.catalogue.journeys.len();
+                if count < 2 {
+                    return Outcome::Ignored;
+                }
+                self.journey = (self.journey + 1) % count;
+                self.pane = Pane::Overview;
+                self.detail = false;
+                Outcome::LoadJourney
+            }
+            Action::StartFilter => {
+                self.filtering = true;
+                Outcome::Continue
+            }
+            Action::FilterChar(c) => {
+                if !c.is_control() {
+                    self.filter.push(c);
+                }
+                Outcome::Continue
+            }
+            Action::FilterBackspace => {
+                self.filter.pop();
+                Outcome::Continue
+            }
+            Action::FilterAccept => {
+                self.filtering = false;
+                Outcome::Continue
+            }
+            Action::FilterCancel => {
+                self.filtering = false;
+                self.filter.clear();
+                Outcome::Continue
+            }
+            Action::Zoom => {
+                self.zoom = !self.zoom;
+                Outcome::Continue
+            }
+            Action::Redraw => Outcome::Continue,
+        }
+    }
+
+    fn step_cursor(&mut self, by: isize) -> Outcome {
+        let before = self.cursor();
+        let after = before
+            .saturating_add_signed(by)
+            .min(self.rows().saturating_sub(1));
+        if after == before {
+            return Outcome::Ignored;
+        }
+        self.set_cursor(after);
+        Outcome::Continue
+    }
+
+    fn step_month(&mut self, by: i32) -> Outcome {
+        let next = self.period.offset(by);
+        let inside = self
+            .catalogue
+            .range
+            .is_some_and(|(first, last)| first <= next && next <= last);
+        if !inside {
+            return Outcome::Ignored;
+        }
+        self.period = next;
+        Outcome::Continue
+    }
+}
+
+/// Carries out an action and loads the data it needs (journey or segment changes only).
+pub fn apply(app: &mut App, store: &Store, action: Action) -> Result<Outcome> {
+    let outcome = app.update(action);
+    app.reload(store, outcome)?;
+    Ok(outcome)
+}

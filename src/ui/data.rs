@@ -1,0 +1,80 @@
+//! The data the panes draw, loaded from the store only when the journey or the segment changes:
+//! a keypress that steps a month or a pane reads memory, never SQL. The one place the terminal
+//! UI talks to the store.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::Period;
+use crate::domain::model::{Journey, Metric, MonthValue, Phase};
+use crate::error::Result;
+use crate::store::Store;
+
+/// Rollup values of one journey and segment: metric id -> month -> value (`Store::series`).
+pub type Series = HashMap<String, BTreeMap<Period, MonthValue>>;
+
+/// What the store holds that does not change while the cockpit runs.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub journeys: Vec<Journey>,
+    /// 'all', 'hvc', 'regular', 'size:<company size>': the segments with data.
+    pub segments: Vec<String>,
+    /// The first and last month of the store's data.
+    pub range: Option<(Period, Period)>,
+}
+
+impl Catalogue {
+    pub fn load(store: &Store) -> Result<Catalogue> {
+        let mut segments = store.segments()?;
+        if !segments.iter().any(|s| s == "all") {
+            segments.insert(0, "all".to_string());
+        }
+        Ok(Catalogue {
+            journeys: store.journeys()?,
+            segments,
+            range: months(store)?,
+        })
+    }
+}
+
+/// The store's first and last month. The `first_period` and `as_of` settings decide when both
+/// are there (as in `Store::period_range`), read directly: the range query scans every ticket
+/// and survey even then, which would cost the first frame most of its time on a large store.
+fn months(store: &Store) -> Result<Option<(Period, Period)>> {
+    let setting = |key| -> Result<Option<Period>> { Ok(store.setting(key)?.and_then(|v| v.parse().ok())) };
+    match (setting("first_period")?, setting("as_of")?) {
+        (Some(first), Some(last)) if first <= last => Ok(Some((first, last))),
+        _ => store.period_range(),
+    }
+}
+
+/// One journey's phases and metrics, and their values in one segment.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub phases: Vec<Phase>,
+    pub metrics: Vec<Metric>,
+    pub series: Series,
+}
+
+impl Dataset {
+    pub fn load(store: &Store, journey_id: &str, segment: &str) -> Result<Dataset> {
+        Ok(Dataset {
+            phases: store.phases(journey_id)?,
+            metrics: store.metrics(journey_id)?,
+            series: store.series(journey_id, segment)?,
+        })
+    }
+
+    /// Loads the series of another segment, keeping the phases and metrics.
+    pub fn reload_series(&mut self, store: &Store, journey_id: &str, segment: &str) -> Result<()> {
+        self.series = store.series(journey_id, segment)?;
+        Ok(())
+    }
+
+    pub fn phase_metrics(&self, phase_id: i64) -> impl Iterator<Item = &Metric> {
+        self.metrics.iter().filter(move |m| m.phase_id == phase_id)
+    }
+
+    pub fn phase_of(&self, metric: &Metric) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.id == metric.phase_id)
+    }
+}

@@ -1,0 +1,250 @@
+//! The whole screen: a header (store, journey, period, segment), the tabs of the panes, the
+//! pane itself, and a footer with the keys that work here; the help overlay on top. In a small
+//! window the pane fills the screen; only below `MIN_WIDTH` x `MIN_HEIGHT` does one line of
+//! text replace the layout. Drawing reads `&App` only and never fails, whatever the size.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::app::{App, Pane};
+use super::panes;
+use super::text;
+use super::theme::Theme;
+use super::widgets::help;
+
+/// Below this size a one-line message replaces the layout.
+pub const MIN_WIDTH: u16 = 20;
+pub const MIN_HEIGHT: u16 = 3;
+/// Below this height the pane fills the screen, as with the zoom key.
+const CHROME_HEIGHT: u16 = 10;
+
+/// Draws the cockpit into `area` of `buf`.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let area = area.intersection(buf.area);
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let message = format!("window too small: {MIN_WIDTH}x{MIN_HEIGHT} at least");
+        buf.set_stringn(
+            area.x,
+            area.y,
+            text::fit(&message, usize::from(area.width)),
+            usize::from(area.width),
+            theme.alert(),
+        );
+        return;
+    }
+    let chrome = !app.zoom && area.height >= CHROME_HEIGHT;
+    let body = if chrome {
+        header(app, Rect::new(area.x, area.y, area.width, 1), buf, theme);
+        tabs(app, Rect::new(area.x, area.y + 1, area.width, 1), buf, theme);
+        footer(
+            app,
+            Rect::new(area.x, area.y + area.height - 1, area.width, 1),
+            buf,
+            theme,
+        );
+        Rect::new(area.x, area.y + 2, area.width, area.height - 3)
+    } else if app.filtering {
+        footer(
+            app,
+            Rect::new(area.x, area.y + area.height - 1, area.width, 1),
+            buf,
+            theme,
+        );
+        Rect::new(area.x, area.y, area.width, area.height - 1)
+    } else {
+        area
+    };
+    match (app.pane, app.phase()) {
+        (Pane::Phase(_), Some(phase)) => match app.selected_metric().filter(|_| app.detail) {
+            Some(metric) => panes::detail::render(app, metric, body, buf, theme),
+            None => panes::phase::render(app, phase, body, buf, theme),
+        },
+        _ => panes::overview::render(app, body, buf, theme),
+    }
+    if app.help {
+        help::render(area, buf, theme);
+    }
+}
+
+/// Store, journey, period and segment; labels go first when the width runs short.
+fn header(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let store = text::clean(&app.store_label);
+    let journey = app
+        .journey()
+        .map_or("no journey".into(), |j| text::clean(&j.name));
+    let period = app.period.to_string();
+    let segment = text::segment_label(app.segment_id());
+    let w = usize::from(area.width);
+    let labelled = format!("store {store}  journey {journey}  period {period}  segment {segment}");
+    let line = if text::width(&labelled) + 12 <= w {
+        format!(" cxcockpit  {labelled}")
+    } else if text::width(&labelled) < w {
+        format!(" {labelled}")
+    } else {
+        // The month first, then the segment, the journey and the store, as far as they go.
+        format!(" {period} | segment {segment} | {journey} | {store}")
+    };
+    buf.set_stringn(area.x, area.y, text::fit(&line, w), w, theme.title());
+}
+
+/// The tabs with the x where each starts, fitted to `width`: names are cut (the active one
+/// last) until they fit.
+pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
+    let mut labels: Vec<(Pane, String)> = vec![(Pane::Overview, "Overview".into())];
+    labels.extend(
+        app.data
+            .phases
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (Pane::Phase(i), text::clean(&p.name))),
+    );
+    // Names are cut to `max` columns (usize::MAX: whole); below 3 only the number is left.
+    let build = |others: usize, active: usize| -> Vec<(Pane, String)> {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(i, (pane, name))| {
+                let max = if *pane == app.pane { active } else { others };
+                let name = match max {
+                    usize::MAX => name.clone(),
+                    0..=2 => String::new(),
+                    max => text::fit(name, max),
+                };
+                let n = i + 1;
+                (
+                    *pane,
+                    if name.is_empty() {
+                        n.to_string()
+                    } else {
+                        format!("{n} {name}")
+                    },
+                )
+            })
+            .collect()
+    };
+    let shrink = |max: usize| match max {
+        usize::MAX => 12,
+        0..=3 => 0,
+        max => max - 1,
+    };
+    let fits = |tabs: &[(Pane, String)]| {
+        tabs.iter().map(|(_, l)| text::width(l) + 2).sum::<usize>() <= usize::from(width)
+    };
+    let (mut others, mut active) = (usize::MAX, usize::MAX);
+    let mut tabs = build(others, active);
+    while !fits(&tabs) && (others > 0 || active > 0) {
+        if others > 0 {
+            others = shrink(others);
+        } else {
+            active = shrink(active);
+        }
+        tabs = build(others, active);
+    }
+    let mut x = 0u16;
+    tabs.into_iter()
+        .map(|(pane, label)| {
+            let at = x;
+            x = x.saturating_add(text::width(&label) as u16 + 2);
+            (pane, at, label)
+        })
+        .collect()
+}
+
+fn tabs(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    for (pane, x, label) in tab_layout(app, area.width) {
+        if x >= area.width {
+            break;
+        }
+        let style = theme.tab(pane == app.pane);
+        let room = usize::from(area.width - x);
+        buf.set_stringn(area.x + x, area.y, format!(" {label} "), room, style);
+    }
+}
+
+/// The pane under a click on the tabs line, if the frame is drawn at this size.
+pub fn tab_at(app: &App, area: Rect, column: u16, row: u16) -> Option<Pane> {
+    let chrome = !app.zoom && area.height >= CHROME_HEIGHT && area.width >= MIN_WIDTH;
+    if !chrome || row != area.y + 1 {
+        return None;
+    }
+    tab_layout(app, area.width)
+        .into_iter()
+        .find(|(_, x, label)| {
+            let start = area.x + x;
+            column >= start && column < start + text::width(label) as u16 + 2
+        })
+        .map(|(pane, _, _)| pane)
+}
+
+/// The keys that work here, most useful first, as many as fit.
+fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let mut spans: Vec<(String, Style)> = Vec::new();
+    let keys: &[(&str, &str)] = if app.help {
+        &[("any key", "close help")]
+    } else if app.filtering {
+        spans.push((format!("/{}_", app.filter), theme.heading()));
+        &[("Enter", "keep"), ("Esc", "drop"), ("Up/Down", "move")]
+    } else if app.detail {
+        &[
+            ("?", "help"),
+            ("Esc", "back"),
+            ("[ ]", "month"),
+            ("j/k", "metric"),
+            ("s", "segment"),
+            ("q", "quit"),
+        ]
+    } else {
+        if !app.filter.is_empty() {
+            spans.push((format!("filter \"{}\" (Esc clears)", app.filter), theme.heading()));
+        }
+        match app.pane {
+            Pane::Overview => &[
+                ("?", "help"),
+                ("q", "quit"),
+                ("j/k", "phase"),
+                ("Enter", "open"),
+                ("Tab", "pane"),
+                ("[ ]", "month"),
+                ("s", "segment"),
+                ("J", "journey"),
+                ("/", "filter"),
+                ("z", "zoom"),
+            ],
+            Pane::Phase(_) => &[
+                ("?", "help"),
+                ("q", "quit"),
+                ("j/k", "metric"),
+                ("Enter", "detail"),
+                ("Tab", "pane"),
+                ("[ ]", "month"),
+                ("s", "segment"),
+                ("J", "journey"),
+                ("/", "filter"),
+                ("z", "zoom"),
+            ],
+        }
+    };
+    let mut x = area.x;
+    let end = area.x + area.width;
+    for (text, style) in spans {
+        let w = text::width(&text) as u16 + 2;
+        if x + w > end {
+            break;
+        }
+        buf.set_string(x + 1, area.y, &text, style);
+        x += w;
+    }
+    for (key, what) in keys {
+        let w = (text::width(key) + text::width(what) + 3) as u16;
+        if x + w > end {
+            break;
+        }
+        buf.set_string(x + 1, area.y, key, theme.key());
+        buf.set_string(x + 2 + text::width(key) as u16, area.y, what, theme.dim());
+        x += w;
+    }
+}

@@ -1,0 +1,58 @@
+//! The terminal UI: the cockpit's state (`app`), the actions keys map to (`action`, `keymap`),
+//! the colours (`theme`), the terminal and event loop (`terminal`), the screen (`frame`) and its
+//! panes and widgets. Drawing takes `&App` and a buffer and never touches the store; the data
+//! it reads is loaded by `data` when the journey or segment changes. `snapshot` prints the same
+//! drawing as text.
+
+pub mod action;
+pub mod app;
+pub mod data;
+pub mod frame;
+pub mod keymap;
+pub mod panes;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use unicode_width::UnicodeWidthStr;
+
+pub use app::{App, Pane};
+pub use theme::Theme;
+
+/// The screen as the cockpit draws it at `width` x `height`, as plain text: one line per row,
+/// trailing spaces trimmed, no colour or escape codes.
+pub fn render_text(app: &App, width: u16, height: u16) -> String {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    frame::render(app, area, &mut buf, Theme::PLAIN);
+    buffer_text(&buf)
+}
+
+/// A buffer's text, row by row, skipping the cells hidden behind wide characters.
+pub fn buffer_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    let width = usize::from(buf.area.width);
+    if width == 0 {
+        return out;
+    }
+    for row in buf.content.chunks(width) {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for cell in row {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = cell.symbol();
+            line.push_str(symbol);
+            skip = symbol.width().saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,43 @@
+//! The panes, one file each; each draws from `&App` into an area of a buffer and never reads
+//! the store. The frame (`ui::frame`) picks the pane to draw.
+
+pub mod detail;
+pub mod overview;
+pub mod phase;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders, Widget};
+
+use super::text;
+use super::theme::Theme;
+
+/// Draws the pane's box with its title and returns the area inside.
+pub fn pane_block(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) -> Rect {
+    let area = area.intersection(buf.area);
+    if area.width < 3 || area.height < 3 {
+        return area;
+    }
+    let title = text::fit(&format!(" {} ", text::clean(title)), usize::from(area.width - 2));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(title)
+        .title_style(theme.title());
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+/// A section's title on the first line of `area`.
+pub fn section_title(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) {
+    if area.width > 0 && area.height > 0 {
+        buf.set_stringn(
+            area.x,
+            area.y,
+            text::fit(title, usize::from(area.width)),
+            usize::from(area.width),
+            theme.title(),
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! A phase pane: the phase's goals and owner, then its indicators beside its success metrics
+//! (side by side when the body is wide, stacked when narrow), each a row with value, target,
+//! status, change and a 12-month sparkline. Enter opens the selected metric's detail.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::{pane_block, section_title};
+use crate::domain::model::Phase;
+use crate::ui::app::App;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use crate::ui::view::{self, MetricView};
+use crate::ui::widgets::metric_rows;
+use crate::ui::widgets::table::Table;
+
+/// Body width from which indicators and success metrics sit side by side.
+pub const SIDE_BY_SIDE: u16 = 140;
+
+pub fn render(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let title = format!(
+        "{} (phase {} of {})",
+        phase.name,
+        phase.position,
+        app.data.phases.len()
+    );
+    let inner = pane_block(&title, area, buf, theme);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let info = info_lines(phase, inner.width);
+    // The goals and owner take what the tables leave, at most their lines and a blank one.
+    let (ind, suc) = view::phase_rows(&app.data, phase, app.period, &app.filter);
+    let info_h = if inner.height >= 12 {
+        info.len() as u16 + 1
+    } else {
+        1.min(inner.height)
+    };
+    let mut y = inner.y;
+    for (line, style) in info.iter().take(usize::from(info_h)) {
+        let style = if *style { theme.alert() } else { theme.dim() };
+        buf.set_stringn(inner.x, y, line, usize::from(inner.width), style);
+        y += 1;
+    }
+    y = inner.y + info_h;
+    let body = Rect::new(
+        inner.x,
+        y,
+        inner.width,
+        (inner.y + inner.height).saturating_sub(y),
+    );
+    if body.height == 0 {
+        return;
+    }
+    let cursor = app.cursor();
+    let (ind_sel, suc_sel) = if cursor < ind.len() {
+        (Some(cursor), None)
+    } else {
+        (None, Some(cursor - ind.len()))
+    };
+    let columns = metric_rows::columns();
+    let empty = if app.filter.is_empty() {
+        "none in this phase".to_string()
+    } else {
+        format!("no metric name contains \"{}\"", app.filter)
+    };
+    let draw =
+        |title: &str, rows: &[MetricView<'_>], selected: Option<usize>, area: Rect, buf: &mut Buffer| {
+            if area.height == 0 {
+                return;
+            }
+            section_title(title, area, buf, theme);
+            Table {
+                columns: &columns,
+                rows,
+                selected,
+                theme,
+                empty: &empty,
+            }
+            .render(
+                Rect::new(area.x, area.y + 1, area.width, area.height - 1),
+                buf,
+                false,
+            );
+        };
+    const INDICATORS: &str = "Indicators (predict success)";
+    const SUCCESS: &str = "Success metrics";
+    if body.width >= SIDE_BY_SIDE {
+        let half = (body.width - 1) / 2;
+        for y in body.y..body.y + body.height {
+            buf.set_string(body.x + half, y, "\u{2502}", theme.border());
+        }
+        draw(
+            INDICATORS,
+            &ind,
+            ind_sel,
+            Rect::new(body.x, body.y, half, body.height),
+            buf,
+        );
+        let right = Rect::new(body.x + half + 1, body.y, body.width - half - 1, body.height);
+        draw(SUCCESS, &suc, suc_sel, right, buf);
+    } else {
+        // Stacked: each section wants a title, a header and its rows; share what there is.
+        let want = |n: usize| 2 + n.clamp(1, 200) as u16;
+        let (wi, ws) = (want(ind.len()), want(suc.len()));
+        let h = body.height;
+        let (hi, gap) = if h > wi + ws {
+            (wi, 1)
+        } else if h == wi + ws {
+            (wi, 0)
+        } else {
+            let share = (u32::from(h) * u32::from(wi) / u32::from(wi + ws)) as u16;
+            let least = 3.min(h / 2);
+            (share.max(least).min(h - least), 0)
+        };
+        draw(
+            INDICATORS,
+            &ind,
+            ind_sel,
+            Rect::new(body.x, body.y, body.width, hi),
+            buf,
+        );
+        let y1 = body.y + hi + gap;
+        let h1 = (body.y + h).saturating_sub(y1);
+        draw(SUCCESS, &suc, suc_sel, Rect::new(body.x, y1, body.width, h1), buf);
+    }
+}
+
+/// The phase's CX goal, business goal and owner as lines fitted to the width; true marks a
+/// line that needs attention (no owner).
+fn info_lines(phase: &Phase, width: u16) -> Vec<(String, bool)> {
+    let w = usize::from(width);
+    let owner = phase.owner.as_deref().map(text::clean).filter(|o| !o.is_empty());
+    let mut lines = vec![(
+        text::fit(&format!("CX goal: {}", text::clean(&phase.cx_goal)), w),
+        false,
+    )];
+    match owner {
+        Some(owner) => lines.push((
+            text::fit(
+                &format!(
+                    "Owner: {owner}   Business goal: {}",
+                    text::clean(&phase.business_goal)
+                ),
+                w,
+            ),
+            false,
+        )),
+        None => lines.push((
+            text::fit(
+                &format!(
+                    "! NO OWNER: nobody owns this phase   Business goal: {}",
+                    text::clean(&phase.business_goal)
+                ),
+                w,
+            ),
+            true,
+        )),
+    }
+    lines
+}

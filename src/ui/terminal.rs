@@ -1,0 +1,220 @@
+//! The terminal: a guard that enters raw mode and the alternate screen and always leaves them
+//! (on return, on error, on panic through a hook, on SIGTERM, SIGHUP and SIGINT through a
+//! signal thread), and the event loop, which blocks until something happens and draws only
+//! after an event that changed something: idle uses no CPU and sends nothing down the line.
+
+use std::io::{self, Stdout, Write};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use super::action::{Action, Outcome};
+use super::app::{self, App};
+use super::frame;
+use super::keymap;
+use super::theme::Theme;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// The terminal is in raw mode on the alternate screen.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Mouse reporting is on.
+static MOUSE: AtomicBool = AtomicBool::new(false);
+static PANIC_HOOK: Once = Once::new();
+
+/// How long a signal waits for the event loop to close in order before the signal thread
+/// restores the terminal and exits itself.
+const SIGNAL_GRACE: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub mouse: bool,
+    pub theme: Theme,
+}
+
+/// Leaves raw mode, the alternate screen and mouse reporting, and shows the cursor. Safe to
+/// call more than once and from any thread; errors are ignored (the terminal may be gone).
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    if MOUSE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Restores the terminal when dropped, whatever the way out.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn io_error(context: &str) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        context: context.to_string(),
+        source,
+    }
+}
+
+fn enter(mouse: bool) -> Result<Guard> {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+    // The guard exists before the first change, so a failure half-way still restores.
+    let guard = Guard;
+    ACTIVE.store(true, Ordering::SeqCst);
+    enable_raw_mode().map_err(io_error("switching the terminal to raw mode"))?;
+    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)
+        .map_err(io_error("entering the alternate screen"))?;
+    if mouse {
+        MOUSE.store(true, Ordering::SeqCst);
+        execute!(io::stdout(), EnableMouseCapture).map_err(io_error("turning the mouse on"))?;
+    }
+    Ok(guard)
+}
+
+enum Message {
+    Input(Event),
+    InputFailed(io::Error),
+    Signal(i32),
+}
+
+/// Reads terminal events on a thread of its own, so the loop can also hear signals.
+fn spawn_input(tx: Sender<Message>) {
+    std::thread::spawn(move || {
+        loop {
+            let message = match event::read() {
+                Ok(event) => Message::Input(event),
+                Err(error) => Message::InputFailed(error),
+            };
+            let failed = matches!(message, Message::InputFailed(_));
+            if tx.send(message).is_err() || failed {
+                return;
+            }
+        }
+    });
+}
+
+/// Turns SIGTERM, SIGHUP and SIGINT into messages; if the loop has not closed in order within
+/// `SIGNAL_GRACE`, restores the terminal and exits from this thread.
+fn spawn_signals(tx: Sender<Message>) -> Result<()> {
+    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT]).map_err(io_error("listening for signals"))?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _ = tx.send(Message::Signal(signal));
+            std::thread::sleep(SIGNAL_GRACE);
+            restore();
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
+}
+
+/// What a mouse event asks for: the wheel moves the selection, a click on a tab opens it.
+fn mouse_action(app: &App, area: Rect, event: event::MouseEvent) -> Option<Action> {
+    match event.kind {
+        MouseEventKind::ScrollDown => Some(Action::Down),
+        MouseEventKind::ScrollUp => Some(Action::Up),
+        MouseEventKind::Down(MouseButton::Left) => {
+            frame::tab_at(app, area, event.column, event.row).map(|pane| Action::GotoPane(pane.index() + 1))
+        }
+        _ => None,
+    }
+}
+
+/// Runs the cockpit until the user leaves; the returned number is the exit code.
+pub fn run(app: &mut App, store: &Store, options: Options) -> Result<u8> {
+    let guard = enter(options.mouse)?;
+    let result = event_loop(app, store, options);
+    drop(guard);
+    result
+}
+
+fn event_loop(app: &mut App, store: &Store, options: Options) -> Result<u8> {
+    let backend = CrosstermBackend::new(io::stdout());
+    let mut terminal: Terminal<CrosstermBackend<Stdout>> =
+        Terminal::new(backend).map_err(io_error("opening the terminal"))?;
+    let (tx, rx): (Sender<Message>, Receiver<Message>) = mpsc::channel();
+    spawn_signals(tx.clone())?;
+    spawn_input(tx);
+
+    let mut dirty = true;
+    let mut clear = false;
+    loop {
+        if dirty {
+            if clear {
+                // Not `Terminal::clear`: it asks the terminal where the cursor is, and the
+                // answer would go to the input thread. A resize to the current size clears.
+                let size = terminal.size().map_err(io_error("reading the window size"))?;
+                terminal
+                    .resize(Rect::new(0, 0, size.width, size.height))
+                    .map_err(io_error("clearing the screen"))?;
+                clear = false;
+            }
+            terminal
+                .draw(|f| frame::render(app, f.area(), f.buffer_mut(), options.theme))
+                .map_err(io_error("drawing the cockpit"))?;
+            dirty = false;
+            debug_panic();
+        }
+        // Block until something happens, then take whatever else is already waiting, so a
+        // burst of keys (a held key, a paste, a slow link) costs one redraw.
+        let Ok(first) = rx.recv() else {
+            return Ok(0);
+        };
+        let mut pending = vec![first];
+        pending.extend(rx.try_iter());
+        for message in pending {
+            let action = match message {
+                Message::Signal(signal) => return Ok((128 + signal).clamp(0, 255) as u8),
+                Message::InputFailed(error) => return Err(io_error("reading the keyboard")(error)),
+                Message::Input(Event::Key(key)) => keymap::action_for(key, app.input_mode()),
+                Message::Input(Event::Resize(..)) => Some(Action::Redraw),
+                Message::Input(Event::Mouse(mouse)) if options.mouse => {
+                    let size = terminal.size().map_err(io_error("reading the window size"))?;
+                    mouse_action(app, Rect::new(0, 0, size.width, size.height), mouse)
+                }
+                Message::Input(_) => None,
+            };
+            let Some(action) = action else { continue };
+            match app::apply(app, store, action)? {
+                Outcome::Quit => return Ok(0),
+                Outcome::Ignored => {}
+                _ => dirty = true,
+            }
+            if action == Action::Redraw {
+                clear = true;
+            }
+        }
+    }
+}
+
+/// Debug builds only: `CXCOCKPIT_DEBUG_PANIC` makes the cockpit panic after its first frame,
+/// so the tests can check that a panic restores the terminal.
+fn debug_panic() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("CXCOCKPIT_DEBUG_PANIC").is_some() {
+        panic!("CXCOCKPIT_DEBUG_PANIC is set: panicking after the first frame");
+    }
+}

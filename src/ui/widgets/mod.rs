@@ -1,0 +1,8 @@
+//! Widgets shared by the panes: the generic table, metric rows, sparklines, the trend chart,
+//! the help overlay.
+
+pub mod help;
+pub mod metric_rows;
+pub mod sparkline;
+pub mod table;
+pub mod trend;

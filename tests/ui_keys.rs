@@ -1,0 +1,243 @@
+//! Key sequences driven through the cockpit's state, as the event loop drives them: keys become
+//! actions through the keymap, actions change the state and load data only when the journey
+//! or the segment changes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use cxcockpit::demo::{self, DemoParams};
+use cxcockpit::domain::Period;
+use cxcockpit::store::Store;
+use cxcockpit::ui::action::Outcome;
+use cxcockpit::ui::app::apply;
+use cxcockpit::ui::keymap::action_for;
+use cxcockpit::ui::{App, Pane};
+
+fn store() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let params = DemoParams {
+        accounts: 200,
+        months: 12,
+        seed: 11,
+        as_of: Period::new(2026, 6).unwrap(),
+    };
+    demo::generate(&mut store, &params).unwrap();
+    store
+}
+
+/// Presses keys as a terminal sends them: a string of characters, or named keys.
+fn press(app: &mut App, store: &Store, keys: &[KeyCode]) -> Vec<Outcome> {
+    keys.iter()
+        .filter_map(|code| {
+            let modifiers = match code {
+                KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+                KeyCode::BackTab => KeyModifiers::SHIFT,
+                _ => KeyModifiers::NONE,
+            };
+            let action = action_for(KeyEvent::new(*code, modifiers), app.input_mode())?;
+            Some(apply(app, store, action).unwrap())
+        })
+        .collect()
+}
+
+fn chars(text: &str) -> Vec<KeyCode> {
+    text.chars().map(KeyCode::Char).collect()
+}
+
+fn period(text: &str) -> Period {
+    text.parse().unwrap()
+}
+
+#[test]
+fn months_step_and_stop_at_the_store_edges() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    assert_eq!(app.period, period("2026-06"), "opens on the store's last month");
+    assert_eq!(
+        press(&mut app, &store, &chars("]")),
+        vec![Outcome::Ignored],
+        "no month after the last"
+    );
+    press(&mut app, &store, &chars("[[<"));
+    assert_eq!(app.period, period("2026-03"));
+    press(&mut app, &store, &chars(">"));
+    assert_eq!(app.period, period("2026-04"));
+    press(&mut app, &store, &chars(&"[".repeat(30)));
+    assert_eq!(app.period, period("2025-07"), "stops at the first month");
+}
+
+#[test]
+fn segments_cycle_and_load_their_series() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let segments = store.segments().unwrap();
+    assert!(segments.len() >= 4, "{segments:?}");
+    assert_eq!(app.segment_id(), "all");
+    let before = app.data.series.clone();
+    assert_eq!(press(&mut app, &store, &chars("s")), vec![Outcome::LoadSegment]);
+    assert_eq!(app.segment_id(), "hvc");
+    assert_ne!(app.data.series, before, "the HVC series is loaded");
+    let journey = app.journey().unwrap().id.clone();
+    assert_eq!(app.data.series, store.series(&journey, "hvc").unwrap());
+    press(&mut app, &store, &chars(&"s".repeat(segments.len() - 1)));
+    assert_eq!(app.segment_id(), "all", "wraps around");
+    assert_eq!(app.data.series, before);
+    press(&mut app, &store, &chars("S"));
+    assert_eq!(app.segment_id(), segments.last().unwrap());
+}
+
+#[test]
+fn panes_switch_with_tab_arrows_vim_keys_and_digits() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let phases = app.data.phases.len();
+    assert_eq!(app.pane, Pane::Overview);
+    press(&mut app, &store, &[KeyCode::Tab]);
+    assert_eq!(app.pane, Pane::Phase(0));
+    press(&mut app, &store, &chars("l"));
+    press(&mut app, &store, &[KeyCode::Right]);
+    assert_eq!(app.pane, Pane::Phase(2));
+    press(&mut app, &store, &[KeyCode::BackTab]);
+    press(&mut app, &store, &chars("h"));
+    press(&mut app, &store, &[KeyCode::Left]);
+    assert_eq!(app.pane, Pane::Overview);
+    press(&mut app, &store, &[KeyCode::BackTab]);
+    assert_eq!(app.pane, Pane::Phase(phases - 1), "wraps to the last phase");
+    press(&mut app, &store, &chars("1"));
+    assert_eq!(app.pane, Pane::Overview);
+    press(&mut app, &store, &chars("3"));
+    assert_eq!(app.pane, Pane::Phase(1));
+    assert_eq!(
+        press(&mut app, &store, &chars("9")),
+        vec![Outcome::Ignored],
+        "no ninth pane"
+    );
+}
+
+#[test]
+fn the_period_and_segment_are_the_same_in_every_pane() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    press(&mut app, &store, &chars("[s"));
+    for _ in 0..=app.data.phases.len() {
+        press(&mut app, &store, &[KeyCode::Tab]);
+        assert_eq!((app.period, app.segment_id()), (period("2026-05"), "hvc"));
+    }
+}
+
+#[test]
+fn rows_move_with_j_k_g_and_g_and_enter_opens() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let phases = app.data.phases.len();
+    press(&mut app, &store, &chars("jj"));
+    assert_eq!(app.cursor(), 2);
+    press(&mut app, &store, &chars("G"));
+    assert_eq!(app.cursor(), phases - 1);
+    press(&mut app, &store, &[KeyCode::Down]);
+    assert_eq!(app.cursor(), phases - 1, "stays on the last row");
+    press(&mut app, &store, &chars("gk"));
+    assert_eq!(app.cursor(), 0);
+    press(&mut app, &store, &[KeyCode::Down, KeyCode::Enter]);
+    assert_eq!(app.pane, Pane::Phase(1), "Enter on a phase opens its pane");
+    let first = app.selected_metric().unwrap().id.clone();
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert!(app.detail);
+    press(&mut app, &store, &chars("j"));
+    assert_ne!(
+        app.selected_metric().unwrap().id,
+        first,
+        "j in the detail moves to the next metric"
+    );
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(!app.detail);
+    assert_eq!(app.pane, Pane::Phase(1));
+}
+
+#[test]
+fn the_filter_keeps_matching_metrics_only() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    press(&mut app, &store, &chars("J")); // SME broadband
+    press(&mut app, &store, &chars("5")); // Get Support
+    let all = app.rows();
+    assert_eq!(all, 5);
+    press(&mut app, &store, &chars("/"));
+    // While typing, letters are text, not keys: q does not quit, j does not move.
+    let outcomes = press(&mut app, &store, &chars("qjTIME"));
+    assert!(!outcomes.contains(&Outcome::Quit));
+    assert_eq!(app.filter, "qjTIME");
+    assert_eq!(app.rows(), 0);
+    press(&mut app, &store, &[KeyCode::Backspace; 4]);
+    press(&mut app, &store, &[KeyCode::Backspace, KeyCode::Backspace]);
+    press(&mut app, &store, &chars("time"));
+    let names: Vec<String> = app
+        .phase_metrics(app.phase().unwrap())
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    assert_eq!(names, ["First response time", "Resolution time"]);
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert!(!app.filtering);
+    assert_eq!(app.rows(), 2, "the filter stays after Enter");
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert_eq!(app.filter, "", "Esc drops a kept filter");
+    assert_eq!(app.rows(), all);
+    press(&mut app, &store, &chars("/x"));
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert_eq!((app.filter.as_str(), app.filtering), ("", false));
+}
+
+#[test]
+fn journey_switch_loads_the_other_journey() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let first = app.journey().unwrap().id.clone();
+    press(&mut app, &store, &chars("3s"));
+    assert_eq!(press(&mut app, &store, &chars("J")), vec![Outcome::LoadJourney]);
+    let second = app.journey().unwrap().id.clone();
+    assert_ne!(first, second);
+    assert_eq!(app.pane, Pane::Overview);
+    assert_eq!(app.segment_id(), "hvc", "the segment stays");
+    assert_eq!(app.data.phases, store.phases(&second).unwrap());
+    assert_eq!(app.data.series, store.series(&second, "hvc").unwrap());
+    press(&mut app, &store, &chars("J"));
+    assert_eq!(app.journey().unwrap().id, first);
+}
+
+#[test]
+fn help_zoom_and_leaving() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    press(&mut app, &store, &chars("?"));
+    assert!(app.help);
+    // Any key closes the help and does nothing else.
+    assert_ne!(press(&mut app, &store, &chars("q")), vec![Outcome::Quit]);
+    assert!(!app.help);
+    press(&mut app, &store, &chars("z"));
+    assert!(app.zoom);
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(!app.zoom, "Esc leaves the zoom first");
+    assert_eq!(
+        press(&mut app, &store, &[KeyCode::Esc]),
+        vec![Outcome::Quit],
+        "then leaves the cockpit"
+    );
+    assert_eq!(press(&mut app, &store, &chars("q")), vec![Outcome::Quit]);
+    let ctrl_c = action_for(
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        app.input_mode(),
+    );
+    assert_eq!(apply(&mut app, &store, ctrl_c.unwrap()).unwrap(), Outcome::Quit);
+}
+
+#[test]
+fn a_store_without_journeys_opens_and_draws() {
+    let store = Store::open_in_memory().unwrap();
+    let mut app = App::load(&store, "empty.db".into()).unwrap();
+    for keys in ["j", "]", "[", "s", "J", "\t"] {
+        press(&mut app, &store, &chars(keys));
+    }
+    let screen = cxcockpit::ui::render_text(&app, 80, 24);
+    assert!(screen.contains("no journeys"), "{screen}");
+}

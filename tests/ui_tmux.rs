@@ -1,0 +1,302 @@
+//! End to end: the real binary in a real terminal (tmux, which `.ci/run` installs), keys sent
+//! as a user types them, the screen read back. Each test runs its own tmux server, and checks
+//! after the cockpit is gone that the terminal is back as it was: main screen, cursor shown,
+//! line editing and echo on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+static SERVERS: AtomicUsize = AtomicUsize::new(0);
+const WAIT: Duration = Duration::from_secs(20);
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("cxcockpit")
+}
+
+/// A tmux server of its own with one window running a shell command.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, env: &[(&str, &str)], command: &str) -> Tmux {
+        let socket = format!(
+            "cxcockpit-test-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::SeqCst)
+        );
+        let tmux = Tmux { socket };
+        let mut args: Vec<String> = [
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (k, v) in env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.push(command.into());
+        let out = tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            out.status.success(),
+            "tmux did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux is needed for the end-to-end tests (.ci/run installs it)")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+    }
+
+    /// The screen with its colours and attributes as escape codes.
+    fn screen_with_codes(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-e", "-t", "0"]).stdout).into_owned()
+    }
+
+    fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "0", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until the screen holds `text`, and returns it.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "waited for {text:?}; the screen:\n{screen}"
+            );
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// After the cockpit exited: its exit code and the terminal's state printed by the shell.
+    fn assert_restored(&self, exit: i32) {
+        let screen = self.wait_for("STTY=");
+        assert!(screen.contains(&format!("EXIT={exit}")), "{screen}");
+        let stty = screen
+            .lines()
+            .find(|l| l.starts_with("STTY="))
+            .unwrap_or_default();
+        let modes: Vec<&str> = stty.split_whitespace().collect();
+        assert!(
+            modes.contains(&"icanon") && modes.contains(&"echo"),
+            "raw mode left on: {stty}"
+        );
+        assert_eq!(
+            self.format("#{alternate_on}"),
+            "0",
+            "still on the alternate screen"
+        );
+        assert_eq!(self.format("#{cursor_flag}"), "1", "cursor left hidden");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// A small demo store made by the binary.
+fn store(dir: &Path) -> PathBuf {
+    let path = dir.join("e2e.db");
+    let out = Command::new(bin())
+        .args([
+            "demo",
+            "--accounts",
+            "200",
+            "--months",
+            "12",
+            "--seed",
+            "5",
+            "--as-of",
+            "2026-06",
+            "--out",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+/// The shell command that runs the cockpit then prints its exit code and the terminal modes.
+fn cockpit(db: &Path, pid_file: &Path, extra: &str) -> String {
+    format!(
+        "sh -c 'echo $$ > {pid}; exec {bin} --db {db} {extra}'; echo EXIT=$?; \
+         echo \"STTY= $(stty -a | grep -oE -- \"-?(icanon|echo)\\b\" | tr \"\\n\" \" \")\"; sleep 600",
+        pid = pid_file.display(),
+        bin = bin().display(),
+        db = db.display(),
+    )
+}
+
+#[test]
+fn frame_month_help_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let tmux = Tmux::start(80, 24, &[], &cockpit(&db, &dir.path().join("pid"), ""));
+    let screen = tmux.wait_for("period 2026-06");
+    for what in [
+        "store e2e.db",
+        "journey Cloud security",
+        "segment all",
+        "1 Overview",
+        "? help",
+    ] {
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+    tmux.keys(&["["]);
+    tmux.wait_for("period 2026-05");
+    tmux.keys(&["]"]);
+    tmux.wait_for("period 2026-06");
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("any key closes");
+    assert!(
+        help.contains("next pane") && help.contains("previous month"),
+        "{help}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("(phase 1 of 6)");
+    tmux.keys(&["q"]);
+    tmux.assert_restored(0);
+}
+
+#[test]
+fn resize_small_tiny_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let tmux = Tmux::start(80, 24, &[], &cockpit(&db, &dir.path().join("pid"), ""));
+    tmux.wait_for("period 2026-06");
+    tmux.run(&["resize-window", "-t", "0", "-x", "12", "-y", "3"]);
+    tmux.wait_for("window too");
+    tmux.run(&["resize-window", "-t", "0", "-x", "200", "-y", "50"]);
+    let screen = tmux.wait_for("Moved most since 2026-05");
+    assert!(screen.contains("period 2026-06"), "{screen}");
+    tmux.run(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);
+    tmux.wait_for("segment all");
+    tmux.keys(&["q"]);
+    tmux.assert_restored(0);
+}
+
+#[test]
+fn signals_and_panics_restore_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    for (signal, exit) in [("TERM", 143), ("HUP", 129)] {
+        let pid_file = dir.path().join(format!("pid-{signal}"));
+        let tmux = Tmux::start(80, 24, &[], &cockpit(&db, &pid_file, ""));
+        tmux.wait_for("period 2026-06");
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        tmux.assert_restored(exit);
+    }
+    let command = format!(
+        "CXCOCKPIT_DEBUG_PANIC=1 RUST_BACKTRACE=0 {}",
+        cockpit(&db, &dir.path().join("pid"), "")
+    );
+    let tmux = Tmux::start(80, 24, &[], &command);
+    let screen = tmux.wait_for("STTY=");
+    assert!(
+        screen.contains("panicking after the first frame"),
+        "the panic message is readable:\n{screen}"
+    );
+    tmux.assert_restored(101);
+}
+
+/// The parameters of every SGR escape code on a captured screen.
+fn sgr_params(screen: &str) -> Vec<u32> {
+    screen
+        .split("\x1b[")
+        .skip(1)
+        .filter_map(|s| s.split_once('m').map(|(p, _)| p))
+        .flat_map(|p| p.split(';').filter_map(|n| n.parse().ok()).collect::<Vec<u32>>())
+        .collect()
+}
+
+fn is_colour(code: u32) -> bool {
+    matches!(code, 30..=38 | 40..=48 | 90..=97 | 100..=107)
+}
+
+#[test]
+fn no_color_draws_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let coloured = Tmux::start(80, 24, &[], &cockpit(&db, &dir.path().join("pid1"), ""));
+    coloured.wait_for("period 2026-06");
+    assert!(
+        sgr_params(&coloured.screen_with_codes())
+            .into_iter()
+            .any(is_colour),
+        "colour by default"
+    );
+    for (env, flag) in [(&[("NO_COLOR", "1")][..], ""), (&[][..], "--no-color")] {
+        let tmux = Tmux::start(80, 24, env, &cockpit(&db, &dir.path().join("pid2"), flag));
+        tmux.wait_for("period 2026-06");
+        tmux.keys(&["5"]);
+        tmux.wait_for("Indicators (predict success)");
+        let codes = sgr_params(&tmux.screen_with_codes());
+        assert!(
+            !codes.iter().copied().any(is_colour),
+            "colour drawn with {env:?} {flag}: {codes:?}"
+        );
+        assert!(
+            codes.contains(&7),
+            "the selection is still shown, reversed: {codes:?}"
+        );
+        tmux.keys(&["q"]);
+        tmux.assert_restored(0);
+    }
+}
+
+#[test]
+fn dumb_terminal_says_to_use_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    // tmux sets TERM in its panes itself: set it in the command.
+    let command = format!("TERM=dumb {}", cockpit(&db, &dir.path().join("pid"), ""));
+    let tmux = Tmux::start(80, 24, &[], &command);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(
+        screen.contains("TERM=dumb") && screen.contains("cxcockpit snapshot"),
+        "{screen}"
+    );
+    assert!(screen.contains("EXIT=2"), "{screen}");
+}
