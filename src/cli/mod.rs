@@ -5,6 +5,7 @@ mod churn;
 mod cockpit;
 mod demo;
 mod import;
+pub mod indicators;
 mod output;
 mod snapshot;
 mod tiers;
@@ -68,6 +69,12 @@ pub enum Command {
     Tiers(tiers::TiersArgs),
     /// The HVC priority queue with each row's signals, and the triage actions.
     Triage(triage::TriageArgs),
+    /// How well each indicator predicted success: churn within 3 months, and the phase's success metrics.
+    Indicators(indicators::IndicatorsArgs),
+    /// Each touchpoint of a phase in a month: volume, response and resolution times, CSAT, CES, detractors.
+    Touchpoints(indicators::TouchpointsArgs),
+    /// What unhappy customers say more than happy ones (words and phrases), or the comments with --list.
+    Comments(indicators::CommentsArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -125,6 +132,18 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Triage(args)) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
             triage::run(&mut store, &args, cli.format, cli.readonly)
+        }
+        Some(Command::Indicators(args)) => {
+            let store = open_existing(cli.db, true)?;
+            indicators::run_indicators(&store, &args, cli.format)
+        }
+        Some(Command::Touchpoints(args)) => {
+            let store = open_existing(cli.db, true)?;
+            indicators::run_touchpoints(&store, &args, cli.format)
+        }
+        Some(Command::Comments(args)) => {
+            let store = open_existing(cli.db, true)?;
+            indicators::run_comments(&store, &args, cli.format)
         }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;

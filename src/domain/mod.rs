@@ -4,10 +4,12 @@
 
 pub mod model;
 pub mod period;
+pub mod predict;
 pub mod retention;
 pub mod stats;
 pub mod status;
 pub mod survey;
+pub mod terms;
 pub mod tiers;
 pub mod triage;
 

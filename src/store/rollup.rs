@@ -259,6 +259,13 @@ impl Store {
 
     /// The first and last month of the store's data, if it holds any.
     pub fn period_range(&self) -> Result<Option<(Period, Period)>> {
+        // Both settings present: no need to scan the dated tables (the first frame waits on this).
+        let setting = |key| -> Result<Option<Period>> { Ok(self.setting(key)?.and_then(|v| v.parse().ok())) };
+        if let (Some(first), Some(last)) = (setting("first_period")?, setting("as_of")?)
+            && first <= last
+        {
+            return Ok(Some((first, last)));
+        }
         let (first, last): (Option<String>, Option<String>) = self
             .conn
             .query_row(RANGE_SQL, [], |row| Ok((row.get(0)?, row.get(1)?)))

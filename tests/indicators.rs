@@ -1,0 +1,106 @@
+//! The demo's causal structure, found by the cockpit: downtime and slow first responses truly
+//! drive churn, billing effort and social-media followers do not; detractors' comments carry
+//! the themes the generator gave them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cxcockpit::cli::indicators::powers;
+use cxcockpit::demo::{self, DemoParams};
+use cxcockpit::domain::terms;
+use cxcockpit::store::Store;
+
+fn demo_store() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let params = DemoParams {
+        accounts: 1500,
+        months: 24,
+        seed: 42,
+        as_of: "2026-06".parse().unwrap(),
+    };
+    demo::generate(&mut store, &params).unwrap();
+    store
+}
+
+#[test]
+fn the_demo_s_true_predictors_are_found_and_the_others_are_flagged() {
+    let store = demo_store();
+    let last = "2026-06".parse().unwrap();
+    let mut all = Vec::new();
+    for journey in ["sme-broadband", "cloud-security"] {
+        let (p, _) = powers(
+            &store,
+            &store.phases(journey).unwrap(),
+            &store.metrics(journey).unwrap(),
+            journey,
+            last,
+        )
+        .unwrap();
+        all.extend(p);
+    }
+    let find = |id: &str| {
+        all.iter()
+            .find(|p| p.metric_id == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    for id in ["sme.use.downtime", "sme.support.first_response"] {
+        let churn = find(id).churn.as_ref().unwrap();
+        assert!(churn.predicts, "{id} should predict churn: {churn:?}");
+        assert!(churn.lift.unwrap() > 1.2, "{id}: {churn:?}");
+    }
+    // Billing effort plays no part in the demo's churn: no difference between red and green.
+    let pay_ces = find("sme.pay.ces");
+    assert!(!pay_ces.churn.as_ref().unwrap().predicts, "{:?}", pay_ces.churn);
+    // Followers are generated apart from the accounts: no account data, nothing predicted.
+    let followers = find("cloud.awareness.followers");
+    assert!(followers.churn.is_none());
+    assert!(followers.predicts_nothing, "{followers:?}");
+    // Ranked by strength: every predicting indicator comes before every flagged one.
+    let first_flagged = all.iter().position(|p| p.predicts_nothing).unwrap();
+    assert!(all[first_flagged..].iter().all(|p| p.predicts_nothing));
+}
+
+#[test]
+fn detractors_comments_carry_the_generated_themes() {
+    let store = demo_store();
+    let top = |phase_key: &str| -> Vec<String> {
+        let phase = store
+            .phases("sme-broadband")
+            .unwrap()
+            .into_iter()
+            .find(|p| p.key == phase_key)
+            .unwrap();
+        let comments = store
+            .comments(
+                phase.id,
+                None,
+                "2025-07".parse().unwrap(),
+                "2026-06".parse().unwrap(),
+            )
+            .unwrap();
+        let scored: Vec<(i8, &str)> = comments
+            .iter()
+            .map(|c| (terms::sentiment(&c.survey, c.score), c.comment.as_str()))
+            .collect();
+        terms::over_represented(&scored, 3, 10)
+            .into_iter()
+            .map(|t| t.term)
+            .collect()
+    };
+    // Use: unhappy NPS answers talk about downtime (in English or Indonesian), never praise.
+    let using = top("use");
+    let downtime = ["putus", "downtime", "dropping", "mati", "koneksi sering"];
+    assert!(using.iter().any(|t| downtime.contains(&t.as_str())), "{using:?}");
+    assert!(
+        !using.iter().any(|t| t.contains("stabil") || t.contains("stable")),
+        "{using:?}"
+    );
+    // Get Support: unhappy answers after a ticket talk about slow support.
+    let support = top("get-support");
+    let slow = ["waited", "lama", "reply", "terlambat", "lama sekali", "wait"];
+    assert!(support.iter().any(|t| slow.contains(&t.as_str())), "{support:?}");
+    assert!(
+        !support
+            .iter()
+            .any(|t| t.contains("helpful") || t.contains("cepat")),
+        "{support:?}"
+    );
+}
