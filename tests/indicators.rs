@@ -3,21 +3,29 @@
 //! the themes the generator gave them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
 use cxcockpit::cli::indicators::powers;
 use cxcockpit::demo::{self, DemoParams};
 use cxcockpit::domain::terms;
 use cxcockpit::store::Store;
 
-fn demo_store() -> Store {
-    let mut store = Store::open_in_memory().unwrap();
-    let params = DemoParams {
-        accounts: 1500,
-        months: 24,
-        seed: 42,
-        as_of: "2026-06".parse().unwrap(),
-    };
-    demo::generate(&mut store, &params).unwrap();
-    store
+/// One demo store for the file's tests: big enough that a true effect is significant
+/// (first responses: about 3,000 red account-months at 4,000 accounts).
+fn demo_store() -> MutexGuard<'static, Store> {
+    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
+    let store = STORE.get_or_init(|| {
+        let mut store = Store::open_in_memory().unwrap();
+        let params = DemoParams {
+            accounts: 4000,
+            months: 24,
+            seed: 42,
+            as_of: "2026-06".parse().unwrap(),
+        };
+        demo::generate(&mut store, &params).unwrap();
+        Mutex::new(store)
+    });
+    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[test]
@@ -53,9 +61,15 @@ fn the_demo_s_true_predictors_are_found_and_the_others_are_flagged() {
     let followers = find("cloud.awareness.followers");
     assert!(followers.churn.is_none());
     assert!(followers.predicts_nothing, "{followers:?}");
-    // Ranked by strength: every predicting indicator comes before every flagged one.
-    let first_flagged = all.iter().position(|p| p.predicts_nothing).unwrap();
-    assert!(all[first_flagged..].iter().all(|p| p.predicts_nothing));
+    // Ranked by strength within a journey: every predicting indicator before every flagged one.
+    for journey in ["sme-broadband", "cloud-security"] {
+        let ranked: Vec<_> = all.iter().filter(|p| p.journey == journey).collect();
+        let first_flagged = ranked.iter().position(|p| p.predicts_nothing).unwrap();
+        assert!(
+            ranked[first_flagged..].iter().all(|p| p.predicts_nothing),
+            "{journey}"
+        );
+    }
 }
 
 #[test]
@@ -87,16 +101,22 @@ fn detractors_comments_carry_the_generated_themes() {
     };
     // Use: unhappy NPS answers talk about downtime (in English or Indonesian), never praise.
     let using = top("use");
-    let downtime = ["putus", "downtime", "dropping", "mati", "koneksi sering"];
-    assert!(using.iter().any(|t| downtime.contains(&t.as_str())), "{using:?}");
+    let downtime = ["putus", "downtime", "dropping", "mati"];
+    assert!(
+        using.iter().any(|t| downtime.iter().any(|w| t.contains(w))),
+        "{using:?}"
+    );
     assert!(
         !using.iter().any(|t| t.contains("stabil") || t.contains("stable")),
         "{using:?}"
     );
     // Get Support: unhappy answers after a ticket talk about slow support.
     let support = top("get-support");
-    let slow = ["waited", "lama", "reply", "terlambat", "lama sekali", "wait"];
-    assert!(support.iter().any(|t| slow.contains(&t.as_str())), "{support:?}");
+    let slow = ["waited", "lama", "reply", "terlambat", "wait"];
+    assert!(
+        support.iter().any(|t| slow.iter().any(|w| t.contains(w))),
+        "{support:?}"
+    );
     assert!(
         !support
             .iter()
