@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = cxcockpit::cli::Cli::parse();
     match cxcockpit::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -10,5 +11,15 @@ fn main() -> ExitCode {
             eprintln!("cxcockpit: {error}");
             ExitCode::from(error.exit_code() as u8)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `println!` into a closed pipe (`cxcockpit churn | head`) would
+/// panic; a command-line tool should just stop, as other Unix tools do.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
