@@ -166,11 +166,14 @@ fn strength(p: &IndicatorPower) -> f64 {
     churn.max(rho)
 }
 
+/// A journey's id with its chosen phases and all its metrics.
+type JourneyPart = (String, Vec<Phase>, Vec<Metric>);
+
 fn journeys_and_phases(
     store: &Store,
     journey: Option<&str>,
     phase: Option<&str>,
-) -> Result<Vec<(String, Vec<Phase>, Vec<Metric>)>> {
+) -> Result<Vec<JourneyPart>> {
     let journeys = store.journeys()?;
     let chosen: Vec<_> = match journey {
         Some(j) => {

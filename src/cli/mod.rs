@@ -7,6 +7,7 @@ mod demo;
 mod import;
 pub mod indicators;
 mod output;
+mod review;
 mod snapshot;
 mod tiers;
 mod triage;
@@ -75,6 +76,8 @@ pub enum Command {
     Touchpoints(indicators::TouchpointsArgs),
     /// What unhappy customers say more than happy ones (words and phrases), or the comments with --list.
     Comments(indicators::CommentsArgs),
+    /// The month's journey review as a document: --format md|html|json, to stdout or --out FILE.
+    Review(review::ReviewArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -144,6 +147,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Comments(args)) => {
             let store = open_existing(cli.db, true)?;
             indicators::run_comments(&store, &args, cli.format)
+        }
+        Some(Command::Review(args)) => {
+            let store = open_existing(cli.db, true)?;
+            review::run(&store, &args, cli.format)
         }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;

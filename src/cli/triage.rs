@@ -59,13 +59,8 @@ pub enum TriageAction {
     History { account: String },
 }
 
-/// The login name that actions are recorded under.
-pub fn login_name() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
-}
+/// The login name that actions are recorded under (the same as the review's).
+pub use crate::store::review::login_name;
 
 fn now_stamp() -> String {
     chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string()

@@ -8,6 +8,7 @@ pub mod check;
 pub mod churn;
 pub mod indicators;
 mod queries;
+pub mod review;
 pub mod rollup;
 pub mod tier_eval;
 pub mod triage;

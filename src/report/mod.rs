@@ -1,0 +1,370 @@
+//! The monthly journey review as a document: one plain data struct ([`ReviewDoc`]) read from the
+//! store once, and three renderers over it (Markdown, self-contained HTML, JSON). The renderers
+//! are pure: the same document gives the same bytes, so the outputs can be compared with golden
+//! files. Every string from data is escaped by the renderer that writes it (see [`escape`]).
+
+pub mod escape;
+pub mod html;
+pub mod markdown;
+
+use serde::Serialize;
+
+use crate::domain::Period;
+use crate::domain::model::{Direction, Metric, MetricKind, Perspective};
+use crate::domain::status::Status;
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::review::{ReviewHistoryEntry, ReviewStatus};
+
+/// How many metrics the summary lists as the biggest movers.
+pub const MOVERS: usize = 3;
+/// How many months a trend shows, at most (fewer when the store starts later).
+pub const TREND_MONTHS: i32 = 12;
+/// The segment a review is about.
+pub const SEGMENT: &str = "all";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewDoc {
+    pub journey: JourneyRef,
+    pub period: String,
+    pub previous_period: String,
+    pub segment: String,
+    /// The months of every trend series, oldest first, ending with `period`.
+    pub months: Vec<String>,
+    pub progress: Progress,
+    pub summary: Summary,
+    pub movers: Vec<Mover>,
+    pub phases: Vec<PhaseDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JourneyRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub signed_off: usize,
+    pub total: usize,
+}
+
+/// How many of the journey's metrics have each status in the month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub green: usize,
+    pub amber: usize,
+    pub red: usize,
+    pub no_data: usize,
+    pub no_target: usize,
+}
+
+/// A metric among the largest relative changes from the previous month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mover {
+    pub metric_id: String,
+    pub metric: String,
+    pub phase: String,
+    pub unit: String,
+    pub previous: f64,
+    pub value: f64,
+    pub change: f64,
+    /// (value - previous) / |previous|, a fraction.
+    pub relative_change: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseDoc {
+    pub key: String,
+    pub name: String,
+    pub position: i64,
+    pub cx_goal: String,
+    /// None: nobody owns the phase ("no owner").
+    pub owner: Option<String>,
+    pub indicators: Vec<MetricDoc>,
+    pub success: Vec<MetricDoc>,
+    pub review: PhaseReviewDoc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricDoc {
+    pub id: String,
+    pub name: String,
+    pub kind: MetricKind,
+    pub perspective: Perspective,
+    pub unit: String,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    pub tolerance: f64,
+    /// None: no data this month (never zero).
+    pub value: Option<f64>,
+    pub previous: Option<f64>,
+    /// value - previous, when both exist.
+    pub change: Option<f64>,
+    /// (value - previous) / |previous|, when both exist and previous is not zero.
+    pub relative_change: Option<f64>,
+    pub status: Status,
+    pub previous_status: Status,
+    /// One value per month of [`ReviewDoc::months`], None where there is no data.
+    pub series: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseReviewDoc {
+    pub status: ReviewStatus,
+    pub notes: String,
+    pub reviewer: Option<String>,
+    pub updated_at: Option<String>,
+    pub history: Vec<ReviewHistoryEntry>,
+}
+
+impl ReviewDoc {
+    /// Reads the journey's review of `period` from the store: its phases, metrics, the rollups
+    /// of segment `all` for the trend months, and the review state of each phase. A handful of
+    /// reads, none over raw rows: the cockpit's review mode can build it when it opens a month.
+    pub fn build(store: &Store, journey_id: &str, period: Period) -> Result<ReviewDoc> {
+        let journey = store
+            .journeys()?
+            .into_iter()
+            .find(|j| j.id == journey_id)
+            .map(|j| JourneyRef {
+                id: j.id,
+                name: j.name,
+            })
+            .unwrap_or_else(|| JourneyRef {
+                id: journey_id.to_string(),
+                name: journey_id.to_string(),
+            });
+        let phases = store.phases(journey_id)?;
+        let metrics = store.metrics(journey_id)?;
+        let series = store.series(journey_id, SEGMENT)?;
+        let review = store.review(journey_id, period)?;
+        // The trend starts with the store's first month of data for the journey (read from the
+        // series in memory, not from the raw rows), at most 12 months back.
+        let first = series
+            .values()
+            .filter_map(|months| months.keys().next())
+            .min()
+            .copied()
+            .unwrap_or(period)
+            .max(period.offset(1 - TREND_MONTHS))
+            .min(period);
+        let months: Vec<Period> = first.through(period).collect();
+        let previous = period.prev();
+
+        let metric_doc = |m: &Metric| -> MetricDoc {
+            let values = series.get(&m.id);
+            let at = |p: Period| values.and_then(|v| v.get(&p)).map(|v| v.value);
+            let (value, prev) = (at(period), at(previous));
+            let change = value.zip(prev).map(|(v, p)| round6(v - p));
+            let relative_change = value
+                .zip(prev)
+                .filter(|(_, p)| *p != 0.0)
+                .map(|(v, p)| round6((v - p) / p.abs()));
+            MetricDoc {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                kind: m.kind,
+                perspective: m.perspective,
+                unit: m.unit.clone(),
+                direction: m.direction,
+                target: m.target,
+                tolerance: m.tolerance,
+                value,
+                previous: prev,
+                change,
+                relative_change,
+                status: Status::of(value, m.target, m.tolerance, m.direction),
+                previous_status: Status::of(prev, m.target, m.tolerance, m.direction),
+                series: months.iter().map(|p| at(*p)).collect(),
+            }
+        };
+
+        let mut summary = Summary::default();
+        let mut movers: Vec<(usize, Mover)> = Vec::new();
+        let mut phase_docs = Vec::new();
+        for phase in &phases {
+            let (mut indicators, mut success) = (Vec::new(), Vec::new());
+            for m in metrics.iter().filter(|m| m.phase_id == phase.id) {
+                let doc = metric_doc(m);
+                match doc.status {
+                    Status::Green => summary.green += 1,
+                    Status::Amber => summary.amber += 1,
+                    Status::Red => summary.red += 1,
+                    Status::NoData => summary.no_data += 1,
+                    Status::NoTarget => summary.no_target += 1,
+                }
+                if let (Some(value), Some(prev), Some(change), Some(relative)) =
+                    (doc.value, doc.previous, doc.change, doc.relative_change)
+                    && relative != 0.0
+                {
+                    movers.push((
+                        movers.len(),
+                        Mover {
+                            metric_id: doc.id.clone(),
+                            metric: doc.name.clone(),
+                            phase: phase.name.clone(),
+                            unit: doc.unit.clone(),
+                            previous: prev,
+                            value,
+                            change,
+                            relative_change: relative,
+                        },
+                    ));
+                }
+                match doc.kind {
+                    MetricKind::Indicator => indicators.push(doc),
+                    MetricKind::Success => success.push(doc),
+                }
+            }
+            let state = review.phases.iter().find(|r| r.phase_id == phase.id);
+            phase_docs.push(PhaseDoc {
+                key: phase.key.clone(),
+                name: phase.name.clone(),
+                position: phase.position,
+                cx_goal: phase.cx_goal.clone(),
+                owner: phase.owner.clone().filter(|o| !o.trim().is_empty()),
+                indicators,
+                success,
+                review: PhaseReviewDoc {
+                    status: state.map_or(ReviewStatus::NotStarted, |s| s.status),
+                    notes: state.map(|s| s.notes.clone()).unwrap_or_default(),
+                    reviewer: state.and_then(|s| s.reviewer.clone()),
+                    updated_at: state.and_then(|s| s.updated_at.clone()),
+                    history: state.map(|s| s.history.clone()).unwrap_or_default(),
+                },
+            });
+        }
+        // Largest relative change first; ties keep the journey's order.
+        movers.sort_by(|(ia, a), (ib, b)| {
+            b.relative_change
+                .abs()
+                .total_cmp(&a.relative_change.abs())
+                .then(ia.cmp(ib))
+        });
+        Ok(ReviewDoc {
+            journey,
+            period: period.to_string(),
+            previous_period: previous.to_string(),
+            segment: SEGMENT.to_string(),
+            months: months.iter().map(ToString::to_string).collect(),
+            progress: Progress {
+                signed_off: review.signed_off(),
+                total: review.total(),
+            },
+            summary,
+            movers: movers.into_iter().take(MOVERS).map(|(_, m)| m).collect(),
+            phases: phase_docs,
+        })
+    }
+
+    /// The document as pretty JSON, with a final line break.
+    pub fn to_json(&self) -> String {
+        // Serialising plain structs of strings and finite numbers cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+
+    pub fn to_html(&self) -> String {
+        html::render(self)
+    }
+}
+
+impl PhaseDoc {
+    /// Indicators first, then success metrics.
+    pub fn metrics(&self) -> impl Iterator<Item = &MetricDoc> {
+        self.indicators.iter().chain(&self.success)
+    }
+}
+
+/// Rounds away floating-point noise (0.1 + 0.2 is not exactly 0.3 in binary).
+fn round6(x: f64) -> f64 {
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// A number for people: at most two decimals, no trailing zeros, never "-0".
+pub fn number(value: f64) -> String {
+    crate::store::review::number(value)
+}
+
+/// A change with its sign: "+2.5", "-3.88", "0".
+pub fn signed(value: f64) -> String {
+    let text = number(value);
+    if value > 0.0 && text != "0" {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// A fraction as a signed percentage: 0.0549 -> "+5.5 %".
+pub fn signed_percent(fraction: f64) -> String {
+    let text = format!("{:.1}", fraction * 100.0);
+    let text = if text == "-0.0" { "0.0".to_string() } else { text };
+    if fraction > 0.0 && text != "0.0" {
+        format!("+{text} %")
+    } else {
+        format!("{text} %")
+    }
+}
+
+/// The status as a word, so it never rests on colour alone.
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Green => "green",
+        Status::Amber => "amber",
+        Status::Red => "red",
+        Status::NoData => "no data",
+        Status::NoTarget => "no target",
+    }
+}
+
+/// "red", or "red (was amber)" when the status changed since the previous month.
+pub fn status_text(metric: &MetricDoc) -> String {
+    if metric.status == metric.previous_status {
+        status_word(metric.status).to_string()
+    } else {
+        format!(
+            "{} (was {})",
+            status_word(metric.status),
+            status_word(metric.previous_status)
+        )
+    }
+}
+
+/// The sign-off line of a phase: "signed off by ana at 2026-04-02T10:00:00".
+pub fn review_line(review: &PhaseReviewDoc) -> String {
+    let mut line = review.status.label().to_string();
+    if review.status != ReviewStatus::NotStarted {
+        if let Some(who) = &review.reviewer {
+            line += &format!(" by {who}");
+        }
+        if let Some(at) = &review.updated_at {
+            line += &format!(" at {at}");
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(number(12.5), "12.5");
+        assert_eq!(number(91.25), "91.25");
+        assert_eq!(number(86.0), "86");
+        assert_eq!(number(-0.0001), "0");
+        assert_eq!(signed(2.5), "+2.5");
+        assert_eq!(signed(-3.87), "-3.87");
+        assert_eq!(signed(0.0), "0");
+        assert_eq!(signed_percent(-0.054945), "-5.5 %");
+        assert_eq!(signed_percent(0.025), "+2.5 %");
+        assert_eq!(round6(0.1 + 0.2), 0.3);
+    }
+}
