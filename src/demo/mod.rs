@@ -40,7 +40,10 @@ pub struct DemoSummary {
 pub fn generate(store: &mut Store, params: &DemoParams) -> Result<DemoSummary> {
     let first = params.as_of.offset(1 - params.months.max(1) as i32);
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let tx = store.conn_mut().transaction().context("starting the demo")?;
+    let tx = store
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .context("starting the demo")?;
     tx.execute_batch(CATALOGUE_SQL)
         .context("writing the demo catalogue")?;
     tx.execute(

@@ -163,7 +163,10 @@ fn import_toml(store: &mut Store, kind: Kind, path: &Path, options: &Options) ->
         dry_run: options.dry_run,
         ..Report::default()
     };
-    let tx = store.conn_mut().transaction().context("starting the import")?;
+    let tx = store
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .context("starting the import")?;
     let before: i64 = tx
         .query_row(&count_sql, [], |r| r.get(0))
         .context("counting rows")?;
@@ -216,7 +219,10 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
         problems.into_error(&file)
     })?;
 
-    let tx = store.conn_mut().transaction().context("starting the import")?;
+    let tx = store
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .context("starting the import")?;
     let lookups = Lookups::load(&tx)?;
     let sql_columns = layout.sql_columns(&spec);
     let count_sql = format!("SELECT count(*) FROM {}", spec.table);

@@ -120,7 +120,7 @@ impl Store {
         let range = self.period_range()?;
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the indicator outcomes")?;
         tx.execute("DELETE FROM indicator_outcome", [])
             .context("clearing indicator outcomes")?;

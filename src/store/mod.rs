@@ -11,8 +11,8 @@ mod queries;
 pub mod review;
 pub mod rollup;
 pub mod tier_eval;
-pub mod triage;
 pub mod tiers;
+pub mod triage;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -169,7 +169,10 @@ impl Store {
     }
 
     fn migrate(&mut self, from: i64) -> Result<()> {
-        let tx = self.conn.transaction().context("starting the migration")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("starting the migration")?;
         if from == 0 {
             tx.execute_batch(SCHEMA_SQL).context("creating the schema")?;
         } else {

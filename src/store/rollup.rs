@@ -283,7 +283,10 @@ impl Store {
     pub fn refresh_rollups(&mut self) -> Result<RollupStats> {
         let started = Instant::now();
         let range = self.period_range()?;
-        let tx = self.conn.transaction().context("starting the rollup")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("starting the rollup")?;
         let (mut account_months, mut rollup_rows) = (0, 0);
         match range {
             Some((first, last)) => {

@@ -43,7 +43,10 @@ impl Store {
         let started = Instant::now();
         let ladder = self.tiers()?;
         let range = self.period_range()?;
-        let tx = self.conn.transaction().context("starting the tier evaluation")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("starting the tier evaluation")?;
         tx.execute("DELETE FROM account_tier", [])
             .context("clearing tiers")?;
         let mut stats = TierEvalStats {

@@ -47,8 +47,9 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
          FROM ticket t
          JOIN setting s ON s.key = 'sla_first_response_hours.' || t.severity
          WHERE t.opened_at >= date(?2, '-30 days') AND t.opened_at < ?2
-           AND 24 * (julianday(coalesce(min(t.first_response_at, ?2), ?2)) - julianday(t.opened_at))
-               > CAST(s.value AS REAL)
+           -- Whole seconds: julianday differences are inexact, and exactly on target is no breach.
+           AND unixepoch(coalesce(min(t.first_response_at, ?2), ?2)) - unixepoch(t.opened_at)
+               > 3600 * CAST(s.value AS REAL)
          GROUP BY t.account_id",
     ),
     (
@@ -192,7 +193,10 @@ impl Store {
     pub fn refresh_signals(&mut self) -> Result<Duration> {
         let started = Instant::now();
         let range = self.period_range()?;
-        let tx = self.conn.transaction().context("starting the triage signals")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("starting the triage signals")?;
         tx.execute("DELETE FROM account_signal", [])
             .context("clearing triage signals")?;
         if let Some((first, last)) = range {
@@ -249,10 +253,18 @@ impl Store {
             return Ok(Vec::new());
         };
         let weights = self.triage_weights()?;
-        let wake: f64 = self
-            .setting("triage_snooze_wake_points")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(15.0);
+        let wake: f64 = match self.setting("triage_snooze_wake_points")? {
+            None => 15.0,
+            Some(text) => text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite())
+                .ok_or_else(|| Error::Store {
+                    path: self.path.clone(),
+                    message: format!("setting triage_snooze_wake_points = '{text}': expected a number"),
+                })?,
+        };
         let mut values: HashMap<(String, String), Vec<(Signal, f64)>> = HashMap::new();
         let mut oldest: HashMap<String, f64> = HashMap::new();
         {
@@ -358,7 +370,10 @@ impl Store {
             Action::Snooze { .. } => Some(self.triage_score_of(account_id)?),
             _ => None,
         };
-        let tx = self.conn.transaction().context("starting a triage action")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("starting a triage action")?;
         let exists: Option<i64> = tx
             .query_row("SELECT 1 FROM account WHERE account_id = ?1", [account_id], |r| {
                 r.get(0)
