@@ -14,7 +14,7 @@ use cxcockpit::domain::Period;
 use cxcockpit::store::{OpenMode, Store};
 use cxcockpit::ui::action::Action;
 use cxcockpit::ui::app::apply;
-use cxcockpit::ui::{App, render_text};
+use cxcockpit::ui::{App, Pane, render_text};
 
 fn store() -> Store {
     if let Some(path) = std::env::var_os("CXCOCKPIT_BENCH_DB") {
@@ -64,6 +64,44 @@ fn cockpit(c: &mut Criterion) {
         Action::NextSegment,
         Action::PrevSegment,
     );
+
+    // The churn and tiers panes: a month already shown reads memory; the first visit of a
+    // month reads its churn events (churn) or reads and explains every account's tier (tiers).
+    for (name, pane) in [("churn", Pane::Churn), ("tiers", Pane::Tiers)] {
+        let mut app = App::load(&store, "bench.db".into()).unwrap_or_else(|e| panic!("loading: {e}"));
+        let tab = pane.tab(app.data.phases.len()) + 1;
+        apply(&mut app, &store, Action::GotoPane(tab)).unwrap_or_else(|e| panic!("the pane: {e}"));
+        apply(&mut app, &store, Action::PrevMonth).unwrap_or_else(|e| panic!("a month: {e}"));
+        let mut flip = false;
+        c.bench_function(&format!("{name} pane: month (shown before) + draw 160x48"), |b| {
+            b.iter(|| {
+                flip = !flip;
+                let action = if flip {
+                    Action::NextMonth
+                } else {
+                    Action::PrevMonth
+                };
+                apply(&mut app, &store, action).unwrap_or_else(|e| panic!("the action: {e}"));
+                black_box(render_text(&app, 160, 48))
+            })
+        });
+        c.bench_function(&format!("{name} pane: j + draw 160x48"), |b| {
+            b.iter(|| {
+                flip = !flip;
+                let action = if flip { Action::Down } else { Action::Up };
+                apply(&mut app, &store, action).unwrap_or_else(|e| panic!("the action: {e}"));
+                black_box(render_text(&app, 160, 48))
+            })
+        });
+        c.bench_function(&format!("{name} pane: month first shown + draw 160x48"), |b| {
+            b.iter(|| {
+                app.churn.events.clear();
+                app.tiers.months.clear();
+                apply(&mut app, &store, Action::Redraw).unwrap_or_else(|e| panic!("the action: {e}"));
+                black_box(render_text(&app, 160, 48))
+            })
+        });
+    }
 }
 
 criterion_group!(benches, cockpit);

@@ -140,9 +140,9 @@ fn snapshot_rejects_unknown_panes_segments_and_months_with_the_valid_ones() {
             .code(2)
     };
     run(&["--pane", "phase:nowhere"]).stderr(predicate::str::contains(
-        "valid: overview, phase:awareness, phase:consideration, phase:commitment, phase:deployment, phase:operate-loyalty, phase:terminate",
+        "valid: overview, phase:awareness, phase:consideration, phase:commitment, phase:deployment, phase:operate-loyalty, phase:terminate, churn, tiers",
     ));
-    run(&["--pane", "churn"]).stderr(predicate::str::contains("valid: overview, phase:"));
+    run(&["--pane", "retention"]).stderr(predicate::str::contains("valid: overview, phase:"));
     run(&["--segment", "vip"]).stderr(predicate::str::contains("valid: all, hvc, regular, size:"));
     run(&["--period", "2030-01"]).stderr(predicate::str::contains("the store holds 2025-07 to 2026-06"));
     run(&["--period", "June"]).stderr(predicate::str::contains("YYYY-MM"));
@@ -226,4 +226,87 @@ fn demo_and_mouse_are_for_the_cockpit_only() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("without a subcommand"));
+}
+
+#[test]
+fn snapshot_draws_the_churn_and_tiers_panes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut store = Store::open_in_memory().unwrap();
+    demo::generate(&mut store, &params()).unwrap();
+    for (pane, title) in [
+        ("churn", "Churn and revenue retention: 2026-05, segment all"),
+        ("tiers", "Loyalty tiers at the end of 2026-05"),
+    ] {
+        let out = cxcockpit()
+            .arg("--db")
+            .arg(&db)
+            .args(["snapshot", "--pane", pane, "--period", "2026-05"])
+            .args(["--width", "100", "--height", "30"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let printed = String::from_utf8(out).unwrap();
+        assert!(printed.contains(title), "{printed}");
+        assert_eq!(printed.lines().count(), 30);
+        // The same drawing as the cockpit's, in memory.
+        let mut app = App::load(&store, "fixture.db".into()).unwrap();
+        apply(&mut app, &store, Action::PrevMonth).unwrap();
+        let phases = app.data.phases.len();
+        let tab = if pane == "churn" { phases + 2 } else { phases + 3 };
+        apply(&mut app, &store, Action::GotoPane(tab)).unwrap();
+        assert_eq!(printed, render_text(&app, 100, 30));
+    }
+}
+
+#[test]
+fn snapshot_json_of_the_churn_and_tiers_panes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let json = |pane: &str| -> serde_json::Value {
+        let out = cxcockpit()
+            .arg("--db")
+            .arg(&db)
+            .args(["--format", "json", "snapshot", "--pane", pane])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let churn = json("churn");
+    assert_eq!(churn["pane"], "churn");
+    assert_eq!(churn["period"], "2026-06");
+    let month = &churn["month"];
+    let rate = month["churn_rate"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&rate), "a fraction: {rate}");
+    assert_eq!(
+        month["n_churned"].as_f64().unwrap() / month["n_start"].as_f64().unwrap(),
+        rate
+    );
+    assert_eq!(
+        churn["trend"].as_array().unwrap().len(),
+        12,
+        "every month in the store"
+    );
+    assert!(
+        churn["by_segment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["segment"] == "hvc")
+    );
+    let tiers = json("tiers");
+    assert_eq!(tiers["pane"], "tiers");
+    assert!(!tiers["summary"].as_array().unwrap().is_empty());
+    assert!(
+        tiers["watch"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["criteria"].is_array())
+    );
 }

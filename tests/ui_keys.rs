@@ -102,16 +102,29 @@ fn panes_switch_with_tab_arrows_vim_keys_and_digits() {
     press(&mut app, &store, &[KeyCode::Left]);
     assert_eq!(app.pane, Pane::Overview);
     press(&mut app, &store, &[KeyCode::BackTab]);
-    assert_eq!(app.pane, Pane::Phase(phases - 1), "wraps to the last phase");
+    let last = Pane::from_index(Pane::count(phases) - 1, phases).unwrap();
+    assert_eq!(app.pane, last, "wraps to the last pane");
     press(&mut app, &store, &chars("1"));
     assert_eq!(app.pane, Pane::Overview);
     press(&mut app, &store, &chars("3"));
     assert_eq!(app.pane, Pane::Phase(1));
-    assert_eq!(
-        press(&mut app, &store, &chars("9")),
-        vec![Outcome::Ignored],
-        "no ninth pane"
-    );
+    // After the phases: churn, then tiers.
+    press(&mut app, &store, &chars(&(phases + 2).to_string()));
+    assert_eq!(app.pane, Pane::Churn);
+    press(&mut app, &store, &[KeyCode::Tab]);
+    assert_eq!(app.pane, Pane::Tiers);
+    press(&mut app, &store, &chars("J")); // SME broadband: 5 phases, so 9 is past the churn pane
+    let phases = app.data.phases.len();
+    assert_eq!(phases, 5);
+    press(&mut app, &store, &chars("7"));
+    assert_eq!(app.pane, Pane::Churn);
+    if Pane::count(phases) < 9 {
+        assert_eq!(
+            press(&mut app, &store, &chars("9")),
+            vec![Outcome::Ignored],
+            "no ninth pane"
+        );
+    }
 }
 
 #[test]
@@ -240,4 +253,110 @@ fn a_store_without_journeys_opens_and_draws() {
     }
     let screen = cxcockpit::ui::render_text(&app, 80, 24);
     assert!(screen.contains("no journeys"), "{screen}");
+}
+
+/// Goes to `pane` with the digit keys, as a user would.
+fn goto(app: &mut App, store: &Store, pane: Pane) {
+    let tab = pane.tab(app.data.phases.len());
+    let digit = char::from_digit(tab as u32 + 1, 10).unwrap();
+    press(app, store, &chars(&digit.to_string()));
+    assert_eq!(app.pane, pane);
+}
+
+#[test]
+fn month_stepping_changes_the_churn_figures() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    goto(&mut app, &store, Pane::Churn);
+    let june = cxcockpit::ui::render_text(&app, 120, 40);
+    let june_rows = app.rows();
+    press(&mut app, &store, &chars("["));
+    assert_eq!(app.period, period("2026-05"));
+    let may = cxcockpit::ui::render_text(&app, 120, 40);
+    assert!(may.contains("Churn and revenue retention: 2026-05"), "{may}");
+    let figures = |s: &str| s.lines().skip(2).take(4).collect::<Vec<_>>().join("\n");
+    assert_ne!(figures(&june), figures(&may), "the figures follow the month");
+    let want = store
+        .churn_months("all", period("2026-05"), period("2026-05"))
+        .unwrap()[0]
+        .1;
+    assert!(figures(&may).contains(&want.n_start.to_string()), "{may}");
+    assert_eq!(
+        app.rows(),
+        store
+            .churned_accounts(period("2026-05"), period("2026-05"))
+            .unwrap()
+            .len()
+    );
+    // Back to June: the same screen, from memory.
+    press(&mut app, &store, &chars("]"));
+    assert_eq!(app.rows(), june_rows);
+    assert_eq!(cxcockpit::ui::render_text(&app, 120, 40), june);
+    // The segment changes the figures too.
+    press(&mut app, &store, &chars("s"));
+    let hvc = cxcockpit::ui::render_text(&app, 120, 40);
+    assert!(hvc.contains("segment HVC"), "{hvc}");
+    assert_ne!(figures(&hvc), figures(&june));
+}
+
+#[test]
+fn the_definitions_overlay_opens_and_closes() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    assert_eq!(
+        press(&mut app, &store, &chars("d")),
+        vec![Outcome::Ignored],
+        "not on the overview"
+    );
+    goto(&mut app, &store, Pane::Churn);
+    press(&mut app, &store, &chars("d"));
+    assert!(app.definitions);
+    assert!(cxcockpit::ui::render_text(&app, 100, 30).contains("Definitions (d or Esc closes)"));
+    press(&mut app, &store, &chars("d"));
+    assert!(!app.definitions);
+    press(&mut app, &store, &chars("d"));
+    assert_ne!(press(&mut app, &store, &[KeyCode::Esc]), vec![Outcome::Quit]);
+    assert!(!app.definitions, "Esc closes it without leaving");
+    assert_eq!(app.pane, Pane::Churn);
+}
+
+#[test]
+fn enter_on_a_churned_account_shows_it_and_j_moves() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    goto(&mut app, &store, Pane::Churn);
+    assert!(app.rows() > 1, "the demo month has churned accounts");
+    let first = app.selected_churned().unwrap().account_id.clone();
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert!(app.detail);
+    let screen = cxcockpit::ui::render_text(&app, 120, 40);
+    assert!(screen.contains(&first) && screen.contains("MRR lost"), "{screen}");
+    press(&mut app, &store, &chars("j"));
+    assert_ne!(app.selected_churned().unwrap().account_id, first);
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(!app.detail);
+}
+
+#[test]
+fn enter_on_a_tier_account_shows_its_explanation() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    goto(&mut app, &store, Pane::Tiers);
+    assert!(app.rows() > 0, "accounts to watch");
+    press(&mut app, &store, &chars("G"));
+    assert_eq!(app.cursor(), app.rows() - 1);
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert!(app.detail);
+    let id = app.selected_tier_account().unwrap().decision.account_id.clone();
+    let screen = cxcockpit::ui::render_text(&app, 160, 48);
+    assert!(screen.contains(&format!("Account {id} (Esc closes)")), "{screen}");
+    assert!(
+        screen.contains("required") && screen.contains("actual"),
+        "{screen}"
+    );
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(!app.detail);
+    // A month back loads that month's tiers.
+    press(&mut app, &store, &chars("["));
+    assert!(app.tiers.month(period("2026-05")).is_some());
 }

@@ -262,3 +262,180 @@ fn the_header_names_store_journey_period_and_segment() {
     );
     assert_eq!(app.pane, Pane::Overview);
 }
+
+/// The app on the SME broadband journey showing `pane` (churn or tiers), loaded as a key does.
+fn on(store: &Store, pane: Pane) -> App {
+    let mut app = sme(store);
+    let tab = pane.tab(app.data.phases.len());
+    apply(&mut app, store, Action::GotoPane(tab + 1)).unwrap();
+    assert_eq!(app.pane, pane);
+    app
+}
+
+#[test]
+fn churn_80x24() {
+    let store = demo_store();
+    let app = on(&store, Pane::Churn);
+    let screen = render_text(&app, 80, 24);
+    for what in [
+        "active at start",
+        "churned MRR",
+        "logo churn",
+        "GRR",
+        "NRR",
+        "contraction",
+        "expansion",
+        "Churned accounts:",
+        "^ 2026-06",
+    ] {
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn churn_160x48() {
+    let store = demo_store();
+    let app = on(&store, Pane::Churn);
+    let screen = render_text(&app, 160, 48);
+    for what in [
+        "Where they left (journey phase)",
+        "Why (root cause)",
+        "By segment",
+        "Trend 2025-07 to 2026-06",
+    ] {
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn churn_figures_match_the_churn_command() {
+    let store = demo_store();
+    let app = on(&store, Pane::Churn);
+    let june = Period::new(2026, 6).unwrap();
+    let (_, want) = store.churn_months("all", june, june).unwrap()[0];
+    let screen = render_text(&app, 160, 48);
+    let figures: String = screen.lines().take(6).collect::<Vec<_>>().join("\n");
+    let rate = format!("{:.2}%", want.churn_rate.unwrap() * 100.0);
+    let grr = format!("{:.2}%", want.grr.unwrap() * 100.0);
+    for what in [want.n_start.to_string(), rate, grr] {
+        assert!(figures.contains(&what), "{what} missing:\n{figures}");
+    }
+    assert_eq!(
+        app.rows(),
+        store.churned_accounts(june, june).unwrap().len(),
+        "one row per churned account"
+    );
+}
+
+#[test]
+fn churn_definitions_and_account_overlays() {
+    let store = demo_store();
+    let mut app = on(&store, Pane::Churn);
+    apply(&mut app, &store, Action::Definitions).unwrap();
+    let screen = render_text(&app, 120, 40);
+    assert!(screen.contains("Definitions"), "{screen}");
+    assert!(
+        screen.contains("(MRR at start - churned MRR - contraction + expansion) / MRR at start"),
+        "{screen}"
+    );
+    apply(&mut app, &store, Action::Definitions).unwrap();
+    assert!(app.rows() > 0, "the demo month has churned accounts");
+    apply(&mut app, &store, Action::Open).unwrap();
+    let name = app.selected_churned().unwrap().name.clone();
+    let screen = render_text(&app, 120, 40);
+    assert!(screen.contains("Churned account (Esc closes)"), "{screen}");
+    assert!(
+        screen.contains(&name) && screen.contains("Root cause"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn tiers_80x24() {
+    let store = demo_store();
+    let app = on(&store, Pane::Tiers);
+    let screen = render_text(&app, 80, 24);
+    for what in [
+        "Loyalty tiers at the end of 2026-06",
+        "members",
+        "change",
+        "Watch:",
+    ] {
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn tiers_160x48() {
+    let store = demo_store();
+    let app = on(&store, Pane::Tiers);
+    let screen = render_text(&app, 160, 48);
+    for tier in store.tiers().unwrap() {
+        assert!(screen.contains(&tier.name), "{} missing:\n{screen}", tier.name);
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn tiers_explanation_lists_every_criterion() {
+    let store = demo_store();
+    let mut app = on(&store, Pane::Tiers);
+    assert!(app.rows() > 0, "the demo month has accounts to watch");
+    apply(&mut app, &store, Action::Open).unwrap();
+    let account = app.selected_tier_account().unwrap().clone();
+    let screen = render_text(&app, 160, 48);
+    assert!(
+        screen.contains(&format!("Account {}", account.decision.account_id)),
+        "{screen}"
+    );
+    assert!(screen.contains("To the next tier"), "{screen}");
+    let criteria = account.decision.criteria.len();
+    assert!(criteria > 0);
+    let results = screen.matches("+ pass").count() + screen.matches("x FAIL").count();
+    assert_eq!(results, criteria, "one line per criterion:\n{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn churn_and_tiers_at_any_size_do_not_panic_and_draw_ascii() {
+    let store = demo_store();
+    for pane in [Pane::Churn, Pane::Tiers] {
+        let mut app = on(&store, pane);
+        for overlay in 0..3 {
+            app.detail = overlay == 1;
+            app.definitions = overlay == 2;
+            for (w, h) in [
+                (0, 0),
+                (1, 1),
+                (0, 5),
+                (5, 0),
+                (10, 3),
+                (19, 3),
+                (20, 3),
+                (20, 5),
+                (25, 9),
+                (40, 12),
+                (60, 15),
+                (80, 24),
+                (119, 30),
+                (120, 40),
+                (160, 48),
+                (300, 80),
+            ] {
+                let screen = render_text(&app, w, h);
+                assert_eq!(screen.lines().count(), if w == 0 { 0 } else { usize::from(h) });
+                if (w, h) == (19, 3) {
+                    assert!(screen.starts_with("window too small"), "{screen}");
+                }
+                for c in screen.chars() {
+                    let ok = c == '\n' || (' '..='~').contains(&c) || ('\u{2500}'..='\u{259f}').contains(&c);
+                    assert!(ok, "{c:?} (U+{:04X}) drawn:\n{screen}", c as u32);
+                }
+            }
+        }
+    }
+}

@@ -53,7 +53,9 @@ pub fn run(args: CockpitArgs) -> Result<u8> {
     }
     // Kept until the cockpit closes: dropping it removes the demo store.
     let mut _demo_dir = None;
-    let store = if args.demo {
+    // Why triage actions cannot write, when the store cannot be written.
+    let mut readonly_reason = args.readonly.then(|| "opened with --readonly".to_string());
+    let mut store = if args.demo {
         let dir = tempfile::Builder::new()
             .prefix("cxcockpit-demo-")
             .tempdir()
@@ -76,12 +78,28 @@ pub fn run(args: CockpitArgs) -> Result<u8> {
         _demo_dir = Some(dir);
         Store::open(&path, OpenMode::Existing)?
     } else {
-        super::open_existing(args.db, args.readonly)?
+        // Writable when it can be (triage actions write); a store that cannot be written still
+        // opens, read-only, and the actions say why they are unavailable.
+        match super::open_existing(args.db.clone(), args.readonly) {
+            Ok(store) => store,
+            Err(error) if !args.readonly => match super::open_existing(args.db, true) {
+                Ok(store) => {
+                    readonly_reason = Some(format!("the store cannot be written ({error})"));
+                    store
+                }
+                Err(_) => return Err(error),
+            },
+            Err(error) => return Err(error),
+        }
     };
+    if readonly_reason.is_none() && store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        readonly_reason = Some("the store file cannot be written".into());
+    }
     let mut app = App::load(&store, label(store.path()))?;
+    app.triage.readonly = readonly_reason;
     terminal::run(
         &mut app,
-        &store,
+        &mut store,
         Options {
             mouse: args.mouse,
             theme: Theme::from_env(args.no_color),

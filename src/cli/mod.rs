@@ -9,8 +9,8 @@ pub mod indicators;
 mod output;
 mod review;
 mod snapshot;
-mod tiers;
-mod triage;
+pub(crate) mod tiers;
+pub(crate) mod triage;
 
 use std::path::PathBuf;
 
@@ -76,8 +76,6 @@ pub enum Command {
     Touchpoints(indicators::TouchpointsArgs),
     /// What unhappy customers say more than happy ones (words and phrases), or the comments with --list.
     Comments(indicators::CommentsArgs),
-    /// The month's journey review as a document: --format md|html|json, to stdout or --out FILE.
-    Review(review::ReviewArgs),
     /// Check the store's integrity and consistency; exit 1 with a list when something is wrong.
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
@@ -86,6 +84,8 @@ pub enum Command {
     Paths,
     /// Print one pane as the cockpit draws it, as plain text (or its data with --format json).
     Snapshot(snapshot::SnapshotArgs),
+    /// The month's journey review as a document: --format md|html|json, to stdout or --out FILE.
+    Review(review::ReviewArgs),
 }
 
 /// Runs the parsed command line; the returned number is the exit code.
@@ -148,10 +148,6 @@ pub fn run(cli: Cli) -> Result<u8> {
             let store = open_existing(cli.db, true)?;
             indicators::run_comments(&store, &args, cli.format)
         }
-        Some(Command::Review(args)) => {
-            let store = open_existing(cli.db, true)?;
-            review::run(&store, &args, cli.format)
-        }
         Some(Command::Check) => {
             let store = open_existing(cli.db, cli.readonly)?;
             check::run(&store, cli.format)
@@ -174,6 +170,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Snapshot(args)) => {
             let store = open_existing(cli.db, true)?;
             snapshot::run(&store, &args, cli.format)
+        }
+        Some(Command::Review(args)) => {
+            let store = open_existing(cli.db, true)?;
+            review::run(&store, &args, cli.format)
         }
         None => cockpit::run(cockpit::CockpitArgs {
             db: cli.db,

@@ -49,6 +49,10 @@ pub fn pane_names(app: &App) -> Vec<String> {
             .iter()
             .map(|p| format!("phase:{}", text::clean(&p.key))),
     );
+    names.push("churn".into());
+    names.push("tiers".into());
+    names.push("triage".into());
+    names.push("account:ID".into());
     names
 }
 
@@ -105,6 +109,17 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
     let pane = args.pane.to_lowercase();
     app.pane = if pane == "overview" {
         Pane::Overview
+    } else if pane == "churn" {
+        Pane::Churn
+    } else if pane == "tiers" {
+        Pane::Tiers
+    } else if pane == "triage" {
+        Pane::Triage
+    } else if pane.starts_with("account:") {
+        // The account view over the triage pane; the id as given (ids are case-sensitive).
+        let id = args.pane["account:".len()..].trim();
+        crate::ui::triage_data::open_account(app, id);
+        Pane::Triage
     } else if let Some(name) = pane.strip_prefix("phase:") {
         app.data
             .phases
@@ -115,6 +130,13 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
     } else {
         return Err(unknown("pane", &args.pane, &pane_names(app)));
     };
+    app.load_pane(store)?;
+    if pane.starts_with("account:") && app.account.is_none() {
+        return Err(Error::input(format!(
+            "no account '{}'; see `cxcockpit triage --all` for account ids",
+            text::clean(&args.pane["account:".len()..])
+        )));
+    }
     Ok(())
 }
 
@@ -179,8 +201,15 @@ fn metric_json(view: &MetricView<'_>, period: Period) -> Value {
     })
 }
 
-/// The data behind a pane: its phases with their counts and metrics; the movers on the overview.
+/// The data behind a pane: its phases with their counts and metrics; the movers on the overview;
+/// the churn and tiers panes' own figures.
 pub fn pane_json(app: &App) -> Value {
+    match app.pane {
+        Pane::Churn => return crate::ui::panes::churn::pane_json(app),
+        Pane::Tiers => return crate::ui::panes::tiers::pane_json(app),
+        Pane::Triage => return crate::ui::panes::triage::pane_json(app),
+        _ => {}
+    }
     let summaries = view::phase_summaries(&app.data, app.period);
     let phases: Vec<Value> = summaries
         .iter()

@@ -24,6 +24,7 @@ pub struct TiersArgs {
 }
 
 /// One account's tier decision with its explanation.
+#[derive(Debug, Clone)]
 pub struct Decision {
     pub account_id: String,
     pub row: TierRow,
@@ -52,7 +53,14 @@ pub fn decisions(store: &Store, ladder: &[TierRule], period: Period) -> Result<V
         .collect())
 }
 
-fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &AccountFacts) -> Decision {
+/// One account's decision explained against its held tier and the next one up (shared with
+/// the cockpit's tiers pane).
+pub(crate) fn explain(
+    ladder: &[TierRule],
+    account_id: String,
+    row: TierRow,
+    facts: &AccountFacts,
+) -> Decision {
     let held = row
         .held
         .as_ref()

@@ -54,6 +54,18 @@ pub enum Action {
     Zoom,
     /// Draw the whole screen again (after a resize, or when asked).
     Redraw,
+    /// Show or hide the definitions overlay (churn and tiers panes): what each figure means.
+    Definitions,
+    /// A key of the triage pane or the account view (`ui::triage_data`).
+    Triage(super::triage_data::TriageKey),
+    /// A character typed into the prompt line of a triage action.
+    PromptChar(char),
+    /// Delete the prompt's last character.
+    PromptBackspace,
+    /// Carry out what the prompt asks (write the action).
+    PromptAccept,
+    /// Drop the prompt: nothing is written.
+    PromptCancel,
 }
 
 /// What the event loop does after an action.

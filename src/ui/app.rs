@@ -3,48 +3,78 @@
 //! be loaded (only when the journey or the segment changes); `apply` does that loading.
 
 use super::action::{Action, Outcome};
+use super::churn_data::ChurnData;
 use super::data::{Catalogue, Dataset};
 use super::keymap::InputMode;
+use super::tiers_data::{TierAccount, TiersData};
 use crate::domain::Period;
 use crate::domain::model::{Journey, Metric, MetricKind, Phase};
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::churn::ChurnedAccount;
 
 /// Rows moved by PageUp and PageDown.
 const PAGE: usize = 10;
 
-/// The panes, in the order of the tabs: the overview, then one per phase of the journey.
+/// The panes, in the order of the tabs: the overview, then one per phase of the journey, then
+/// churn and loyalty tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Overview,
     /// The phase at this index of the journey's phases.
     Phase(usize),
+    /// Churn and revenue retention of the month.
+    Churn,
+    /// Loyalty tiers at the end of the month.
+    Tiers,
+    /// The HVC triage queue: the accounts most at risk, with actions.
+    Triage,
 }
 
+/// The panes after the phases, in tab order.
+const AFTER_PHASES: [Pane; 3] = [Pane::Churn, Pane::Tiers, Pane::Triage];
+
 impl Pane {
-    /// Position among the tabs: 0 is the overview.
+    /// Position among the tabs of the overview and phases (0 is the overview); the panes after
+    /// the phases have no position without the phase count (`usize::MAX`): see `tab`.
     pub fn index(self) -> usize {
         match self {
             Pane::Overview => 0,
             Pane::Phase(i) => i + 1,
+            _ => usize::MAX,
         }
+    }
+
+    /// Position among the tabs of a journey with `phases` phases: 0 is the overview.
+    pub fn tab(self, phases: usize) -> usize {
+        match self {
+            Pane::Overview => 0,
+            Pane::Phase(i) => i + 1,
+            other => phases + 1 + AFTER_PHASES.iter().position(|p| *p == other).unwrap_or(0),
+        }
+    }
+
+    /// How many tabs a journey with `phases` phases has.
+    pub fn count(phases: usize) -> usize {
+        phases + 1 + AFTER_PHASES.len()
     }
 
     pub fn from_index(index: usize, phases: usize) -> Option<Pane> {
         match index {
             0 => Some(Pane::Overview),
             i if i <= phases => Some(Pane::Phase(i - 1)),
-            _ => None,
+            i => AFTER_PHASES.get(i - phases - 1).copied(),
         }
     }
 
     pub fn next(self, phases: usize) -> Pane {
-        Pane::from_index((self.index() + 1) % (phases + 1), phases).unwrap_or(Pane::Overview)
+        let count = Pane::count(phases);
+        Pane::from_index((self.tab(phases) + 1) % count, phases).unwrap_or(Pane::Overview)
     }
 
     pub fn prev(self, phases: usize) -> Pane {
-        let count = phases + 1;
-        Pane::from_index((self.index() + count - 1) % count, phases).unwrap_or(Pane::Overview)
+        let count = Pane::count(phases);
+        Pane::from_index((self.tab(phases) + count - 1) % count, phases).unwrap_or(Pane::Overview)
     }
 }
 
@@ -71,6 +101,16 @@ pub struct App {
     pub filtering: bool,
     /// The body fills the screen: no header, tabs or footer.
     pub zoom: bool,
+    /// The churn pane's data, loaded when the pane shows a month for the first time.
+    pub churn: ChurnData,
+    /// The tiers pane's data, loaded when the pane shows a month for the first time.
+    pub tiers: TiersData,
+    /// The definitions overlay (the formula of each churn figure) is open.
+    pub definitions: bool,
+    /// The triage pane's queue, filters, prompt and messages.
+    pub triage: super::triage_data::TriageState,
+    /// The account view, drawn over any pane while open.
+    pub account: Option<super::account_data::AccountView>,
 }
 
 impl App {
@@ -103,6 +143,11 @@ impl App {
             filter: String::new(),
             filtering: false,
             zoom: false,
+            churn: ChurnData::default(),
+            tiers: TiersData::default(),
+            definitions: false,
+            triage: Default::default(),
+            account: None,
         }
     }
 
@@ -115,12 +160,23 @@ impl App {
         match outcome {
             Outcome::LoadJourney => {
                 self.data = Dataset::load(store, &journey, &segment)?;
-                self.cursors = vec![0; self.data.phases.len() + 1];
+                self.cursors = vec![0; Pane::count(self.data.phases.len())];
             }
             Outcome::LoadSegment => self.data.reload_series(store, &journey, &segment)?,
             _ => {}
         }
-        Ok(())
+        self.load_pane(store)
+    }
+
+    /// Loads what the churn or tiers pane needs for the month shown, the first time only: a
+    /// month already shown, or a move of the selection, reads memory.
+    pub fn load_pane(&mut self, store: &Store) -> Result<()> {
+        super::triage_data::sync(self, store)?;
+        match self.pane {
+            Pane::Churn => self.churn.ensure(store, self.catalogue.range, self.period),
+            Pane::Tiers => self.tiers.ensure(store, self.catalogue.range, self.period),
+            _ => Ok(()),
+        }
     }
 
     pub fn journey(&self) -> Option<&Journey> {
@@ -136,8 +192,8 @@ impl App {
 
     pub fn phase(&self) -> Option<&Phase> {
         match self.pane {
-            Pane::Overview => None,
             Pane::Phase(i) => self.data.phases.get(i),
+            _ => None,
         }
     }
 
@@ -146,6 +202,8 @@ impl App {
             InputMode::Help
         } else if self.filtering {
             InputMode::Filter
+        } else if self.triage.prompt.is_some() {
+            InputMode::Prompt
         } else {
             InputMode::Normal
         }
@@ -154,12 +212,16 @@ impl App {
     /// The selected row of the pane shown, kept within its rows.
     pub fn cursor(&self) -> usize {
         let rows = self.rows();
-        let at = self.cursors.get(self.pane.index()).copied().unwrap_or(0);
+        let at = self
+            .cursors
+            .get(self.pane.tab(self.data.phases.len()))
+            .copied()
+            .unwrap_or(0);
         at.min(rows.saturating_sub(1))
     }
 
-    fn set_cursor(&mut self, row: usize) {
-        let i = self.pane.index();
+    pub(crate) fn set_cursor(&mut self, row: usize) {
+        let i = self.pane.tab(self.data.phases.len());
         if self.cursors.len() <= i {
             self.cursors.resize(i + 1, 0);
         }
@@ -183,7 +245,28 @@ impl App {
         match self.pane {
             Pane::Overview => self.data.phases.len(),
             Pane::Phase(_) => self.phase().map_or(0, |p| self.phase_metrics(p).len()),
+            Pane::Churn => self.churn.events(self.period).map_or(0, |e| e.accounts.len()),
+            Pane::Tiers => self.tiers.month(self.period).map_or(0, |m| m.watch.len()),
+            Pane::Triage => self.triage.visible.len(),
         }
+    }
+
+    /// The churned account selected in the churn pane.
+    pub fn selected_churned(&self) -> Option<&ChurnedAccount> {
+        if self.pane != Pane::Churn {
+            return None;
+        }
+        self.churn.events(self.period)?.accounts.get(self.cursor())
+    }
+
+    /// The account selected in the tiers pane's watch list.
+    pub fn selected_tier_account(&self) -> Option<&TierAccount> {
+        if self.pane != Pane::Tiers {
+            return None;
+        }
+        let month = self.tiers.month(self.period)?;
+        let (_, i) = month.watch.get(self.cursor())?;
+        month.accounts.get(*i)
     }
 
     /// The metric selected in a phase pane.
@@ -198,17 +281,23 @@ impl App {
         }
         self.pane = pane;
         self.detail = false;
+        self.definitions = false;
         Outcome::Continue
     }
 
     /// Carries out one action on the state in memory.
     pub fn update(&mut self, action: Action) -> Outcome {
+        if let Some(outcome) = super::triage_data::intercept(self, action) {
+            return outcome;
+        }
         let phases = self.data.phases.len();
         match action {
             Action::Quit => Outcome::Quit,
             Action::Back => {
                 if self.help {
                     self.help = false;
+                } else if self.definitions {
+                    self.definitions = false;
                 } else if self.filtering {
                     return self.update(Action::FilterCancel);
                 } else if self.detail {
@@ -242,6 +331,19 @@ impl App {
                 Pane::Overview if phases > 0 => self.goto(Pane::Phase(self.cursor())),
                 Pane::Phase(_) if self.selected_metric().is_some() && !self.detail => {
                     self.detail = true;
+                    Outcome::Continue
+                }
+                Pane::Churn | Pane::Tiers if self.rows() > 0 && !self.detail => {
+                    self.detail = true;
+                    self.definitions = false;
+                    Outcome::Continue
+                }
+                _ => Outcome::Ignored,
+            },
+            Action::Definitions => match self.pane {
+                Pane::Churn | Pane::Tiers => {
+                    self.definitions = !self.definitions;
+                    self.detail = false;
                     Outcome::Continue
                 }
                 _ => Outcome::Ignored,
@@ -298,6 +400,12 @@ impl App {
                 Outcome::Continue
             }
             Action::Redraw => Outcome::Continue,
+            // Handled by `triage_data::intercept` where they apply.
+            Action::Triage(_)
+            | Action::PromptChar(_)
+            | Action::PromptBackspace
+            | Action::PromptAccept
+            | Action::PromptCancel => Outcome::Ignored,
         }
     }
 

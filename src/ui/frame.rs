@@ -47,7 +47,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             theme,
         );
         Rect::new(area.x, area.y + 2, area.width, area.height - 3)
-    } else if app.filtering {
+    } else if app.filtering || app.triage.prompt.is_some() {
         footer(
             app,
             Rect::new(area.x, area.y + area.height - 1, area.width, 1),
@@ -59,10 +59,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         area
     };
     match (app.pane, app.phase()) {
+        _ if app.account.is_some() => {
+            if let Some(view) = &app.account {
+                panes::account::render(app, view, body, buf, theme);
+            }
+        }
         (Pane::Phase(_), Some(phase)) => match app.selected_metric().filter(|_| app.detail) {
             Some(metric) => panes::detail::render(app, metric, body, buf, theme),
             None => panes::phase::render(app, phase, body, buf, theme),
         },
+        (Pane::Churn, _) => panes::churn::render(app, body, buf, theme),
+        (Pane::Tiers, _) => panes::tiers::render(app, body, buf, theme),
+        (Pane::Triage, _) => panes::triage::render(app, body, buf, theme),
         _ => panes::overview::render(app, body, buf, theme),
     }
     if app.help {
@@ -102,6 +110,9 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
             .enumerate()
             .map(|(i, p)| (Pane::Phase(i), text::clean(&p.name))),
     );
+    labels.push((Pane::Churn, "Churn".into()));
+    labels.push((Pane::Tiers, "Tiers".into()));
+    labels.push((Pane::Triage, "Triage".into()));
     // Names are cut to `max` columns (usize::MAX: whole); below 3 only the number is left.
     let build = |others: usize, active: usize| -> Vec<(Pane, String)> {
         labels
@@ -188,6 +199,33 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     } else if app.filtering {
         spans.push((format!("/{}_", app.filter), theme.heading()));
         &[("Enter", "keep"), ("Esc", "drop"), ("Up/Down", "move")]
+    } else if let Some(prompt) = &app.triage.prompt {
+        // The prompt line: what is asked, then the end of what is typed, fitted to the width.
+        let label = format!("{}: ", prompt.label());
+        let room = usize::from(area.width).saturating_sub(text::width(&label) + 3);
+        let input: String = text::clean(&prompt.input);
+        let skip = input.chars().count().saturating_sub(room.max(1));
+        let shown: String = input.chars().skip(skip).collect();
+        let line = format!("{label}{shown}_");
+        spans.push((
+            text::fit(&line, usize::from(area.width).saturating_sub(2)),
+            theme.heading(),
+        ));
+        if let Some(message) = &app.triage.message {
+            spans.push((text::clean(message), theme.alert()));
+        }
+        &[("Enter", "ok"), ("Esc", "cancel")]
+    } else if let Some(keys) = panes::keys_of(app) {
+        if let Some(message) = app
+            .triage
+            .message
+            .as_ref()
+            .filter(|_| app.pane == Pane::Triage || app.account.is_some())
+        {
+            let room = usize::from(area.width).saturating_sub(2);
+            spans.push((text::fit(&text::clean(message), room), theme.alert()));
+        }
+        keys
     } else if app.detail {
         &[
             ("?", "help"),
@@ -214,6 +252,7 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
                 ("/", "filter"),
                 ("z", "zoom"),
             ],
+            Pane::Churn | Pane::Tiers | Pane::Triage => &[],
             Pane::Phase(_) => &[
                 ("?", "help"),
                 ("q", "quit"),

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::triage_data::TriageKey;
 
 /// A key with the modifiers that matter (Control and Alt; Shift is part of the character).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +109,7 @@ pub const NORMAL: &[Binding] = &[
     },
     Binding {
         keys: "Enter",
-        help: "open phase / detail",
+        help: "open the selected row",
         map: &[(key(KeyCode::Enter), Action::Open)],
     },
     Binding {
@@ -135,6 +136,45 @@ pub const NORMAL: &[Binding] = &[
         keys: "/",
         help: "filter metrics by name",
         map: &[(ch('/'), Action::StartFilter)],
+    },
+    Binding {
+        keys: "d",
+        help: "formulas (churn, tiers)",
+        map: &[(ch('d'), Action::Definitions)],
+    },
+    Binding {
+        keys: "t o f",
+        help: "triage: HVC/all, sort, filter",
+        map: &[
+            (ch('t'), Action::Triage(TriageKey::ToggleAll)),
+            (ch('o'), Action::Triage(TriageKey::Sort)),
+            (ch('f'), Action::Triage(TriageKey::Filter)),
+        ],
+    },
+    Binding {
+        keys: "e v",
+        help: "explain score / account",
+        map: &[
+            (ch('e'), Action::Triage(TriageKey::Explain)),
+            (ch('v'), Action::Triage(TriageKey::Account)),
+        ],
+    },
+    Binding {
+        keys: "a n",
+        help: "assign / add a note",
+        map: &[
+            (ch('a'), Action::Triage(TriageKey::Assign)),
+            (ch('n'), Action::Triage(TriageKey::Note)),
+        ],
+    },
+    Binding {
+        keys: "p r R",
+        help: "snooze / resolve / reopen",
+        map: &[
+            (ch('p'), Action::Triage(TriageKey::Snooze)),
+            (ch('r'), Action::Triage(TriageKey::Resolve)),
+            (ch('R'), Action::Triage(TriageKey::Reopen)),
+        ],
     },
     Binding {
         keys: "z",
@@ -192,12 +232,38 @@ pub const FILTER: &[Binding] = &[
     },
 ];
 
+/// Keys while typing into a triage action's prompt line (any other character is added to it).
+pub const PROMPT: &[Binding] = &[
+    Binding {
+        keys: "Enter",
+        help: "writes it",
+        map: &[(key(KeyCode::Enter), Action::PromptAccept)],
+    },
+    Binding {
+        keys: "Esc",
+        help: "cancels",
+        map: &[(key(KeyCode::Esc), Action::PromptCancel)],
+    },
+    Binding {
+        keys: "Bksp",
+        help: "deletes",
+        map: &[(key(KeyCode::Backspace), Action::PromptBackspace)],
+    },
+    Binding {
+        keys: "C-c",
+        help: "quit",
+        map: &[(ctrl('c'), Action::Quit)],
+    },
+];
+
 /// What the keyboard is doing now: the same key means different things in each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputMode {
     Normal,
     Filter,
     Help,
+    /// Typing into a triage action's prompt line.
+    Prompt,
 }
 
 /// The action a key asks for in a mode, if any.
@@ -223,6 +289,13 @@ pub fn action_for(event: KeyEvent, mode: InputMode) -> Option<Action> {
                 code: KeyCode::Char(c),
                 ctrl: false,
             } if !c.is_control() => Some(Action::FilterChar(c)),
+            _ => None,
+        }),
+        InputMode::Prompt => lookup(PROMPT).or(match pressed {
+            Key {
+                code: KeyCode::Char(c),
+                ctrl: false,
+            } if !c.is_control() => Some(Action::PromptChar(c)),
             _ => None,
         }),
         // Any key closes the help; Control-C still quits.

@@ -4,8 +4,10 @@
 //! it reads is loaded by `data` when the journey or segment changes. `snapshot` prints the same
 //! drawing as text.
 
+pub mod account_data;
 pub mod action;
 pub mod app;
+pub mod churn_data;
 pub mod data;
 pub mod frame;
 pub mod keymap;
@@ -13,6 +15,8 @@ pub mod panes;
 pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod tiers_data;
+pub mod triage_data;
 pub mod view;
 pub mod widgets;
 

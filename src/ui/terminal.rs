@@ -7,7 +7,7 @@ use std::io::{self, Stdout, Write};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
@@ -19,10 +19,11 @@ use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use super::action::{Action, Outcome};
-use super::app::{self, App};
+use super::app::App;
 use super::frame;
 use super::keymap;
 use super::theme::Theme;
+use super::triage_data;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -35,6 +36,10 @@ static PANIC_HOOK: Once = Once::new();
 /// How long a signal waits for the event loop to close in order before the signal thread
 /// restores the terminal and exits itself.
 const SIGNAL_GRACE: Duration = Duration::from_secs(2);
+
+/// How often the loop asks the store whether another cockpit committed (one cheap pragma; it
+/// redraws only when something changed), so shared triage state shows within two seconds.
+const POLL_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -136,22 +141,21 @@ fn mouse_action(app: &App, area: Rect, event: event::MouseEvent) -> Option<Actio
     match event.kind {
         MouseEventKind::ScrollDown => Some(Action::Down),
         MouseEventKind::ScrollUp => Some(Action::Up),
-        MouseEventKind::Down(MouseButton::Left) => {
-            frame::tab_at(app, area, event.column, event.row).map(|pane| Action::GotoPane(pane.index() + 1))
-        }
+        MouseEventKind::Down(MouseButton::Left) => frame::tab_at(app, area, event.column, event.row)
+            .map(|pane| Action::GotoPane(pane.tab(app.data.phases.len()) + 1)),
         _ => None,
     }
 }
 
 /// Runs the cockpit until the user leaves; the returned number is the exit code.
-pub fn run(app: &mut App, store: &Store, options: Options) -> Result<u8> {
+pub fn run(app: &mut App, store: &mut Store, options: Options) -> Result<u8> {
     let guard = enter(options.mouse)?;
     let result = event_loop(app, store, options);
     drop(guard);
     result
 }
 
-fn event_loop(app: &mut App, store: &Store, options: Options) -> Result<u8> {
+fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> {
     let backend = CrosstermBackend::new(io::stdout());
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(backend).map_err(io_error("opening the terminal"))?;
@@ -161,6 +165,7 @@ fn event_loop(app: &mut App, store: &Store, options: Options) -> Result<u8> {
 
     let mut dirty = true;
     let mut clear = false;
+    let mut last_poll = Instant::now();
     loop {
         if dirty {
             if clear {
@@ -180,8 +185,21 @@ fn event_loop(app: &mut App, store: &Store, options: Options) -> Result<u8> {
         }
         // Block until something happens, then take whatever else is already waiting, so a
         // burst of keys (a held key, a paste, a slow link) costs one redraw.
-        let Ok(first) = rx.recv() else {
-            return Ok(0);
+        // Wake up at least once a second to see whether another cockpit changed the store.
+        let wait = POLL_EVERY.saturating_sub(last_poll.elapsed());
+        let first = match rx.recv_timeout(wait) {
+            Ok(message) => Some(message),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(0),
+        };
+        if last_poll.elapsed() >= POLL_EVERY {
+            last_poll = Instant::now();
+            if triage_data::poll(app, store) {
+                dirty = true;
+            }
+        }
+        let Some(first) = first else {
+            continue;
         };
         let mut pending = vec![first];
         pending.extend(rx.try_iter());
@@ -198,7 +216,7 @@ fn event_loop(app: &mut App, store: &Store, options: Options) -> Result<u8> {
                 Message::Input(_) => None,
             };
             let Some(action) = action else { continue };
-            match app::apply(app, store, action)? {
+            match triage_data::apply(app, store, action)? {
                 Outcome::Quit => return Ok(0),
                 Outcome::Ignored => {}
                 _ => dirty = true,

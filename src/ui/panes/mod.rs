@@ -1,14 +1,19 @@
 //! The panes, one file each; each draws from `&App` into an area of a buffer and never reads
 //! the store. The frame (`ui::frame`) picks the pane to draw.
 
+pub mod account;
+pub mod churn;
 pub mod detail;
 pub mod overview;
 pub mod phase;
+pub mod tiers;
+pub mod triage;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Widget};
 
+use super::app::{App, Pane};
 use super::text;
 use super::theme::Theme;
 
@@ -27,6 +32,19 @@ pub fn pane_block(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) -> Re
     let inner = block.inner(area);
     block.render(area, buf);
     inner
+}
+
+/// The footer's keys for the churn and tiers panes (None for the other panes).
+pub fn keys_of(app: &App) -> Option<&'static [(&'static str, &'static str)]> {
+    if app.account.is_some() {
+        return Some(account::footer_keys(app));
+    }
+    match app.pane {
+        Pane::Churn => Some(churn::footer_keys(app)),
+        Pane::Triage => Some(triage::footer_keys(app)),
+        Pane::Tiers => Some(tiers::footer_keys(app)),
+        _ => None,
+    }
 }
 
 /// A section's title on the first line of `area`.

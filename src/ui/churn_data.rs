@@ -1,0 +1,97 @@
+//! The churn pane's data: each segment's monthly churn and retention over every month in the
+//! store (read once from the precomputed `churn_month`, a few rows per segment), and each
+//! month's churn events (the churned accounts, by phase and by root cause) read the first time
+//! the month is shown and kept. Stepping the month or the segment again reads memory only.
+
+use std::collections::HashMap;
+
+use crate::domain::Period;
+use crate::domain::retention::{Retention, RetentionSums};
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::churn::{ChurnGroup, ChurnedAccount};
+
+/// One month's churn events (every segment: events are not split by segment).
+#[derive(Debug, Clone, Default)]
+pub struct ChurnEvents {
+    pub by_phase: Vec<ChurnGroup>,
+    pub by_reason: Vec<ChurnGroup>,
+    /// Largest MRR lost first.
+    pub accounts: Vec<ChurnedAccount>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChurnData {
+    /// The months loaded, oldest first (every month of the store).
+    pub months: Vec<Period>,
+    /// Segment -> its figures for each of `months`, in the same order.
+    pub segments: Vec<(String, Vec<Retention>)>,
+    pub events: HashMap<Period, ChurnEvents>,
+    loaded: bool,
+}
+
+/// Figures of a month without any active account: every rate absent.
+pub fn empty_retention() -> Retention {
+    Retention::from_sums(RetentionSums::default())
+}
+
+impl ChurnData {
+    /// Loads what the pane needs to show `period`: the monthly figures of every segment the
+    /// first time, the month's events the first time that month is shown.
+    pub fn ensure(&mut self, store: &Store, range: Option<(Period, Period)>, period: Period) -> Result<()> {
+        let Some((first, last)) = range else {
+            return Ok(());
+        };
+        if !self.loaded {
+            self.months = first.through(last).collect();
+            // The segment names (all, hvc, regular, size:*, industry:*, journey:*) as the
+            // window breakdown lists them; then each one's months from `churn_month`.
+            let names: Vec<String> = store
+                .churn_window_by_segment(last, last)?
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+            let mut segments = Vec::with_capacity(names.len().max(1));
+            for name in names
+                .iter()
+                .map(String::as_str)
+                .chain((!names.iter().any(|n| n == "all")).then_some("all"))
+            {
+                let months = store.churn_months(name, first, last)?;
+                segments.push((name.to_string(), months.into_iter().map(|(_, r)| r).collect()));
+            }
+            self.segments = segments;
+            self.loaded = true;
+        }
+        if !self.events.contains_key(&period) && first <= period && period <= last {
+            let events = ChurnEvents {
+                by_phase: store.churn_by_phase(period, period)?,
+                by_reason: store.churn_by_reason(period, period)?,
+                accounts: store.churned_accounts(period, period)?,
+            };
+            self.events.insert(period, events);
+        }
+        Ok(())
+    }
+
+    /// A segment's figures in every month, oldest first (None when the segment is unknown).
+    pub fn series(&self, segment: &str) -> Option<&[Retention]> {
+        self.segments
+            .iter()
+            .find(|(s, _)| s == segment)
+            .map(|(_, r)| r.as_slice())
+    }
+
+    /// A segment's figures in one month; a month without data has every rate absent.
+    pub fn month(&self, segment: &str, period: Period) -> Retention {
+        let at = self.months.iter().position(|p| *p == period);
+        self.series(segment)
+            .zip(at)
+            .and_then(|(s, i)| s.get(i).copied())
+            .unwrap_or_else(empty_retention)
+    }
+
+    pub fn events(&self, period: Period) -> Option<&ChurnEvents> {
+        self.events.get(&period)
+    }
+}

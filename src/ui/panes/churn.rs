@@ -1,0 +1,755 @@
+//! The churn pane: the month's churn and revenue retention for the segment shown (accounts
+//! active at start, churned, logo churn, MRR at start, churned, contraction, expansion, GRR,
+//! NRR), a trend of churn rate, GRR and NRR over every month in the store, where (journey
+//! phase) and why (root cause, most frequent reasons) accounts left, the figures per segment,
+//! and the churned accounts. Enter shows the selected account; `d` the formula of each figure.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use super::{pane_block, section_title};
+use crate::domain::Period;
+use crate::domain::retention::Retention;
+use crate::store::churn::{ChurnGroup, ChurnedAccount};
+use crate::ui::app::App;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::sparkline::{LEVELS, MISSING};
+use crate::ui::widgets::table::{Column, Row, Table};
+
+/// One rate of a month's figures.
+type Rate = fn(&Retention) -> Option<f64>;
+
+/// Columns of a figure's label.
+const LABEL_W: usize = 16;
+
+/// Body width from which the breakdowns sit beside the churned accounts.
+const SIDE_BY_SIDE: u16 = 120;
+
+/// The formula of each figure, as the README gives them.
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "active",
+        "an account with a subscription with start <= d and (no end or end > d)",
+    ),
+    (
+        "window",
+        "the month: [first day of the month, first day of the next month)",
+    ),
+    (
+        "active at start",
+        "accounts active on the window's first day (n_start)",
+    ),
+    (
+        "churned",
+        "of those, the ones with no active subscription on the day after the window",
+    ),
+    (
+        "logo churn",
+        "churned / active at start (n/a when none was active, never 0)",
+    ),
+    ("MRR at start", "their MRR on the first day"),
+    ("churned MRR", "the start MRR of the churned accounts"),
+    (
+        "contraction",
+        "sum of (start - end MRR) over accounts whose MRR fell",
+    ),
+    (
+        "expansion",
+        "sum of (end - start MRR) over accounts whose MRR rose",
+    ),
+    (
+        "GRR",
+        "(MRR at start - churned MRR - contraction) / MRR at start: end MRR capped at start",
+    ),
+    (
+        "NRR",
+        "(MRR at start - churned MRR - contraction + expansion) / MRR at start",
+    ),
+    (
+        "by phase/cause",
+        "the churn events dated in (first day, day after the window], every segment",
+    ),
+    (
+        "tenure",
+        "whole months from the first subscription's start to the churn date",
+    ),
+];
+
+/// The keys the footer shows in this pane.
+pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
+    if app.definitions {
+        &[
+            ("d Esc", "close definitions"),
+            ("[ ]", "month"),
+            ("s", "segment"),
+            ("q", "quit"),
+        ]
+    } else if app.detail {
+        &[
+            ("Esc", "back"),
+            ("j/k", "account"),
+            ("[ ]", "month"),
+            ("d", "definitions"),
+            ("q", "quit"),
+        ]
+    } else {
+        &[
+            ("?", "help"),
+            ("q", "quit"),
+            ("j/k", "account"),
+            ("Enter", "account"),
+            ("d", "definitions"),
+            ("[ ]", "month"),
+            ("s", "segment"),
+            ("Tab", "pane"),
+            ("z", "zoom"),
+        ]
+    }
+}
+
+/// A rate as a percentage with two decimals, or `n/a` when absent.
+pub fn pct(rate: Option<f64>) -> String {
+    match rate.filter(|r| r.is_finite()) {
+        Some(r) => format!("{:.2}%", r * 100.0),
+        None => "n/a".into(),
+    }
+}
+
+/// The change of a rate in percentage points, signed (`+0.31pt`), or nothing when either is absent.
+fn pct_delta(now: Option<f64>, before: Option<f64>) -> String {
+    match (now, before) {
+        (Some(a), Some(b)) if a.is_finite() && b.is_finite() => {
+            let d = (a - b) * 100.0;
+            if d.abs() < 0.005 {
+                "=0pt".into()
+            } else {
+                format!("{d:+.2}pt")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// The nine figures of a month as (label, value, change from the month before).
+pub fn figures(now: &Retention, before: Option<&Retention>) -> Vec<(&'static str, String, String)> {
+    let d = |f: fn(&Retention) -> Option<f64>| before.map_or(String::new(), |b| pct_delta(f(now), f(b)));
+    vec![
+        ("active at start", now.n_start.to_string(), String::new()),
+        ("churned", now.n_churned.to_string(), String::new()),
+        ("logo churn", pct(now.churn_rate), d(|r| r.churn_rate)),
+        ("MRR at start", text::number(now.start_mrr), String::new()),
+        ("churned MRR", text::number(now.churned_mrr), String::new()),
+        ("contraction", text::number(now.contraction_mrr), String::new()),
+        ("expansion", text::number(now.expansion_mrr), String::new()),
+        ("GRR", pct(now.grr), d(|r| r.grr)),
+        ("NRR", pct(now.nrr), d(|r| r.nrr)),
+    ]
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let segment = text::segment_label(app.segment_id());
+    let title = format!("Churn and revenue retention: {}, segment {segment}", app.period);
+    let inner = pane_block(&title, area, buf, theme);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let data = &app.churn;
+    let now = data.month(app.segment_id(), app.period);
+    let before = (app.period > data.months.first().copied().unwrap_or(app.period))
+        .then(|| data.month(app.segment_id(), app.period.prev()));
+    let w = inner.width;
+    let bottom = inner.y + inner.height;
+
+    // The figures, in as many columns of 26 as fit (at most 3).
+    let cols = (w / 26).clamp(1, 3);
+    let cell = w / cols;
+    let figs = figures(&now, before.as_ref());
+    let fig_rows = figs.len().div_ceil(usize::from(cols)) as u16;
+    for (i, (label, value, change)) in figs.iter().enumerate() {
+        let (c, r) = ((i as u16) % cols, (i as u16) / cols);
+        let y = inner.y + r;
+        if y >= bottom {
+            break;
+        }
+        let x = inner.x + c * cell;
+        let room = usize::from(cell.saturating_sub(1));
+        let label_w = LABEL_W.min(room);
+        buf.set_stringn(x, y, text::pad(label, label_w, false), room, theme.dim());
+        let rest = room.saturating_sub(label_w);
+        // The change from the month before where it fits whole, else the value alone.
+        let with_change = format!("{value} {change}");
+        let shown = if text::width(with_change.trim_end()) <= rest {
+            with_change.trim_end().to_string()
+        } else {
+            value.clone()
+        };
+        buf.set_stringn(
+            x + label_w as u16,
+            y,
+            text::pad(&shown, rest, false),
+            rest,
+            theme.heading(),
+        );
+    }
+    let mut y = inner.y + fig_rows.min(inner.height);
+    if now.n_start == 0 && y < bottom {
+        buf.set_stringn(
+            inner.x,
+            y,
+            text::fit(
+                "no account was active at the start of this month: rates are n/a",
+                usize::from(w),
+            ),
+            usize::from(w),
+            theme.dim(),
+        );
+        y += 1;
+    }
+
+    // The trend: one labelled row (or band) per figure; taller where the height allows.
+    let band: u16 = if inner.height >= 40 {
+        3
+    } else if inner.height >= 30 {
+        2
+    } else {
+        1
+    };
+    let trend_h = 2 + 3 * band;
+    if bottom.saturating_sub(y) >= trend_h + 4 {
+        y += 1;
+        trend(app, Rect::new(inner.x, y, w, trend_h), band, buf, theme);
+        y += trend_h;
+    }
+    if y >= bottom {
+        return;
+    }
+    y += 1.min(bottom - y - 1);
+    let rest = Rect::new(inner.x, y, w, bottom - y);
+    let events = data.events(app.period);
+    let all_segments = if app.segment_id() == "all" {
+        String::new()
+    } else {
+        " (every segment)".into()
+    };
+    if w >= SIDE_BY_SIDE {
+        let left_w = (w * 45 / 100).max(50);
+        let left = Rect::new(rest.x, rest.y, left_w, rest.height);
+        breakdowns(
+            app,
+            events.map(|e| (&e.by_phase[..], &e.by_reason[..])),
+            left,
+            &all_segments,
+            buf,
+            theme,
+        );
+        for yy in rest.y..rest.y + rest.height {
+            buf.set_string(rest.x + left_w, yy, "\u{2502}", theme.border());
+        }
+        let right = Rect::new(rest.x + left_w + 2, rest.y, w - left_w - 2, rest.height);
+        accounts(
+            app,
+            events.map(|e| &e.accounts[..]),
+            right,
+            &all_segments,
+            buf,
+            theme,
+        );
+    } else {
+        // Narrow: one line per breakdown, then the accounts.
+        let lines = compact_breakdowns(app, events.map(|e| (&e.by_phase[..], &e.by_reason[..])));
+        let mut yy = rest.y;
+        let keep = if rest.height >= 8 { lines.len() as u16 } else { 0 };
+        for line in lines.iter().take(usize::from(keep)) {
+            buf.set_stringn(
+                rest.x,
+                yy,
+                text::fit(line, usize::from(w)),
+                usize::from(w),
+                theme.text(),
+            );
+            yy += 1;
+        }
+        let list = Rect::new(rest.x, yy, w, (rest.y + rest.height).saturating_sub(yy));
+        accounts(
+            app,
+            events.map(|e| &e.accounts[..]),
+            list,
+            &all_segments,
+            buf,
+            theme,
+        );
+    }
+    if app.definitions {
+        definitions_overlay(area, buf, theme);
+    } else if app.detail
+        && let Some(account) = app.selected_churned()
+    {
+        account_overlay(account, area, buf, theme);
+    }
+}
+
+/// Churn rate, GRR and NRR over every month in the store, each on its own labelled band with
+/// its own scale (lowest and highest at the right); `^` marks the month shown.
+fn trend(app: &App, area: Rect, band: u16, buf: &mut Buffer, theme: Theme) {
+    let data = &app.churn;
+    let months = &data.months;
+    let Some(series) = data.series(app.segment_id()) else {
+        return;
+    };
+    if months.is_empty() || area.width < 30 {
+        return;
+    }
+    let (first, last) = (months[0], months[months.len() - 1]);
+    section_title(
+        &format!("Trend {first} to {last}, every month (each row on its own scale; . no data)"),
+        area,
+        buf,
+        theme,
+    );
+    const LABEL: u16 = 11;
+    const RANGE: u16 = 16;
+    let plot_x = area.x + LABEL;
+    let plot_w = area.width.saturating_sub(LABEL + RANGE + 1);
+    if plot_w < 4 {
+        return;
+    }
+    // The months that fit, one column each at least, keeping the month shown in view.
+    let fit = usize::from(plot_w);
+    let sel = months.iter().position(|p| *p == app.period);
+    let start = match months.len().checked_sub(fit) {
+        None | Some(0) => 0,
+        Some(latest) => sel.map_or(latest, |s| s.saturating_sub(fit / 2).min(latest)),
+    };
+    let end = (start + fit).min(months.len());
+    let slot = (plot_w / (end - start).max(1) as u16).clamp(1, 6);
+    // The scale goes right after the bars.
+    let range_x = plot_x + (slot * (end - start) as u16).min(plot_w) + 1;
+    let bar = if slot >= 2 { slot - 1 } else { 1 };
+    let rows: [(&str, Rate); 3] = [
+        ("logo churn", |r| r.churn_rate),
+        ("GRR", |r| r.grr),
+        ("NRR", |r| r.nrr),
+    ];
+    for (k, (label, get)) in rows.iter().enumerate() {
+        let top = area.y + 1 + k as u16 * band;
+        let values: Vec<Option<f64>> = series[start..end]
+            .iter()
+            .map(|r| get(r).filter(|v| v.is_finite()))
+            .collect();
+        let lo = values.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+        buf.set_stringn(
+            area.x,
+            top + band - 1,
+            text::pad(label, usize::from(LABEL - 1), false),
+            usize::from(LABEL - 1),
+            theme.heading(),
+        );
+        let range = if lo.is_finite() {
+            format!("{}..{}", pct(Some(lo)), pct(Some(hi)))
+        } else {
+            "no data".into()
+        };
+        buf.set_stringn(
+            range_x,
+            top + band - 1,
+            text::fit(&range, usize::from(RANGE)),
+            usize::from(RANGE),
+            theme.dim(),
+        );
+        let levels = i64::from(band) * 8;
+        for (i, v) in values.iter().enumerate() {
+            let x0 = plot_x + i as u16 * slot;
+            if x0 >= plot_x + plot_w {
+                break;
+            }
+            let selected = start + i == sel.unwrap_or(usize::MAX);
+            let style = if selected { theme.heading() } else { theme.text() };
+            match v {
+                Some(v) => {
+                    // The lowest value still shows a sliver: a missing month is `.`, never a low bar.
+                    let eighths = if hi - lo < 1e-12 {
+                        levels / 2
+                    } else {
+                        1 + ((v - lo) / (hi - lo) * (levels - 1) as f64).round() as i64
+                    };
+                    for r in 0..band {
+                        let level = eighths - i64::from(r) * 8;
+                        if level <= 0 {
+                            break;
+                        }
+                        let c = LEVELS[(level.min(8) - 1) as usize].to_string();
+                        for dx in 0..bar {
+                            buf.set_string(x0 + dx, top + band - 1 - r, &c, style);
+                        }
+                    }
+                }
+                None => buf.set_string(x0, top + band - 1, MISSING.to_string(), theme.dim()),
+            }
+        }
+    }
+    // The months below: the one shown (`^`), the first and the last where there is room.
+    let y = area.y + 1 + 3 * band;
+    let x_end = plot_x + plot_w;
+    let shown_first = months[start].to_string();
+    let shown_last = months[end - 1].to_string();
+    buf.set_stringn(area.x, y, "month", usize::from(LABEL), theme.dim());
+    let mut taken = (0u16, 0u16);
+    if let Some(i) = sel.and_then(|s| s.checked_sub(start)).filter(|i| start + i < end) {
+        let mx = plot_x + i as u16 * slot;
+        let label = app.period.to_string();
+        let (x, t) = if mx + 9 <= x_end + RANGE {
+            (mx, format!("^ {label}"))
+        } else {
+            (mx.saturating_sub(8), format!("{label} ^"))
+        };
+        buf.set_string(x, y, &t, theme.heading());
+        taken = (x, x + 9);
+    }
+    let free = |a: u16, b: u16| b + 1 < taken.0 || a > taken.1 + 1;
+    if free(plot_x, plot_x + 7) {
+        buf.set_string(plot_x, y, &shown_first, theme.dim());
+    }
+    let lx = (plot_x + (end - start - 1) as u16 * slot + bar)
+        .saturating_sub(7)
+        .max(plot_x);
+    if end - start > 1 && free(lx, lx + 7) && lx + 7 <= x_end + RANGE {
+        buf.set_string(lx, y, &shown_last, theme.dim());
+    }
+}
+
+/// The breakdowns in one line each, for narrow windows.
+fn compact_breakdowns(app: &App, events: Option<(&[ChurnGroup], &[ChurnGroup])>) -> Vec<String> {
+    let group = |g: &ChurnGroup| {
+        let name = g.key.split(": ").last().unwrap_or(&g.key).to_string();
+        match g.top_reasons.first() {
+            Some((reason, _)) => format!("{name} {} ({reason})", g.accounts),
+            None => format!("{name} {}", g.accounts),
+        }
+    };
+    let list = |groups: &[ChurnGroup]| {
+        if groups.is_empty() {
+            "none".to_string()
+        } else {
+            groups.iter().map(group).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let mut lines = Vec::new();
+    if let Some((phases, reasons)) = events {
+        lines.push(format!("Left in: {}", list(phases)));
+        lines.push(format!("Cause:   {}", list(reasons)));
+    }
+    let segs: Vec<String> = app
+        .churn
+        .segments
+        .iter()
+        .filter(|(s, _)| s == "hvc" || s == "regular" || s.starts_with("size:"))
+        .map(|(s, _)| {
+            let r = app.churn.month(s, app.period);
+            format!("{} {}", text::segment_label(s), pct(r.churn_rate))
+        })
+        .collect();
+    if !segs.is_empty() {
+        lines.push(format!("Churn by segment: {}", segs.join(", ")));
+    }
+    lines
+}
+
+struct GroupRow<'a>(&'a ChurnGroup, u64);
+
+impl Row for GroupRow<'_> {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let g = self.0;
+        match column {
+            0 => (g.key.clone(), theme.text()),
+            1 => (g.accounts.to_string(), theme.heading()),
+            2 => (
+                if self.1 > 0 {
+                    format!("{:.0}%", 100.0 * g.accounts as f64 / self.1 as f64)
+                } else {
+                    "n/a".into()
+                },
+                theme.dim(),
+            ),
+            3 => (text::number(g.mrr_lost), theme.text()),
+            _ => (
+                g.top_reasons
+                    .iter()
+                    .map(|(r, n)| format!("{r} ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                theme.dim(),
+            ),
+        }
+    }
+}
+
+struct SegmentRow(String, Retention);
+
+impl Row for SegmentRow {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let r = &self.1;
+        match column {
+            0 => (text::segment_label(&self.0), theme.text()),
+            1 => (r.n_start.to_string(), theme.dim()),
+            2 => (r.n_churned.to_string(), theme.text()),
+            3 => (pct(r.churn_rate), theme.heading()),
+            4 => (pct(r.grr), theme.text()),
+            _ => (pct(r.nrr), theme.text()),
+        }
+    }
+}
+
+/// By phase, by root cause and by segment, stacked, for wide windows.
+fn breakdowns(
+    app: &App,
+    events: Option<(&[ChurnGroup], &[ChurnGroup])>,
+    area: Rect,
+    note: &str,
+    buf: &mut Buffer,
+    theme: Theme,
+) {
+    let group_columns = |first: &str| {
+        vec![
+            Column::new(first, 14).flex(),
+            Column::new("accts", 5).right(),
+            Column::new("share", 5).right().priority(2),
+            Column::new("MRR lost", 9).right(),
+            Column::new("most frequent reasons", 18).priority(1),
+        ]
+    };
+    let churned: u64 = events.map_or(0, |(p, _)| p.iter().map(|g| g.accounts).sum());
+    let bottom = area.y + area.height;
+    let mut y = area.y;
+    let table =
+        |title: String, columns: Vec<Column>, rows: Vec<GroupRow<'_>>, y: &mut u16, buf: &mut Buffer| {
+            if *y + 2 >= bottom {
+                return;
+            }
+            section_title(&title, Rect::new(area.x, *y, area.width, 1), buf, theme);
+            let t = Table {
+                columns: &columns,
+                rows: &rows,
+                selected: None,
+                theme,
+                empty: "no churn events this month",
+            };
+            let h = t.height_wanted(false).min(bottom - *y - 1);
+            t.render(Rect::new(area.x, *y + 1, area.width, h), buf, false);
+            *y += h + 2;
+        };
+    let (phases, reasons) = events.unwrap_or((&[], &[]));
+    table(
+        format!("Where they left (journey phase){note}"),
+        group_columns("Phase"),
+        phases.iter().map(|g| GroupRow(g, churned)).collect(),
+        &mut y,
+        buf,
+    );
+    table(
+        format!("Why (root cause){note}"),
+        group_columns("Cause"),
+        reasons.iter().map(|g| GroupRow(g, churned)).collect(),
+        &mut y,
+        buf,
+    );
+    if y + 2 >= bottom {
+        return;
+    }
+    section_title("By segment", Rect::new(area.x, y, area.width, 1), buf, theme);
+    let columns = vec![
+        Column::new("Segment", 14).flex(),
+        Column::new("start", 6).right(),
+        Column::new("churn", 5).right(),
+        Column::new("logo", 7).right(),
+        Column::new("GRR", 7).right().priority(2),
+        Column::new("NRR", 7).right().priority(1),
+    ];
+    let rows: Vec<SegmentRow> = app
+        .churn
+        .segments
+        .iter()
+        .map(|(s, _)| SegmentRow(s.clone(), app.churn.month(s, app.period)))
+        .filter(|r| r.1.n_start > 0)
+        .collect();
+    Table {
+        columns: &columns,
+        rows: &rows,
+        selected: None,
+        theme,
+        empty: "no account was active",
+    }
+    .render(Rect::new(area.x, y + 1, area.width, bottom - y - 1), buf, false);
+}
+
+impl Row for ChurnedAccount {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        match column {
+            0 => (self.name.clone(), theme.text()),
+            1 => (text::number(self.mrr_lost), theme.heading()),
+            2 => (
+                self.phase.clone().unwrap_or_else(|| "(no phase)".into()),
+                theme.text(),
+            ),
+            3 => (self.root_cause.clone(), theme.text()),
+            4 => (self.reason.clone(), theme.dim()),
+            5 => (format!("{} mo", self.tenure_months), theme.dim()),
+            _ => (self.churned_on.clone(), theme.dim()),
+        }
+    }
+}
+
+fn accounts(
+    app: &App,
+    rows: Option<&[ChurnedAccount]>,
+    area: Rect,
+    note: &str,
+    buf: &mut Buffer,
+    theme: Theme,
+) {
+    if area.height < 2 {
+        return;
+    }
+    let rows = rows.unwrap_or(&[]);
+    let lost: f64 = rows.iter().map(|a| a.mrr_lost).sum();
+    section_title(
+        &format!(
+            "Churned accounts: {}, MRR lost {}{note} (Enter: details)",
+            rows.len(),
+            text::number(lost)
+        ),
+        area,
+        buf,
+        theme,
+    );
+    let columns = [
+        Column::new("Account", 14).flex(),
+        Column::new("MRR lost", 8).right(),
+        Column::new("Phase", 12),
+        Column::new("Cause", 9).priority(2),
+        Column::new("Reason", 18).priority(4),
+        Column::new("tenure", 6).right().priority(3),
+        Column::new("churned", 10).priority(5),
+    ];
+    Table {
+        columns: &columns,
+        rows,
+        selected: Some(app.cursor()),
+        theme,
+        empty: "no account churned this month",
+    }
+    .render(
+        Rect::new(area.x, area.y + 1, area.width, area.height - 1),
+        buf,
+        false,
+    );
+}
+
+/// A box centred in `area` with a title and lines of text, cut to fit.
+pub fn overlay(title: &str, lines: &[(String, Style)], area: Rect, buf: &mut Buffer, theme: Theme) {
+    let area = area.intersection(buf.area);
+    if area.width < 10 || area.height < 3 {
+        return;
+    }
+    let want_w = lines.iter().map(|(l, _)| text::width(l)).max().unwrap_or(0) + 4;
+    let width = (want_w.max(text::width(title) + 4).min(usize::from(area.width))) as u16;
+    let height = ((lines.len() + 2).min(usize::from(area.height))) as u16;
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(popup, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(text::fit(
+            &format!(" {title} "),
+            usize::from(width.saturating_sub(2)),
+        ))
+        .title_style(theme.title());
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let w = usize::from(inner.width.saturating_sub(1));
+    for (i, (line, style)) in lines.iter().take(usize::from(inner.height)).enumerate() {
+        buf.set_stringn(inner.x + 1, inner.y + i as u16, text::fit(line, w), w, *style);
+    }
+}
+
+fn definitions_overlay(area: Rect, buf: &mut Buffer, theme: Theme) {
+    let lines: Vec<(String, Style)> = DEFINITIONS
+        .iter()
+        .map(|(k, v)| (format!("{k:<16}{v}"), theme.text()))
+        .collect();
+    overlay("Definitions (d or Esc closes)", &lines, area, buf, theme);
+}
+
+fn account_overlay(a: &ChurnedAccount, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let field = |k: &str, v: String| (format!("{k:<14}{}", text::clean(&v)), theme.text());
+    let lines = vec![
+        field("Account", format!("{} ({})", a.name, a.account_id)),
+        field("Churned on", a.churned_on.clone()),
+        field("MRR lost", text::number(a.mrr_lost)),
+        field(
+            "Left in phase",
+            a.phase.clone().unwrap_or_else(|| "(no phase)".into()),
+        ),
+        field("Root cause", a.root_cause.clone()),
+        field(
+            "Reason",
+            if a.reason.is_empty() {
+                "(none given)".into()
+            } else {
+                a.reason.clone()
+            },
+        ),
+        field("Tenure", format!("{} whole months", a.tenure_months)),
+    ];
+    overlay("Churned account (Esc closes)", &lines, area, buf, theme);
+}
+
+/// The months of the churn trend, for `snapshot --format json`.
+pub fn trend_points(app: &App) -> Vec<(Period, Retention)> {
+    let data = &app.churn;
+    data.series(app.segment_id())
+        .map(|s| data.months.iter().copied().zip(s.iter().copied()).collect())
+        .unwrap_or_default()
+}
+
+/// The pane's data for `snapshot --format json`: the month's figures (rates as fractions), the
+/// trend, the breakdowns and the churned accounts.
+pub fn pane_json(app: &App) -> serde_json::Value {
+    use serde_json::json;
+    let with_period = |p: Period, r: &Retention| {
+        let mut v = serde_json::to_value(r).unwrap_or_default();
+        v["period"] = json!(p.to_string());
+        v
+    };
+    let now = app.churn.month(app.segment_id(), app.period);
+    let events = app.churn.events(app.period);
+    let segments: Vec<serde_json::Value> = app
+        .churn
+        .segments
+        .iter()
+        .map(|(s, _)| {
+            let mut v = serde_json::to_value(app.churn.month(s, app.period)).unwrap_or_default();
+            v["segment"] = json!(s);
+            v
+        })
+        .collect();
+    json!({
+        "pane": "churn",
+        "period": app.period.to_string(),
+        "segment": app.segment_id(),
+        "month": with_period(app.period, &now),
+        "trend": trend_points(app).iter().map(|(p, r)| with_period(*p, r)).collect::<Vec<_>>(),
+        "by_phase": events.map(|e| json!(e.by_phase)).unwrap_or(json!([])),
+        "by_reason": events.map(|e| json!(e.by_reason)).unwrap_or(json!([])),
+        "by_segment": segments,
+        "accounts": events.map(|e| json!(e.accounts)).unwrap_or(json!([])),
+    })
+}

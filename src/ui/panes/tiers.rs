@@ -1,0 +1,412 @@
+//! The tiers pane: the loyalty ladder with its benefits and criteria, members per tier at the
+//! end of the month and the change from the month before, and the accounts to watch: upgrades
+//! (`^`), downgrade risks (`v`: in grace, or within 10% of losing the MRR criterion) and near
+//! misses (`~`: within 10% or 2 months of the next tier); HVC accounts marked `*`. Enter shows
+//! the account's full explanation; `d` what each list means.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use serde_json::Value;
+
+use super::churn::overlay;
+use super::{pane_block, section_title};
+use crate::cli::tiers::describe_gap;
+use crate::domain::Period;
+use crate::domain::tiers::{TierRule, TierStatus};
+use crate::ui::app::App;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use crate::ui::tiers_data::{TierAccount, TierMonth, Watch};
+use crate::ui::widgets::table::{Column, Row, Table};
+
+/// What the lists and statuses mean.
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "eligible",
+        "the highest tier whose every criterion holds at the end of the month",
+    ),
+    (
+        "MRR",
+        "averaged over the tier's window of months (a month without subscription counts 0)",
+    ),
+    ("tenure", "whole months since the first subscription started"),
+    (
+        "held",
+        "a higher eligible tier applies at once; otherwise grace, then one tier down a month",
+    ),
+    ("^ upgrade", "moved up a tier this month"),
+    (
+        "v at risk",
+        "in grace, or the MRR within 10% above the held tier's minimum",
+    ),
+    (
+        "~ near miss",
+        "within 10% of the next tier's MRR or 2 months of its tenure, failing nothing else",
+    ),
+    ("* HVC", "a high-value customer"),
+    (
+        "members",
+        "accounts holding the tier; change: against the month before",
+    ),
+];
+
+pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
+    if app.definitions {
+        &[("d Esc", "close definitions"), ("[ ]", "month"), ("q", "quit")]
+    } else if app.detail {
+        &[
+            ("Esc", "back"),
+            ("j/k", "account"),
+            ("[ ]", "month"),
+            ("q", "quit"),
+        ]
+    } else {
+        &[
+            ("?", "help"),
+            ("q", "quit"),
+            ("j/k", "account"),
+            ("Enter", "explain"),
+            ("d", "definitions"),
+            ("[ ]", "month"),
+            ("Tab", "pane"),
+            ("z", "zoom"),
+        ]
+    }
+}
+
+fn criteria_text(t: &TierRule) -> String {
+    let mut parts = vec![
+        format!("MRR >= {} ({} mo avg)", text::number(t.min_mrr), t.window_months),
+        format!("tenure >= {} mo", t.min_tenure_months),
+    ];
+    if t.req_no_overdue {
+        parts.push("no overdue".into());
+    }
+    if t.req_no_open_severe {
+        parts.push("no severe ticket".into());
+    }
+    if t.req_not_detractor {
+        parts.push("no detractor".into());
+    }
+    if t.req_hvc {
+        parts.push("HVC".into());
+    }
+    parts.push(format!("grace {} mo", t.grace_months));
+    parts.join(", ")
+}
+
+struct LadderRow<'a>(&'a TierRule, Option<(i64, i64)>);
+
+impl Row for LadderRow<'_> {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let t = self.0;
+        match column {
+            0 => (t.rank.to_string(), theme.dim()),
+            1 => (t.name.clone(), theme.heading()),
+            2 => (
+                self.1.map_or("n/a".into(), |(m, _)| m.to_string()),
+                theme.heading(),
+            ),
+            3 => (
+                self.1.map_or(String::new(), |(_, c)| match c {
+                    0 => "=0".into(),
+                    c => format!("{c:+}"),
+                }),
+                theme.text(),
+            ),
+            4 => (criteria_text(t), theme.dim()),
+            _ => (t.benefits.clone(), theme.text()),
+        }
+    }
+}
+
+struct WatchRow<'a>(Watch, &'a TierAccount, &'a [TierRule]);
+
+fn tier_name(ladder: &[TierRule], id: Option<&str>) -> String {
+    match id {
+        Some(id) => ladder
+            .iter()
+            .find(|t| t.id == id)
+            .map_or(id.to_string(), |t| t.name.clone()),
+        None => "-".into(),
+    }
+}
+
+/// Why the account is listed, in words: the gap, or when grace ends.
+fn watch_note(why: Watch, a: &TierAccount, ladder: &[TierRule]) -> String {
+    let d = &a.decision;
+    match why {
+        Watch::Upgrade => format!("up to {} this month", tier_name(ladder, d.row.held.as_deref())),
+        Watch::DowngradeRisk => match (&d.row.status, &d.row.grace_until) {
+            (TierStatus::Grace, Some(until)) => format!("in grace until {until}"),
+            _ => "MRR within 10% of the minimum".into(),
+        },
+        Watch::NearMiss => d.gap.as_ref().map(describe_gap).unwrap_or_default(),
+    }
+}
+
+impl Row for WatchRow<'_> {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let WatchRow(why, a, ladder) = self;
+        let d = &a.decision;
+        match column {
+            0 => (why.label().into(), theme.heading()),
+            1 => (d.account_id.clone(), theme.text()),
+            2 => (
+                if a.hvc { "* HVC".into() } else { String::new() },
+                theme.heading(),
+            ),
+            3 => (tier_name(ladder, d.row.held.as_deref()), theme.text()),
+            4 => (tier_name(ladder, d.row.eligible.as_deref()), theme.dim()),
+            5 => (d.row.status.as_str().into(), theme.text()),
+            _ => (watch_note(*why, a, ladder), theme.dim()),
+        }
+    }
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let title = format!("Loyalty tiers at the end of {}", app.period);
+    let inner = pane_block(&title, area, buf, theme);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let ladder = &app.tiers.ladder;
+    let w = usize::from(inner.width);
+    if ladder.is_empty() {
+        buf.set_stringn(
+            inner.x,
+            inner.y,
+            text::fit("no loyalty tiers in the store: `cxcockpit import tiers FILE`", w),
+            w,
+            theme.dim(),
+        );
+        return;
+    }
+    let month = app.tiers.month(app.period);
+    let bottom = inner.y + inner.height;
+    let rows: Vec<LadderRow> = ladder
+        .iter()
+        .enumerate()
+        .map(|(i, t)| LadderRow(t, month.and_then(|m| m.members.get(i).copied())))
+        .collect();
+    let columns = [
+        Column::new("rank", 4).right().priority(3),
+        Column::new("Tier", 10),
+        Column::new("members", 7).right(),
+        Column::new("change", 6).right(),
+        Column::new("criteria", 46).priority(2),
+        Column::new("benefits", 16).flex().priority(1),
+    ];
+    let table = Table {
+        columns: &columns,
+        rows: &rows,
+        selected: None,
+        theme,
+        empty: "no tiers",
+    };
+    let ladder_h = table.height_wanted(false).min(inner.height / 2);
+    table.render(Rect::new(inner.x, inner.y, inner.width, ladder_h), buf, false);
+    let mut y = inner.y + ladder_h;
+    let Some(month) = month else {
+        return;
+    };
+    if y + 1 < bottom {
+        y += 1;
+        let hvc = month.accounts.iter().filter(|a| a.hvc).count();
+        let line = format!(
+            "Watch: {} upgrades (^), {} downgrade risks (v), {} near misses (~); HVC marked *, {hvc} HVC accounts",
+            month.count(Watch::Upgrade),
+            month.count(Watch::DowngradeRisk),
+            month.count(Watch::NearMiss)
+        );
+        section_title(&line, Rect::new(inner.x, y, inner.width, 1), buf, theme);
+        y += 1;
+    }
+    if y + 1 < bottom {
+        watch_table(
+            app,
+            month,
+            Rect::new(inner.x, y, inner.width, bottom - y),
+            buf,
+            theme,
+        );
+    }
+    if app.definitions {
+        let lines: Vec<(String, Style)> = DEFINITIONS
+            .iter()
+            .map(|(k, v)| (format!("{k:<13}{v}"), theme.text()))
+            .collect();
+        overlay("Definitions (d or Esc closes)", &lines, area, buf, theme);
+    } else if app.detail
+        && let Some(account) = app.selected_tier_account()
+    {
+        let lines = explanation(ladder, account, app.period, theme);
+        overlay(
+            &format!("Account {} (Esc closes)", account.decision.account_id),
+            &lines,
+            area,
+            buf,
+            theme,
+        );
+    }
+}
+
+fn watch_table(app: &App, month: &TierMonth, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let ladder = &app.tiers.ladder[..];
+    let rows: Vec<WatchRow> = month
+        .watch
+        .iter()
+        .filter_map(|(why, i)| month.accounts.get(*i).map(|a| WatchRow(*why, a, ladder)))
+        .collect();
+    let columns = [
+        Column::new("why", 11),
+        Column::new("Account", 10),
+        Column::new("HVC", 5),
+        Column::new("held", 9),
+        Column::new("eligible", 9).priority(2),
+        Column::new("status", 9).priority(3),
+        Column::new("to the next tier / grace", 20).flex().priority(1),
+    ];
+    Table {
+        columns: &columns,
+        rows: &rows,
+        selected: Some(app.cursor()),
+        theme,
+        empty: "no upgrade, risk or near miss this month",
+    }
+    .render(area, buf, false);
+}
+
+/// The account's full explanation: its tiers and status, each criterion of the held and next
+/// tier (required, actual, pass or FAIL), the gap to the next tier, and when grace ends.
+pub fn explanation(
+    ladder: &[TierRule],
+    a: &TierAccount,
+    period: Period,
+    theme: Theme,
+) -> Vec<(String, Style)> {
+    let d = &a.decision;
+    let mut lines = vec![
+        (
+            format!(
+                "{}{}   held: {}   eligible: {}   status: {}",
+                d.account_id,
+                if a.hvc { " (* HVC)" } else { "" },
+                tier_name(ladder, d.row.held.as_deref()),
+                tier_name(ladder, d.row.eligible.as_deref()),
+                d.row.status.as_str()
+            ),
+            theme.heading(),
+        ),
+        (
+            format!(
+                "{:<10}{:<20}{:<32}{:<20}{}",
+                "tier", "criterion", "required", "actual", "result"
+            ),
+            theme.heading(),
+        ),
+    ];
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    for c in &d.criteria {
+        let pass = c["pass"].as_bool().unwrap_or(false);
+        lines.push((
+            format!(
+                "{:<10}{:<20}{:<32}{:<20}{}",
+                s(&c["tier"]),
+                s(&c["criterion"]),
+                s(&c["required"]),
+                s(&c["actual"]),
+                if pass { "+ pass" } else { "x FAIL" }
+            ),
+            if pass { theme.text() } else { theme.alert() },
+        ));
+    }
+    if d.criteria.is_empty() {
+        lines.push((
+            "no tier held and none next (churned or no subscription)".into(),
+            theme.dim(),
+        ));
+    }
+    match &d.gap {
+        Some(g) => lines.push((format!("To the next tier: {}", describe_gap(g)), theme.text())),
+        None => lines.push(("To the next tier: none above".into(), theme.dim())),
+    }
+    if d.row.status == TierStatus::Grace
+        && let Some(until) = &d.row.grace_until
+    {
+        let drop = until
+            .parse::<Period>()
+            .map(|p| p.next().to_string())
+            .unwrap_or_else(|_| "the month after".into());
+        lines.push((
+            format!(
+                "In grace: keeps {} through {until}; drops one tier at the end of {drop} unless it qualifies again",
+                tier_name(ladder, d.row.held.as_deref())
+            ),
+            theme.alert(),
+        ));
+    }
+    let flags: Vec<&str> = [(d.near_miss, "near miss"), (d.downgrade_risk, "downgrade risk")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, w)| *w)
+        .collect();
+    if !flags.is_empty() {
+        lines.push((
+            format!("Flags: {} (at the end of {period})", flags.join(", ")),
+            theme.text(),
+        ));
+    }
+    lines
+}
+
+/// The pane's data for `snapshot --format json`: the ladder with members and change, and the
+/// accounts to watch with their explained decisions.
+pub fn pane_json(app: &App) -> Value {
+    use serde_json::json;
+    let ladder = &app.tiers.ladder;
+    let month = app.tiers.month(app.period);
+    let summary: Vec<Value> = ladder
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (members, change) = month.and_then(|m| m.members.get(i).copied()).unzip();
+            json!({"tier": t.id, "name": t.name, "rank": t.rank, "benefits": t.benefits,
+                   "members": members, "change": change})
+        })
+        .collect();
+    let watch: Vec<Value> = month
+        .map(|m| {
+            m.watch
+                .iter()
+                .filter_map(|(why, i)| m.accounts.get(*i).map(|a| (why, a)))
+                .map(|(why, a)| {
+                    let d = &a.decision;
+                    json!({
+                        "why": match why {
+                            Watch::Upgrade => "upgrade",
+                            Watch::DowngradeRisk => "downgrade_risk",
+                            Watch::NearMiss => "near_miss",
+                        },
+                        "account_id": d.account_id,
+                        "hvc": a.hvc,
+                        "held_tier": d.row.held,
+                        "eligible_tier": d.row.eligible,
+                        "status": d.row.status.as_str(),
+                        "grace_until": d.row.grace_until,
+                        "criteria": d.criteria,
+                        "next_tier": d.next_tier,
+                        "gap": d.gap,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "pane": "tiers",
+        "period": app.period.to_string(),
+        "summary": summary,
+        "watch": watch,
+    })
+}

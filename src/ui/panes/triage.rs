@@ -1,0 +1,326 @@
+//! The triage pane: the priority queue (HVC accounts, or all with `t`), one row per account
+//! with segment, MRR, tier, score, its top two drivers, owner or assignee, triage status and the
+//! age of its oldest open ticket; with `e` or Enter the selected row's score explained: each
+//! signal's value, points and rule, the total, and what moved since last month.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::{pane_block, section_title};
+use crate::store::triage::QueueRow;
+use crate::ui::app::App;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use crate::ui::triage_data::{self, SortKey};
+use crate::ui::widgets::table::{Column, Row, Table};
+
+/// The footer's keys on the triage pane.
+pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
+    if app.triage.explain {
+        &[
+            ("Esc", "close"),
+            ("j/k", "account"),
+            ("v", "account view"),
+            ("a", "assign"),
+            ("n", "note"),
+            ("p", "snooze"),
+            ("r/R", "resolve/reopen"),
+            ("?", "help"),
+        ]
+    } else {
+        &[
+            ("?", "help"),
+            ("Enter", "explain"),
+            ("v", "account"),
+            ("a", "assign"),
+            ("n", "note"),
+            ("p", "snooze"),
+            ("r/R", "resolve/reopen"),
+            ("t", "HVC/all"),
+            ("o", "sort"),
+            ("f", "filter"),
+            ("/", "name"),
+            ("q", "quit"),
+        ]
+    }
+}
+
+/// Status as a word with a mark, never colour alone.
+pub fn status_text(status: &str) -> String {
+    let mark = match status {
+        "open" => "!",
+        "assigned" => ">",
+        "snoozed" => "z",
+        "resolved" => "+",
+        _ => "?",
+    };
+    format!("{mark} {status}")
+}
+
+fn status_style(status: &str, theme: Theme) -> Style {
+    match status {
+        "open" => theme.alert(),
+        "resolved" | "snoozed" => theme.dim(),
+        _ => theme.text(),
+    }
+}
+
+/// Points as the score has them: one decimal.
+pub fn points(value: f64) -> String {
+    format!("{value:.1}")
+}
+
+pub fn money(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".into(), text::number)
+}
+
+fn drivers(row: &QueueRow) -> String {
+    let top: Vec<String> = row
+        .score
+        .signals
+        .iter()
+        .take(2)
+        .map(|s| format!("{} {}", s.signal.name(), points(s.points)))
+        .collect();
+    if top.is_empty() {
+        "-".into()
+    } else {
+        top.join(", ")
+    }
+}
+
+struct QueueLine<'a>(&'a QueueRow);
+
+impl Row for QueueLine<'_> {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let r = self.0;
+        match column {
+            0 => (format!("{} {}", r.account_id, r.name), theme.text()),
+            1 => (
+                if r.segment == "hvc" { "HVC" } else { "regular" }.into(),
+                theme.text(),
+            ),
+            2 => (money(r.mrr), theme.text()),
+            3 => (r.tier.clone().unwrap_or_else(|| "-".into()), theme.text()),
+            4 => (points(r.score.total), theme.heading()),
+            5 => {
+                let d = r.score.total - r.score_last_month;
+                (
+                    format!("{d:+.1}"),
+                    theme.change(if d == 0.0 { None } else { Some(d < 0.0) }),
+                )
+            }
+            6 => (drivers(r), theme.text()),
+            7 => (
+                r.assignee
+                    .as_ref()
+                    .map(|a| format!("@{a}"))
+                    .or_else(|| r.owner.clone())
+                    .unwrap_or_else(|| "-".into()),
+                theme.text(),
+            ),
+            8 => (status_text(&r.status), status_style(&r.status, theme)),
+            9 => (
+                r.oldest_open_days
+                    .map_or_else(|| "-".into(), |d| format!("{d:.0} d")),
+                theme.text(),
+            ),
+            _ => (String::new(), theme.text()),
+        }
+    }
+}
+
+fn columns() -> Vec<Column> {
+    vec![
+        Column::new("account", 18),
+        Column::new("segment", 7).priority(6),
+        Column::new("MRR", 6).right(),
+        Column::new("tier", 8).priority(5),
+        Column::new("score", 5).right(),
+        Column::new("chg", 5).right().priority(7),
+        Column::new("top drivers", 18).flex().priority(2),
+        Column::new("owner", 8).priority(3),
+        Column::new("status", 10).priority(1),
+        Column::new("oldest", 6).right().priority(4),
+    ]
+}
+
+/// The lines of the selected row's explanation.
+pub fn breakdown_lines(row: &QueueRow) -> Vec<(String, bool)> {
+    let mut lines = vec![(
+        format!(
+            "{} {}: score {} (last month {}, {}); a higher score is more urgent",
+            row.account_id,
+            row.name,
+            points(row.score.total),
+            points(row.score_last_month),
+            text::delta(row.score.total - row.score_last_month, "")
+        ),
+        true,
+    )];
+    if row.score.signals.is_empty() {
+        lines.push(("no signal scores for this account".into(), false));
+    }
+    for s in &row.score.signals {
+        lines.push((
+            format!(
+                "{:<21} value {:>7}  points {:>6}  {}",
+                s.signal.name(),
+                text::number(s.value),
+                points(s.points),
+                s.signal.rule()
+            ),
+            false,
+        ));
+    }
+    lines.push((
+        format!(
+            "{:<21} {:>13}  points {:>6}",
+            "total",
+            "",
+            points(row.score.total)
+        ),
+        true,
+    ));
+    if row.changes.is_empty() {
+        lines.push(("since last month: no signal moved".into(), false));
+    } else {
+        let moved: Vec<String> = row
+            .changes
+            .iter()
+            .map(|(s, d)| format!("{} {}", s.name(), text::delta(*d, "")))
+            .collect();
+        lines.push((format!("since last month: {}", moved.join(", ")), false));
+    }
+    lines
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let state = &app.triage;
+    let rows: Vec<QueueLine<'_>> = triage_data::visible(app).map(QueueLine).collect();
+    let title = format!(
+        "Triage: {} queue, {} of {} accounts, by {}",
+        if state.all { "all-accounts" } else { "HVC" },
+        rows.len(),
+        state.queue.len(),
+        state.sort.label()
+    );
+    let inner = pane_block(&title, area, buf, theme);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let w = usize::from(inner.width);
+    let mut y = inner.y;
+    let bottom = inner.y + inner.height;
+    // What narrows the queue, and whether actions are possible.
+    let mut info = Vec::new();
+    if !state.filters.is_empty() {
+        info.push(format!("filter {}", state.filters.to_text()));
+    }
+    if !app.filter.is_empty() {
+        info.push(format!("name \"{}\"", text::clean(&app.filter)));
+    }
+    if state.sort != SortKey::Score {
+        info.push(format!("sorted by {}", state.sort.label()));
+    }
+    if let Some(why) = &state.readonly {
+        info.push(format!("read-only: {why}"));
+    }
+    if !info.is_empty() && inner.height >= 6 {
+        buf.set_stringn(inner.x, y, text::fit(&info.join("  "), w), w, theme.dim());
+        y += 1;
+    }
+    let selected = triage_data::selected(app).filter(|_| state.explain);
+    let explain = selected.map(breakdown_lines);
+    let table_h = match &explain {
+        Some(lines) => {
+            let want = lines.len() as u16 + 2;
+            let left = bottom.saturating_sub(y);
+            left.saturating_sub(want.min(left / 2 + 1)).max(left.min(4))
+        }
+        None => bottom.saturating_sub(y),
+    };
+    let empty = if state.loaded {
+        "no account in the queue (t: all accounts; Esc clears filters)"
+    } else {
+        "reading the queue..."
+    };
+    let columns = columns();
+    Table {
+        columns: &columns,
+        rows: &rows,
+        selected: (!rows.is_empty()).then(|| app.cursor()),
+        theme,
+        empty,
+    }
+    .render(Rect::new(inner.x, y, inner.width, table_h), buf, false);
+    y += table_h;
+    if let Some(lines) = explain {
+        if y >= bottom {
+            return;
+        }
+        buf.set_stringn(inner.x, y, "\u{2500}".repeat(w), w, theme.border());
+        y += 1;
+        if y < bottom {
+            section_title(
+                "Score explained",
+                Rect::new(inner.x, y, inner.width, 1),
+                buf,
+                theme,
+            );
+            y += 1;
+        }
+        for (line, strong) in lines {
+            if y >= bottom {
+                break;
+            }
+            let style = if strong { theme.heading() } else { theme.text() };
+            buf.set_stringn(inner.x, y, text::fit(&text::clean(&line), w), w, style);
+            y += 1;
+        }
+    }
+}
+
+/// `snapshot --pane triage --format json`: the rows shown, each with its signal breakdown; with
+/// an account view open, that account's profile, score and timeline.
+pub fn pane_json(app: &App) -> serde_json::Value {
+    use serde_json::json;
+    if let Some(v) = &app.account {
+        return json!({
+            "pane": format!("account:{}", v.profile.account_id),
+            "account_id": v.profile.account_id,
+            "name": v.profile.name,
+            "segment": if v.profile.hvc { "hvc" } else { "regular" },
+            "owner": v.profile.owner,
+            "period": v.period.map(|p| p.to_string()),
+            "score": v.score.total,
+            "score_last_month": v.score_before.total,
+            "signals": v.score.signals.iter().map(|s| json!({
+                "signal": s.signal.name(), "value": s.value, "points": s.points, "rule": s.signal.rule(),
+            })).collect::<Vec<_>>(),
+            "tier": v.tier.as_ref().map(|t| json!({"held": t.held, "eligible": t.eligible, "status": t.status})),
+            "triage_status": v.triage.as_ref().map_or("open", |t| t.status.as_str()),
+            "history": v.history,
+        });
+    }
+    let rows: Vec<serde_json::Value> = triage_data::visible(app)
+        .map(|q| {
+            json!({
+                "account_id": q.account_id, "name": q.name, "segment": q.segment, "mrr": q.mrr,
+                "tier": q.tier, "score": q.score.total, "score_last_month": q.score_last_month,
+                "owner": q.owner, "assignee": q.assignee, "status": q.status,
+                "oldest_open_days": q.oldest_open_days,
+                "signals": q.score.signals.iter().map(|s| json!({
+                    "signal": s.signal.name(), "value": s.value, "points": s.points, "rule": s.signal.rule(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "pane": "triage",
+        "scope": if app.triage.all { "all" } else { "hvc" },
+        "sort": app.triage.sort.label(),
+        "queue": rows,
+    })
+}

@@ -1,0 +1,342 @@
+//! The triage pane and the account view: screens as insta snapshots at 80x24 and 160x48 on the
+//! rendering tests' demo store (300 accounts, 12 months, seed 7, to June 2026); keys that toggle
+//! HVC/all, sort and filter; actions typed through the prompt and written to the store (a note
+//! shows in the history, a snoozed account leaves the queue); a second connection sees the
+//! first one's action through `poll`; tiny windows never panic; `snapshot --pane triage` and
+//! `--pane account:ID` from the command line.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use cxcockpit::demo::{self, DemoParams};
+use cxcockpit::domain::Period;
+use cxcockpit::store::{OpenMode, Store};
+use cxcockpit::ui::action::Outcome;
+use cxcockpit::ui::keymap::action_for;
+use cxcockpit::ui::triage_data::{self, SortKey};
+use cxcockpit::ui::{App, Pane, render_text};
+
+fn params() -> DemoParams {
+    DemoParams {
+        accounts: 300,
+        months: 12,
+        seed: 7,
+        as_of: Period::new(2026, 6).unwrap(),
+    }
+}
+
+fn demo_store() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    demo::generate(&mut store, &params()).unwrap();
+    store
+}
+
+fn file_store(path: &Path) -> Store {
+    let mut store = Store::open(path, OpenMode::Create).unwrap();
+    demo::generate(&mut store, &params()).unwrap();
+    store
+}
+
+/// Presses keys as a terminal sends them, through the keymap and the writing entry point.
+fn press(app: &mut App, store: &mut Store, keys: &[KeyCode]) -> Vec<Outcome> {
+    keys.iter()
+        .filter_map(|code| {
+            let modifiers = match code {
+                KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+                _ => KeyModifiers::NONE,
+            };
+            let action = action_for(KeyEvent::new(*code, modifiers), app.input_mode())?;
+            Some(triage_data::apply(app, store, action).unwrap())
+        })
+        .collect()
+}
+
+fn chars(text: &str) -> Vec<KeyCode> {
+    text.chars().map(KeyCode::Char).collect()
+}
+
+fn type_line(app: &mut App, store: &mut Store, text: &str) {
+    press(app, store, &chars(text));
+    press(app, store, &[KeyCode::Enter]);
+}
+
+/// The cockpit on the triage pane (the last tab).
+fn triage_app(store: &mut Store) -> App {
+    let mut app = App::load(store, "fixture.db".into()).unwrap();
+    press(&mut app, store, &[KeyCode::BackTab]);
+    assert_eq!(app.pane, Pane::Triage, "the triage pane is the last tab");
+    assert!(app.triage.loaded);
+    app
+}
+
+fn ids(app: &App) -> Vec<String> {
+    triage_data::visible(app).map(|r| r.account_id.clone()).collect()
+}
+
+#[test]
+fn triage_80x24() {
+    let mut store = demo_store();
+    let app = triage_app(&mut store);
+    insta::assert_snapshot!(render_text(&app, 80, 24));
+}
+
+#[test]
+fn triage_160x48_explained() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    press(&mut app, &mut store, &[KeyCode::Enter]);
+    assert!(app.triage.explain);
+    let screen = render_text(&app, 160, 48);
+    assert!(screen.contains("Score explained"), "{screen}");
+    assert!(screen.contains("since last month"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn account_view_80x24_and_160x48() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    let first = ids(&app)[0].clone();
+    press(&mut app, &mut store, &chars("v"));
+    assert_eq!(app.account.as_ref().unwrap().profile.account_id, first);
+    let small = render_text(&app, 80, 24);
+    assert!(small.contains(&format!("Account {first}")), "{small}");
+    insta::assert_snapshot!("account_80x24", small);
+    let large = render_text(&app, 160, 48);
+    for section in [
+        "Profile",
+        "Subscriptions and MRR",
+        "Loyalty tier",
+        "Recent tickets",
+        "Triage timeline",
+    ] {
+        assert!(large.contains(section), "{section} missing:\n{large}");
+    }
+    insta::assert_snapshot!("account_160x48", large);
+    press(&mut app, &mut store, &[KeyCode::Esc]);
+    assert!(app.account.is_none(), "Esc closes the account view");
+    assert_eq!(app.pane, Pane::Triage);
+}
+
+#[test]
+fn toggle_hvc_and_all_sort_and_filter() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    let hvc = app.triage.queue.len();
+    assert!(app.triage.queue.iter().all(|r| r.segment == "hvc"));
+    press(&mut app, &mut store, &chars("t"));
+    assert!(app.triage.all);
+    assert!(app.triage.queue.len() > hvc, "all accounts: more rows");
+    assert!(app.triage.queue.iter().any(|r| r.segment == "regular"));
+    press(&mut app, &mut store, &chars("t"));
+    assert_eq!(app.triage.queue.len(), hvc);
+
+    // Score order, then MRR, age, name.
+    let scores: Vec<f64> = triage_data::visible(&app).map(|r| r.score.total).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    press(&mut app, &mut store, &chars("o"));
+    assert_eq!(app.triage.sort, SortKey::Mrr);
+    let mrr: Vec<f64> = triage_data::visible(&app).map(|r| r.mrr.unwrap()).collect();
+    assert!(mrr.windows(2).all(|w| w[0] >= w[1]), "{mrr:?}");
+    press(&mut app, &mut store, &chars("oo"));
+    assert_eq!(app.triage.sort, SortKey::Name);
+    let names: Vec<String> = triage_data::visible(&app)
+        .map(|r| r.name.to_lowercase())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    press(&mut app, &mut store, &chars("o"));
+    assert_eq!(app.triage.sort, SortKey::Score);
+
+    // Filters: a driver, a minimum MRR; Esc clears them.
+    press(&mut app, &mut store, &chars("f"));
+    type_line(&mut app, &mut store, "driver:detractor mrr:1000");
+    let rows: Vec<_> = triage_data::visible(&app).collect();
+    assert!(!rows.is_empty() && rows.len() < hvc, "{} of {hvc}", rows.len());
+    assert!(
+        rows.iter()
+            .all(|r| r.mrr.unwrap() >= 1000.0
+                && r.score.signals.iter().any(|s| s.signal.name() == "detractor"))
+    );
+    press(&mut app, &mut store, &[KeyCode::Esc]);
+    assert_eq!(app.triage.visible.len(), hvc);
+
+    // A bad filter keeps the prompt open and says why.
+    press(&mut app, &mut store, &chars("f"));
+    type_line(&mut app, &mut store, "colour:red");
+    assert!(app.triage.prompt.is_some());
+    assert!(app.triage.message.as_deref().unwrap().contains("expected owner:"));
+    press(&mut app, &mut store, &[KeyCode::Esc]);
+    assert!(app.triage.prompt.is_none());
+
+    // Name search with `/`.
+    let name = triage_data::visible(&app).nth(3).unwrap().name.clone();
+    press(&mut app, &mut store, &chars("/"));
+    type_line(&mut app, &mut store, &name);
+    assert!(!ids(&app).is_empty() && triage_data::visible(&app).all(|r| r.name == name));
+}
+
+#[test]
+fn a_note_typed_in_the_prompt_is_written_and_shown_in_the_history() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    press(&mut app, &mut store, &chars("j"));
+    let account = ids(&app)[1].clone();
+    press(&mut app, &mut store, &chars("n"));
+    assert!(app.triage.prompt.is_some(), "n opens the prompt");
+    type_line(&mut app, &mut store, "called the CTO; escalating\x1b[31m");
+    assert!(app.triage.prompt.is_none());
+    let history = store.triage_history(&account).unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].action, "note");
+    assert_eq!(
+        history[0].body, "called the CTO; escalating[31m",
+        "control characters dropped"
+    );
+    assert_eq!(history[0].author, triage_data::me());
+    // The account view's timeline shows it.
+    press(&mut app, &mut store, &chars("v"));
+    let screen = render_text(&app, 160, 48);
+    assert!(screen.contains("called the CTO; escalating"), "{screen}");
+
+    // Assign defaults to the login name; Esc on a prompt writes nothing.
+    press(&mut app, &mut store, &chars("a"));
+    press(&mut app, &mut store, &[KeyCode::Enter]);
+    let state = store.account_triage_state(&account).unwrap().unwrap();
+    assert_eq!(state.status, "assigned");
+    assert_eq!(state.assignee.as_deref(), Some(triage_data::me().as_str()));
+    press(&mut app, &mut store, &chars("r"));
+    press(&mut app, &mut store, &[KeyCode::Esc]);
+    assert_eq!(
+        store.triage_history(&account).unwrap().len(),
+        2,
+        "cancelled: nothing written"
+    );
+}
+
+#[test]
+fn a_snoozed_account_leaves_the_queue_and_resolve_reopen_work() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    let account = ids(&app)[0].clone();
+    press(&mut app, &mut store, &chars("p"));
+    type_line(&mut app, &mut store, "2026-13-01");
+    assert!(
+        app.triage.message.as_deref().unwrap().contains("YYYY-MM-DD"),
+        "a bad date is refused"
+    );
+    press(&mut app, &mut store, &[KeyCode::Backspace; 10]);
+    type_line(&mut app, &mut store, "2099-01-31");
+    type_line(&mut app, &mut store, "waiting for the renewal call");
+    assert!(!ids(&app).contains(&account), "snoozed: out of the queue");
+    let history = store.triage_history(&account).unwrap();
+    assert_eq!(history.last().unwrap().action, "snooze");
+    assert!(
+        history
+            .last()
+            .unwrap()
+            .body
+            .contains("2099-01-31: waiting for the renewal call")
+    );
+
+    let next = ids(&app)[0].clone();
+    press(&mut app, &mut store, &chars("r"));
+    type_line(&mut app, &mut store, "fixed");
+    assert!(!ids(&app).contains(&next), "resolved: out of the queue");
+    assert_eq!(
+        store.account_triage_state(&next).unwrap().unwrap().status,
+        "resolved"
+    );
+}
+
+#[test]
+fn a_read_only_store_says_why_actions_are_unavailable() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    app.triage.readonly = Some("the store cannot be written".into());
+    press(&mut app, &mut store, &chars("n"));
+    assert!(app.triage.prompt.is_none());
+    let screen = render_text(&app, 100, 24);
+    assert!(
+        screen.contains("actions unavailable: the store cannot be written"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn another_connection_sees_an_action_through_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let mut a = file_store(&path);
+    let mut b = Store::open(&path, OpenMode::Existing).unwrap();
+    let mut app_a = triage_app(&mut a);
+    let mut app_b = triage_app(&mut b);
+    assert!(!triage_data::poll(&mut app_b, &b), "nothing changed yet");
+    let account = ids(&app_a)[0].clone();
+    press(&mut app_a, &mut a, &chars("r"));
+    type_line(&mut app_a, &mut a, "done in A");
+    assert!(ids(&app_b).contains(&account), "B has not polled yet");
+    assert!(triage_data::poll(&mut app_b, &b), "B sees A's commit");
+    assert!(!ids(&app_b).contains(&account), "resolved in A: out of B's queue");
+    assert!(
+        !triage_data::poll(&mut app_b, &b),
+        "no redraw when nothing changed"
+    );
+}
+
+#[test]
+fn tiny_windows_never_panic() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    for keys in ["", "e", "v", "n"] {
+        press(&mut app, &mut store, &chars(keys));
+        for w in 0..40u16 {
+            for h in 0..14u16 {
+                let _ = render_text(&app, w, h);
+            }
+        }
+        let _ = render_text(&app, 300, 80);
+    }
+}
+
+fn cxcockpit() -> Command {
+    let mut cmd = Command::cargo_bin("cxcockpit").unwrap();
+    cmd.env_remove("CXCOCKPIT_DB").env_remove("NO_COLOR");
+    cmd
+}
+
+#[test]
+fn snapshot_triage_and_account_panes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fixture.db");
+    drop(file_store(&path));
+    let out = cxcockpit()
+        .args([
+            "snapshot", "--pane", "triage", "--width", "80", "--height", "24", "--db",
+        ])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("Triage: HVC queue"), "{text}");
+    let store = Store::open(&path, OpenMode::ReadOnly).unwrap();
+    let first = store.triage_queue(false, false, "2026-07-01").unwrap()[0]
+        .account_id
+        .clone();
+    let out = cxcockpit()
+        .args(["snapshot", "--pane", &format!("account:{first}"), "--db"])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains(&format!("Account {first}")), "{text}");
+    assert!(text.contains("Triage timeline"), "{text}");
+    cxcockpit()
+        .args(["snapshot", "--pane", "account:NOPE", "--db"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no account 'NOPE'"));
+}
