@@ -106,6 +106,7 @@ CREATE TABLE ticket (
 ) STRICT;
 CREATE INDEX ticket_by_account ON ticket (account_id, opened_at);
 CREATE INDEX ticket_by_phase ON ticket (phase_id, opened_at);
+CREATE INDEX ticket_severe ON ticket (opened_at) WHERE severity IN ('high', 'critical');
 
 CREATE TABLE survey_response (
     response_id TEXT PRIMARY KEY,
@@ -135,6 +136,8 @@ CREATE TABLE invoice (
 ) STRICT;
 CREATE INDEX invoice_by_account ON invoice (account_id, due_on);
 CREATE INDEX invoice_by_due ON invoice (due_on);
+-- Only late or unpaid invoices can ever be overdue: tiers and triage read them through this.
+CREATE INDEX invoice_late ON invoice (due_on) WHERE paid_on IS NULL OR paid_on > due_on;
 
 -- Monthly service usage per account (network monitoring / product analytics).
 CREATE TABLE usage_month (

@@ -23,12 +23,22 @@ pub struct TiersArgs {
     pub changes: bool,
 }
 
+/// One criterion of one tier, checked for an account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TierCheck {
+    pub tier: String,
+    pub criterion: &'static str,
+    pub required: String,
+    pub actual: String,
+    pub pass: bool,
+}
+
 /// One account's tier decision with its explanation.
 #[derive(Debug, Clone)]
 pub struct Decision {
     pub account_id: String,
     pub row: TierRow,
-    pub criteria: Vec<Value>,
+    pub criteria: Vec<TierCheck>,
     pub next_tier: Option<String>,
     pub gap: Option<tiers::Gap>,
     pub near_miss: bool,
@@ -37,8 +47,18 @@ pub struct Decision {
 
 /// Every account's decision at the end of `period`, explained against its held and next tier.
 pub fn decisions(store: &Store, ladder: &[TierRule], period: Period) -> Result<Vec<Decision>> {
+    decisions_of(store, ladder, period, None)
+}
+
+/// `decisions` for every account, or for one (`only`), which reads only that account's rows.
+pub fn decisions_of(
+    store: &Store,
+    ladder: &[TierRule],
+    period: Period,
+    only: Option<&str>,
+) -> Result<Vec<Decision>> {
     let rows = store.tier_rows(period)?;
-    let facts = store.tier_facts(period)?;
+    let facts = store.tier_facts_of(period, only)?;
     Ok(facts
         .into_iter()
         .map(|(account_id, facts)| {
@@ -73,9 +93,13 @@ pub(crate) fn explain(
     let mut criteria = Vec::new();
     for tier in held.map(|i| &ladder[i]).into_iter().chain(next) {
         for c in tiers::check(tier, facts) {
-            criteria.push(json!({
-                "tier": tier.id, "criterion": c.criterion, "required": c.required, "actual": c.actual, "pass": c.pass,
-            }));
+            criteria.push(TierCheck {
+                tier: tier.id.clone(),
+                criterion: c.criterion,
+                required: c.required,
+                actual: c.actual,
+                pass: c.pass,
+            });
         }
     }
     let gap = next.map(|t| tiers::gap(t, facts));

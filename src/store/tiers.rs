@@ -26,7 +26,12 @@ impl Store {
     /// month; a month without a row counts as 0), most recent last, as many months as the
     /// largest tier window asks for (at least one).
     pub fn tier_facts(&self, period: Period) -> Result<Vec<(String, AccountFacts)>> {
-        Store::tier_facts_in(&self.conn, &self.path, period)
+        Store::tier_facts_in(&self.conn, &self.path, period, None)
+    }
+
+    /// `tier_facts` of every account, or of one account only (its rows alone are read).
+    pub fn tier_facts_of(&self, period: Period, only: Option<&str>) -> Result<Vec<(String, AccountFacts)>> {
+        Store::tier_facts_in(&self.conn, &self.path, period, only)
     }
 
     /// `tier_facts` on a given connection (inside a transaction, say); `path` names the store in errors.
@@ -34,7 +39,18 @@ impl Store {
         conn: &rusqlite::Connection,
         path: &std::path::Path,
         period: Period,
+        only: Option<&str>,
     ) -> Result<Vec<(String, AccountFacts)>> {
+        // One account: each query gets `AND account_id = ?N` (N after its own parameters), so
+        // SQLite uses the by-account indexes instead of scanning.
+        let filter = |n: usize| only.map_or(String::new(), |_| format!(" AND account_id = ?{n}"));
+        let with_only = |args: Vec<String>| -> Vec<String> {
+            let mut args = args;
+            if let Some(id) = only {
+                args.push(id.to_string());
+            }
+            args
+        };
         let d_date = period.next().first_day();
         let d = d_date.format("%Y-%m-%d").to_string();
 
@@ -50,9 +66,14 @@ impl Store {
         let mut index: HashMap<String, usize> = HashMap::new();
         {
             let mut stmt = conn
-                .prepare("SELECT account_id, hvc FROM account ORDER BY account_id")
+                .prepare(&format!(
+                    "SELECT account_id, hvc FROM account WHERE 1 = 1{} ORDER BY account_id",
+                    filter(1)
+                ))
                 .context("listing accounts for tiers")?;
-            let mut rows = stmt.query([]).context("listing accounts for tiers")?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(with_only(vec![])))
+                .context("listing accounts for tiers")?;
             while let Some(row) = rows.next().context("listing accounts for tiers")? {
                 let id: String = row.get(0).context("listing accounts for tiers")?;
                 let hvc: bool = row.get(1).context("listing accounts for tiers")?;
@@ -76,13 +97,16 @@ impl Store {
         // Active at d, and the first subscription's start for the tenure.
         {
             let mut stmt = conn
-                .prepare(
+                .prepare(&format!(
                     "SELECT account_id, min(start_date),
                             max(start_date <= ?1 AND (end_date IS NULL OR end_date > ?1))
-                     FROM subscription GROUP BY account_id",
-                )
+                     FROM subscription WHERE 1 = 1{} GROUP BY account_id",
+                    filter(2)
+                ))
                 .context("reading subscriptions for tiers")?;
-            let mut rows = stmt.query([&d]).context("reading subscriptions for tiers")?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(with_only(vec![d.clone()])))
+                .context("reading subscriptions for tiers")?;
             while let Some(row) = rows.next().context("reading subscriptions for tiers")? {
                 let id: String = row.get(0).context("reading subscriptions for tiers")?;
                 let first: String = row.get(1).context("reading subscriptions for tiers")?;
@@ -107,13 +131,17 @@ impl Store {
         // MRR at the end of each month of the window.
         {
             let mut stmt = conn
-                .prepare(
+                .prepare(&format!(
                     "SELECT account_id, period, mrr_end FROM account_month
-                     WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
-                )
+                     WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL{}",
+                    filter(3)
+                ))
                 .context("reading monthly MRR for tiers")?;
             let mut rows = stmt
-                .query([first_month.to_string(), period.to_string()])
+                .query(rusqlite::params_from_iter(with_only(vec![
+                    first_month.to_string(),
+                    period.to_string(),
+                ])))
                 .context("reading monthly MRR for tiers")?;
             while let Some(row) = rows.next().context("reading monthly MRR for tiers")? {
                 let id: String = row.get(0).context("reading monthly MRR for tiers")?;
@@ -130,18 +158,20 @@ impl Store {
             }
         }
 
-        // The three conditions: each query lists the accounts for which the condition holds.
+        // The three conditions: each query lists the accounts for which the condition holds
+        // (an account may come more than once; DISTINCT would keep SQLite off the partial indexes).
         let conditions: [(&str, &str); 3] = [
             (
                 "reading overdue invoices for tiers",
-                "SELECT DISTINCT account_id FROM invoice
-                 WHERE due_on < ?1 AND (paid_on IS NULL OR paid_on >= ?1)",
+                "SELECT account_id FROM invoice
+                 WHERE due_on < ?1 AND (paid_on IS NULL OR paid_on >= ?1)
+                   AND (paid_on IS NULL OR paid_on > due_on) FILTER",
             ),
             (
                 "reading open severe tickets for tiers",
-                "SELECT DISTINCT account_id FROM ticket
+                "SELECT account_id FROM ticket
                  WHERE severity IN ('high', 'critical') AND opened_at < ?1
-                   AND (resolved_at IS NULL OR resolved_at >= ?1)",
+                   AND (resolved_at IS NULL OR resolved_at >= ?1) FILTER",
             ),
             (
                 "reading NPS answers for tiers",
@@ -149,13 +179,15 @@ impl Store {
                      SELECT account_id, score,
                             row_number() OVER (PARTITION BY account_id
                                                ORDER BY answered_at DESC, response_id DESC) AS latest
-                     FROM survey_response WHERE survey = 'nps' AND answered_at < ?1)
+                     FROM survey_response WHERE survey = 'nps' AND answered_at < ?1 FILTER)
                  WHERE latest = 1 AND score <= 6",
             ),
         ];
         for (which, (what, sql)) in conditions.iter().enumerate() {
-            let mut stmt = conn.prepare(sql).context(what)?;
-            let mut rows = stmt.query([&d]).context(what)?;
+            let mut stmt = conn.prepare(&sql.replace("FILTER", &filter(2))).context(what)?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(with_only(vec![d.clone()])))
+                .context(what)?;
             while let Some(row) = rows.next().context(what)? {
                 let id: String = row.get(0).context(what)?;
                 let Some(i) = slot(&id) else { continue };

@@ -97,7 +97,8 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
         "overdue invoices",
         "INSERT INTO account_signal
          SELECT ?1, account_id, 'overdue_invoice', count(*) FROM invoice
-         WHERE due_on < ?2 AND (paid_on IS NULL OR paid_on >= ?2) GROUP BY account_id",
+         WHERE due_on < ?2 AND (paid_on IS NULL OR paid_on >= ?2) AND (paid_on IS NULL OR paid_on > due_on)
+         GROUP BY account_id",
     ),
     (
         "renewals",

@@ -122,26 +122,20 @@ fn tier_reasons(store: &Store, account_id: &str, period: Period) -> Result<Vec<S
     if ladder.is_empty() {
         return Ok(vec!["no loyalty tiers are defined".into()]);
     }
-    let decisions = crate::cli::tiers::decisions(store, &ladder, period)?;
+    let decisions = crate::cli::tiers::decisions_of(store, &ladder, period, Some(account_id))?;
     let Some(d) = decisions.into_iter().find(|d| d.account_id == account_id) else {
         return Ok(vec!["not evaluated this month".into()]);
     };
     let mut lines = Vec::new();
     for c in &d.criteria {
-        let pass = c["pass"].as_bool().unwrap_or(false);
-        let show = |v: &serde_json::Value| match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), crate::ui::text::number),
-            other => other.to_string(),
-        };
         lines.push(format!(
             "{} {}: {} {} (needs {}, has {})",
-            if pass { "+" } else { "x" },
-            show(&c["tier"]),
-            show(&c["criterion"]),
-            if pass { "pass" } else { "FAIL" },
-            show(&c["required"]),
-            show(&c["actual"]),
+            if c.pass { "+" } else { "x" },
+            c.tier,
+            c.criterion,
+            if c.pass { "pass" } else { "FAIL" },
+            c.required,
+            c.actual,
         ));
     }
     if let Some(gap) = &d.gap {

@@ -307,19 +307,17 @@ pub fn explanation(
             theme.heading(),
         ),
     ];
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
     for c in &d.criteria {
-        let pass = c["pass"].as_bool().unwrap_or(false);
         lines.push((
             format!(
                 "{:<10}{:<20}{:<32}{:<20}{}",
-                s(&c["tier"]),
-                s(&c["criterion"]),
-                s(&c["required"]),
-                s(&c["actual"]),
-                if pass { "+ pass" } else { "x FAIL" }
+                c.tier,
+                c.criterion,
+                c.required,
+                c.actual,
+                if c.pass { "+ pass" } else { "x FAIL" }
             ),
-            if pass { theme.text() } else { theme.alert() },
+            if c.pass { theme.text() } else { theme.alert() },
         ));
     }
     if d.criteria.is_empty() {
