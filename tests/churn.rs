@@ -111,6 +111,22 @@ fn monthly_sums_match_the_domain_definition_on_raw_subscriptions() {
 }
 
 #[test]
+fn tier_groups_split_the_window_s_accounts() {
+    // Every account active at the window's start falls in exactly one tier group (or none).
+    let store = small_store();
+    let mut store = store;
+    store.evaluate_tiers().unwrap();
+    let window = store
+        .churn_window_by_segment(month("2026-03"), month("2026-04"))
+        .unwrap();
+    let all = window.iter().find(|(s, _)| s == "all").unwrap().1;
+    let tiers: Vec<_> = window.iter().filter(|(s, _)| s.starts_with("tier:")).collect();
+    assert!(tiers.len() >= 2, "{tiers:?}");
+    assert_eq!(tiers.iter().map(|(_, r)| r.n_start).sum::<u64>(), all.n_start);
+    assert_eq!(tiers.iter().map(|(_, r)| r.n_churned).sum::<u64>(), all.n_churned);
+}
+
+#[test]
 fn a_segment_with_no_active_account_has_no_rates() {
     let store = small_store();
     // The micro companies are A08 (no subscription) and A12 (starts on 04-01): none active on 03-01.

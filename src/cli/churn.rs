@@ -34,6 +34,8 @@ pub enum Breakdown {
     Reason,
     /// Window churn and retention per segment (HVC, regular, company size, industry, journey).
     Segment,
+    /// Window churn and retention per loyalty tier held when the window began.
+    Tier,
     /// Accounts by start month, and the share still active after each month.
     Cohort,
     /// The churned accounts themselves.
@@ -65,8 +67,15 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
         .find(|(s, _)| *s == args.segment)
         .map(|(_, r)| *r)
         .unwrap_or_else(|| Retention::from_sums(Default::default()));
-    if !by_segment.iter().any(|(s, _)| *s == args.segment) && args.segment != "all" {
-        let known: Vec<&str> = by_segment.iter().map(|(s, _)| s.as_str()).collect();
+    // Tier groups come from the window's start, not from the monthly table: not a --segment.
+    let segments = || {
+        by_segment
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .filter(|s| !s.starts_with("tier:"))
+    };
+    if !segments().any(|s| s == args.segment) && args.segment != "all" {
+        let known: Vec<&str> = segments().collect();
         return Err(Error::input(format!(
             "unknown segment '{}': expected one of {}",
             args.segment,
@@ -77,8 +86,9 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
         None => Vec::new(),
         Some(Breakdown::Phase) => groups_json(&store.churn_by_phase(from, to)?, total.n_churned),
         Some(Breakdown::Reason) => groups_json(&store.churn_by_reason(from, to)?, total.n_churned),
-        Some(Breakdown::Segment) => by_segment
+        Some(by @ (Breakdown::Segment | Breakdown::Tier)) => by_segment
             .iter()
+            .filter(|(segment, _)| segment.starts_with("tier:") == (by == Breakdown::Tier))
             .map(|(segment, r)| {
                 let mut v = retention_json(r);
                 v["segment"] = json!(segment);
@@ -268,7 +278,7 @@ fn table(
                 };
                 output::table(&[first, "accounts", "share", "MRR lost", "top reasons"], &rows)
             }
-            Breakdown::Segment => {
+            Breakdown::Segment | Breakdown::Tier => {
                 let rows: Vec<Vec<String>> = breakdown
                     .iter()
                     .map(|v| {

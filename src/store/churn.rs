@@ -79,7 +79,8 @@ impl Store {
     }
 
     /// The whole window [first day of `from`, first day after `to`), per segment
-    /// ('all', 'hvc'/'regular', 'size:*', 'industry:*', 'journey:*').
+    /// ('all', 'hvc'/'regular', 'size:*', 'industry:*', 'journey:*', and 'tier:*' by the loyalty
+    /// tier held at the end of the month before the window, 'tier:none' without one).
     pub fn churn_window_by_segment(&self, from: Period, to: Period) -> Result<Vec<(String, Retention)>> {
         let mut stmt = self
             .conn
@@ -87,14 +88,16 @@ impl Store {
                 "WITH s AS (SELECT account_id, mrr_start FROM account_month WHERE period = ?1 AND mrr_start IS NOT NULL),
                       e AS (SELECT account_id, mrr_end FROM account_month WHERE period = ?2),
                       w AS (SELECT a.account_id, a.hvc, a.company_size, a.industry, a.journey_id,
-                                   s.mrr_start, e.mrr_end
+                                   coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
                             FROM s JOIN account a ON a.account_id = s.account_id
-                            LEFT JOIN e ON e.account_id = s.account_id),
+                            LEFT JOIN e ON e.account_id = s.account_id
+                            LEFT JOIN account_tier t ON t.period = ?3 AND t.account_id = s.account_id),
                       g AS (SELECT 'all' AS segment, * FROM w
                             UNION ALL SELECT CASE hvc WHEN 1 THEN 'hvc' ELSE 'regular' END, * FROM w
                             UNION ALL SELECT 'size:' || company_size, * FROM w WHERE company_size <> 'unknown'
                             UNION ALL SELECT 'industry:' || industry, * FROM w WHERE industry <> ''
-                            UNION ALL SELECT 'journey:' || journey_id, * FROM w WHERE journey_id IS NOT NULL)
+                            UNION ALL SELECT 'journey:' || journey_id, * FROM w WHERE journey_id IS NOT NULL
+                            UNION ALL SELECT 'tier:' || tier, * FROM w)
                  SELECT segment, count(*), sum(mrr_end IS NULL), sum(mrr_start),
                         coalesce(sum(CASE WHEN mrr_end IS NULL THEN mrr_start END), 0),
                         coalesce(sum(CASE WHEN mrr_end < mrr_start THEN mrr_start - mrr_end END), 0),
@@ -104,9 +107,10 @@ impl Store {
             )
             .context("reading the churn window")?;
         let rows = stmt
-            .query_map(params![from.to_string(), to.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, Retention::from_sums(sums_from_row(r, 1)?)))
-            })
+            .query_map(
+                params![from.to_string(), to.to_string(), from.prev().to_string()],
+                |r| Ok((r.get::<_, String>(0)?, Retention::from_sums(sums_from_row(r, 1)?))),
+            )
             .context("reading the churn window")?;
         rows.collect::<rusqlite::Result<_>>()
             .context("reading the churn window")
