@@ -16,7 +16,8 @@ use crate::ui::{App, Pane, render_text, text};
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// The pane: `overview`, or `phase:NAME` with a phase's key or name (any case).
+    /// The pane: `overview`, `phase:NAME` with a phase's key or name (any case), `churn`, `tiers`,
+    /// `triage`, `account:ID`, or `review` (the month's journey review).
     #[arg(long, default_value = "overview", value_name = "PANE")]
     pub pane: String,
     /// The month (default: the store's last).
@@ -53,6 +54,10 @@ pub fn pane_names(app: &App) -> Vec<String> {
     names.push("tiers".into());
     names.push("triage".into());
     names.push("account:ID".into());
+    names.push("review".into());
+    for view in ["indicators", "touchpoints", "says", "comments"] {
+        names.push(format!("{view}[:PHASE]"));
+    }
     names
 }
 
@@ -115,11 +120,28 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
         Pane::Tiers
     } else if pane == "triage" {
         Pane::Triage
+    } else if pane == "review" {
+        // The review mode over the overview, on the month and journey asked for.
+        Pane::Overview
     } else if pane.starts_with("account:") {
         // The account view over the triage pane; the id as given (ids are case-sensitive).
         let id = args.pane["account:".len()..].trim();
         crate::ui::triage_data::open_account(app, id);
         Pane::Triage
+    } else if let Some((view, name)) = crate::ui::insight_data::parse_pane(&pane) {
+        // A phase pane's review view: the phase named, or the first.
+        app.insight.view = Some(view);
+        let index = match name {
+            Some(name) => app
+                .data
+                .phases
+                .iter()
+                .position(|p| p.key.to_lowercase() == name || p.name.to_lowercase() == name),
+            None => (!app.data.phases.is_empty()).then_some(0),
+        };
+        index
+            .map(Pane::Phase)
+            .ok_or_else(|| unknown("pane", &args.pane, &pane_names(app)))?
     } else if let Some(name) = pane.strip_prefix("phase:") {
         app.data
             .phases
@@ -131,6 +153,10 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
         return Err(unknown("pane", &args.pane, &pane_names(app)));
     };
     app.load_pane(store)?;
+    if pane == "review" {
+        let outcome = crate::ui::review_data::open(app);
+        app.reload(store, outcome)?;
+    }
     if pane.starts_with("account:") && app.account.is_none() {
         return Err(Error::input(format!(
             "no account '{}'; see `cxcockpit triage --all` for account ids",
@@ -204,6 +230,12 @@ fn metric_json(view: &MetricView<'_>, period: Period) -> Value {
 /// The data behind a pane: its phases with their counts and metrics; the movers on the overview;
 /// the churn and tiers panes' own figures.
 pub fn pane_json(app: &App) -> Value {
+    if app.review.is_some() {
+        return crate::ui::panes::review::pane_json(app);
+    }
+    if let (Some(view), Pane::Phase(_)) = (app.insight.view, app.pane) {
+        return crate::ui::panes::insight::pane_json(app, view);
+    }
     match app.pane {
         Pane::Churn => return crate::ui::panes::churn::pane_json(app),
         Pane::Tiers => return crate::ui::panes::tiers::pane_json(app),

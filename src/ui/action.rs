@@ -66,6 +66,11 @@ pub enum Action {
     PromptAccept,
     /// Drop the prompt: nothing is written.
     PromptCancel,
+    /// A key of the review mode or its note editor (`ui::review_data`).
+    Review(super::review_data::ReviewKey),
+    /// A key of a phase pane's review views: predictive power, touchpoints, what customers say
+    /// and the comments (`ui::insight_data`).
+    Insight(super::insight_data::InsightKey),
 }
 
 /// What the event loop does after an action.

@@ -111,6 +111,10 @@ pub struct App {
     pub triage: super::triage_data::TriageState,
     /// The account view, drawn over any pane while open.
     pub account: Option<super::account_data::AccountView>,
+    /// The monthly journey review, drawn over any pane while open (`ui::review_data`).
+    pub review: Option<super::review_data::ReviewState>,
+    /// The phase panes' review views (predictive power, touchpoints, what customers say).
+    pub insight: super::insight_data::InsightState,
 }
 
 impl App {
@@ -148,6 +152,8 @@ impl App {
             definitions: false,
             triage: Default::default(),
             account: None,
+            review: None,
+            insight: Default::default(),
         }
     }
 
@@ -172,6 +178,8 @@ impl App {
     /// month already shown, or a move of the selection, reads memory.
     pub fn load_pane(&mut self, store: &Store) -> Result<()> {
         super::triage_data::sync(self, store)?;
+        super::review_data::sync(self, store);
+        super::insight_data::sync(self, store)?;
         match self.pane {
             Pane::Churn => self.churn.ensure(store, self.catalogue.range, self.period),
             Pane::Tiers => self.tiers.ensure(store, self.catalogue.range, self.period),
@@ -204,6 +212,8 @@ impl App {
             InputMode::Filter
         } else if self.triage.prompt.is_some() {
             InputMode::Prompt
+        } else if self.review.as_ref().is_some_and(|r| r.editor.is_some()) {
+            InputMode::Editor
         } else {
             InputMode::Normal
         }
@@ -287,7 +297,13 @@ impl App {
 
     /// Carries out one action on the state in memory.
     pub fn update(&mut self, action: Action) -> Outcome {
+        if let Some(outcome) = super::review_data::intercept(self, action) {
+            return outcome;
+        }
         if let Some(outcome) = super::triage_data::intercept(self, action) {
+            return outcome;
+        }
+        if let Some(outcome) = super::insight_data::intercept(self, action) {
             return outcome;
         }
         let phases = self.data.phases.len();
@@ -406,6 +422,10 @@ impl App {
             | Action::PromptBackspace
             | Action::PromptAccept
             | Action::PromptCancel => Outcome::Ignored,
+            // Handled by `review_data::intercept`.
+            Action::Review(_) => Outcome::Ignored,
+            // Handled by `insight_data::intercept`.
+            Action::Insight(_) => Outcome::Ignored,
         }
     }
 

@@ -59,9 +59,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         area
     };
     match (app.pane, app.phase()) {
+        _ if app.review.is_some() => panes::review::render(app, body, buf, theme),
         _ if app.account.is_some() => {
             if let Some(view) = &app.account {
                 panes::account::render(app, view, body, buf, theme);
+            }
+        }
+        (Pane::Phase(_), Some(phase)) if app.insight.view.is_some() => {
+            if let Some(view) = app.insight.view {
+                panes::insight::render(app, phase, view, body, buf, theme);
             }
         }
         (Pane::Phase(_), Some(phase)) => match app.selected_metric().filter(|_| app.detail) {
@@ -260,6 +266,9 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
                 ("Enter", "detail"),
                 ("Tab", "pane"),
                 ("[ ]", "month"),
+                ("i", "power"),
+                ("T", "touchpts"),
+                ("c", "says"),
                 ("s", "segment"),
                 ("J", "journey"),
                 ("/", "filter"),

@@ -4,6 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::insight_data::InsightKey;
+use super::review_data::ReviewKey;
 use super::triage_data::TriageKey;
 
 /// A key with the modifiers that matter (Control and Alt; Shift is part of the character).
@@ -177,6 +179,37 @@ pub const NORMAL: &[Binding] = &[
         ],
     },
     Binding {
+        keys: "V",
+        help: "review: open / close",
+        map: &[(ch('V'), Action::Review(ReviewKey::Toggle))],
+    },
+    Binding {
+        keys: "m O",
+        help: "review: mark / sign off",
+        map: &[
+            (ch('m'), Action::Review(ReviewKey::Mark)),
+            (ch('O'), Action::Review(ReviewKey::SignOff)),
+        ],
+    },
+    Binding {
+        keys: "w H",
+        help: "review: notes / history",
+        map: &[
+            (ch('w'), Action::Review(ReviewKey::Notes)),
+            (ch('H'), Action::Review(ReviewKey::History)),
+        ],
+    },
+    Binding {
+        keys: "i T c C",
+        help: "power/touchpts/says/list",
+        map: &[
+            (ch('i'), Action::Insight(InsightKey::Power)),
+            (ch('T'), Action::Insight(InsightKey::Touchpoints)),
+            (ch('c'), Action::Insight(InsightKey::Words)),
+            (ch('C'), Action::Insight(InsightKey::Comments)),
+        ],
+    },
+    Binding {
         keys: "z",
         help: "zoom: pane fills screen",
         map: &[(ch('z'), Action::Zoom)],
@@ -256,6 +289,35 @@ pub const PROMPT: &[Binding] = &[
     },
 ];
 
+/// Keys while writing a review note (any other character is added to it).
+pub const EDITOR: &[Binding] = &[
+    Binding {
+        keys: "C-s",
+        help: "saves",
+        map: &[(ctrl('s'), Action::Review(ReviewKey::Save))],
+    },
+    Binding {
+        keys: "Enter",
+        help: "new line",
+        map: &[(key(KeyCode::Enter), Action::Review(ReviewKey::Newline))],
+    },
+    Binding {
+        keys: "Esc",
+        help: "cancels",
+        map: &[(key(KeyCode::Esc), Action::Review(ReviewKey::Cancel))],
+    },
+    Binding {
+        keys: "Bksp",
+        help: "deletes",
+        map: &[(key(KeyCode::Backspace), Action::Review(ReviewKey::Backspace))],
+    },
+    Binding {
+        keys: "C-c",
+        help: "quit",
+        map: &[(ctrl('c'), Action::Quit)],
+    },
+];
+
 /// What the keyboard is doing now: the same key means different things in each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputMode {
@@ -264,6 +326,8 @@ pub enum InputMode {
     Help,
     /// Typing into a triage action's prompt line.
     Prompt,
+    /// Writing a review note (multi-line).
+    Editor,
 }
 
 /// The action a key asks for in a mode, if any.
@@ -296,6 +360,13 @@ pub fn action_for(event: KeyEvent, mode: InputMode) -> Option<Action> {
                 code: KeyCode::Char(c),
                 ctrl: false,
             } if !c.is_control() => Some(Action::PromptChar(c)),
+            _ => None,
+        }),
+        InputMode::Editor => lookup(EDITOR).or(match pressed {
+            Key {
+                code: KeyCode::Char(c),
+                ctrl: false,
+            } if !c.is_control() => Some(Action::Review(ReviewKey::Char(c))),
             _ => None,
         }),
         // Any key closes the help; Control-C still quits.

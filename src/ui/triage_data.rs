@@ -612,6 +612,7 @@ fn accept(app: &mut App, prompt: Prompt) {
 /// view again after a write. The event loop calls this; the other entry points only read.
 pub fn apply(app: &mut App, store: &mut Store, action: Action) -> Result<Outcome> {
     let outcome = app::apply(app, store, action)?;
+    super::review_data::write_pending(app, store);
     if let Some((account, write)) = app.triage.pending.take() {
         write_now(app, store, &account, &write);
         reload_shared(app, store);

@@ -4,8 +4,10 @@
 pub mod account;
 pub mod churn;
 pub mod detail;
+pub mod insight;
 pub mod overview;
 pub mod phase;
+pub mod review;
 pub mod tiers;
 pub mod triage;
 
@@ -36,8 +38,14 @@ pub fn pane_block(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) -> Re
 
 /// The footer's keys for the churn and tiers panes (None for the other panes).
 pub fn keys_of(app: &App) -> Option<&'static [(&'static str, &'static str)]> {
+    if app.review.is_some() {
+        return Some(review::footer_keys(app));
+    }
     if app.account.is_some() {
         return Some(account::footer_keys(app));
+    }
+    if app.insight.view.is_some() && app.phase().is_some() {
+        return Some(insight::footer_keys(app));
     }
     match app.pane {
         Pane::Churn => Some(churn::footer_keys(app)),

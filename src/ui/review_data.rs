@@ -1,0 +1,358 @@
+//! The review mode's state: the monthly journey review of one month, walked phase by phase.
+//! `V` opens it on the month and journey shown; each step is one phase with its metrics, goal,
+//! owner, what changed status, its review state and notes. Reading happens in `sync` (from
+//! `App::load_pane`, after every action): the review document (`report::ReviewDoc`) is built
+//! once per month opened and again after a write. Writing happens in `write_pending` (from
+//! `triage_data::apply`, which holds the store mutably), one transaction per write through the
+//! store's review API, with who (the login name) and when (UTC now).
+
+use crate::domain::Period;
+use crate::report::{PhaseDoc, ReviewDoc};
+use crate::store::Store;
+use crate::store::review::{self, ReviewError, ReviewStatus};
+
+use super::action::{Action, Outcome};
+use super::app::App;
+
+/// Longest note the editor takes, in characters.
+const MAX_NOTE: usize = 4000;
+
+/// A key of the review mode or of its note editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewKey {
+    /// Open the review of the month and journey shown; in review mode, close it.
+    Toggle,
+    /// Mark the phase in review (reopens a signed-off phase).
+    Mark,
+    /// Sign the phase off.
+    SignOff,
+    /// Write the phase's notes in the editor.
+    Notes,
+    /// Show or hide the phase's earlier sign-offs.
+    History,
+    /// A character typed into the editor.
+    Char(char),
+    /// A line break in the editor.
+    Newline,
+    /// Delete the editor's last character.
+    Backspace,
+    /// Save the editor's text.
+    Save,
+    /// Close the editor without saving.
+    Cancel,
+}
+
+/// The multi-line note editor of one phase. Text is typed at the end (no cursor movement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editor {
+    pub phase_id: i64,
+    pub text: String,
+    /// Saving signs the phase off with the text (the editor opened because a sign-off on red
+    /// needed a note); else saving replaces the notes.
+    pub sign_off: bool,
+}
+
+/// A write asked for by a key, carried out by `write_pending`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    Mark(i64),
+    SignOff(i64, Option<String>),
+    Notes(i64, String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    pub journey_id: String,
+    pub period: Period,
+    /// The review read from the store; None until `sync` reads it.
+    pub doc: Option<ReviewDoc>,
+    /// The store's phase id of each phase of `doc`, in the same order.
+    pub phase_ids: Vec<i64>,
+    /// The phase shown: an index into `doc.phases`.
+    pub step: usize,
+    /// The phase's earlier sign-offs are shown.
+    pub history: bool,
+    pub editor: Option<Editor>,
+    pub pending: Option<Write>,
+    /// One line: what the last action did, or why it could not.
+    pub message: Option<String>,
+}
+
+impl ReviewState {
+    pub fn new(journey_id: String, period: Period) -> ReviewState {
+        ReviewState {
+            journey_id,
+            period,
+            doc: None,
+            phase_ids: Vec::new(),
+            step: 0,
+            history: false,
+            editor: None,
+            pending: None,
+            message: None,
+        }
+    }
+
+    /// The phase shown, with its store id.
+    pub fn phase(&self) -> Option<(&PhaseDoc, i64)> {
+        let doc = self.doc.as_ref()?;
+        let phase = doc.phases.get(self.step)?;
+        Some((phase, *self.phase_ids.get(self.step)?))
+    }
+
+    /// "2 of 5 phases signed off".
+    pub fn progress_line(&self) -> String {
+        match &self.doc {
+            Some(doc) => format!(
+                "{} of {} phases signed off",
+                doc.progress.signed_off, doc.progress.total
+            ),
+            None => "reading the review...".into(),
+        }
+    }
+
+    fn phase_name(&self) -> String {
+        self.phase()
+            .map_or_else(String::new, |(p, _)| super::text::clean(&p.name))
+    }
+}
+
+/// The segment reviews are about; the tables show it too while the review is open.
+fn all_segment(app: &App) -> Option<usize> {
+    app.catalogue.segments.iter().position(|s| s == "all")
+}
+
+/// Opens the review of the month and journey shown, on segment `all` (the one sign-off rules
+/// read). The document is read by `sync`.
+pub fn open(app: &mut App) -> Outcome {
+    let Some(journey) = app.journey().map(|j| j.id.clone()) else {
+        return Outcome::Ignored;
+    };
+    let mut state = ReviewState::new(journey, app.period);
+    // Start on the phase shown, if a phase pane is.
+    if let super::app::Pane::Phase(i) = app.pane {
+        state.step = i;
+    }
+    app.review = Some(state);
+    app.account = None;
+    app.detail = false;
+    match all_segment(app) {
+        Some(i) if i != app.segment => {
+            app.segment = i;
+            Outcome::LoadSegment
+        }
+        _ => Outcome::Continue,
+    }
+}
+
+/// Reads the review when it is open and not read yet (opened, another month, after a write).
+pub fn sync(app: &mut App, store: &Store) {
+    let Some(state) = app.review.as_mut() else {
+        return;
+    };
+    if state.doc.is_some() {
+        return;
+    }
+    let read = ReviewDoc::build(store, &state.journey_id, state.period).and_then(|doc| {
+        let phases = store.phases(&state.journey_id)?;
+        let ids = doc
+            .phases
+            .iter()
+            .map(|d| phases.iter().find(|p| p.key == d.key).map_or(-1, |p| p.id))
+            .collect();
+        Ok((doc, ids))
+    });
+    match read {
+        Ok((doc, ids)) => {
+            state.step = state.step.min(doc.phases.len().saturating_sub(1));
+            state.doc = Some(doc);
+            state.phase_ids = ids;
+        }
+        Err(e) => state.message = Some(format!("could not read the review: {e}")),
+    }
+}
+
+/// Handles every key while the review is open (and `V` to open it) before `App::update` does;
+/// None leaves the action to it (help, quit, redraw).
+pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
+    if app.help || matches!(action, Action::Help | Action::Quit | Action::Redraw) {
+        return None;
+    }
+    if app.review.is_none() {
+        return match action {
+            Action::Review(ReviewKey::Toggle) => Some(open(app)),
+            Action::Review(_) => Some(Outcome::Ignored),
+            _ => None,
+        };
+    }
+    let readonly = app.triage.readonly.clone();
+    let catalogue_range = app.catalogue.range;
+    let state = app.review.as_mut()?;
+    if state.editor.is_some() {
+        return Some(editor_key(state, action));
+    }
+    let count = state.doc.as_ref().map_or(0, |d| d.phases.len());
+    let outcome = match action {
+        Action::Back if state.history => {
+            state.history = false;
+            Outcome::Continue
+        }
+        Action::Back | Action::Review(ReviewKey::Toggle) => {
+            app.review = None;
+            return Some(Outcome::Continue);
+        }
+        Action::NextPane | Action::Down if state.step + 1 < count => {
+            state.step += 1;
+            state.message = None;
+            Outcome::Continue
+        }
+        Action::PrevPane | Action::Up if state.step > 0 => {
+            state.step -= 1;
+            state.message = None;
+            Outcome::Continue
+        }
+        Action::First if state.step > 0 => {
+            state.step = 0;
+            Outcome::Continue
+        }
+        Action::Last if state.step + 1 < count => {
+            state.step = count - 1;
+            Outcome::Continue
+        }
+        Action::PrevMonth | Action::NextMonth => {
+            let next = state
+                .period
+                .offset(if action == Action::NextMonth { 1 } else { -1 });
+            if !catalogue_range.is_some_and(|(first, last)| first <= next && next <= last) {
+                return Some(Outcome::Ignored);
+            }
+            state.period = next;
+            state.doc = None;
+            state.message = None;
+            app.period = next;
+            Outcome::Continue
+        }
+        Action::Review(ReviewKey::History) => {
+            state.history = !state.history;
+            Outcome::Continue
+        }
+        Action::Review(key @ (ReviewKey::Mark | ReviewKey::SignOff | ReviewKey::Notes)) => {
+            if let Some(why) = readonly {
+                state.message = Some(format!("review actions unavailable: {why}"));
+                return Some(Outcome::Continue);
+            }
+            let Some((phase, id)) = state.phase().map(|(p, id)| (p.review.notes.clone(), id)) else {
+                return Some(Outcome::Ignored);
+            };
+            state.message = None;
+            match key {
+                ReviewKey::Mark => state.pending = Some(Write::Mark(id)),
+                ReviewKey::SignOff => state.pending = Some(Write::SignOff(id, None)),
+                _ => {
+                    state.editor = Some(Editor {
+                        phase_id: id,
+                        text: phase,
+                        sign_off: false,
+                    })
+                }
+            }
+            Outcome::Continue
+        }
+        _ => Outcome::Ignored,
+    };
+    Some(outcome)
+}
+
+fn editor_key(state: &mut ReviewState, action: Action) -> Outcome {
+    let Some(editor) = state.editor.as_mut() else {
+        return Outcome::Ignored;
+    };
+    match action {
+        Action::Review(ReviewKey::Char(c)) => {
+            if !c.is_control() && editor.text.chars().count() < MAX_NOTE {
+                editor.text.push(c);
+            }
+        }
+        Action::Review(ReviewKey::Newline) => {
+            if editor.text.chars().count() < MAX_NOTE {
+                editor.text.push('\n');
+            }
+        }
+        Action::Review(ReviewKey::Backspace) => {
+            editor.text.pop();
+        }
+        Action::Review(ReviewKey::Save) => {
+            let editor = editor.clone();
+            state.editor = None;
+            state.pending = Some(if editor.sign_off {
+                Write::SignOff(editor.phase_id, Some(editor.text))
+            } else {
+                Write::Notes(editor.phase_id, editor.text)
+            });
+        }
+        Action::Review(ReviewKey::Cancel) | Action::Back => {
+            state.editor = None;
+            state.message = Some("note not saved: nothing written".into());
+        }
+        _ => return Outcome::Ignored,
+    }
+    Outcome::Continue
+}
+
+/// Carries out the write a key asked for (one transaction, who and when recorded) and reads
+/// the review again. Called by `triage_data::apply` after every action.
+pub fn write_pending(app: &mut App, store: &mut Store) {
+    let Some(state) = app.review.as_mut() else {
+        return;
+    };
+    let Some(write) = state.pending.take() else {
+        return;
+    };
+    let who = review::login_name();
+    let at = review::now_utc();
+    let period = state.period;
+    let name = state.phase_name();
+    let was = state.phase().map(|(p, _)| p.review.status);
+    let result = match &write {
+        Write::Mark(id) => store.mark_in_review(period, *id, &who, at),
+        Write::SignOff(id, notes) => store.sign_off(period, *id, notes.as_deref(), &who, at),
+        Write::Notes(id, notes) => store.set_review_notes(period, *id, notes, &who, at),
+    };
+    state.message = Some(match result {
+        Ok(done) => {
+            let when = done.updated_at.clone().unwrap_or_default();
+            let reopened = was == Some(ReviewStatus::SignedOff) && done.status != ReviewStatus::SignedOff;
+            if reopened {
+                format!(
+                    "{name} reopened (in review) by {who} at {when}; the earlier sign-off is kept in its history (H)"
+                )
+            } else if Some(done.status) == was && !matches!(write, Write::Notes(..)) {
+                format!("{name} already {}: nothing changed", done.status.label())
+            } else {
+                format!("{name}: {} by {who} at {when}", done.status.label())
+            }
+        }
+        Err(ReviewError::NoteRequired { red, .. }) => {
+            let names: Vec<String> = red.iter().map(ToString::to_string).collect();
+            let id = match write {
+                Write::Mark(id) | Write::SignOff(id, _) | Write::Notes(id, _) => id,
+            };
+            let text = state
+                .phase()
+                .map(|(p, _)| p.review.notes.clone())
+                .unwrap_or_default();
+            state.editor = Some(Editor {
+                phase_id: id,
+                text,
+                sign_off: true,
+            });
+            format!(
+                "not signed off: red metrics ({}); write a note saying why (C-s signs off)",
+                names.join(", ")
+            )
+        }
+        Err(e) => format!("not written: {e}"),
+    });
+    state.doc = None;
+    sync(app, store);
+}
