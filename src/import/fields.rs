@@ -34,9 +34,32 @@ pub enum DateOrder {
     DayFirst,
 }
 
+/// Dates outside these years are refused: a typo such as 1418 or 4200 would stretch the
+/// store's months (and every rollup) over centuries.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+fn plausible(text: &str) -> Result<(), String> {
+    match text.get(0..4).and_then(|y| y.parse::<i32>().ok()) {
+        Some(year) if !YEARS.contains(&year) => Err(format!(
+            "expected a year from {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl FieldType {
     /// Parses a non-empty field; the error says what was expected.
     pub fn parse(self, text: &str, dates: DateOrder) -> Result<Value, String> {
+        let value = self.parse_any(text, dates)?;
+        if let (FieldType::Date | FieldType::Timestamp | FieldType::Period, Value::Text(t)) = (self, &value) {
+            plausible(t)?;
+        }
+        Ok(value)
+    }
+
+    fn parse_any(self, text: &str, dates: DateOrder) -> Result<Value, String> {
         let text = text.trim();
         match self {
             FieldType::Text => Ok(Value::Text(text.to_string())),
@@ -114,15 +137,21 @@ pub fn parse_date(text: &str, dates: DateOrder) -> Option<NaiveDate> {
     {
         return Some(date);
     }
-    // A timestamp where a date is expected: its date, in its own zone.
-    parse_timestamp(text, dates).map(|t| t.date())
+    // A timestamp where a date is expected: its date, in its own zone (not converted to UTC).
+    parse_timestamp_in(text, dates, false).map(|t| t.date())
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` (or with a space), optional fraction; a zone (`Z`, `+07:00`) converts
 /// to UTC; a bare date is midnight.
 pub fn parse_timestamp(text: &str, dates: DateOrder) -> Option<NaiveDateTime> {
+    parse_timestamp_in(text, dates, true)
+}
+
+/// With `utc`, a zoned time converts to UTC; without, it keeps its own wall-clock time.
+fn parse_timestamp_in(text: &str, dates: DateOrder, utc: bool) -> Option<NaiveDateTime> {
+    let convert = |t: DateTime<chrono::FixedOffset>| if utc { t.naive_utc() } else { t.naive_local() };
     if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
-        return Some(zoned.naive_utc());
+        return Some(convert(zoned));
     }
     for format in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -140,7 +169,7 @@ pub fn parse_timestamp(text: &str, dates: DateOrder) -> Option<NaiveDateTime> {
         "%Y-%m-%d %H:%M:%S%.f%z",
     ] {
         if let Ok(t) = DateTime::parse_from_str(text, format) {
-            return Some(t.naive_utc());
+            return Some(convert(t));
         }
     }
     if dates == DateOrder::DayFirst {
@@ -184,6 +213,12 @@ mod tests {
             "2026-03-01"
         );
         assert!(FieldType::Date.parse("2026-02-30", iso).is_err());
+        assert_eq!(
+            FieldType::Date.parse("1418-04-01", iso),
+            Err("expected a year from 1900 to 2199".into())
+        );
+        assert!(FieldType::Period.parse("4200-04", iso).is_err());
+        assert!(FieldType::Period.parse("2199-12", iso).is_ok());
     }
 
     #[test]

@@ -286,36 +286,3 @@ fn ordered(row: &Row, line: u64, earlier: &str, later: &str, message: &str) -> R
     }
     Ok(())
 }
-
-/// Tiers must rise with rank: no higher tier may ask less MRR or tenure than a lower one.
-pub fn tier_ladder_problems(tx: &Transaction<'_>) -> Result<Vec<Problem>> {
-    let mut stmt = tx
-        .prepare(
-            "SELECT hi.tier_id, hi.rank, lo.tier_id, lo.rank FROM tier hi JOIN tier lo ON lo.rank < hi.rank
-             WHERE hi.min_mrr < lo.min_mrr OR hi.min_tenure_months < lo.min_tenure_months ORDER BY hi.rank, lo.rank",
-        )
-        .context("checking the tier ladder")?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })
-        .context("checking the tier ladder")?;
-    let mut problems = Vec::new();
-    for row in rows {
-        let (hi, hi_rank, lo, lo_rank) = row.context("checking the tier ladder")?;
-        problems.push(Problem {
-            line: None,
-            column: None,
-            value: None,
-            message: format!(
-                "tier {hi} (rank {hi_rank}) asks less MRR or tenure than tier {lo} (rank {lo_rank}): expected thresholds rising with rank"
-            ),
-        });
-    }
-    Ok(problems)
-}

@@ -4,12 +4,13 @@
 
 pub mod fields;
 pub mod kinds;
+mod ladder;
 mod lookups;
 mod reader;
 mod toml_defs;
 mod writer;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -240,6 +241,15 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
         ..Report::default()
     };
     let progress = Progress::new(path);
+    // A ladder may reorder its ranks: park the old ones, and count changes by comparison.
+    let ladder_before = if kind == Kind::Tiers {
+        let before = ladder::snapshot(&tx)?;
+        ladder::park(&tx)?;
+        Some(before)
+    } else {
+        None
+    };
+    let mut tier_lines: HashMap<String, u64> = HashMap::new();
     let written = {
         let mut writer = writer::Writer::new(&tx, &spec, &sql_columns)?;
         let mut values: Vec<Value> = Vec::with_capacity(sql_columns.len());
@@ -283,6 +293,9 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
                 ));
                 continue;
             }
+            if let (Kind::Tiers, Some(id)) = (kind, row.text("tier_id")) {
+                tier_lines.insert(id.to_string(), line);
+            }
             if problems.total > 0 {
                 continue; // nothing will be written: only validate the rest
             }
@@ -306,7 +319,9 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
     };
     progress.finish();
     if kind == Kind::Tiers && problems.total == 0 {
-        for problem in lookups::tier_ladder_problems(&tx)? {
+        ladder::unpark(&tx)?;
+        for (tier, _, mut problem) in ladder::problems(&tx)? {
+            problem.line = tier_lines.get(&tier).copied();
             problems.push(problem);
         }
     }
@@ -318,7 +333,10 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
         .context("counting rows")?;
     report.new = (after - before).max(0) as u64;
     report.changed = written.saturating_sub(report.new);
-    report.unchanged = report.rows - written;
+    if let Some(before) = &ladder_before {
+        (report.new, report.changed) = ladder::count_changes(before, &ladder::snapshot(&tx)?);
+    }
+    report.unchanged = report.rows.saturating_sub(report.new + report.changed);
     finish(store_finish(tx, options.dry_run)?, store, &mut report, started)?;
     Ok(report)
 }

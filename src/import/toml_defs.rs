@@ -9,7 +9,7 @@ use rusqlite::{Transaction, params};
 use serde::Deserialize;
 
 use super::Report;
-use super::lookups::tier_ladder_problems;
+use super::ladder;
 use crate::error::{Error, Result, SqlContext};
 
 #[derive(Debug, Deserialize)]
@@ -316,11 +316,22 @@ pub fn import_journeys(tx: &Transaction<'_>, path: &Path, report: &mut Report) -
             }
         }
         // Phases dropped from the file keep their old order after the listed ones.
-        tx.execute(
-            "UPDATE phase SET position = position - 100000 + ?2 WHERE journey_id = ?1 AND position >= 100000",
-            params![journey.id, journey.phases.len() as i64],
-        )
-        .context("ordering phases")?;
+        let parked: Vec<i64> = {
+            let mut stmt = tx
+                .prepare("SELECT phase_id FROM phase WHERE journey_id = ?1 AND position >= 100000 ORDER BY position")
+                .context("ordering phases")?;
+            stmt.query_map([&journey.id], |r| r.get(0))
+                .context("ordering phases")?
+                .collect::<rusqlite::Result<_>>()
+                .context("ordering phases")?
+        };
+        for (i, phase_id) in parked.iter().enumerate() {
+            tx.execute(
+                "UPDATE phase SET position = ?1 WHERE phase_id = ?2",
+                params![(journey.phases.len() + 1 + i) as i64, phase_id],
+            )
+            .context("ordering phases")?;
+        }
     }
     report.changed = written;
     report.unchanged = report.rows.saturating_sub(written);
@@ -340,7 +351,9 @@ fn park_phases_if_reordered(tx: &Transaction<'_>, journey: &JourneyDef) -> Resul
         .collect::<rusqlite::Result<_>>()
         .context("ordering phases")?;
     let listed: Vec<&str> = journey.phases.iter().map(|p| p.key.as_str()).collect();
-    let in_order = existing.len() <= listed.len() && existing.iter().zip(&listed).all(|(a, b)| a == b);
+    // In order when the store's phases start with the file's, in the file's order; phases the
+    // file does not list may follow.
+    let in_order = existing.iter().zip(&listed).all(|(a, b)| a == b);
     if !in_order {
         tx.execute(
             "UPDATE phase SET position = position + 100000 WHERE journey_id = ?1",
@@ -370,13 +383,11 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
     if !problems.is_empty() {
         return Err(invalid(&file, problems));
     }
-    // Ranks move freely within the file: park the old ones first.
-    tx.execute("UPDATE tier SET rank = rank + 100000", [])
-        .context("ordering tiers")?;
-    let mut written = 0u64;
+    let before = ladder::snapshot(tx)?;
+    ladder::park(tx)?;
     for tier in &defs.tiers {
         report.rows += 1;
-        written += tx
+        tx
             .execute(
                 "INSERT INTO tier (tier_id, name, rank, benefits, min_mrr, window_months, min_tenure_months,
                                    grace_months, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc)
@@ -401,20 +412,18 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
                     tier.hvc_only
                 ],
             )
-            .context("writing a tier")? as u64;
+            .context("writing a tier")?;
     }
-    let parked: i64 = tx
-        .query_row("SELECT count(*) FROM tier WHERE rank >= 100000", [], |r| r.get(0))
-        .context("ordering tiers")?;
-    if parked > 0 {
-        tx.execute("UPDATE tier SET rank = rank - 100000 + (SELECT max(rank) FROM tier WHERE rank < 100000) WHERE rank >= 100000", [])
-            .context("ordering tiers")?;
+    ladder::unpark(tx)?;
+    let falling: Vec<String> = ladder::problems(tx)?
+        .into_iter()
+        .map(|(_, _, p)| p.render(&file))
+        .collect();
+    if !falling.is_empty() {
+        return Err(invalid(&file, falling));
     }
-    let ladder: Vec<String> = tier_ladder_problems(tx)?.into_iter().map(|p| p.message).collect();
-    if !ladder.is_empty() {
-        return Err(invalid(&file, ladder));
-    }
-    report.changed = written;
-    report.unchanged = report.rows.saturating_sub(written);
+    let (new, changed) = ladder::count_changes(&before, &ladder::snapshot(tx)?);
+    report.changed = changed + new; // the caller splits new from changed by counting rows
+    report.unchanged = report.rows.saturating_sub(new + changed);
     Ok(())
 }

@@ -1,0 +1,1216 @@
+//! `cxcockpit import` end to end, through the binary: every example file under fixtures/import/
+//! imports and re-imports as no change; --dry-run, --map, unknown columns; the formats met in
+//! the wild; and the broken files under fixtures/import/broken/, each refused with exit code 2,
+//! a located message and the store left exactly as it was.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use tempfile::TempDir;
+
+/// The --map that fixtures/import/subscriptions.csv needs (a billing export's own column names).
+const SUBSCRIPTION_MAP: &str =
+    "CustomerID=account_id,MonthlyCharges=mrr,StartDate=start_date,EndDate=end_date";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/import")
+        .join(name)
+}
+
+fn broken(name: &str) -> PathBuf {
+    fixture("broken").join(name)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A store made by `cxcockpit init` in a temporary directory, and the files written beside it.
+struct Env {
+    dir: TempDir,
+    db: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("store.db");
+        let env = Env { dir, db };
+        let out = env.cx(&["init"]);
+        assert_eq!(out.status.code(), Some(0), "init failed: {}", text(&out.stderr));
+        env
+    }
+
+    /// The example store: journeys, accounts, subscriptions and every other example file.
+    fn with_examples() -> Env {
+        let env = Env::new();
+        for (kind, file, extra) in EXAMPLES {
+            env.import_ok(kind, &fixture(file), extra);
+        }
+        env
+    }
+
+    fn cx(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cxcockpit"))
+            .env_remove("CXCOCKPIT_DB")
+            .env("NO_COLOR", "1")
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn import(&self, kind: &str, file: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["import", kind, s(file)];
+        args.extend_from_slice(extra);
+        self.cx(&args)
+    }
+
+    /// Imports with `--format json`, asserts success and returns the report.
+    fn import_ok(&self, kind: &str, file: &Path, extra: &[&str]) -> Report {
+        let mut args = vec!["--format", "json", "import", kind, s(file)];
+        args.extend_from_slice(extra);
+        let out = self.cx(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "import {kind} {} failed: {}",
+            file.display(),
+            text(&out.stderr)
+        );
+        Report::parse(&out)
+    }
+
+    /// A file beside the store.
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn conn(&self) -> Connection {
+        Connection::open(&self.db).unwrap()
+    }
+
+    /// Every row of a query, each value rendered as text (NULL as `NULL`).
+    fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            ValueRef::Null => "NULL".to_string(),
+                            ValueRef::Integer(v) => v.to_string(),
+                            ValueRef::Real(v) => format!("{v:?}"),
+                            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                            ValueRef::Blob(b) => format!("{b:?}"),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    fn one(&self, sql: &str) -> String {
+        let rows = self.rows(sql);
+        assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+        rows[0].join("|")
+    }
+
+    fn tables(&self) -> Vec<String> {
+        self.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect()
+    }
+
+    /// Row count of every table of the store.
+    fn counts(&self) -> BTreeMap<String, i64> {
+        self.tables()
+            .into_iter()
+            .map(|t| {
+                let n = self
+                    .one(&format!("SELECT count(*) FROM \"{t}\""))
+                    .parse()
+                    .unwrap();
+                (t, n)
+            })
+            .collect()
+    }
+
+    /// Every row of every table, sorted: what "nothing was written" must leave as it was.
+    fn contents(&self) -> BTreeMap<String, Vec<Vec<String>>> {
+        self.tables()
+            .into_iter()
+            .map(|t| {
+                let mut rows = self.rows(&format!("SELECT * FROM \"{t}\""));
+                rows.sort();
+                (t, rows)
+            })
+            .collect()
+    }
+
+    /// Counts and contents, compared with a readable message.
+    fn assert_unchanged(&self, before: &Snapshot, what: &str) {
+        assert_eq!(self.counts(), before.counts, "{what}: row counts changed");
+        let after = self.contents();
+        for (table, rows) in &before.contents {
+            assert_eq!(after.get(table), Some(rows), "{what}: table {table} changed");
+        }
+        assert_eq!(
+            after.len(),
+            before.contents.len(),
+            "{what}: tables added or dropped"
+        );
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            counts: self.counts(),
+            contents: self.contents(),
+        }
+    }
+}
+
+struct Snapshot {
+    counts: BTreeMap<String, i64>,
+    contents: BTreeMap<String, Vec<Vec<String>>>,
+}
+
+/// The JSON report of `import --format json`.
+#[derive(Debug)]
+struct Report {
+    rows: u64,
+    new: u64,
+    changed: u64,
+    unchanged: u64,
+    dry_run: bool,
+    ignored: Vec<String>,
+}
+
+impl Report {
+    fn parse(out: &Output) -> Report {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)));
+        let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("no {k} in {json}"));
+        Report {
+            rows: n("rows"),
+            new: n("new"),
+            changed: n("changed"),
+            unchanged: n("unchanged"),
+            dry_run: json["dry_run"].as_bool().unwrap(),
+            ignored: json["ignored_columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect(),
+        }
+    }
+
+    fn counts(&self) -> (u64, u64, u64) {
+        (self.new, self.changed, self.unchanged)
+    }
+}
+
+/// The example files in the order they depend on each other: kind, file, extra arguments.
+const EXAMPLES: [(&str, &str, &[&str]); 11] = [
+    ("journeys", "journeys.toml", &[]),
+    ("accounts", "accounts.csv", &[]),
+    ("subscriptions", "subscriptions.csv", &["--map", SUBSCRIPTION_MAP]),
+    ("churn-events", "churn-events.csv", &[]),
+    ("tickets", "tickets.csv", &[]),
+    ("surveys", "surveys.csv", &[]),
+    ("metric-values", "metric-values.csv", &[]),
+    ("invoices", "invoices.csv", &[]),
+    ("usage", "usage.csv", &[]),
+    ("tiers", "tiers.csv", &[]),
+    ("tiers", "tiers.toml", &[]),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Example files, idempotence, --dry-run, --map, unknown columns
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_example_file_imports_and_a_second_import_changes_nothing() {
+    let env = Env::new();
+    // kind, file, extra, table => rows the file brings
+    let expected: [(&str, i64); 11] = [
+        ("journey", 2),
+        ("account", 3),
+        ("subscription", 4),
+        ("churn_event", 1),
+        ("ticket", 2),
+        ("survey_response", 4),
+        ("metric_value", 2),
+        ("invoice", 2),
+        ("usage_month", 2),
+        ("tier", 4),
+        ("tier", 4), // tiers.toml updates bronze, silver, gold; platinum stays
+    ];
+    for ((kind, file, extra), (table, rows)) in EXAMPLES.iter().zip(expected) {
+        let path = fixture(file);
+        let report = env.import_ok(kind, &path, extra);
+        assert!(!report.dry_run);
+        assert_eq!(env.counts()[table], rows, "{file}: rows in {table}");
+        if *file == "tiers.toml" {
+            continue; // a second import of a TOML ladder: see tiers_toml_reimport_changes_nothing
+        }
+        let before = env.snapshot();
+        let again = env.import_ok(kind, &path, extra);
+        assert_eq!(
+            (again.new, again.changed),
+            (0, 0),
+            "{file}: a second import should change nothing: {again:?}"
+        );
+        assert_eq!(again.unchanged, again.rows, "{file}: {again:?}");
+        env.assert_unchanged(&before, &format!("second import of {file}"));
+    }
+    let counts = env.counts();
+    assert_eq!(counts["phase"], 5);
+    assert_eq!(counts["metric"], 7);
+    assert_eq!(counts["phase_touchpoint"], 8);
+
+    // The table output says the same in words.
+    let out = env.import("accounts", &fixture("accounts.csv"), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("3 rows: 0 new, 0 changed, 3 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn example_values_land_as_written() {
+    let env = Env::with_examples();
+    // BOM and semicolon (accounts.csv): the first column is account_id, a quoted ';' stays.
+    assert_eq!(
+        env.one("SELECT name, company_size, owner FROM account WHERE account_id = 'X002'"),
+        "PT Dua; Sejahtera|small|NULL"
+    );
+    assert_eq!(
+        env.one("SELECT created_on FROM account WHERE account_id = 'X003'"),
+        "NULL"
+    );
+    // Tab (tickets.csv): a phase by its name, a timestamp with a space, an empty resolution.
+    let ticket = env.one(
+        "SELECT t.opened_at, t.first_response_at, t.resolved_at, t.severity, t.channel, p.phase_key
+         FROM ticket t JOIN phase p USING (phase_id) WHERE ticket_id = 'TK-2'",
+    );
+    assert_eq!(
+        ticket,
+        "2026-04-05T14:00:00|2026-04-05T20:00:00|NULL|critical|technical support|operate-loyalty"
+    );
+    // A quoted field with an embedded newline (churn-events.csv).
+    assert_eq!(
+        env.one("SELECT reason, mrr_lost FROM churn_event WHERE account_id = 'X002'"),
+        "Price not competitive,\ncompetitor offered a bundle|65.5"
+    );
+    // A quoted field with doubled quotes (surveys.csv).
+    assert_eq!(
+        env.one("SELECT comment FROM survey_response WHERE account_id = 'X002'"),
+        "koneksi sering putus, \"parah\""
+    );
+    // Mapped columns and an id made of account, product and start date (subscriptions.csv).
+    assert_eq!(
+        env.rows("SELECT subscription_id, account_id, product, mrr, start_date, end_date FROM subscription ORDER BY 1"),
+        vec![
+            vec!["X001/Business Broadband/2025-01-15", "X001", "Business Broadband", "450.0", "2025-01-15", "NULL"],
+            vec!["X001/Static IP/2025-06-01", "X001", "Static IP", "120.0", "2025-06-01", "2026-02-01"],
+            vec!["X002/Business Broadband/2025-03-10", "X002", "Business Broadband", "65.5", "2025-03-10", "2026-05-01"],
+            vec!["X003/Cloud Firewall/2025-02-01", "X003", "Cloud Firewall", "2100.0", "2025-02-01", "NULL"],
+        ]
+    );
+    // Booleans Yes/No/yes/no (tiers.csv).
+    assert_eq!(
+        env.rows("SELECT tier_id, req_no_overdue, req_no_open_severe FROM tier WHERE tier_id IN ('gold', 'platinum') ORDER BY rank"),
+        vec![vec!["gold", "1", "0"], vec!["platinum", "1", "1"]]
+    );
+    // An empty `n` is missing, an empty segment is 'all' (metric-values.csv).
+    assert_eq!(
+        env.one("SELECT segment, value, n FROM metric_value WHERE metric_id = 'cloud.awareness.followers'"),
+        "all|12150.0|NULL"
+    );
+}
+
+#[test]
+fn tiers_toml_reimport_changes_nothing() {
+    let env = Env::new();
+    let first = env.import_ok("tiers", &fixture("tiers.toml"), &[]);
+    assert_eq!(first.counts(), (3, 0, 0));
+    let before = env.snapshot();
+    let again = env.import_ok("tiers", &fixture("tiers.toml"), &[]);
+    assert_eq!(
+        again.counts(),
+        (0, 0, 3),
+        "a second import of tiers.toml: {again:?}"
+    );
+    env.assert_unchanged(&before, "second import of tiers.toml");
+}
+
+#[test]
+fn tiers_toml_reimport_leaves_a_tier_it_does_not_list_in_place() {
+    // The store has platinum (rank 4, from tiers.csv); tiers.toml lists bronze, silver, gold.
+    let env = Env::new();
+    env.import_ok("tiers", &fixture("tiers.csv"), &[]);
+    env.import_ok("tiers", &fixture("tiers.toml"), &[]);
+    let before = env.snapshot();
+    env.import_ok("tiers", &fixture("tiers.toml"), &[]);
+    env.assert_unchanged(&before, "second import of tiers.toml over a store with platinum");
+}
+
+#[test]
+fn journeys_reimport_leaves_a_phase_it_does_not_list_in_place() {
+    let env = Env::new();
+    let two = env.write(
+        "two.toml",
+        "[[journey]]\nid = \"trial\"\nname = \"Trial\"\n\n[[journey.phase]]\nkey = \"a\"\nname = \"A\"\n\n[[journey.phase]]\nkey = \"b\"\nname = \"B\"\n",
+    );
+    let one = env.write(
+        "one.toml",
+        "[[journey]]\nid = \"trial\"\nname = \"Trial\"\n\n[[journey.phase]]\nkey = \"b\"\nname = \"B\"\n",
+    );
+    env.import_ok("journeys", &two, &[]);
+    env.import_ok("journeys", &one, &[]);
+    assert_eq!(
+        env.rows("SELECT phase_key FROM phase ORDER BY position"),
+        vec![vec!["b"], vec!["a"]],
+        "the listed phase first, the dropped one after it"
+    );
+    let before = env.snapshot();
+    let again = env.import_ok("journeys", &one, &[]);
+    assert_eq!((again.new, again.changed), (0, 0), "{again:?}");
+    env.assert_unchanged(&before, "second import of the same journeys file");
+}
+
+#[test]
+fn tiers_csv_may_reorder_ranks() {
+    // Silver and gold swap ranks (and thresholds, so the ladder still rises): a valid file,
+    // as it is in TOML, whatever ranks the store held before.
+    let env = Env::new();
+    env.import_ok("tiers", &fixture("tiers.csv"), &[]);
+    let file = env.write(
+        "tiers-reordered.csv",
+        "tier_id,name,rank,min_mrr,min_tenure_months\nbronze,Bronze,1,0,3\nsilver,Silver,3,500,12\ngold,Gold,2,150,6\nplatinum,Platinum,4,1500,24\n",
+    );
+    let report = env.import_ok("tiers", &file, &[]);
+    assert_eq!(report.counts(), (0, 2, 2));
+    assert_eq!(
+        env.rows("SELECT tier_id FROM tier ORDER BY rank"),
+        vec![vec!["bronze"], vec!["gold"], vec!["silver"], vec!["platinum"]]
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing_and_reports_what_would_change() {
+    let env = Env::new();
+    // Journeys from TOML: nothing written.
+    let before = env.snapshot();
+    let report = env.import_ok("journeys", &fixture("journeys.toml"), &["--dry-run"]);
+    assert!(report.dry_run);
+    assert_eq!(report.counts(), (14, 0, 0));
+    env.assert_unchanged(&before, "dry run of journeys.toml");
+
+    env.import_ok("journeys", &fixture("journeys.toml"), &[]);
+    env.import_ok("accounts", &fixture("accounts.csv"), &[]);
+    // Two new accounts, X002 renamed, X001 as it is.
+    let file = env.write(
+        "accounts-update.csv",
+        "account_id,name\nX101,New One\nX102,New Two\nX002,PT Dua Renamed\nX001,PT Contoh Satu\n",
+    );
+    let before = env.snapshot();
+    let report = env.import_ok("accounts", &file, &["--dry-run"]);
+    assert!(report.dry_run);
+    assert_eq!(report.rows, 4);
+    assert_eq!(report.counts(), (2, 1, 1));
+    env.assert_unchanged(&before, "dry run of accounts");
+
+    let out = env.import("accounts", &file, &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("would import"), "{stdout}");
+    assert!(
+        stdout.contains("4 rows: 2 new, 1 changed, 1 unchanged"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing written"), "{stdout}");
+    env.assert_unchanged(&before, "dry run of accounts (table output)");
+
+    // The real import then does what the dry run said.
+    let real = env.import_ok("accounts", &file, &[]);
+    assert_eq!(real.counts(), (2, 1, 1));
+    assert_eq!(env.counts()["account"], 5);
+    assert_eq!(
+        env.one("SELECT name FROM account WHERE account_id = 'X002'"),
+        "PT Dua Renamed"
+    );
+    // Columns the file does not have are left as they were.
+    assert_eq!(
+        env.one("SELECT industry FROM account WHERE account_id = 'X002'"),
+        "education"
+    );
+
+    // A dry run of a broken file fails as the real import would.
+    let before = env.snapshot();
+    let out = env.import("subscriptions", &broken("negative-mrr.csv"), &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    env.assert_unchanged(&before, "dry run of a broken file");
+}
+
+#[test]
+fn map_renames_columns() {
+    let env = Env::new();
+    env.import_ok("journeys", &fixture("journeys.toml"), &[]);
+    env.import_ok("accounts", &fixture("accounts.csv"), &[]);
+
+    // Without the map the export's own names are not ours: refused, with a hint.
+    let before = env.snapshot();
+    let out = env.import("subscriptions", &fixture("subscriptions.csv"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("subscriptions.csv:1"), "{stderr}");
+    assert!(
+        stderr.contains("required column account_id is missing"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--map"), "{stderr}");
+    assert!(stderr.contains("CustomerID"), "the header is shown: {stderr}");
+    env.assert_unchanged(&before, "subscriptions without --map");
+
+    // A map onto a field the kind does not have.
+    let out = env.import(
+        "subscriptions",
+        &fixture("subscriptions.csv"),
+        &[
+            "--map",
+            "CustomerID=customer,MonthlyCharges=mrr,StartDate=start_date",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("customer is not a field"), "{stderr}");
+    assert!(stderr.contains("account_id"), "the fields are listed: {stderr}");
+    env.assert_unchanged(&before, "--map onto an unknown field");
+
+    // A malformed --map is bad usage.
+    let out = env.import(
+        "subscriptions",
+        &fixture("subscriptions.csv"),
+        &["--map", "CustomerID"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("COL=FIELD"), "{}", text(&out.stderr));
+
+    // With the map (file column names matched without regard to case).
+    let report = env.import_ok(
+        "subscriptions",
+        &fixture("subscriptions.csv"),
+        &[
+            "--map",
+            "customerid=account_id,MonthlyCharges=mrr",
+            "--map",
+            "StartDate=start_date,EndDate=end_date",
+        ],
+    );
+    assert_eq!(report.counts(), (4, 0, 0));
+    assert!(report.ignored.is_empty(), "every column is used: {report:?}");
+    assert_eq!(
+        env.one("SELECT sum(mrr), count(end_date) FROM subscription"),
+        "2735.5|2"
+    );
+}
+
+#[test]
+fn unknown_columns_are_listed_once_as_a_notice() {
+    let env = Env::new();
+    let file = env.write(
+        "accounts-extra.csv",
+        "account_id,Region,name,Notes\nX101,north,Alpha,first\nX102,south,Beta,second\nX103,east,Gamma,third\n",
+    );
+    let out = env.import("accounts", &file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let notices: Vec<&str> = stderr.lines().filter(|l| l.contains("notice")).collect();
+    assert_eq!(notices.len(), 1, "one notice: {stderr}");
+    assert!(notices[0].contains("accounts-extra.csv"), "{stderr}");
+    assert!(notices[0].contains("Region, Notes"), "{stderr}");
+    assert_eq!(stderr.matches("Region").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("Notes").count(), 1, "{stderr}");
+    assert_eq!(
+        env.rows("SELECT name FROM account ORDER BY 1"),
+        vec![vec!["Alpha"], vec!["Beta"], vec!["Gamma"]]
+    );
+    let report = env.import_ok("accounts", &file, &[]);
+    assert_eq!(report.ignored, vec!["Region", "Notes"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats met in the wild
+// ---------------------------------------------------------------------------------------------
+
+/// A store with the example journeys and accounts.
+fn env_with_accounts() -> Env {
+    let env = Env::new();
+    env.import_ok("journeys", &fixture("journeys.toml"), &[]);
+    env.import_ok("accounts", &fixture("accounts.csv"), &[]);
+    env
+}
+
+#[test]
+fn bom_semicolon_tab_and_crlf() {
+    let env = Env::new();
+    let variants: [(&str, &[u8]); 5] = [
+        (
+            "bom-comma.csv",
+            b"\xef\xbb\xbfaccount_id,name,industry\nA1,Alpha,retail\n",
+        ),
+        (
+            "semicolon.csv",
+            b"account_id;name;industry\nA2;Beta, Ltd;retail\n",
+        ),
+        (
+            "tab.csv",
+            b"account_id\tname\tindustry\nA3\tGamma; Co, Ltd\tretail\n",
+        ),
+        (
+            "crlf.csv",
+            b"account_id,name,industry\r\nA4,Delta,retail\r\nA5,\"Epsilon\r\nsecond line\",retail\r\n",
+        ),
+        (
+            "bom-tab-crlf.csv",
+            b"\xef\xbb\xbfaccount_id\tname\tindustry\r\nA6\tZeta\tretail\r\n",
+        ),
+    ];
+    for (name, bytes) in variants {
+        let file = env.write(name, bytes);
+        let report = env.import_ok("accounts", &file, &[]);
+        assert!(report.ignored.is_empty(), "{name}: {report:?}");
+    }
+    assert_eq!(
+        env.rows("SELECT account_id, name, industry FROM account ORDER BY 1"),
+        vec![
+            vec!["A1", "Alpha", "retail"],
+            vec!["A2", "Beta, Ltd", "retail"],
+            vec!["A3", "Gamma; Co, Ltd", "retail"],
+            vec!["A4", "Delta", "retail"],
+            vec!["A5", "Epsilon\r\nsecond line", "retail"],
+            vec!["A6", "Zeta", "retail"],
+        ]
+    );
+}
+
+#[test]
+fn quoted_fields_with_newlines_keep_line_numbers_right() {
+    let env = env_with_accounts();
+    let before = env.snapshot();
+    // The third record starts on line 5: the second one spans lines 2 and 3.
+    let out = env.import("accounts", &broken("line-after-multiline-field.csv"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line-after-multiline-field.csv:5: column company_size, value 'huge'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("expected one of micro, small, medium, large, unknown"),
+        "{stderr}"
+    );
+    env.assert_unchanged(&before, "a bad company size after a multi-line field");
+}
+
+#[test]
+fn dates_iso_with_time_and_zone() {
+    let env = env_with_accounts();
+    let file = env.write(
+        "dates.csv",
+        "account_id,created_on\n\
+         D1,2025-01-10\n\
+         D2,2025-01-10T08:30:00\n\
+         D3,2025-01-10T00:30:00Z\n\
+         D4,2025-01-10 23:59:59\n",
+    );
+    env.import_ok("accounts", &file, &[]);
+    assert_eq!(
+        env.rows("SELECT account_id, created_on FROM account WHERE account_id LIKE 'D%' ORDER BY 1"),
+        vec![
+            vec!["D1", "2025-01-10"],
+            vec!["D2", "2025-01-10"],
+            vec!["D3", "2025-01-10"],
+            vec!["D4", "2025-01-10"],
+        ]
+    );
+    // Timestamps: without a zone as written; with one, in UTC.
+    let tickets = env.write(
+        "tickets.csv",
+        "ticket_id,account_id,opened_at,resolved_at\n\
+         T1,X001,2026-04-02T09:00:00,2026-04-02T10:15:30\n\
+         T2,X001,2026-04-02T09:00:00Z,2026-04-02 11:00\n\
+         T3,X001,2026-04-02T09:00:00+07:00,2026-04-02T12:00:00+07:00\n\
+         T4,X001,2026-04-02,\n",
+    );
+    env.import_ok("tickets", &tickets, &[]);
+    assert_eq!(
+        env.rows("SELECT ticket_id, opened_at, resolved_at FROM ticket ORDER BY 1"),
+        vec![
+            vec!["T1", "2026-04-02T09:00:00", "2026-04-02T10:15:30"],
+            vec!["T2", "2026-04-02T09:00:00", "2026-04-02T11:00:00"],
+            vec!["T3", "2026-04-02T02:00:00", "2026-04-02T05:00:00"],
+            vec!["T4", "2026-04-02T00:00:00", "NULL"],
+        ]
+    );
+}
+
+#[test]
+fn a_timestamp_with_a_zone_in_a_date_column_keeps_its_own_date() {
+    // fields.rs: "A timestamp where a date is expected: its date, in its own zone." A start at
+    // midnight in Jakarta is the 1st of February there, whatever the date in UTC.
+    let env = env_with_accounts();
+    let file = env.write(
+        "zoned-dates.csv",
+        "subscription_id,account_id,mrr,start_date,end_date\n\
+         Z1,X001,10,2025-02-01T00:00:00+07:00,\n\
+         Z2,X001,10,2025-02-01T23:30:00-05:00,2025-03-01T00:00:00+07:00\n",
+    );
+    env.import_ok("subscriptions", &file, &[]);
+    assert_eq!(
+        env.rows("SELECT subscription_id, start_date, end_date FROM subscription ORDER BY 1"),
+        vec![
+            vec!["Z1", "2025-02-01", "NULL"],
+            vec!["Z2", "2025-02-01", "2025-03-01"],
+        ]
+    );
+}
+
+#[test]
+fn day_first_dates_only_when_asked() {
+    let env = env_with_accounts();
+    let file = env.write(
+        "day-first.csv",
+        "subscription_id,account_id,mrr,start_date,end_date\nF1,X001,10,31/01/2025,01/02/2025\nF2,X002,20,2025-03-10,\n",
+    );
+    let before = env.snapshot();
+    let out = env.import("subscriptions", &file, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("day-first.csv:2: column start_date, value '31/01/2025'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("expected a date YYYY-MM-DD"), "{stderr}");
+    assert!(
+        stderr.contains("day-first.csv:2: column end_date, value '01/02/2025'"),
+        "{stderr}"
+    );
+    env.assert_unchanged(&before, "DD/MM/YYYY without --day-first");
+
+    env.import_ok("subscriptions", &file, &["--day-first"]);
+    assert_eq!(
+        env.rows("SELECT subscription_id, start_date, end_date FROM subscription ORDER BY 1"),
+        vec![
+            vec!["F1", "2025-01-31", "2025-02-01"],
+            vec!["F2", "2025-03-10", "NULL"]
+        ]
+    );
+    // Month-first is never guessed: 01/31/2025 is no date even with --day-first.
+    let us = env.write(
+        "month-first.csv",
+        "subscription_id,account_id,mrr,start_date\nF3,X001,10,01/31/2025\n",
+    );
+    let out = env.import("subscriptions", &us, &["--day-first"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("month-first.csv:2: column start_date, value '01/31/2025'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("DD/MM/YYYY"), "{stderr}");
+}
+
+#[test]
+fn booleans_yes_no_true_false_one_zero() {
+    let env = Env::new();
+    let file = env.write(
+        "tiers-flags.csv",
+        "tier_id,name,rank,req_no_overdue,req_no_open_severe,req_not_detractor,req_hvc\n\
+         t1,One,1,Yes,No,true,false\n\
+         t2,Two,2,1,0,TRUE,NO\n\
+         t3,Three,3,y,n,,\n",
+    );
+    env.import_ok("tiers", &file, &[]);
+    assert_eq!(
+        env.rows("SELECT tier_id, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc FROM tier ORDER BY rank"),
+        vec![
+            vec!["t1", "1", "0", "1", "0"],
+            vec!["t2", "1", "0", "1", "0"],
+            vec!["t3", "1", "0", "0", "0"],
+        ]
+    );
+    let bad = env.write("tiers-maybe.csv", "tier_id,name,rank,req_hvc\nt4,Four,4,maybe\n");
+    let before = env.snapshot();
+    let out = env.import("tiers", &bad, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("tiers-maybe.csv:2: column req_hvc, value 'maybe'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("expected yes/no, true/false or 1/0"), "{stderr}");
+    env.assert_unchanged(&before, "a bad boolean");
+}
+
+#[test]
+fn empty_strings_are_missing_values() {
+    let env = env_with_accounts();
+    let file = env.write(
+        "accounts-empty.csv",
+        "account_id,name,journey_id,industry,company_size,owner,created_on\nE1,,,,,,\nE2,  ,  ,  ,  ,  ,  \n",
+    );
+    env.import_ok("accounts", &file, &[]);
+    let expected = vec!["", "NULL", "", "unknown", "NULL", "NULL"];
+    for id in ["E1", "E2"] {
+        assert_eq!(
+            env.rows(&format!(
+                "SELECT name, journey_id, industry, company_size, owner, created_on FROM account WHERE account_id = '{id}'"
+            )),
+            vec![expected.clone()],
+            "{id}"
+        );
+    }
+    let subs = env.write(
+        "subs-empty.csv",
+        "subscription_id,account_id,mrr,start_date,end_date,product,ordered_on\nE1,X001,5,2025-01-01,,,\n",
+    );
+    env.import_ok("subscriptions", &subs, &[]);
+    assert_eq!(
+        env.one("SELECT product, end_date, ordered_on FROM subscription WHERE subscription_id = 'E1'"),
+        "|NULL|NULL"
+    );
+    // An empty required value is an error naming the column.
+    let before = env.snapshot();
+    let out = env.import("subscriptions", &broken("blank-required-value.csv"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("blank-required-value.csv:3: column mrr, value '': a value is required"),
+        "{stderr}"
+    );
+    env.assert_unchanged(&before, "an empty required value");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broken files: exit 2, a located message, and the store as it was
+// ---------------------------------------------------------------------------------------------
+
+/// Imports a broken file into the example store; asserts exit code 2, no panic, every expected
+/// text on stderr, and every table of the store as it was. Returns stderr.
+fn refused(kind: &str, file: &str, expected: &[&str]) -> String {
+    let env = Env::with_examples();
+    let before = env.snapshot();
+    let out = env.import(kind, &broken(file), &[]);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{file}: panic: {stderr}");
+    assert_eq!(out.status.code(), Some(2), "{file}: stderr: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{file}: nothing on stdout: {}",
+        text(&out.stdout)
+    );
+    assert!(
+        stderr.contains(file),
+        "{file}: the message names the file: {stderr}"
+    );
+    for e in expected {
+        assert!(
+            stderr.contains(e),
+            "{file}: stderr should contain {e:?}: {stderr}"
+        );
+    }
+    env.assert_unchanged(&before, file);
+    stderr
+}
+
+#[test]
+fn broken_wrong_delimiter() {
+    // '|' is no delimiter we detect: the header is one column, so account_id is missing.
+    refused(
+        "accounts",
+        "wrong-delimiter.csv",
+        &[
+            "wrong-delimiter.csv:1:",
+            "required column account_id is missing",
+            "the header has: account_id|name|journey_id",
+        ],
+    );
+}
+
+#[test]
+fn broken_missing_required_column() {
+    // A subscriptions file with no mrr column.
+    refused(
+        "subscriptions",
+        "missing-required-column.csv",
+        &[
+            "missing-required-column.csv:1:",
+            "required column mrr is missing",
+            "--map COL=mrr",
+        ],
+    );
+}
+
+#[test]
+fn broken_bad_date() {
+    // 30 February.
+    refused(
+        "subscriptions",
+        "bad-date.csv",
+        &[
+            "bad-date.csv:3: column start_date, value '2025-02-30'",
+            "expected a date YYYY-MM-DD",
+        ],
+    );
+}
+
+#[test]
+fn broken_negative_mrr() {
+    // MRR below zero.
+    refused(
+        "subscriptions",
+        "negative-mrr.csv",
+        &[
+            "negative-mrr.csv:3: column mrr, value '-65.50'",
+            "expected a number >= 0",
+        ],
+    );
+}
+
+#[test]
+fn broken_text_in_a_number() {
+    // 'sixty-five' where MRR is a number.
+    refused(
+        "subscriptions",
+        "text-in-number.csv",
+        &[
+            "text-in-number.csv:3: column mrr, value 'sixty-five'",
+            "expected a number",
+        ],
+    );
+}
+
+#[test]
+fn broken_duplicate_key_inside_the_file() {
+    // X101 twice: the second (line 4) is named, with the first's place in the file implied.
+    refused(
+        "accounts",
+        "duplicate-key.csv",
+        &[
+            "duplicate-key.csv:4:",
+            "duplicate key account_id = X101",
+            "earlier in the file",
+        ],
+    );
+}
+
+#[test]
+fn broken_unknown_account() {
+    // Subscription S-9 of account X999, which the store does not have: both are named.
+    refused(
+        "subscriptions",
+        "unknown-account.csv",
+        &[
+            "unknown-account.csv:3: column account_id, value 'X999'",
+            "subscription S-9",
+            "unknown account X999",
+        ],
+    );
+}
+
+#[test]
+fn broken_truncated_last_line() {
+    // The last line stops after two of four fields, with no newline.
+    refused(
+        "accounts",
+        "truncated-last-line.csv",
+        &["truncated-last-line.csv:4:", "2 fields, expected 4"],
+    );
+}
+
+#[test]
+fn broken_truncated_inside_a_quoted_field() {
+    // The file ends inside an open quote.
+    refused(
+        "accounts",
+        "truncated-quote.csv",
+        &["truncated-quote.csv:3:", "2 fields, expected 3"],
+    );
+}
+
+#[test]
+fn broken_invalid_utf8() {
+    // Latin-1 bytes 0xFF 0xFE in a name.
+    refused(
+        "accounts",
+        "invalid-utf8.csv",
+        &[
+            "invalid-utf8.csv:3: column name, value 'PT \u{fffd}\u{fffd} Dua'",
+            "not valid UTF-8",
+            "expected UTF-8",
+        ],
+    );
+}
+
+#[test]
+fn broken_empty_file() {
+    // Zero bytes: no header.
+    refused(
+        "accounts",
+        "empty.csv",
+        &["the file is empty", "expected a header line", "account_id"],
+    );
+}
+
+#[test]
+fn broken_bom_only() {
+    // A byte-order mark and nothing else is an empty file too.
+    refused(
+        "accounts",
+        "bom-only.csv",
+        &["the file is empty", "expected a header line"],
+    );
+}
+
+#[test]
+fn header_only_imports_nothing_with_a_notice() {
+    // A header and no rows: not an error (an export of an empty selection), but said so.
+    let env = Env::with_examples();
+    let before = env.snapshot();
+    let out = env.import("accounts", &broken("header-only.csv"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("0 rows: 0 new, 0 changed, 0 unchanged"),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("notice"), "{stderr}");
+    assert!(
+        stderr.contains("header-only.csv: a header and no rows"),
+        "{stderr}"
+    );
+    env.assert_unchanged(&before, "header only");
+}
+
+#[test]
+fn tiers_toml_with_no_tier_imports_nothing() {
+    // No [[tier]] in the file, over a store that has a ladder: like a CSV header with no rows,
+    // nothing to import and the ladder left as it is; in no case a store error (exit code 1).
+    let env = Env::with_examples();
+    let before = env.snapshot();
+    let out = env.import("tiers", &broken("tiers-none.toml"), &[]);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("constraint"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        text(&out.stdout).contains("0 rows: 0 new, 0 changed, 0 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    env.assert_unchanged(&before, "a tiers TOML with no tier");
+}
+
+#[test]
+fn broken_more_than_twenty_errors() {
+    // 25 rows with text for MRR: the first 20 listed (lines 2..=21), then a count of the rest.
+    let stderr = refused(
+        "subscriptions",
+        "many-errors.csv",
+        &["25 errors", "... and 5 more"],
+    );
+    for line in 2..=21 {
+        assert!(
+            stderr.contains(&format!("many-errors.csv:{line}: column mrr, value 'n/a'")),
+            "line {line}: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("many-errors.csv:22:"), "{stderr}");
+    let listed = stderr.lines().filter(|l| l.contains("column mrr")).count();
+    assert_eq!(listed, 20, "{stderr}");
+}
+
+#[test]
+fn broken_journeys_unknown_key() {
+    // `colour` in a phase: refused with its line and the keys that are known.
+    refused(
+        "journeys",
+        "journeys-unknown-key.toml",
+        &["line 9", "colour", "unknown field", "expected one of", "cx_goal"],
+    );
+}
+
+#[test]
+fn broken_journeys_bad_kind() {
+    // kind = "kpi": refused with its line and the words allowed.
+    refused(
+        "journeys",
+        "journeys-bad-kind.toml",
+        &["line 13", "kpi", "indicator", "success"],
+    );
+}
+
+#[test]
+fn broken_tiers_falling_with_rank_csv() {
+    // Gold (rank 3, line 4) asks 100 MRR, less than silver's 150 at rank 2.
+    refused(
+        "tiers",
+        "tiers-falling.csv",
+        &[
+            "tiers-falling.csv:4: column min_mrr, value '100'",
+            "tier gold (rank 3)",
+            "tier silver (rank 2)",
+            "expected thresholds rising with rank",
+        ],
+    );
+}
+
+#[test]
+fn broken_tiers_falling_with_rank_toml() {
+    // Gold asks 6 months of tenure, less than silver's 12 (the TOML ladder).
+    refused(
+        "tiers",
+        "tiers-falling.toml",
+        &[
+            "tier gold (rank 3)",
+            "tier silver (rank 2)",
+            "expected thresholds rising with rank",
+        ],
+    );
+}
+
+#[test]
+fn broken_line_after_a_multiline_field() {
+    // The bad value is on line 5: a quoted name before it spans two lines.
+    refused(
+        "accounts",
+        "line-after-multiline-field.csv",
+        &[
+            "line-after-multiline-field.csv:5: column company_size, value 'huge'",
+            "expected one of",
+        ],
+    );
+}
+
+#[test]
+fn broken_blank_required_value() {
+    // Blank (spaces only) MRR.
+    refused(
+        "subscriptions",
+        "blank-required-value.csv",
+        &[
+            "blank-required-value.csv:3: column mrr, value ''",
+            "a value is required",
+        ],
+    );
+}
+
+#[test]
+fn references_and_vocabularies_are_checked() {
+    let env = env_with_accounts();
+    let cases: [(&str, &str, &str, &[&str]); 6] = [
+        (
+            "accounts",
+            "unknown-journey.csv",
+            "account_id,journey_id\nX201,retail-banking\n",
+            &[
+                "unknown-journey.csv:2: column journey_id, value 'retail-banking'",
+                "unknown journey",
+                "sme-broadband",
+            ],
+        ),
+        (
+            "surveys",
+            "csat-range.csv",
+            "account_id,answered_at,survey,score\nX001,2026-04-03,csat,9\n",
+            &["csat-range.csv:2: column score, value '9'", "from 1 to 5"],
+        ),
+        (
+            "surveys",
+            "unknown-phase.csv",
+            "account_id,answered_at,survey,score,phase\nX001,2026-04-03,nps,9,onboarding\n",
+            &[
+                "unknown-phase.csv:2: column phase, value 'onboarding'",
+                "activate, use, get-support",
+            ],
+        ),
+        (
+            "metric-values",
+            "computed-metric.csv",
+            "metric_id,period,value\nsme.use.nps,2026-04,40\n",
+            &[
+                "computed-metric.csv:2: column metric_id, value 'sme.use.nps'",
+                "not imported",
+            ],
+        ),
+        (
+            "tickets",
+            "response-before-open.csv",
+            "ticket_id,account_id,opened_at,first_response_at\nT1,X001,2026-04-02T09:00:00,2026-04-02T08:00:00\n",
+            &[
+                "response-before-open.csv:2: column first_response_at, value '2026-04-02T08:00:00'",
+                "before the ticket was opened",
+            ],
+        ),
+        (
+            "subscriptions",
+            "end-before-start.csv",
+            "subscription_id,account_id,mrr,start_date,end_date\nS1,X001,10,2025-05-01,2025-04-01\n",
+            &[
+                "end-before-start.csv:2: column end_date, value '2025-04-01'",
+                "before the start date",
+            ],
+        ),
+    ];
+    for (kind, name, body, expected) in cases {
+        let file = env.write(name, body);
+        let before = env.snapshot();
+        let out = env.import(kind, &file, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        for e in expected {
+            assert!(
+                stderr.contains(e),
+                "{name}: stderr should contain {e:?}: {stderr}"
+            );
+        }
+        env.assert_unchanged(&before, name);
+    }
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    let env = Env::new();
+    let out = env.import("accounts", &env.dir.path().join("nowhere.csv"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("nowhere.csv: no such file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
