@@ -294,6 +294,31 @@ fn churn_80x24() {
 }
 
 #[test]
+fn churn_tall_shows_tiers_and_cohorts() {
+    // With room below the segments: the month by tier held at its start, and the cohorts.
+    let store = demo_store();
+    let app = on(&store, Pane::Churn);
+    let screen = render_text(&app, 160, 90);
+    assert!(screen.contains("By loyalty tier held at the start"), "{screen}");
+    assert!(
+        screen.contains("Cohort retention (share active after n months)"),
+        "{screen}"
+    );
+    // Every account active at the month's start is in exactly one tier group.
+    let events = app.churn.events(app.period).unwrap();
+    let all = app.churn.month("all", app.period);
+    assert_eq!(
+        events.by_tier.iter().map(|(_, r)| r.n_start).sum::<u64>(),
+        all.n_start
+    );
+    assert!(events.by_tier.len() >= 2);
+    // The newest cohort is listed first; a cohort started in the month shown has no month 1 yet.
+    let newest = app.churn.cohorts.last().unwrap();
+    assert_eq!(newest.cohort, app.period.to_string());
+    assert!(newest.retained.get(1).is_none());
+}
+
+#[test]
 fn churn_160x48() {
     let store = demo_store();
     let app = on(&store, Pane::Churn);

@@ -9,7 +9,7 @@ use crate::domain::Period;
 use crate::domain::retention::{Retention, RetentionSums};
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::churn::{ChurnGroup, ChurnedAccount};
+use crate::store::churn::{ChurnGroup, ChurnedAccount, Cohort};
 
 /// One month's churn events (every segment: events are not split by segment).
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,8 @@ pub struct ChurnEvents {
     pub by_reason: Vec<ChurnGroup>,
     /// Largest MRR lost first.
     pub accounts: Vec<ChurnedAccount>,
+    /// The month's churn and retention by the loyalty tier held at its start ('tier:<id>').
+    pub by_tier: Vec<(String, Retention)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -27,6 +29,8 @@ pub struct ChurnData {
     /// Segment -> its figures for each of `months`, in the same order.
     pub segments: Vec<(String, Vec<Retention>)>,
     pub events: HashMap<Period, ChurnEvents>,
+    /// Accounts by start month and the share still active after each month (read once).
+    pub cohorts: Vec<Cohort>,
     loaded: bool,
 }
 
@@ -50,6 +54,8 @@ impl ChurnData {
                 .churn_window_by_segment(last, last)?
                 .into_iter()
                 .map(|(s, _)| s)
+                // Tier groups are per window (from the tier held at its start), not monthly.
+                .filter(|s| !s.starts_with("tier:"))
                 .collect();
             let mut segments = Vec::with_capacity(names.len().max(1));
             for name in names
@@ -61,6 +67,7 @@ impl ChurnData {
                 segments.push((name.to_string(), months.into_iter().map(|(_, r)| r).collect()));
             }
             self.segments = segments;
+            self.cohorts = store.cohorts(first, last)?;
             self.loaded = true;
         }
         if !self.events.contains_key(&period) && first <= period && period <= last {
@@ -68,6 +75,11 @@ impl ChurnData {
                 by_phase: store.churn_by_phase(period, period)?,
                 by_reason: store.churn_by_reason(period, period)?,
                 accounts: store.churned_accounts(period, period)?,
+                by_tier: store
+                    .churn_window_by_segment(period, period)?
+                    .into_iter()
+                    .filter(|(s, r)| s.starts_with("tier:") && r.n_start > 0)
+                    .collect(),
             };
             self.events.insert(period, events);
         }

@@ -575,14 +575,94 @@ fn breakdowns(
         .map(|(s, _)| SegmentRow(s.clone(), app.churn.month(s, app.period)))
         .filter(|r| r.1.n_start > 0)
         .collect();
-    Table {
+    let segment_table = Table {
         columns: &columns,
         rows: &rows,
         selected: None,
         theme,
         empty: "no account was active",
+    };
+    let h = segment_table.height_wanted(false).min(bottom - y - 1);
+    segment_table.render(Rect::new(area.x, y + 1, area.width, h), buf, false);
+    y += h + 2;
+
+    // By loyalty tier held at the start of the month, where there is room.
+    let tiers: Vec<SegmentRow> = app
+        .churn
+        .events(app.period)
+        .map(|e| e.by_tier.iter().map(|(s, r)| SegmentRow(s.clone(), *r)).collect())
+        .unwrap_or_default();
+    if y + 2 < bottom && !tiers.is_empty() {
+        section_title(
+            "By loyalty tier held at the start",
+            Rect::new(area.x, y, area.width, 1),
+            buf,
+            theme,
+        );
+        let mut tier_columns = columns.clone();
+        tier_columns[0] = Column::new("Tier", 14).flex();
+        let t = Table {
+            columns: &tier_columns,
+            rows: &tiers,
+            selected: None,
+            theme,
+            empty: "no tiers",
+        };
+        let h = t.height_wanted(false).min(bottom - y - 1);
+        t.render(Rect::new(area.x, y + 1, area.width, h), buf, false);
+        y += h + 2;
     }
-    .render(Rect::new(area.x, y + 1, area.width, bottom - y - 1), buf, false);
+
+    // Cohorts: accounts by start month, and the share still active after 1, 3, 6 and 12 months.
+    if y + 2 < bottom && !app.churn.cohorts.is_empty() {
+        section_title(
+            "Cohort retention (share active after n months)",
+            Rect::new(area.x, y, area.width, 1),
+            buf,
+            theme,
+        );
+        let cohort_columns = vec![
+            Column::new("Started", 8),
+            Column::new("accts", 5).right(),
+            Column::new("1 mo", 5).right(),
+            Column::new("3 mo", 5).right(),
+            Column::new("6 mo", 5).right().priority(1),
+            Column::new("12 mo", 5).right().priority(2),
+        ];
+        let room = usize::from(bottom - y - 2);
+        let rows: Vec<CohortRow<'_>> = app.churn.cohorts.iter().rev().take(room).map(CohortRow).collect();
+        let t = Table {
+            columns: &cohort_columns,
+            rows: &rows,
+            selected: None,
+            theme,
+            empty: "no cohorts",
+        };
+        let h = t.height_wanted(false).min(bottom - y - 1);
+        t.render(Rect::new(area.x, y + 1, area.width, h), buf, false);
+    }
+}
+
+/// A start-month cohort; `-` where the cohort is not that old yet.
+struct CohortRow<'a>(&'a crate::store::churn::Cohort);
+
+impl Row for CohortRow<'_> {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let after = |months: usize| {
+            self.0
+                .retained
+                .get(months)
+                .map_or_else(|| "-".to_string(), |share| format!("{:.0}%", 100.0 * share))
+        };
+        match column {
+            0 => (self.0.cohort.clone(), theme.text()),
+            1 => (self.0.size.to_string(), theme.dim()),
+            2 => (after(1), theme.text()),
+            3 => (after(3), theme.text()),
+            4 => (after(6), theme.text()),
+            _ => (after(12), theme.text()),
+        }
+    }
 }
 
 impl Row for ChurnedAccount {
@@ -750,6 +830,11 @@ pub fn pane_json(app: &App) -> serde_json::Value {
         "by_phase": events.map(|e| json!(e.by_phase)).unwrap_or(json!([])),
         "by_reason": events.map(|e| json!(e.by_reason)).unwrap_or(json!([])),
         "by_segment": segments,
+        "by_tier": events.map(|e| {
+            e.by_tier.iter().map(|(s, r)| json!({"tier": s.trim_start_matches("tier:"), "n_start": r.n_start,
+                "n_churned": r.n_churned, "churn_rate": r.churn_rate, "grr": r.grr, "nrr": r.nrr})).collect::<Vec<_>>()
+        }).unwrap_or_default(),
+        "cohorts": json!(app.churn.cohorts),
         "accounts": events.map(|e| json!(e.accounts)).unwrap_or(json!([])),
     })
 }
