@@ -156,6 +156,22 @@ fn march_churn_events_by_reason_and_phase() {
 }
 
 #[test]
+fn churn_events_follow_the_segment() {
+    // March's only churn is A06, a regular account (the HVC accounts are A04 and A09).
+    let store = small_store();
+    let march = month("2026-03");
+    assert!(store.churn_by_reason_in("hvc", march, march).unwrap().is_empty());
+    let regular = store.churn_by_reason_in("regular", march, march).unwrap();
+    assert_eq!((regular[0].key.as_str(), regular[0].accounts), ("price", 1));
+    let accounts = store.churned_accounts_in("regular", march, march).unwrap();
+    assert_eq!(
+        accounts.iter().map(|a| a.account_id.as_str()).collect::<Vec<_>>(),
+        ["A06"]
+    );
+    assert!(store.churned_accounts_in("hvc", march, march).unwrap().is_empty());
+}
+
+#[test]
 fn churn_json_follows_the_contract() {
     let dir = tempfile::TempDir::new().unwrap();
     let db = dir.path().join("small.db");

@@ -305,7 +305,7 @@ fn churn_tall_shows_tiers_and_cohorts() {
         "{screen}"
     );
     // Every account active at the month's start is in exactly one tier group.
-    let events = app.churn.events(app.period).unwrap();
+    let events = app.churn.events(app.period, app.segment_id()).unwrap();
     let all = app.churn.month("all", app.period);
     assert_eq!(
         events.by_tier.iter().map(|(_, r)| r.n_start).sum::<u64>(),

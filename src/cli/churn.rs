@@ -84,8 +84,14 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
     }
     let breakdown = match args.by {
         None => Vec::new(),
-        Some(Breakdown::Phase) => groups_json(&store.churn_by_phase(from, to)?, total.n_churned),
-        Some(Breakdown::Reason) => groups_json(&store.churn_by_reason(from, to)?, total.n_churned),
+        Some(Breakdown::Phase) => groups_json(
+            &store.churn_by_phase_in(&args.segment, from, to)?,
+            total.n_churned,
+        ),
+        Some(Breakdown::Reason) => groups_json(
+            &store.churn_by_reason_in(&args.segment, from, to)?,
+            total.n_churned,
+        ),
         Some(by @ (Breakdown::Segment | Breakdown::Tier)) => by_segment
             .iter()
             .filter(|(segment, _)| segment.starts_with("tier:") == (by == Breakdown::Tier))
@@ -101,7 +107,7 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             .map(|c| json!({"cohort": c.cohort, "size": c.size, "retained": c.retained}))
             .collect(),
         Some(Breakdown::Accounts) => store
-            .churned_accounts(from, to)?
+            .churned_accounts_in(&args.segment, from, to)?
             .into_iter()
             .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
             .collect(),

@@ -48,6 +48,31 @@ fn window_dates(from: Period, to: Period) -> (String, String) {
     (from.first_day().to_string(), to.next().first_day().to_string())
 }
 
+/// The condition on account `a` that keeps one segment ('all', 'hvc', 'regular', 'size:*',
+/// 'industry:*', 'journey:*', 'tier:*' as held at the end of the month before `from`), and the
+/// parameters after the window's two dates (?3, ?4).
+fn segment_condition(segment: &str, from: Period) -> (&'static str, Vec<String>) {
+    let value = |prefix: &str| segment.strip_prefix(prefix).map(str::to_string);
+    if segment == "hvc" {
+        ("a.hvc = 1", vec![])
+    } else if segment == "regular" {
+        ("a.hvc = 0", vec![])
+    } else if let Some(size) = value("size:") {
+        ("a.company_size = ?3", vec![size])
+    } else if let Some(industry) = value("industry:") {
+        ("a.industry = ?3", vec![industry])
+    } else if let Some(journey) = value("journey:") {
+        ("a.journey_id = ?3", vec![journey])
+    } else if let Some(tier) = value("tier:") {
+        (
+            "coalesce((SELECT t.held_tier FROM account_tier t WHERE t.period = ?4 AND t.account_id = a.account_id), 'none') = ?3",
+            vec![tier, from.prev().to_string()],
+        )
+    } else {
+        ("1 = 1", vec![])
+    }
+}
+
 impl Store {
     /// Each month's churn and retention for one segment; a month with no active account has
     /// figures of zero accounts (rates absent).
@@ -118,26 +143,50 @@ impl Store {
 
     /// Churned accounts of the window grouped by the phase they left in ('(no phase)' when unknown).
     pub fn churn_by_phase(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_groups("coalesce(j.name || ': ' || p.name, '(no phase)')", from, to)
+        self.churn_by_phase_in("all", from, to)
     }
 
     /// Churned accounts of the window grouped by root cause.
     pub fn churn_by_reason(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_groups("c.root_cause", from, to)
+        self.churn_by_reason_in("all", from, to)
     }
 
-    fn churn_groups(&self, key_sql: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
+    /// `churn_by_phase` for the accounts of one segment.
+    pub fn churn_by_phase_in(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
+        self.churn_groups(
+            "coalesce(j.name || ': ' || p.name, '(no phase)')",
+            segment,
+            from,
+            to,
+        )
+    }
+
+    /// `churn_by_reason` for the accounts of one segment.
+    pub fn churn_by_reason_in(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
+        self.churn_groups("c.root_cause", segment, from, to)
+    }
+
+    fn churn_groups(
+        &self,
+        key_sql: &str,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ChurnGroup>> {
         let (start, end) = window_dates(from, to);
+        let (condition, extra) = segment_condition(segment, from);
         let sql = format!(
             "SELECT {key_sql} AS k, c.reason, count(*), sum(c.mrr_lost)
-             FROM churn_event c LEFT JOIN phase p ON p.phase_id = c.phase_id
+             FROM churn_event c JOIN account a ON a.account_id = c.account_id
+             LEFT JOIN phase p ON p.phase_id = c.phase_id
              LEFT JOIN journey j ON j.journey_id = p.journey_id
-             WHERE {EVENT_WINDOW}
+             WHERE {EVENT_WINDOW} AND {condition}
              GROUP BY k, c.reason"
         );
         let mut stmt = self.conn.prepare_cached(&sql).context("grouping churn")?;
+        let args: Vec<String> = [start, end].into_iter().chain(extra).collect();
         let rows = stmt
-            .query_map(params![start, end], |r| {
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -180,21 +229,33 @@ impl Store {
 
     /// The accounts that churned in the window, largest MRR lost first.
     pub fn churned_accounts(&self, from: Period, to: Period) -> Result<Vec<ChurnedAccount>> {
+        self.churned_accounts_in("all", from, to)
+    }
+
+    /// `churned_accounts` of one segment.
+    pub fn churned_accounts_in(
+        &self,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ChurnedAccount>> {
         let (start, end) = window_dates(from, to);
+        let (condition, extra) = segment_condition(segment, from);
         let sql = format!(
             "SELECT c.account_id, a.name, c.churned_on, c.mrr_lost, p.name, c.root_cause, c.reason,
                     (SELECT min(s.start_date) FROM subscription s WHERE s.account_id = c.account_id)
              FROM churn_event c JOIN account a ON a.account_id = c.account_id
              LEFT JOIN phase p ON p.phase_id = c.phase_id
-             WHERE {EVENT_WINDOW}
+             WHERE {EVENT_WINDOW} AND {condition}
              ORDER BY c.mrr_lost DESC, c.account_id"
         );
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
             .context("listing churned accounts")?;
+        let args: Vec<String> = [start, end].into_iter().chain(extra).collect();
         let rows = stmt
-            .query_map(params![start, end], |r| {
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
                 let churned_on: String = r.get(2)?;
                 let first: Option<String> = r.get(7)?;
                 let tenure = match (first.and_then(|f| f.parse().ok()), churned_on.parse().ok()) {

@@ -181,7 +181,11 @@ impl App {
         super::review_data::sync(self, store);
         super::insight_data::sync(self, store)?;
         match self.pane {
-            Pane::Churn => self.churn.ensure(store, self.catalogue.range, self.period),
+            Pane::Churn => {
+                let segment = self.segment_id().to_string();
+                self.churn
+                    .ensure(store, self.catalogue.range, self.period, &segment)
+            }
             Pane::Tiers => self.tiers.ensure(store, self.catalogue.range, self.period),
             _ => Ok(()),
         }
@@ -255,7 +259,10 @@ impl App {
         match self.pane {
             Pane::Overview => self.data.phases.len(),
             Pane::Phase(_) => self.phase().map_or(0, |p| self.phase_metrics(p).len()),
-            Pane::Churn => self.churn.events(self.period).map_or(0, |e| e.accounts.len()),
+            Pane::Churn => self
+                .churn
+                .events(self.period, self.segment_id())
+                .map_or(0, |e| e.accounts.len()),
             Pane::Tiers => self.tiers.month(self.period).map_or(0, |m| m.watch.len()),
             Pane::Triage => self.triage.visible.len(),
         }
@@ -266,7 +273,10 @@ impl App {
         if self.pane != Pane::Churn {
             return None;
         }
-        self.churn.events(self.period)?.accounts.get(self.cursor())
+        self.churn
+            .events(self.period, self.segment_id())?
+            .accounts
+            .get(self.cursor())
     }
 
     /// The account selected in the tiers pane's watch list.

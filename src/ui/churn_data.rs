@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::store::churn::{ChurnGroup, ChurnedAccount, Cohort};
 
-/// One month's churn events (every segment: events are not split by segment).
+/// One month's churn events in one segment.
 #[derive(Debug, Clone, Default)]
 pub struct ChurnEvents {
     pub by_phase: Vec<ChurnGroup>,
@@ -28,7 +28,8 @@ pub struct ChurnData {
     pub months: Vec<Period>,
     /// Segment -> its figures for each of `months`, in the same order.
     pub segments: Vec<(String, Vec<Retention>)>,
-    pub events: HashMap<Period, ChurnEvents>,
+    /// By (month, segment): read the first time that month is shown in that segment.
+    pub events: HashMap<(Period, String), ChurnEvents>,
     /// Accounts by start month and the share still active after each month (read once).
     pub cohorts: Vec<Cohort>,
     loaded: bool,
@@ -42,7 +43,13 @@ pub fn empty_retention() -> Retention {
 impl ChurnData {
     /// Loads what the pane needs to show `period`: the monthly figures of every segment the
     /// first time, the month's events the first time that month is shown.
-    pub fn ensure(&mut self, store: &Store, range: Option<(Period, Period)>, period: Period) -> Result<()> {
+    pub fn ensure(
+        &mut self,
+        store: &Store,
+        range: Option<(Period, Period)>,
+        period: Period,
+        segment: &str,
+    ) -> Result<()> {
         let Some((first, last)) = range else {
             return Ok(());
         };
@@ -70,18 +77,19 @@ impl ChurnData {
             self.cohorts = store.cohorts(first, last)?;
             self.loaded = true;
         }
-        if !self.events.contains_key(&period) && first <= period && period <= last {
+        let key = (period, segment.to_string());
+        if !self.events.contains_key(&key) && first <= period && period <= last {
             let events = ChurnEvents {
-                by_phase: store.churn_by_phase(period, period)?,
-                by_reason: store.churn_by_reason(period, period)?,
-                accounts: store.churned_accounts(period, period)?,
+                by_phase: store.churn_by_phase_in(segment, period, period)?,
+                by_reason: store.churn_by_reason_in(segment, period, period)?,
+                accounts: store.churned_accounts_in(segment, period, period)?,
                 by_tier: store
                     .churn_window_by_segment(period, period)?
                     .into_iter()
                     .filter(|(s, r)| s.starts_with("tier:") && r.n_start > 0)
                     .collect(),
             };
-            self.events.insert(period, events);
+            self.events.insert(key, events);
         }
         Ok(())
     }
@@ -103,7 +111,7 @@ impl ChurnData {
             .unwrap_or_else(empty_retention)
     }
 
-    pub fn events(&self, period: Period) -> Option<&ChurnEvents> {
-        self.events.get(&period)
+    pub fn events(&self, period: Period, segment: &str) -> Option<&ChurnEvents> {
+        self.events.get(&(period, segment.to_string()))
     }
 }

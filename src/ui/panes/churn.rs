@@ -70,7 +70,7 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "by phase/cause",
-        "the churn events dated in (first day, day after the window], every segment",
+        "the churn events dated in (first day, day after the window], of the segment shown",
     ),
     (
         "tenure",
@@ -228,12 +228,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     }
     y += 1.min(bottom - y - 1);
     let rest = Rect::new(inner.x, y, w, bottom - y);
-    let events = data.events(app.period);
-    let all_segments = if app.segment_id() == "all" {
-        String::new()
-    } else {
-        " (every segment)".into()
-    };
+    let events = data.events(app.period, app.segment_id());
+    // The events follow the segment shown, like the figures.
+    let all_segments = String::new();
     if w >= SIDE_BY_SIDE {
         let left_w = (w * 45 / 100).max(50);
         let left = Rect::new(rest.x, rest.y, left_w, rest.height);
@@ -589,7 +586,7 @@ fn breakdowns(
     // By loyalty tier held at the start of the month, where there is room.
     let tiers: Vec<SegmentRow> = app
         .churn
-        .events(app.period)
+        .events(app.period, app.segment_id())
         .map(|e| e.by_tier.iter().map(|(s, r)| SegmentRow(s.clone(), *r)).collect())
         .unwrap_or_default();
     if y + 2 < bottom && !tiers.is_empty() {
@@ -810,7 +807,7 @@ pub fn pane_json(app: &App) -> serde_json::Value {
         v
     };
     let now = app.churn.month(app.segment_id(), app.period);
-    let events = app.churn.events(app.period);
+    let events = app.churn.events(app.period, app.segment_id());
     let segments: Vec<serde_json::Value> = app
         .churn
         .segments
