@@ -338,6 +338,20 @@ fn enter_on_a_churned_account_shows_it_and_j_moves() {
 }
 
 #[test]
+fn v_on_a_churned_account_opens_the_account_view() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    goto(&mut app, &store, Pane::Churn);
+    let id = app.selected_churned().unwrap().account_id.clone();
+    press(&mut app, &store, &chars("v"));
+    let view = app.account.as_ref().expect("the account view is open");
+    let screen = cxcockpit::ui::render_text(&app, 120, 40);
+    assert!(screen.contains(&format!("Account {id}")), "{view:?}\n{screen}");
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(app.account.is_none());
+}
+
+#[test]
 fn enter_on_a_tier_account_shows_its_explanation() {
     let store = store();
     let mut app = App::load(&store, "t".into()).unwrap();

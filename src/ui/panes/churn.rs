@@ -91,6 +91,7 @@ pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
         &[
             ("Esc", "back"),
             ("j/k", "account"),
+            ("v", "full account view"),
             ("[ ]", "month"),
             ("d", "definitions"),
             ("q", "quit"),
@@ -101,6 +102,7 @@ pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
             ("q", "quit"),
             ("j/k", "account"),
             ("Enter", "account"),
+            ("v", "account view"),
             ("d", "definitions"),
             ("[ ]", "month"),
             ("s", "segment"),
