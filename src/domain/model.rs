@@ -57,14 +57,6 @@ text_enum! {
     Direction { Higher => "higher", Lower => "lower" }
 }
 
-text_enum! {
-    /// Root-cause categories of churn (the fishbone of the source documents, plus other).
-    RootCause {
-        Service => "service", Price => "price", Promotion => "promotion",
-        People => "people", Process => "process", Other => "other",
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Journey {
     pub id: String,

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use crate::domain::Period;
 use crate::domain::triage::{self, Score, Signal, Weights};
 use crate::error::{Error, Result, SqlContext};
 
@@ -472,9 +471,4 @@ impl Store {
             .pragma_query_value(None, "data_version", |r| r.get(0))
             .context("reading the data version")
     }
-}
-
-/// The period helper for callers that show "last month".
-pub fn queue_period(store: &Store) -> Result<Option<Period>> {
-    Ok(store.period_range()?.map(|(_, last)| last))
 }

@@ -231,8 +231,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     y += 1.min(bottom - y - 1);
     let rest = Rect::new(inner.x, y, w, bottom - y);
     let events = data.events(app.period, app.segment_id());
-    // The events follow the segment shown, like the figures.
-    let all_segments = String::new();
     if w >= SIDE_BY_SIDE {
         let left_w = (w * 45 / 100).max(50);
         let left = Rect::new(rest.x, rest.y, left_w, rest.height);
@@ -240,7 +238,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             app,
             events.map(|e| (&e.by_phase[..], &e.by_reason[..])),
             left,
-            &all_segments,
             buf,
             theme,
         );
@@ -248,14 +245,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             buf.set_string(rest.x + left_w, yy, "\u{2502}", theme.border());
         }
         let right = Rect::new(rest.x + left_w + 2, rest.y, w - left_w - 2, rest.height);
-        accounts(
-            app,
-            events.map(|e| &e.accounts[..]),
-            right,
-            &all_segments,
-            buf,
-            theme,
-        );
+        accounts(app, events.map(|e| &e.accounts[..]), right, buf, theme);
     } else {
         // Narrow: one line per breakdown, then the accounts.
         let lines = compact_breakdowns(app, events.map(|e| (&e.by_phase[..], &e.by_reason[..])));
@@ -272,14 +262,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             yy += 1;
         }
         let list = Rect::new(rest.x, yy, w, (rest.y + rest.height).saturating_sub(yy));
-        accounts(
-            app,
-            events.map(|e| &e.accounts[..]),
-            list,
-            &all_segments,
-            buf,
-            theme,
-        );
+        accounts(app, events.map(|e| &e.accounts[..]), list, buf, theme);
     }
     if app.definitions {
         definitions_overlay(area, buf, theme);
@@ -507,7 +490,6 @@ fn breakdowns(
     app: &App,
     events: Option<(&[ChurnGroup], &[ChurnGroup])>,
     area: Rect,
-    note: &str,
     buf: &mut Buffer,
     theme: Theme,
 ) {
@@ -542,14 +524,14 @@ fn breakdowns(
         };
     let (phases, reasons) = events.unwrap_or((&[], &[]));
     table(
-        format!("Where they left (journey phase){note}"),
+        "Where they left (journey phase)".to_string(),
         group_columns("Phase"),
         phases.iter().map(|g| GroupRow(g, churned)).collect(),
         &mut y,
         buf,
     );
     table(
-        format!("Why (root cause){note}"),
+        "Why (root cause)".to_string(),
         group_columns("Cause"),
         reasons.iter().map(|g| GroupRow(g, churned)).collect(),
         &mut y,
@@ -681,14 +663,7 @@ impl Row for ChurnedAccount {
     }
 }
 
-fn accounts(
-    app: &App,
-    rows: Option<&[ChurnedAccount]>,
-    area: Rect,
-    note: &str,
-    buf: &mut Buffer,
-    theme: Theme,
-) {
+fn accounts(app: &App, rows: Option<&[ChurnedAccount]>, area: Rect, buf: &mut Buffer, theme: Theme) {
     if area.height < 2 {
         return;
     }
@@ -696,7 +671,7 @@ fn accounts(
     let lost: f64 = rows.iter().map(|a| a.mrr_lost).sum();
     section_title(
         &format!(
-            "Churned accounts: {}, MRR lost {}{note} (Enter: details)",
+            "Churned accounts: {}, MRR lost {} (Enter: details)",
             rows.len(),
             text::number(lost)
         ),
