@@ -78,7 +78,7 @@ CREATE TABLE subscription (
     end_date        TEXT,                       -- NULL while active; the first day it is no longer active
     CHECK (end_date IS NULL OR end_date >= start_date),
     CHECK (ordered_on IS NULL OR ordered_on <= start_date)
-) STRICT;
+) STRICT, WITHOUT ROWID;  -- keyed by its id alone: one B-tree fewer to write on large imports
 CREATE INDEX subscription_by_account ON subscription (account_id, start_date);
 
 CREATE TABLE churn_event (

@@ -501,3 +501,82 @@ fn demo_into_a_missing_directory_fails_naming_the_requested_path() {
     );
     assert!(snapshot(dir.path()).is_empty());
 }
+
+/// A version-1 store (subscriptions in a rowid table) is migrated on its first writable open:
+/// the rows are kept, the table is keyed by its id alone and the by-account index is back.
+#[test]
+fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("v1.db");
+    cx().args([
+        "demo",
+        "--out",
+        s(&db),
+        "--accounts",
+        "40",
+        "--months",
+        "6",
+        "--as-of",
+        "2026-06",
+    ])
+    .assert()
+    .code(0);
+    let rows_of = |conn: &Connection| -> Vec<(String, String, f64, String, Option<String>)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT subscription_id, account_id, mrr, start_date, end_date FROM subscription ORDER BY 1",
+            )
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    let before = {
+        // Turn it back into version 1: the same table with a rowid.
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             CREATE TABLE subscription_v1 (
+                 subscription_id TEXT PRIMARY KEY,
+                 account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+                 product TEXT NOT NULL DEFAULT '', mrr REAL NOT NULL CHECK (mrr >= 0), ordered_on TEXT,
+                 start_date TEXT NOT NULL, end_date TEXT,
+                 CHECK (end_date IS NULL OR end_date >= start_date),
+                 CHECK (ordered_on IS NULL OR ordered_on <= start_date)) STRICT;
+             INSERT INTO subscription_v1 SELECT * FROM subscription;
+             DROP TABLE subscription;
+             ALTER TABLE subscription_v1 RENAME TO subscription;
+             CREATE INDEX subscription_by_account ON subscription (account_id, start_date);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        rows_of(&conn)
+    };
+    assert!(before.len() > 40, "the demo has subscriptions: {}", before.len());
+    cx().args(["--db", s(&db), "check"]).assert().code(0);
+    let conn = Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let table_sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'subscription'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(table_sql.contains("WITHOUT ROWID"), "{table_sql}");
+    let index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'subscription_by_account' AND tbl_name = 'subscription'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 1);
+    assert_eq!(rows_of(&conn), before);
+}

@@ -619,6 +619,44 @@ fn bom_semicolon_tab_and_crlf() {
 }
 
 #[test]
+fn crlf_and_bare_cr_files_name_the_right_lines() {
+    let env = env_with_accounts();
+    let before = env.snapshot();
+    // Line 3 is bad; the quoted field of line 4 spans lines 4 and 5; line 6 is bad too.
+    let crlf = env.write(
+        "crlf-bad.csv",
+        b"account_id,name,company_size\r\nB1,One,small\r\nB2,Two,huge\r\nB3,\"Three\r\nLtd\",\"small\"\r\nB4,Four,tiny\r\n",
+    );
+    let out = env.import("accounts", &crlf, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("crlf-bad.csv:3: column company_size, value 'huge'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("crlf-bad.csv:6: column company_size, value 'tiny'"),
+        "{stderr}"
+    );
+    let bare_cr = env.write(
+        "cr-bad.csv",
+        b"account_id,name,company_size\rB1,One,small\rB2,Two,huge\r",
+    );
+    let out = env.import("accounts", &bare_cr, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("column company_size, value 'huge'"), "{stderr}");
+    env.assert_unchanged(&before, "CRLF and CR files with bad values");
+    // A quoted last field before CRLF loses the CR with the field's spaces.
+    let good = env.write("crlf-good.csv", b"account_id,name\r\nB5,\"Five\"\r\n");
+    env.import_ok("accounts", &good, &[]);
+    assert_eq!(
+        env.one("SELECT name FROM account WHERE account_id = 'B5'"),
+        "Five"
+    );
+}
+
+#[test]
 fn quoted_fields_with_newlines_keep_line_numbers_right() {
     let env = env_with_accounts();
     let before = env.snapshot();
@@ -1213,4 +1251,68 @@ fn a_missing_file_is_bad_input() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A file large enough that the store's by-account index is set aside and rebuilt: the rows
+/// land, the index is back and the store is consistent; a bad last row writes nothing and
+/// leaves the index in place; a dry run too.
+#[test]
+fn a_large_file_lands_whole_with_its_indexes_rebuilt() {
+    let env = env_with_accounts();
+    let accounts: Vec<String> = env
+        .rows("SELECT account_id FROM account ORDER BY 1")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let mut csv = String::from("subscription_id,account_id,mrr,start_date\n");
+    for i in 0..60_000 {
+        csv += &format!(
+            "L{i:06},{},{}.5,2025-{:02}-01\n",
+            accounts[i % accounts.len()],
+            i % 900,
+            1 + i % 12
+        );
+    }
+    let index_sql = "SELECT sql FROM sqlite_schema WHERE name = 'subscription_by_account'";
+    let index_before = env.one(index_sql);
+
+    let bad = env.write("large-bad.csv", format!("{csv}L999999,NOBODY,1,2025-01-01\n"));
+    let before = env.snapshot();
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let out = env.import("subscriptions", &bad, extra);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("large-bad.csv:60002: column account_id, value 'NOBODY'"));
+        env.assert_unchanged(&before, "a large file with a bad last row");
+        assert_eq!(env.one(index_sql), index_before);
+    }
+
+    let good = env.write("large.csv", &csv);
+    let dry = env.import_ok("subscriptions", &good, &["--dry-run"]);
+    assert_eq!((dry.new, dry.changed), (60_000, 0));
+    env.assert_unchanged(&before, "a dry run of a large file");
+    let report = env.import_ok("subscriptions", &good, &[]);
+    assert_eq!((report.new, report.changed, report.unchanged), (60_000, 0, 0));
+    assert_eq!(env.one(index_sql), index_before);
+    assert_eq!(
+        env.one("SELECT count(*) FROM subscription WHERE subscription_id LIKE 'L%'"),
+        "60000"
+    );
+    assert_eq!(
+        env.one("SELECT mrr || ' ' || start_date FROM subscription WHERE subscription_id = 'L059999'"),
+        "599.5 2025-12-01"
+    );
+    assert_eq!(env.one("PRAGMA integrity_check"), "ok");
+    assert_eq!(env.cx(&["check"]).status.code(), Some(0));
+    // The index is used again: the account's subscriptions are found through it.
+    let plan = env.rows(&format!(
+        "EXPLAIN QUERY PLAN SELECT min(start_date) FROM subscription WHERE account_id = '{}'",
+        accounts[0]
+    ));
+    assert!(
+        plan.iter()
+            .any(|r| r.join(" ").contains("subscription_by_account")),
+        "{plan:?}"
+    );
+    let again = env.import_ok("subscriptions", &good, &[]);
+    assert_eq!((again.new, again.changed, again.unchanged), (0, 0, 60_000));
 }

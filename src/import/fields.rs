@@ -81,9 +81,7 @@ impl FieldType {
                 .map(Value::Integer)
                 .ok_or_else(|| format!("expected a whole number from {min} to {max}")),
             // Already canonical: keep the text, skip formatting it again.
-            FieldType::Date if is_iso_date(text) && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() => {
-                Ok(Value::Text(text.to_string()))
-            }
+            FieldType::Date if is_valid_iso_date(text) => Ok(Value::Text(text.to_string())),
             FieldType::Date => parse_date(text, dates)
                 .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
                 .ok_or_else(|| expected_date(dates)),
@@ -116,9 +114,30 @@ impl FieldType {
     }
 }
 
-fn is_iso_date(text: &str) -> bool {
+/// A canonical `YYYY-MM-DD` naming a real day: checked by hand because nearly every date of a
+/// large file is one, and a format-string parse costs more than the rest of the row.
+fn is_valid_iso_date(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 fn expected_date(dates: DateOrder) -> String {
@@ -219,6 +238,31 @@ mod tests {
         );
         assert!(FieldType::Period.parse("4200-04", iso).is_err());
         assert!(FieldType::Period.parse("2199-12", iso).is_ok());
+    }
+
+    #[test]
+    fn the_iso_fast_path_agrees_with_the_calendar() {
+        for text in [
+            "2024-02-29",
+            "2023-02-29",
+            "2100-02-29",
+            "2000-02-29",
+            "2026-04-31",
+            "2026-12-31",
+            "2026-00-10",
+            "2026-13-01",
+            "2026-01-00",
+            "2026-1a-01",
+            "2026-01-01 ",
+        ] {
+            assert_eq!(
+                is_valid_iso_date(text),
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() && text.len() == 10,
+                "{text}"
+            );
+        }
+        // chrono reads a signed year; the slow path takes it, and the year range refuses it.
+        assert!(FieldType::Date.parse("+026-01-01", DateOrder::Iso).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub enum Kind {
     Tiers,
     Invoices,
     Usage,
-    /// Journeys with their phases and metric definitions (TOML).
+    /// Journeys with their phases and metric definitions (CSV, one row per metric, or TOML).
     Journeys,
 }
 
@@ -75,7 +75,7 @@ pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 pub const SURVEYS: &[&str] = &["nps", "csat", "ces"];
 
 impl Kind {
-    /// The CSV layout of the kind; None for journeys, which are TOML only.
+    /// The CSV layout of the kind; None for journeys, whose CSV has a layout of its own.
     pub fn spec(self) -> Option<Spec> {
         use EmptyAs::{Blank, Null, Text, Zero};
         Some(match self {

@@ -3,6 +3,7 @@
 //! upsert by natural key, so importing the same file twice changes nothing.
 
 pub mod fields;
+mod journeys_csv;
 pub mod kinds;
 mod ladder;
 mod lookups;
@@ -14,9 +15,10 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use serde::Serialize;
 
 use crate::error::{Error, Result, SqlContext};
@@ -114,6 +116,14 @@ impl Problems {
         }
     }
 
+    /// Takes in another list, keeping the listed ones in line order.
+    fn absorb(&mut self, other: &mut Problems) {
+        self.total += other.total;
+        self.listed.append(&mut other.listed);
+        self.listed.sort_by_key(|p| p.line);
+        self.listed.truncate(MAX_LISTED_ERRORS);
+    }
+
     fn into_error(self, file: &str) -> Error {
         let mut message = format!(
             "{file}: not imported, nothing was written: {} error{}",
@@ -132,10 +142,9 @@ impl Problems {
 }
 
 pub fn import(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
-    let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     match kind.spec() {
-        Some(spec) if !(is_toml && kind == Kind::Tiers) => import_csv(store, kind, spec, path, options),
-        _ if kind == Kind::Journeys || is_toml => import_toml(store, kind, path, options),
+        Some(spec) if !(is_toml(path) && kind == Kind::Tiers) => import_csv(store, kind, spec, path, options),
+        _ if kind == Kind::Journeys || is_toml(path) => import_definitions(store, kind, path, options),
         _ => Err(Error::input(format!(
             "{}: {} are imported from TOML (a .toml file)",
             path.display(),
@@ -144,8 +153,8 @@ pub fn import(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> 
     }
 }
 
-/// Journeys or tiers from TOML: one transaction; row counts cover every entry of the file.
-fn import_toml(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
+/// Journeys (TOML or CSV) or tiers (TOML): one transaction; row counts cover every entry of the file.
+fn import_definitions(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
     let started = Instant::now();
     let tables: &[&str] = if kind == Kind::Journeys {
         &["journey", "phase", "metric"]
@@ -171,7 +180,9 @@ fn import_toml(store: &mut Store, kind: Kind, path: &Path, options: &Options) ->
     let before: i64 = tx
         .query_row(&count_sql, [], |r| r.get(0))
         .context("counting rows")?;
-    if kind == Kind::Journeys {
+    if kind == Kind::Journeys && !is_toml(path) {
+        journeys_csv::import_journeys(&tx, path, options, &mut report)?;
+    } else if kind == Kind::Journeys {
         toml_defs::import_journeys(&tx, path, &mut report)?;
     } else {
         toml_defs::import_tiers(&tx, path, &mut report)?;
@@ -183,6 +194,10 @@ fn import_toml(store: &mut Store, kind: Kind, path: &Path, options: &Options) ->
     report.changed = report.changed.saturating_sub(report.new);
     finish(store_finish(tx, options.dry_run)?, store, &mut report, started)?;
     Ok(report)
+}
+
+fn is_toml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
 
 /// Commits (or, for a dry run, rolls back); true when committed.
@@ -206,6 +221,42 @@ fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Inst
 
 fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &Options) -> Result<Report> {
     let started = Instant::now();
+    // References are checked against the store by the import itself (`Lookups`), before a row
+    // is written; the store's own check of each row would only repeat it. The setting cannot
+    // change inside a transaction, so it brackets it.
+    set_foreign_keys(store, false)?;
+    // Temporary files let the index rebuild of a large load sort on every core (see SetAside).
+    set_temp_store(store, "FILE")?;
+    let loaded = load_csv(store, kind, spec, path, options);
+    set_temp_store(store, "MEMORY")?;
+    set_foreign_keys(store, true)?;
+    let (mut report, committed) = loaded?;
+    finish(committed, store, &mut report, started)?;
+    Ok(report)
+}
+
+fn set_foreign_keys(store: &Store, on: bool) -> Result<()> {
+    store
+        .conn()
+        .pragma_update(None, "foreign_keys", on)
+        .context("setting foreign key checks")
+}
+
+fn set_temp_store(store: &Store, place: &str) -> Result<()> {
+    store
+        .conn()
+        .pragma_update(None, "temp_store", place)
+        .context("setting the temporary store")
+}
+
+/// Reads, checks and writes the file in one transaction; true when it was committed.
+fn load_csv(
+    store: &mut Store,
+    kind: Kind,
+    spec: Spec,
+    path: &Path,
+    options: &Options,
+) -> Result<(Report, bool)> {
     let file = path.display().to_string();
     let mut source = reader::open(path)?;
     let Some(header) = source.header()? else {
@@ -219,7 +270,6 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
         p.into_iter().for_each(|p| problems.push(p));
         problems.into_error(&file)
     })?;
-
     let tx = store
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -230,17 +280,6 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
     let before: i64 = tx
         .query_row(&count_sql, [], |r| r.get(0))
         .context("counting rows")?;
-
-    let mut problems = Problems::default();
-    let mut seen_keys: HashSet<u64> = HashSet::new();
-    let mut report = Report {
-        kind: kind.name(),
-        file: file.clone(),
-        ignored_columns: layout.ignored.clone(),
-        dry_run: options.dry_run,
-        ..Report::default()
-    };
-    let progress = Progress::new(path);
     // A ladder may reorder its ranks: park the old ones, and count changes by comparison.
     let ladder_before = if kind == Kind::Tiers {
         let before = ladder::snapshot(&tx)?;
@@ -249,75 +288,73 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
     } else {
         None
     };
-    let mut tier_lines: HashMap<String, u64> = HashMap::new();
-    let written = {
-        let mut writer = writer::Writer::new(&tx, &spec, &sql_columns)?;
-        let mut values: Vec<Value> = Vec::with_capacity(sql_columns.len());
-        while let Some(record) = source.next_record()? {
-            report.rows += 1;
-            let line = record.line;
-            if record.fields.len() != header.len() {
-                problems.push(Problem::line(
-                    line,
-                    format!(
-                        "{} fields, expected {} as in the header (a truncated line, or a delimiter inside an unquoted field?)",
-                        record.fields.len(),
-                        header.len()
-                    ),
-                ));
-                continue;
-            }
-            let Some(mut row) = parse_row(&spec, &layout, &record, options.dates, &mut problems) else {
-                continue;
-            };
-            if let Err(problem) = lookups.refine(kind, &mut row, line) {
-                problems.push(problem);
-                continue;
-            }
-            let key_hash = {
-                let mut hasher = DefaultHasher::new();
-                for key in spec.key {
-                    hash_value(row.get(key), &mut hasher);
-                }
-                hasher.finish()
-            };
-            if !seen_keys.insert(key_hash) {
-                let key: Vec<String> = spec.key.iter().map(|k| display(row.get(k))).collect();
-                problems.push(Problem::line(
-                    line,
-                    format!(
-                        "duplicate key {} = {} (it appears earlier in the file)",
-                        spec.key.join("+"),
-                        key.join("+")
-                    ),
-                ));
-                continue;
-            }
-            if let (Kind::Tiers, Some(id)) = (kind, row.text("tier_id")) {
-                tier_lines.insert(id.to_string(), line);
-            }
-            if problems.total > 0 {
-                continue; // nothing will be written: only validate the rest
-            }
-            values.clear();
-            values.extend(
-                sql_columns
-                    .iter()
-                    .map(|c| row.get(c).cloned().unwrap_or(Value::Null)),
-            );
-            if let Some(problem) = writer.push(line, &values)? {
-                problems.push(problem);
-            }
-            progress.tick(report.rows, record.byte);
-        }
-        if problems.total == 0
-            && let Some(problem) = writer.flush()?
-        {
-            problems.push(problem);
-        }
-        writer.written
+
+    // Two threads: one reads and checks the file, this one writes what it passes; the store's
+    // B-tree work and the parsing overlap.
+    let parser = Parser {
+        kind,
+        spec: &spec,
+        layout: &layout,
+        width: header.len(),
+        lookups: &lookups,
+        dates: options.dates,
+        sql_columns: &sql_columns,
     };
-    progress.finish();
+    let total_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let (parsed, mut store_problems, written) = std::thread::scope(|scope| -> Result<_> {
+        let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(8);
+        let progress = Progress::new(total_bytes);
+        let parsing = scope.spawn(move || parser.run(source, batches, progress));
+        let mut writer = writer::Writer::new(&tx, &spec, &sql_columns)?;
+        let mut store_problems = Problems::default();
+        let mut set_aside = None;
+        for batch in received {
+            if set_aside.is_none() {
+                // The first batch tells the file's bytes per row, hence about how many rows it has.
+                let expected = (total_bytes * batch.rows_read)
+                    .checked_div(batch.end_byte)
+                    .unwrap_or(0);
+                set_aside = Some(writer::SetAside::if_large(
+                    &tx,
+                    spec.table,
+                    expected,
+                    before as u64,
+                )?);
+            }
+            if store_problems.total > 0 {
+                continue; // nothing will be written: let the parser validate the rest
+            }
+            for (index, line) in batch.lines.iter().enumerate() {
+                if let Some(problem) = writer.write(*line, batch.row(index, sql_columns.len()))? {
+                    store_problems.push(problem);
+                    break;
+                }
+            }
+        }
+        let parsed = parsing
+            .join()
+            .map_err(|_| Error::input(format!("{file}: the import stopped unexpectedly")))??;
+        if let Some(set_aside) = set_aside
+            && parsed.problems.total + store_problems.total == 0
+        {
+            set_aside.restore(&tx)?;
+        }
+        Ok((parsed, store_problems, writer.written))
+    })?;
+    let Parsed {
+        mut problems,
+        rows,
+        tier_lines,
+    } = parsed;
+    problems.absorb(&mut store_problems);
+    let mut report = Report {
+        kind: kind.name(),
+        file: file.clone(),
+        rows,
+        ignored_columns: layout.ignored.clone(),
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
     if kind == Kind::Tiers && problems.total == 0 {
         ladder::unpark(&tx)?;
         for (tier, _, mut problem) in ladder::problems(&tx)? {
@@ -337,8 +374,184 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
         (report.new, report.changed) = ladder::count_changes(before, &ladder::snapshot(&tx)?);
     }
     report.unchanged = report.rows.saturating_sub(report.new + report.changed);
-    finish(store_finish(tx, options.dry_run)?, store, &mut report, started)?;
-    Ok(report)
+    let committed = store_finish(tx, options.dry_run)?;
+    Ok((report, committed))
+}
+
+/// Rows that passed every check, on their way to the store: values flat, row after row, their
+/// texts in one buffer, so the writing thread neither allocates nor frees per value.
+struct Batch {
+    lines: Vec<u64>,
+    cells: Vec<Cell>,
+    text: String,
+    /// Rows read and bytes consumed so far, to estimate the size of the file.
+    rows_read: u64,
+    end_byte: u64,
+}
+
+const BATCH_ROWS: usize = 2048;
+
+/// What the parsing thread found.
+struct Parsed {
+    problems: Problems,
+    rows: u64,
+    /// Tier id -> its line, to locate ladder problems found after writing.
+    tier_lines: HashMap<String, u64>,
+}
+
+/// Reads, parses and checks every record of the file, passing good rows on in batches until the
+/// first problem (then only validating, so every problem is reported).
+struct Parser<'a> {
+    kind: Kind,
+    spec: &'a Spec,
+    layout: &'a reader::Layout,
+    width: usize,
+    lookups: &'a Lookups,
+    dates: DateOrder,
+    sql_columns: &'a [&'static str],
+}
+
+impl Parser<'_> {
+    fn run(
+        self,
+        mut source: reader::Source,
+        batches: SyncSender<Batch>,
+        progress: Progress,
+    ) -> Result<Parsed> {
+        let mut problems = Problems::default();
+        // Hashes of the keys seen: 8 bytes a row, where whole keys would be tens.
+        let mut seen_keys: HashSet<u64> = HashSet::new();
+        let mut tier_lines = HashMap::new();
+        let mut rows = 0u64;
+        let template = Row::template(self.spec);
+        let mut batch = Batch::new(self.sql_columns.len());
+        let mut sending = true;
+        while let Some(record) = source.next_record()? {
+            rows += 1;
+            let line = record.line;
+            progress.tick(rows, record.byte);
+            if record.fields.len() != self.width {
+                problems.push(Problem::line(
+                    line,
+                    format!(
+                        "{} fields, expected {} as in the header (a truncated line, or a delimiter inside an unquoted field?)",
+                        record.fields.len(),
+                        self.width
+                    ),
+                ));
+                continue;
+            }
+            let Some(mut row) = parse_row(
+                self.spec,
+                self.layout,
+                record,
+                self.dates,
+                &template,
+                &mut problems,
+            ) else {
+                continue;
+            };
+            if let Err(problem) = self.lookups.refine(self.kind, &mut row, line) {
+                problems.push(problem);
+                continue;
+            }
+            let key_hash = {
+                let mut hasher = DefaultHasher::new();
+                for key in self.spec.key {
+                    hash_value(row.get(key), &mut hasher);
+                }
+                hasher.finish()
+            };
+            if !seen_keys.insert(key_hash) {
+                let key: Vec<String> = self.spec.key.iter().map(|k| display(row.get(k))).collect();
+                problems.push(Problem::line(
+                    line,
+                    format!(
+                        "duplicate key {} = {} (it appears earlier in the file)",
+                        self.spec.key.join("+"),
+                        key.join("+")
+                    ),
+                ));
+                continue;
+            }
+            if let (Kind::Tiers, Some(id)) = (self.kind, row.text("tier_id")) {
+                tier_lines.insert(id.to_string(), line);
+            }
+            if problems.total > 0 || !sending {
+                continue; // nothing will be written: only validate the rest
+            }
+            batch.lines.push(line);
+            for column in self.sql_columns {
+                batch.push(row.take(column));
+            }
+            if batch.lines.len() >= BATCH_ROWS {
+                let full = std::mem::replace(&mut batch, Batch::new(self.sql_columns.len()));
+                sending = send(&batches, full, rows, record.byte);
+            }
+        }
+        if problems.total == 0 && sending && !batch.lines.is_empty() {
+            send(&batches, batch, rows, progress.total_bytes);
+        }
+        progress.finish();
+        Ok(Parsed {
+            problems,
+            rows,
+            tier_lines,
+        })
+    }
+}
+
+/// False when the writer has stopped listening (it failed; its error is reported).
+fn send(batches: &SyncSender<Batch>, mut batch: Batch, rows_read: u64, end_byte: u64) -> bool {
+    batch.rows_read = rows_read;
+    batch.end_byte = end_byte;
+    batches.send(batch).is_ok()
+}
+
+enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    /// A range of the batch's text.
+    Text(usize, usize),
+}
+
+impl Batch {
+    fn new(width: usize) -> Batch {
+        Batch {
+            lines: Vec::with_capacity(BATCH_ROWS),
+            cells: Vec::with_capacity(BATCH_ROWS * width),
+            text: String::with_capacity(BATCH_ROWS * width * 12),
+            rows_read: 0,
+            end_byte: 0,
+        }
+    }
+
+    fn push(&mut self, value: Value) {
+        let cell = match value {
+            Value::Null | Value::Blob(_) => Cell::Null,
+            Value::Integer(i) => Cell::Integer(i),
+            Value::Real(r) => Cell::Real(r),
+            Value::Text(t) => {
+                let start = self.text.len();
+                self.text.push_str(&t);
+                Cell::Text(start, self.text.len())
+            }
+        };
+        self.cells.push(cell);
+    }
+
+    /// One row's values as the store binds them.
+    fn row(&self, index: usize, width: usize) -> impl Iterator<Item = ToSqlOutput<'_>> {
+        self.cells[index * width..(index + 1) * width].iter().map(|cell| {
+            ToSqlOutput::Borrowed(match *cell {
+                Cell::Null => ValueRef::Null,
+                Cell::Integer(i) => ValueRef::Integer(i),
+                Cell::Real(r) => ValueRef::Real(r),
+                Cell::Text(start, end) => ValueRef::Text(&self.text.as_bytes()[start..end]),
+            })
+        })
+    }
 }
 
 /// One record's values by field name; `None` for a column absent from the file.
@@ -348,6 +561,23 @@ pub struct Row {
 }
 
 impl Row {
+    /// An empty row of the kind's fields, cloned for each record.
+    fn template(spec: &Spec) -> Row {
+        Row {
+            names: spec.columns.iter().map(|c| c.name).chain(["phase_id"]).collect(),
+            values: vec![None; spec.columns.len() + 1],
+        }
+    }
+
+    /// Moves a field's value out, for the store; NULL when absent.
+    fn take(&mut self, name: &str) -> Value {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.values[i].take())
+            .unwrap_or(Value::Null)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         let i = self.names.iter().position(|n| *n == name)?;
         self.values[i].as_ref()
@@ -377,11 +607,12 @@ fn parse_row(
     layout: &reader::Layout,
     record: &reader::Record,
     dates: DateOrder,
+    template: &Row,
     problems: &mut Problems,
 ) -> Option<Row> {
     let mut row = Row {
-        names: spec.columns.iter().map(|c| c.name).collect(),
-        values: vec![None; spec.columns.len()],
+        names: template.names.clone(),
+        values: template.values.clone(),
     };
     let mut ok = true;
     for (i, column) in spec.columns.iter().enumerate() {
@@ -475,10 +706,10 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(path: &Path) -> Self {
+    fn new(total_bytes: u64) -> Self {
         Progress {
             started: Instant::now(),
-            total_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            total_bytes,
             enabled: std::io::stderr().is_terminal(),
             shown: std::cell::Cell::new(false),
         }

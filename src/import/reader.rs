@@ -13,12 +13,13 @@ use crate::error::{Error, Result};
 pub struct Source {
     csv: csv::Reader<BufReader<File>>,
     file: String,
-    record: csv::ByteRecord,
+    record: Record,
 }
 
 pub struct Record {
     /// The line the record starts on (the header is line 1).
     pub line: u64,
+    /// Where the record starts in the file, for progress.
     pub byte: u64,
     pub fields: csv::ByteRecord,
 }
@@ -37,19 +38,41 @@ pub fn open(path: &Path) -> Result<Source> {
     let head = reader.fill_buf().map_err(io_error)?;
     let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
     let delimiter = sniff_delimiter(&head[if bom { 3 } else { 0 }..]);
+    let bare_cr = bare_cr_endings(head);
     if bom {
         reader.consume(3);
     }
+    // Lines end at LF, so a CRLF file's lines are counted as they end (the csv crate's CRLF
+    // mode counts each LF at the start of the next record: every line number one short). The
+    // CR left at a line's end is trimmed with the field. Files with bare CR endings (old Mac
+    // exports) keep the crate's CR-or-LF mode.
+    let terminator = if bare_cr {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    };
     let csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
+        .terminator(terminator)
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
     Ok(Source {
         csv,
         file,
-        record: csv::ByteRecord::new(),
+        record: Record {
+            line: 0,
+            byte: 0,
+            fields: csv::ByteRecord::new(),
+        },
     })
+}
+
+/// True when the first line ends with a CR not followed by LF.
+fn bare_cr_endings(head: &[u8]) -> bool {
+    head.iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .is_some_and(|i| head[i] == b'\r' && head.get(i + 1) != Some(&b'\n'))
 }
 
 /// The delimiter that occurs most in the first line, outside quotes; comma when none does.
@@ -88,16 +111,17 @@ impl Source {
         }
     }
 
-    pub fn next_record(&mut self) -> Result<Option<Record>> {
-        match self.csv.read_byte_record(&mut self.record) {
+    /// The next record, read into a buffer the source reuses (no allocation per record).
+    pub fn next_record(&mut self) -> Result<Option<&Record>> {
+        match self.csv.read_byte_record(&mut self.record.fields) {
             Ok(false) => Ok(None),
             Ok(true) => {
-                let (line, byte) = self.record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-                Ok(Some(Record {
-                    line,
-                    byte,
-                    fields: self.record.clone(),
-                }))
+                (self.record.line, self.record.byte) = self
+                    .record
+                    .fields
+                    .position()
+                    .map_or((0, 0), |p| (p.line(), p.byte()));
+                Ok(Some(&self.record))
             }
             Err(e) => {
                 let line = e.position().map(|p| format!(":{}", p.line())).unwrap_or_default();
@@ -203,5 +227,13 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
         assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+
+    #[test]
+    fn line_endings() {
+        assert!(bare_cr_endings(b"a,b\r1,2\r"));
+        assert!(!bare_cr_endings(b"a,b\r\n1,2\r\n"));
+        assert!(!bare_cr_endings(b"a,b\n1,2\r\n"));
+        assert!(!bare_cr_endings(b"a,b"));
     }
 }

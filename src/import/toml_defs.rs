@@ -1,6 +1,7 @@
 //! Journeys (with their phases and metric definitions) and tier ladders from TOML, so a
 //! programme's rules can sit in version control and be reviewed like code. Unknown keys and
-//! values outside the vocabularies are refused with the line they are on.
+//! values outside the vocabularies are refused with the line they are on. Journeys read from
+//! CSV (`journeys_csv`) are checked and written by the same [`write_journeys`].
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -71,58 +72,66 @@ pub struct MetricDef {
     pub definition: String,
 }
 
-/// Serde mirrors of the schema's vocabularies: a wrong word is refused with the list of right ones.
+/// Serde mirrors of the schema's vocabularies, each variant with its word as the schema spells
+/// it: a wrong word is refused with the list of right ones.
 macro_rules! vocabulary {
-    ($name:ident { $($variant:ident),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+    ($name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+        pub enum $name { $(#[serde(rename = $word)] $variant),+ }
         impl $name {
-            fn as_str(self) -> String {
-                // The serde name: snake_case of the variant.
-                let name = match self { $($name::$variant => stringify!($variant)),+ };
-                snake_case(name)
+            /// Every word of the vocabulary, in the schema's order.
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            /// The word, matched case-insensitively as CSV columns of closed lists are.
+            pub fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(text))
+            }
+
+            /// The allowed words, for messages: `a, b, c`.
+            pub fn words() -> String {
+                $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
             }
         }
     };
 }
 
-vocabulary!(Kind { Indicator, Success });
+vocabulary!(Kind {
+    Indicator = "indicator",
+    Success = "success",
+});
 vocabulary!(Perspective {
-    Realization,
-    Proposition,
-    Delivery
+    Realization = "realization",
+    Proposition = "proposition",
+    Delivery = "delivery",
 });
-vocabulary!(Direction { Higher, Lower });
+vocabulary!(Direction {
+    Higher = "higher",
+    Lower = "lower",
+});
+// As in schema.sql's CHECK on metric.aggregation (a derived snake_case would spell
+// tickets_per_100 as tickets_per100, which the schema refuses).
 vocabulary!(Aggregation {
-    Imported,
-    Nps,
-    Csat,
-    Ces,
-    FirstResponseHours,
-    ResolutionHours,
-    TicketsPer100,
-    LogoChurn,
-    Grr,
-    Nrr,
-    ExpansionRate,
-    Arpu,
-    NewAccounts,
-    LeadTimeDays,
-    DowntimeHours,
-    OnTimePayment,
+    Imported = "imported",
+    Nps = "nps",
+    Csat = "csat",
+    Ces = "ces",
+    FirstResponseHours = "first_response_hours",
+    ResolutionHours = "resolution_hours",
+    TicketsPer100 = "tickets_per_100",
+    LogoChurn = "logo_churn",
+    Grr = "grr",
+    Nrr = "nrr",
+    ExpansionRate = "expansion_rate",
+    Arpu = "arpu",
+    NewAccounts = "new_accounts",
+    LeadTimeDays = "lead_time_days",
+    DowntimeHours = "downtime_hours",
+    OnTimePayment = "on_time_payment",
 });
-
-fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -189,10 +198,22 @@ fn invalid(file: &str, problems: Vec<String>) -> Error {
     ))
 }
 
-/// Upserts journeys, their phases (position = order in the file), touchpoints and metrics.
+/// Journeys from TOML: read the file, then validate and write it as [`write_journeys`] does.
 pub fn import_journeys(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> Result<()> {
     let file = path.display().to_string();
     let defs: JourneysFile = read(path)?;
+    write_journeys(tx, &file, &defs, report)
+}
+
+/// Validates journeys however they were read (TOML or CSV), then upserts them, their phases
+/// (position = order in `defs`), touchpoints and metrics. Nothing is written when a check fails;
+/// on a later error the caller's transaction is rolled back.
+pub fn write_journeys(
+    tx: &Transaction<'_>,
+    file: &str,
+    defs: &JourneysFile,
+    report: &mut Report,
+) -> Result<()> {
     let mut problems = Vec::new();
     let mut metric_ids = HashSet::new();
     for journey in &defs.journeys {
@@ -222,7 +243,7 @@ pub fn import_journeys(tx: &Transaction<'_>, path: &Path, report: &mut Report) -
         }
     }
     if !problems.is_empty() {
-        return Err(invalid(&file, problems));
+        return Err(invalid(file, problems));
     }
     let mut written = 0u64;
     for journey in &defs.journeys {
@@ -426,4 +447,59 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
     report.changed = changed + new; // the caller splits new from changed by counting rows
     report.unchanged = report.rows.saturating_sub(new + changed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quoted words of a CHECK (column IN (...)) in schema.sql.
+    fn schema_words(column: &str) -> Vec<String> {
+        let schema = include_str!("../../schema.sql");
+        let start = schema
+            .find(&format!("CHECK ({column} IN ("))
+            .unwrap_or_else(|| panic!("no CHECK on {column}"));
+        let list = &schema[start..];
+        let list = &list[..list.find("))").unwrap()];
+        list.split('\'').skip(1).step_by(2).map(str::to_string).collect()
+    }
+
+    #[test]
+    fn vocabularies_spell_their_words_as_the_schema_does() {
+        let words = |all: Vec<&str>| all.into_iter().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            words(Kind::ALL.iter().map(|v| v.as_str()).collect()),
+            schema_words("kind")
+        );
+        assert_eq!(
+            words(Perspective::ALL.iter().map(|v| v.as_str()).collect()),
+            schema_words("perspective")
+        );
+        assert_eq!(
+            words(Direction::ALL.iter().map(|v| v.as_str()).collect()),
+            schema_words("direction")
+        );
+        assert_eq!(
+            words(Aggregation::ALL.iter().map(|v| v.as_str()).collect()),
+            schema_words("aggregation")
+        );
+        assert_eq!(
+            Aggregation::parse("Tickets_Per_100"),
+            Some(Aggregation::TicketsPer100)
+        );
+        assert_eq!(Kind::parse("kpi"), None);
+        assert_eq!(Direction::words(), "higher, lower");
+    }
+
+    #[test]
+    fn serde_reads_the_same_words() {
+        #[derive(Deserialize)]
+        struct One {
+            aggregation: Aggregation,
+        }
+        for word in Aggregation::ALL {
+            let one: One = toml::from_str(&format!("aggregation = \"{}\"", word.as_str())).unwrap();
+            assert_eq!(one.aggregation, *word);
+        }
+    }
 }

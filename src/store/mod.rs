@@ -26,8 +26,26 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 1;
-const MIGRATIONS: &[&str] = &[];
+pub const SCHEMA_VERSION: i64 = 2;
+const MIGRATIONS: &[&str] = &[
+    // 2: subscriptions keyed by their id alone (WITHOUT ROWID).
+    "CREATE TABLE subscription_v2 (
+        subscription_id TEXT PRIMARY KEY,
+        account_id      TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+        product         TEXT NOT NULL DEFAULT '',
+        mrr             REAL NOT NULL CHECK (mrr >= 0),
+        ordered_on      TEXT,
+        start_date      TEXT NOT NULL,
+        end_date        TEXT,
+        CHECK (end_date IS NULL OR end_date >= start_date),
+        CHECK (ordered_on IS NULL OR ordered_on <= start_date)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO subscription_v2 SELECT subscription_id, account_id, product, mrr, ordered_on, start_date, end_date
+        FROM subscription;
+    DROP TABLE subscription;
+    ALTER TABLE subscription_v2 RENAME TO subscription;
+    CREATE INDEX subscription_by_account ON subscription (account_id, start_date);",
+];
 
 /// How long a writer waits for another cockpit's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
