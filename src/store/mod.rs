@@ -4,6 +4,7 @@
 //! Opening creates or migrates the schema (`schema.sql`, embedded), with WAL, foreign keys and a
 //! busy timeout; the schema version lives in `PRAGMA user_version`.
 
+mod account_month;
 pub mod account_view;
 pub mod check;
 pub mod churn;

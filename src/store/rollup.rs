@@ -33,24 +33,6 @@ SELECT coalesce((SELECT value FROM setting WHERE key = 'first_period'), min(firs
     UNION ALL SELECT substr(min(answered_at), 1, 7), substr(max(answered_at), 1, 7) FROM survey_response
 )";
 
-const ACCOUNT_MONTH_SQL: &str = "
-DELETE FROM account_month;
-WITH RECURSIVE months (period, d0, d1) AS (
-    SELECT ?0, ?0 || '-01', date(?0 || '-01', '+1 month')
-    UNION ALL
-    SELECT substr(d1, 1, 7), d1, date(d1, '+1 month') FROM months WHERE substr(d1, 1, 7) <= ?2
-)
-INSERT INTO account_month (account_id, period, mrr_start, mrr_end)
-SELECT s.account_id, m.period,
-       sum(CASE WHEN s.start_date <= m.d0 AND (s.end_date IS NULL OR s.end_date > m.d0) THEN s.mrr END),
-       sum(CASE WHEN s.start_date <= m.d1 AND (s.end_date IS NULL OR s.end_date > m.d1) THEN s.mrr END)
-FROM months m
-JOIN subscription s ON s.start_date <= m.d1 AND (s.end_date IS NULL OR s.end_date > m.d0)
-GROUP BY s.account_id, m.period
-HAVING sum(CASE WHEN s.start_date <= m.d0 AND (s.end_date IS NULL OR s.end_date > m.d0) THEN 1 END) IS NOT NULL
-    OR sum(CASE WHEN s.start_date <= m.d1 AND (s.end_date IS NULL OR s.end_date > m.d1) THEN 1 END) IS NOT NULL;
-";
-
 /// HVC: the top `hvc_top_mrr_pct` percent of accounts by their latest MRR (at the end of the
 /// range, or when they were last active). Accounts that never had a subscription are regular.
 const HVC_SQL: &str = "
@@ -289,8 +271,8 @@ impl Store {
             .context("starting the rollup")?;
         let (mut account_months, mut rollup_rows) = (0, 0);
         match range {
-            Some((first, last)) => {
-                let (first, last) = (first.to_string(), last.to_string());
+            Some((range_first, range_last)) => {
+                let (first, last) = (range_first.to_string(), range_last.to_string());
                 // execute_batch takes no parameters: bind the range through a one-row temp table.
                 // Account months start early enough for the longest tier window: MRR before the
                 // store's first month is real history, not zero.
@@ -299,9 +281,8 @@ impl Store {
                         r.get(0)
                     })
                     .context("reading the tier windows")?;
-                let history_start = range
-                    .map(|(f, _)| f.offset(1 - window.clamp(1, 120) as i32).to_string())
-                    .unwrap_or_else(|| first.clone());
+                let (first_month, last_month) = (range_first, range_last);
+                let history_start = first_month.offset(1 - window.clamp(1, 120) as i32);
                 tx.execute_batch(
                     "CREATE TEMP TABLE IF NOT EXISTS rollup_range (first TEXT, last TEXT, history TEXT);
                      DELETE FROM temp.rollup_range;",
@@ -309,17 +290,14 @@ impl Store {
                 .context("preparing the rollup")?;
                 tx.execute(
                     "INSERT INTO temp.rollup_range VALUES (?1, ?2, ?3)",
-                    [&first, &last, &history_start],
+                    [&first, &last, &history_start.to_string()],
                 )
                 .context("preparing the rollup")?;
                 let bind = |sql: &str| {
                     sql.replace("?1", "(SELECT first FROM temp.rollup_range)")
                         .replace("?2", "(SELECT last FROM temp.rollup_range)")
                 };
-                tx.execute_batch(
-                    &bind(ACCOUNT_MONTH_SQL).replace("?0", "(SELECT history FROM temp.rollup_range)"),
-                )
-                .context("computing account months")?;
+                super::account_month::refresh(&tx, history_start, last_month)?;
                 tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
                 tx.execute_batch(&bind(FACTS_SQL))
                     .context("computing metric facts")?;
