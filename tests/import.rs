@@ -955,14 +955,14 @@ fn broken_text_in_a_number() {
 
 #[test]
 fn broken_duplicate_key_inside_the_file() {
-    // X101 twice: the second (line 4) is named, with the first's place in the file implied.
+    // X101 twice: the second (line 4) is named, with the first's line.
     refused(
         "accounts",
         "duplicate-key.csv",
         &[
             "duplicate-key.csv:4:",
             "duplicate key account_id = X101",
-            "earlier in the file",
+            "earlier in the file, on line 2",
         ],
     );
 }

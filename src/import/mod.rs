@@ -2,6 +2,7 @@
 //! store. Streamed record by record; validated and written in one transaction, all or nothing;
 //! upsert by natural key, so importing the same file twice changes nothing.
 
+mod dedupe;
 pub mod fields;
 mod journeys_csv;
 pub mod kinds;
@@ -292,6 +293,7 @@ fn load_csv(
     // Two threads: one reads and checks the file, this one writes what it passes; the store's
     // B-tree work and the parsing overlap.
     let parser = Parser {
+        path,
         kind,
         spec: &spec,
         layout: &layout,
@@ -402,6 +404,7 @@ struct Parsed {
 /// Reads, parses and checks every record of the file, passing good rows on in batches until the
 /// first problem (then only validating, so every problem is reported).
 struct Parser<'a> {
+    path: &'a Path,
     kind: Kind,
     spec: &'a Spec,
     layout: &'a reader::Layout,
@@ -419,8 +422,7 @@ impl Parser<'_> {
         progress: Progress,
     ) -> Result<Parsed> {
         let mut problems = Problems::default();
-        // Hashes of the keys seen: 8 bytes a row, where whole keys would be tens.
-        let mut seen_keys: HashSet<u64> = HashSet::new();
+        let mut keys = dedupe::KeyLedger::new();
         let mut tier_lines = HashMap::new();
         let mut rows = 0u64;
         let template = Row::template(self.spec);
@@ -430,50 +432,10 @@ impl Parser<'_> {
             rows += 1;
             let line = record.line;
             progress.tick(rows, record.byte);
-            if record.fields.len() != self.width {
-                problems.push(Problem::line(
-                    line,
-                    format!(
-                        "{} fields, expected {} as in the header (a truncated line, or a delimiter inside an unquoted field?)",
-                        record.fields.len(),
-                        self.width
-                    ),
-                ));
-                continue;
-            }
-            let Some(mut row) = parse_row(
-                self.spec,
-                self.layout,
-                record,
-                self.dates,
-                &template,
-                &mut problems,
-            ) else {
+            let Some(mut row) = self.row_of(record, &template, &mut problems) else {
                 continue;
             };
-            if let Err(problem) = self.lookups.refine(self.kind, &mut row, line) {
-                problems.push(problem);
-                continue;
-            }
-            let key_hash = {
-                let mut hasher = DefaultHasher::new();
-                for key in self.spec.key {
-                    hash_value(row.get(key), &mut hasher);
-                }
-                hasher.finish()
-            };
-            if !seen_keys.insert(key_hash) {
-                let key: Vec<String> = self.spec.key.iter().map(|k| display(row.get(k))).collect();
-                problems.push(Problem::line(
-                    line,
-                    format!(
-                        "duplicate key {} = {} (it appears earlier in the file)",
-                        self.spec.key.join("+"),
-                        key.join("+")
-                    ),
-                ));
-                continue;
-            }
+            keys.add(self.key_hash(&row), line)?;
             if let (Kind::Tiers, Some(id)) = (self.kind, row.text("tier_id")) {
                 tier_lines.insert(id.to_string(), line);
             }
@@ -493,11 +455,90 @@ impl Parser<'_> {
             send(&batches, batch, rows, progress.total_bytes);
         }
         progress.finish();
+        drop(batches); // the writer finishes while repeated keys are looked for
+        let repeats = keys.repeats()?;
+        if !repeats.is_empty() {
+            for problem in self.confirm_repeats(&repeats, &template)? {
+                problems.push(problem);
+            }
+        }
         Ok(Parsed {
             problems,
             rows,
             tier_lines,
         })
+    }
+}
+
+impl Parser<'_> {
+    /// A record parsed and checked into a row, or its problems noted.
+    fn row_of(&self, record: &reader::Record, template: &Row, problems: &mut Problems) -> Option<Row> {
+        if record.fields.len() != self.width {
+            problems.push(Problem::line(
+                record.line,
+                format!(
+                    "{} fields, expected {} as in the header (a truncated line, or a delimiter inside an unquoted field?)",
+                    record.fields.len(),
+                    self.width
+                ),
+            ));
+            return None;
+        }
+        let mut row = parse_row(self.spec, self.layout, record, self.dates, template, problems)?;
+        if let Err(problem) = self.lookups.refine(self.kind, &mut row, record.line) {
+            problems.push(problem);
+            return None;
+        }
+        Some(row)
+    }
+
+    fn key_hash(&self, row: &Row) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        for key in self.spec.key {
+            hash_value(row.get(key), &mut hasher);
+        }
+        hasher.finish()
+    }
+
+    fn key_text(&self, row: &Row) -> String {
+        self.spec
+            .key
+            .iter()
+            .map(|k| display(row.get(k)))
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
+    /// Reads the file again for the lines whose key hashes repeat, and names those whose keys
+    /// really do (a rare hash collision is not a repeat).
+    fn confirm_repeats(&self, repeats: &[dedupe::Repeat], template: &Row) -> Result<Vec<Problem>> {
+        let wanted: HashSet<u64> = repeats.iter().flat_map(|r| [r.line, r.earlier]).collect();
+        let mut keys: HashMap<u64, String> = HashMap::new();
+        let mut source = reader::open(self.path)?;
+        source.header()?;
+        let mut scratch = Problems::default();
+        while let Some(record) = source.next_record()? {
+            if wanted.contains(&record.line)
+                && let Some(row) = self.row_of(record, template, &mut scratch)
+            {
+                keys.insert(record.line, self.key_text(&row));
+            }
+        }
+        Ok(repeats
+            .iter()
+            .filter(|r| keys.get(&r.line).is_some_and(|k| keys.get(&r.earlier) == Some(k)))
+            .map(|r| {
+                Problem::line(
+                    r.line,
+                    format!(
+                        "duplicate key {} = {} (it appears earlier in the file, on line {})",
+                        self.spec.key.join("+"),
+                        keys.get(&r.line).map_or("", String::as_str),
+                        r.earlier
+                    ),
+                )
+            })
+            .collect())
     }
 }
 
