@@ -2,7 +2,8 @@
 //! aggregates) to every metric's value per month and segment, in SQL, in one transaction.
 //! It runs after generation and after every import, so a keypress only reads `rollup`.
 //!
-//! Steps: (1) each account's MRR at the start and end of every month (`account_month`);
+//! Steps: (1) each account's MRR at the start and end of every month (`account_month`, computed
+//! in Rust by `account_month.rs`);
 //! (2) the HVC rule (top N% of accounts by their latest MRR); (3) the facts per journey, phase,
 //! month and segment, matched to metrics by their `aggregation`.
 
