@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use cxcockpit::import::kinds::Kind;
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind::Accounts,
     Kind::Subscriptions,
     Kind::ChurnEvents,
@@ -19,6 +19,7 @@ const KINDS: [Kind; 9] = [
     Kind::Tiers,
     Kind::Invoices,
     Kind::Usage,
+    Kind::Journeys,
 ];
 
 thread_local! {

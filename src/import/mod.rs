@@ -454,7 +454,7 @@ impl Parser<'_> {
         if problems.total == 0 && sending && !batch.lines.is_empty() {
             send(&batches, batch, rows, progress.total_bytes);
         }
-        progress.finish();
+        progress.finish(rows);
         drop(batches); // the writer finishes while repeated keys are looked for
         let repeats = keys.repeats()?;
         if !repeats.is_empty() {
@@ -761,17 +761,20 @@ impl Progress {
             return;
         }
         let pct = (100 * byte).checked_div(self.total_bytes).unwrap_or(0);
-        let filled = (pct / 5) as usize;
-        eprint!(
-            "\r[{}{}] {pct:>3}%  {rows} rows",
-            "#".repeat(filled),
-            ".".repeat(20 - filled.min(20))
-        );
+        self.show(pct, &format!("{rows} rows"));
+    }
+
+    fn show(&self, pct: u64, what: &str) {
+        let filled = (pct / 5).min(20) as usize;
+        eprint!("\r[{}{}] {pct:>3}%  {what}", "#".repeat(filled), ".".repeat(20 - filled));
         self.shown.set(true);
     }
 
-    fn finish(&self) {
+    /// The file is read: the bar completes; what remains (the last rows, an index rebuild, the
+    /// commit) is said on the same line.
+    fn finish(&self, rows: u64) {
         if self.shown.get() {
+            self.show(100, &format!("{rows} rows read; writing"));
             eprintln!();
         }
     }
