@@ -16,7 +16,7 @@ pub struct ImportArgs {
     /// What the file holds.
     #[arg(value_enum)]
     pub kind: Kind,
-    /// The CSV file (comma, semicolon or tab; UTF-8 with or without BOM).
+    /// The CSV file (comma, semicolon or tab; UTF-8 with or without BOM), or a .toml file for journeys and tiers.
     pub file: PathBuf,
     /// Rename the file's columns to our fields: COL=FIELD,... (e.g. id=account_id,MonthlyCharges=mrr).
     #[arg(long, value_name = "COL=FIELD,...", value_delimiter = ',', value_parser = parse_mapping)]

@@ -766,7 +766,11 @@ impl Progress {
 
     fn show(&self, pct: u64, what: &str) {
         let filled = (pct / 5).min(20) as usize;
-        eprint!("\r[{}{}] {pct:>3}%  {what}", "#".repeat(filled), ".".repeat(20 - filled));
+        eprint!(
+            "\r[{}{}] {pct:>3}%  {what}",
+            "#".repeat(filled),
+            ".".repeat(20 - filled)
+        );
         self.shown.set(true);
     }
 
