@@ -126,52 +126,25 @@ fn column_names() -> String {
         .join(", ")
 }
 
-fn normalise(name: &str) -> String {
-    name.trim().to_ascii_lowercase().replace([' ', '-'], "_")
-}
-
-/// Which column of the file feeds which field, after `--map`; as `reader::Layout` does for the
-/// other kinds.
+/// Which column of the file feeds which field, after `--map`, matched as for the other kinds.
 struct Layout {
-    index_of: [Option<usize>; COUNT],
+    index_of: Vec<Option<usize>>,
     ignored: Vec<String>,
 }
 
 impl Layout {
     fn new(header: &[String], map: &[(String, String)]) -> Result<Layout, Vec<Problem>> {
-        let mut index_of = [None; COUNT];
-        let mut ignored = Vec::new();
-        let mut problems = Vec::new();
-        for (index, raw) in header.iter().enumerate() {
-            let mapped = map
-                .iter()
-                .find(|(from, _)| from == raw || from.eq_ignore_ascii_case(raw))
-                .map_or_else(|| normalise(raw), |(_, to)| normalise(to));
-            match NAMES.iter().position(|n| *n == mapped) {
-                Some(i) if index_of[i].is_some() => problems.push(Problem::at(
-                    1,
-                    raw,
-                    raw,
-                    format!("a second column for field {mapped}: expected each field once"),
-                )),
-                Some(i) => index_of[i] = Some(index),
-                None if raw.is_empty() => {}
-                None => ignored.push(raw.clone()),
-            }
-        }
-        let layout = Layout { index_of, ignored };
-        for column in REQUIRED {
-            if !layout.has(column) {
-                problems.push(Problem::line(
-                    1,
-                    format!(
-                        "required column {name} is missing (the header has: {header}; rename a column with --map COL={name})",
-                        name = column.name(),
-                        header = header.join(", "),
-                    ),
-                ));
-            }
-        }
+        let (matched, mut problems) = reader::Layout::match_header(
+            header,
+            &NAMES,
+            |i| REQUIRED.iter().any(|c| *c as usize == i),
+            "journeys",
+            map,
+        );
+        let layout = Layout {
+            index_of: matched.index_of,
+            ignored: matched.ignored,
+        };
         if layout.has(Col::MetricId) {
             for column in METRIC_REQUIRED {
                 if !layout.has(column) {
@@ -197,17 +170,6 @@ impl Layout {
                     format!(
                         "metric columns ({}) without a metric_id column: expected metric_id to name each row's metric",
                         details.join(", ")
-                    ),
-                ));
-            }
-        }
-        for (from, to) in map {
-            if !NAMES.contains(&normalise(to).as_str()) {
-                problems.push(Problem::line(
-                    1,
-                    format!(
-                        "--map {from}={to}: {to} is not a field of journeys (expected one of {})",
-                        NAMES.join(", ")
                     ),
                 ));
             }

@@ -266,7 +266,7 @@ fn load_csv(
             column_names(&spec)
         )));
     };
-    let layout = reader::Layout::new(&header, &spec, &options.map).map_err(|p| {
+    let layout = reader::Layout::new(&header, &spec, kind.name(), &options.map).map_err(|p| {
         let mut problems = Problems::default();
         p.into_iter().for_each(|p| problems.push(p));
         problems.into_error(&file)

@@ -146,8 +146,32 @@ fn normalise(name: &str) -> String {
 }
 
 impl Layout {
-    pub fn new(header: &[String], spec: &Spec, map: &[(String, String)]) -> Result<Layout, Vec<Problem>> {
-        let mut index_of = vec![None; spec.columns.len()];
+    pub fn new(
+        header: &[String],
+        spec: &Spec,
+        kind: &str,
+        map: &[(String, String)],
+    ) -> Result<Layout, Vec<Problem>> {
+        let names: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+        let (layout, problems) =
+            Layout::match_header(header, &names, |i| spec.columns[i].required, kind, map);
+        if problems.is_empty() {
+            Ok(layout)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The file's columns matched to a kind's fields (`names`, after `--map`), with the
+    /// header's problems: a field given twice, a required one missing, a `--map` to no field.
+    pub fn match_header(
+        header: &[String],
+        names: &[&str],
+        required: impl Fn(usize) -> bool,
+        kind: &str,
+        map: &[(String, String)],
+    ) -> (Layout, Vec<Problem>) {
+        let mut index_of = vec![None; names.len()];
         let mut ignored = Vec::new();
         let mut problems = Vec::new();
         for (index, raw) in header.iter().enumerate() {
@@ -155,7 +179,7 @@ impl Layout {
                 .iter()
                 .find(|(from, _)| from == raw || from.eq_ignore_ascii_case(raw))
                 .map_or_else(|| normalise(raw), |(_, to)| normalise(to));
-            match spec.columns.iter().position(|c| c.name == mapped) {
+            match names.iter().position(|n| *n == mapped) {
                 Some(i) if index_of[i].is_some() => problems.push(Problem::at(
                     1,
                     raw,
@@ -167,35 +191,29 @@ impl Layout {
                 None => ignored.push(raw.clone()),
             }
         }
-        for (i, column) in spec.columns.iter().enumerate() {
-            if column.required && index_of[i].is_none() {
+        for (i, name) in names.iter().enumerate() {
+            if required(i) && index_of[i].is_none() {
                 problems.push(Problem::line(
                     1,
                     format!(
-                        "required column {} is missing (the header has: {}; rename a column with --map COL={})",
-                        column.name,
+                        "required column {name} is missing (the header has: {}; rename a column with --map COL={name})",
                         header.join(", "),
-                        column.name
                     ),
                 ));
             }
         }
         for (from, to) in map {
-            if !spec.columns.iter().any(|c| c.name == normalise(to)) {
+            if !names.contains(&normalise(to).as_str()) {
                 problems.push(Problem::line(
                     1,
                     format!(
-                        "--map {from}={to}: {to} is not a field of this kind (expected one of {})",
-                        spec.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                        "--map {from}={to}: {to} is not a field of {kind} (expected one of {})",
+                        names.join(", ")
                     ),
                 ));
             }
         }
-        if problems.is_empty() {
-            Ok(Layout { index_of, ignored })
-        } else {
-            Err(problems)
-        }
+        (Layout { index_of, ignored }, problems)
     }
 
     /// The table columns written: those the file has (a phase becomes phase_id) and the key.
