@@ -402,6 +402,81 @@ fn journeys_reimport_leaves_a_phase_it_does_not_list_in_place() {
     env.assert_unchanged(&before, "second import of the same journeys file");
 }
 
+/// A new tier takes the rank of one the file does not list, which moves down: the report counts
+/// the file's rows only (new + changed + unchanged = rows), in CSV and in TOML.
+#[test]
+fn a_tier_moved_to_make_room_is_not_counted_as_a_row_of_the_file() {
+    let env = Env::new();
+    env.import_ok("tiers", &fixture("tiers.csv"), &[]);
+    let csv = env.write(
+        "diamond.csv",
+        "tier_id,name,rank,min_mrr,min_tenure_months,window_months,grace_months,benefits,req_no_overdue,req_no_open_severe\n\
+         bronze,Bronze,1,0,3,3,0,Member pricing on add-ons,No,No\n\
+         silver,Silver,2,150,6,3,2,Priority queue in Get Support,No,No\n\
+         gold,Gold,3,500,12,3,2,Network assurance and faster response times,Yes,No\n\
+         diamond,Diamond,4,1500,24,3,3,Concierge,yes,yes\n",
+    );
+    let report = env.import_ok("tiers", &csv, &[]);
+    assert_eq!(report.counts(), (1, 0, 3));
+    assert_eq!(
+        env.rows("SELECT tier_id FROM tier ORDER BY rank"),
+        vec![
+            vec!["bronze"],
+            vec!["silver"],
+            vec!["gold"],
+            vec!["diamond"],
+            vec!["platinum"]
+        ]
+    );
+    let toml = env.write(
+        "emerald.toml",
+        r#"
+[[tier]]
+id = "bronze"
+name = "Bronze"
+rank = 1
+benefits = "Member pricing on add-ons"
+min_tenure_months = 3
+[[tier]]
+id = "silver"
+name = "Silver"
+rank = 2
+benefits = "Priority queue in Get Support"
+min_mrr = 150
+min_tenure_months = 6
+grace_months = 2
+[[tier]]
+id = "gold"
+name = "Gold"
+rank = 3
+benefits = "Network assurance and faster response times"
+min_mrr = 500
+min_tenure_months = 12
+grace_months = 2
+no_overdue_invoice = true
+[[tier]]
+id = "emerald"
+name = "Emerald"
+rank = 4
+min_mrr = 1500
+min_tenure_months = 24
+"#,
+    );
+    let report = env.import_ok("tiers", &toml, &[]);
+    assert_eq!(report.counts(), (1, 0, 3));
+    assert_eq!(
+        env.rows("SELECT tier_id FROM tier ORDER BY rank"),
+        vec![
+            vec!["bronze"],
+            vec!["silver"],
+            vec!["gold"],
+            vec!["emerald"],
+            vec!["diamond"],
+            vec!["platinum"]
+        ]
+    );
+}
+
 #[test]
 fn tiers_csv_may_reorder_ranks() {
     // Silver and gold swap ranks (and thresholds, so the ladder still rises): a valid file,

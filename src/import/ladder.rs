@@ -66,14 +66,16 @@ pub fn unpark(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// (new, changed) tiers between two snapshots.
+/// (new, changed) tiers of the file between two snapshots. A tier the file does not list may
+/// move down to make room, but it is not a row of the file: the counts add up to the file's rows.
 pub fn count_changes(
     before: &HashMap<String, Vec<Value>>,
     after: &HashMap<String, Vec<Value>>,
+    listed: impl Fn(&str) -> bool,
 ) -> (u64, u64) {
-    let new = after.keys().filter(|id| !before.contains_key(*id)).count() as u64;
-    let changed = after
-        .iter()
+    let of_file = || after.iter().filter(|(id, _)| listed(id));
+    let new = of_file().filter(|(id, _)| !before.contains_key(*id)).count() as u64;
+    let changed = of_file()
         .filter(|(id, row)| before.get(*id).is_some_and(|old| old != *row))
         .count() as u64;
     (new, changed)

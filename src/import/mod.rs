@@ -373,7 +373,8 @@ fn load_csv(
     report.new = (after - before).max(0) as u64;
     report.changed = written.saturating_sub(report.new);
     if let Some(before) = &ladder_before {
-        (report.new, report.changed) = ladder::count_changes(before, &ladder::snapshot(&tx)?);
+        (report.new, report.changed) =
+            ladder::count_changes(before, &ladder::snapshot(&tx)?, |id| tier_lines.contains_key(id));
     }
     report.unchanged = report.rows.saturating_sub(report.new + report.changed);
     let committed = store_finish(tx, options.dry_run)?;

@@ -443,7 +443,9 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
     if !falling.is_empty() {
         return Err(invalid(&file, falling));
     }
-    let (new, changed) = ladder::count_changes(&before, &ladder::snapshot(tx)?);
+    let (new, changed) = ladder::count_changes(&before, &ladder::snapshot(tx)?, |id| {
+        defs.tiers.iter().any(|t| t.id == id)
+    });
     report.changed = changed + new; // the caller splits new from changed by counting rows
     report.unchanged = report.rows.saturating_sub(new + changed);
     Ok(())
