@@ -1391,3 +1391,22 @@ fn a_large_file_lands_whole_with_its_indexes_rebuilt() {
     let again = env.import_ok("subscriptions", &good, &[]);
     assert_eq!((again.new, again.changed, again.unchanged), (0, 0, 60_000));
 }
+
+/// A file without the optional key column `segment` lands in segment `all`, as documented, and
+/// a second import of it changes nothing.
+#[test]
+fn metric_values_without_a_segment_column_land_in_all() {
+    let env = Env::with_examples();
+    let file = env.write(
+        "no-segment.csv",
+        "metric_id,period,value\ncloud.awareness.followers,2026-02,123.5\n",
+    );
+    let report = env.import_ok("metric-values", &file, &[]);
+    assert_eq!(report.rows, 1);
+    assert_eq!(report.new + report.changed, 1, "{report:?}");
+    assert_eq!(
+        env.one("SELECT segment || ' ' || value FROM metric_value WHERE metric_id = 'cloud.awareness.followers' AND period = '2026-02'"),
+        "all 123.5"
+    );
+    assert_eq!(env.import_ok("metric-values", &file, &[]).counts(), (0, 0, 1));
+}

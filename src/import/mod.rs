@@ -659,6 +659,11 @@ fn parse_row(
     let mut ok = true;
     for (i, column) in spec.columns.iter().enumerate() {
         let Some(index) = layout.index_of[i] else {
+            // A key field the file lacks takes its default (a metric value's segment is `all`);
+            // other absent fields are not written, so existing rows keep theirs.
+            if spec.key.contains(&column.name) {
+                row.values[i] = Some(empty_value(column));
+            }
             continue;
         };
         let raw = record.fields.get(index).unwrap_or_default();
