@@ -156,7 +156,9 @@ CREATE TABLE metric_value (
     segment   TEXT NOT NULL DEFAULT 'all',
     value     REAL NOT NULL,
     n         INTEGER CHECK (n >= 0),
-    PRIMARY KEY (metric_id, segment, period)
+    -- Month before segment: exports come metric by metric, month by month, and a new month's
+    -- rows then append to each metric's range.
+    PRIMARY KEY (metric_id, period, segment)
 ) STRICT, WITHOUT ROWID;
 
 -- Loyalty program: ranked tiers with rising criteria.

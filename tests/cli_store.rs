@@ -550,12 +550,31 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              DROP TABLE subscription;
              ALTER TABLE subscription_v1 RENAME TO subscription;
              CREATE INDEX subscription_by_account ON subscription (account_id, start_date);
+             CREATE TABLE metric_value_v1 (
+                 metric_id TEXT NOT NULL REFERENCES metric (metric_id) ON DELETE CASCADE,
+                 period TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+                 segment TEXT NOT NULL DEFAULT 'all', value REAL NOT NULL, n INTEGER CHECK (n >= 0),
+                 PRIMARY KEY (metric_id, segment, period)) STRICT, WITHOUT ROWID;
+             INSERT INTO metric_value_v1 SELECT * FROM metric_value;
+             DROP TABLE metric_value;
+             ALTER TABLE metric_value_v1 RENAME TO metric_value;
              PRAGMA user_version = 1;",
         )
         .unwrap();
         rows_of(&conn)
     };
     assert!(before.len() > 40, "the demo has subscriptions: {}", before.len());
+    let values_of = |conn: &Connection| -> Vec<(String, String, String, f64)> {
+        let mut stmt = conn
+            .prepare("SELECT metric_id, period, segment, value FROM metric_value ORDER BY 1, 2, 3")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let values_before = values_of(&Connection::open(&db).unwrap());
+    assert!(!values_before.is_empty(), "the demo has imported metric values");
     cx().args(["--db", s(&db), "check"]).assert().code(0);
     let conn = Connection::open(&db).unwrap();
     let version: i64 = conn
@@ -579,4 +598,16 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
         .unwrap();
     assert_eq!(index, 1);
     assert_eq!(rows_of(&conn), before);
+    let values_sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'metric_value'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        values_sql.contains("PRIMARY KEY (metric_id, period, segment)"),
+        "{values_sql}"
+    );
+    assert_eq!(values_of(&conn), values_before);
 }

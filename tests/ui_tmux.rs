@@ -86,15 +86,20 @@ impl Tmux {
 
     /// Waits until the screen holds `text`, and returns it.
     fn wait_for(&self, text: &str) -> String {
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits until every text is on the screen at once: a frame may be caught half painted.
+    fn wait_for_all(&self, texts: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if texts.iter().all(|text| screen.contains(text)) {
                 return screen;
             }
             assert!(
                 start.elapsed() < WAIT,
-                "waited for {text:?}; the screen:\n{screen}"
+                "waited for {texts:?}; the screen:\n{screen}"
             );
             sleep(Duration::from_millis(50));
         }
@@ -167,27 +172,21 @@ fn frame_month_help_quit() {
     let dir = tempfile::tempdir().unwrap();
     let db = store(dir.path());
     let tmux = Tmux::start(80, 24, &[], &cockpit(&db, &dir.path().join("pid"), ""));
-    let screen = tmux.wait_for("period 2026-06");
-    for what in [
+    tmux.wait_for_all(&[
+        "period 2026-06",
         "store e2e.db",
         "journey Cloud security",
         "segment all",
         "1 Overview",
         "? help",
-    ] {
-        assert!(screen.contains(what), "{what} missing:\n{screen}");
-    }
+    ]);
     assert_eq!(tmux.format("#{alternate_on}"), "1");
     tmux.keys(&["["]);
     tmux.wait_for("period 2026-05");
     tmux.keys(&["]"]);
     tmux.wait_for("period 2026-06");
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("any key closes");
-    assert!(
-        help.contains("next pane") && help.contains("previous month"),
-        "{help}"
-    );
+    tmux.wait_for_all(&["any key closes", "next pane", "previous month"]);
     tmux.keys(&["Escape"]);
     tmux.keys(&["Tab"]);
     tmux.wait_for("(phase 1 of 6)");
@@ -204,8 +203,7 @@ fn resize_small_tiny_and_back() {
     tmux.run(&["resize-window", "-t", "0", "-x", "12", "-y", "3"]);
     tmux.wait_for("window too");
     tmux.run(&["resize-window", "-t", "0", "-x", "200", "-y", "50"]);
-    let screen = tmux.wait_for("Moved most since 2026-05");
-    assert!(screen.contains("period 2026-06"), "{screen}");
+    tmux.wait_for_all(&["Moved most since 2026-05", "period 2026-06"]);
     tmux.run(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);
     tmux.wait_for("segment all");
     tmux.keys(&["q"]);

@@ -165,7 +165,7 @@ impl Kind {
             },
             Kind::MetricValues => Spec {
                 table: "metric_value",
-                key: &["metric_id", "segment", "period"],
+                key: &["metric_id", "period", "segment"],
                 columns: {
                     const COLUMNS: &[Column] = &[
                         req("metric_id", TEXT),

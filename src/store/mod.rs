@@ -29,7 +29,8 @@ pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
 pub const SCHEMA_VERSION: i64 = 2;
 const MIGRATIONS: &[&str] = &[
-    // 2: subscriptions keyed by their id alone (WITHOUT ROWID).
+    // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
+    // before segment.
     "CREATE TABLE subscription_v2 (
         subscription_id TEXT PRIMARY KEY,
         account_id      TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
@@ -45,7 +46,18 @@ const MIGRATIONS: &[&str] = &[
         FROM subscription;
     DROP TABLE subscription;
     ALTER TABLE subscription_v2 RENAME TO subscription;
-    CREATE INDEX subscription_by_account ON subscription (account_id, start_date);",
+    CREATE INDEX subscription_by_account ON subscription (account_id, start_date);
+    CREATE TABLE metric_value_v2 (
+        metric_id TEXT NOT NULL REFERENCES metric (metric_id) ON DELETE CASCADE,
+        period    TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+        segment   TEXT NOT NULL DEFAULT 'all',
+        value     REAL NOT NULL,
+        n         INTEGER CHECK (n >= 0),
+        PRIMARY KEY (metric_id, period, segment)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO metric_value_v2 SELECT metric_id, period, segment, value, n FROM metric_value;
+    DROP TABLE metric_value;
+    ALTER TABLE metric_value_v2 RENAME TO metric_value;",
 ];
 
 /// How long a writer waits for another cockpit's transaction before giving up.
