@@ -60,6 +60,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE metric_value_v2 RENAME TO metric_value;",
 ];
 
+/// The page cache, in KiB.
+pub(crate) const CACHE_KIB: i64 = 65536;
+
 /// How long a writer waits for another cockpit's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -153,7 +156,9 @@ impl Store {
             .context("enabling foreign keys")?;
         // The rollup pass groups hundreds of thousands of rows: keep its work in memory.
         self.conn
-            .execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
+            .execute_batch(&format!(
+                "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{CACHE_KIB};"
+            ))
             .context("sizing the cache")?;
         // Reading the version is the first real read: a file that is not SQLite fails here.
         let version: i64 = self
