@@ -1410,3 +1410,55 @@ fn metric_values_without_a_segment_column_land_in_all() {
     );
     assert_eq!(env.import_ok("metric-values", &file, &[]).counts(), (0, 0, 1));
 }
+
+/// Imported metric values feed the rollups only: the import refreshes those, and a full
+/// refresh afterwards changes nothing else (tiers, triage signals, indicator outcomes).
+#[test]
+fn metric_values_refresh_the_rollups_only() {
+    let env = Env::new();
+    let db = env.db.to_str().unwrap().to_string();
+    let demo = env.cx(&[
+        "demo",
+        "--out",
+        &db,
+        "--force",
+        "--accounts",
+        "300",
+        "--months",
+        "12",
+        "--as-of",
+        "2026-06",
+    ]);
+    assert_eq!(demo.status.code(), Some(0), "{}", text(&demo.stderr));
+    let file = env.write(
+        "more-values.csv",
+        "metric_id,period,value,segment\ncloud.awareness.followers,2026-04,99999,all\ncloud.consideration.win_rate,2026-05,12.5,all\n",
+    );
+    let out = env.import("metric-values", &file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("do not read these rows") && !stdout.contains("triage signals in"),
+        "{stdout}"
+    );
+    assert_eq!(
+        env.one("SELECT value FROM rollup WHERE metric_id = 'cloud.awareness.followers' AND segment = 'all' AND period = '2026-04'"),
+        "99999.0"
+    );
+    let derived = |env: &Env| {
+        [
+            "SELECT * FROM account_tier ORDER BY 1, 2",
+            "SELECT * FROM account_signal ORDER BY 1, 2, 3",
+            "SELECT * FROM indicator_outcome ORDER BY 1, 2",
+            "SELECT * FROM rollup ORDER BY 1, 2, 3",
+        ]
+        .map(|sql| env.rows(sql))
+    };
+    let after_import = derived(&env);
+    assert!(
+        after_import.iter().all(|rows| !rows.is_empty()),
+        "the examples derive every table"
+    );
+    assert_eq!(env.cx(&["rollup"]).status.code(), Some(0));
+    assert_eq!(derived(&env), after_import);
+}

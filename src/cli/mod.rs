@@ -192,16 +192,25 @@ pub fn describe_refresh(refresh: &crate::store::rollup::Refresh) -> String {
         (Some(first), Some(last)) => format!("{first} to {last}"),
         _ => "no months".to_string(),
     };
-    format!(
-        "refreshed {range}: {} rollup rows ({} account-months) in {:.2} s; tiers, {} account-months, in {:.2} s; triage signals in {:.2} s; indicator outcomes in {:.2} s",
+    let mut line = format!(
+        "refreshed {range}: {} rollup rows ({} account-months) in {:.2} s",
         r.rollup_rows,
         r.account_months,
         r.elapsed.as_secs_f64(),
-        refresh.tiers.rows,
-        refresh.tiers.elapsed.as_secs_f64(),
-        refresh.signals.as_secs_f64(),
-        refresh.indicators.as_secs_f64()
-    )
+    );
+    match &refresh.derived {
+        Some(d) => {
+            line += &format!(
+                "; tiers, {} account-months, in {:.2} s; triage signals in {:.2} s; indicator outcomes in {:.2} s",
+                d.tiers.rows,
+                d.tiers.elapsed.as_secs_f64(),
+                d.signals.as_secs_f64(),
+                d.indicators.as_secs_f64()
+            );
+        }
+        None => line += " (tiers, triage signals and indicator outcomes do not read these rows)",
+    }
+    line
 }
 
 /// Opens the store the user named for a command that needs one to exist.

@@ -215,7 +215,11 @@ fn store_finish(tx: rusqlite::Transaction<'_>, dry_run: bool) -> Result<bool> {
 fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Instant) -> Result<()> {
     report.elapsed = started.elapsed();
     if committed {
-        report.refresh = Some(store.refresh()?);
+        report.refresh = Some(if report.kind == Kind::MetricValues.name() {
+            store.refresh_rollups_only()?
+        } else {
+            store.refresh()?
+        });
     }
     Ok(())
 }

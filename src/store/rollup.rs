@@ -222,6 +222,13 @@ DROP TABLE temp.fact;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Refresh {
     pub rollup: RollupStats,
+    /// None when the refresh left them alone (see `Store::refresh_rollups_only`).
+    pub derived: Option<Derived>,
+}
+
+/// What is derived from the raw rows besides the rollups.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Derived {
     pub tiers: crate::store::tier_eval::TierEvalStats,
     pub signals: Duration,
     pub indicators: Duration,
@@ -229,8 +236,27 @@ pub struct Refresh {
 
 impl Store {
     /// Everything derived from the raw rows, in order: rollups (with account months and the HVC
-    /// flags), tier evaluations, triage signals. Run after generation and after every import.
+    /// flags), tier evaluations, triage signals, indicator outcomes. Run after generation and
+    /// after every import.
     pub fn refresh(&mut self) -> Result<Refresh> {
+        self.with_refresh_settings(|store| store.refresh_all())
+    }
+
+    /// Only the rollups: for imported metric values, which nothing but the rollups reads (tier
+    /// evaluation, triage signals and indicator outcomes come from the raw rows).
+    pub fn refresh_rollups_only(&mut self) -> Result<Refresh> {
+        self.with_refresh_settings(|store| {
+            Ok(Refresh {
+                rollup: store.refresh_rollups()?,
+                derived: None,
+            })
+        })
+    }
+
+    fn with_refresh_settings(
+        &mut self,
+        refresh: impl FnOnce(&mut Self) -> Result<Refresh>,
+    ) -> Result<Refresh> {
         // The refresh is mostly GROUP BY sorts of hundreds of thousands of rows. With temporary
         // files and a small cache, SQLite sorts them in small runs on every core and merges
         // them, about a third faster than one in-memory sort, in bounded memory.
@@ -240,7 +266,7 @@ impl Store {
                 "PRAGMA temp_store = FILE; PRAGMA threads = {workers}; PRAGMA cache_size = -{REFRESH_CACHE_KIB};"
             ))
             .context("preparing the refresh")?;
-        let refreshed = self.refresh_all();
+        let refreshed = refresh(self);
         self.conn
             .execute_batch(&format!(
                 "PRAGMA temp_store = MEMORY; PRAGMA threads = 0; PRAGMA cache_size = -{};",
@@ -257,9 +283,11 @@ impl Store {
         let indicators = self.refresh_indicators()?;
         Ok(Refresh {
             rollup,
-            tiers,
-            signals,
-            indicators,
+            derived: Some(Derived {
+                tiers,
+                signals,
+                indicators,
+            }),
         })
     }
 
