@@ -4,14 +4,11 @@
 //! broken files are refused with exit code 2, the file, line and column, and nothing written.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
 
-use assert_cmd::Command;
-use rusqlite::Connection;
-use rusqlite::types::ValueRef;
-use tempfile::TempDir;
+use std::path::Path;
+
+use common::{Env, broken, fixture, text};
 
 /// The tables a journeys import writes.
 const JOURNEY_TABLES: [&str; 4] = ["journey", "phase", "phase_touchpoint", "metric"];
@@ -19,157 +16,14 @@ const JOURNEY_TABLES: [&str; 4] = ["journey", "phase", "phase_touchpoint", "metr
 /// The columns of fixtures/import/journeys.csv, for files written by the tests.
 const HEADER: &str = "journey_id,journey_name,journey_description,phase_key,phase_name,cx_goal,business_goal,owner,touchpoints,moments_of_truth,pain_points,metric_id,metric_name,kind,perspective,unit,direction,target,tolerance,aggregation,source,definition";
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/import")
-        .join(name)
-}
-
-fn broken(name: &str) -> PathBuf {
-    fixture("broken").join(name)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// A store made by `cxcockpit init` in a temporary directory, and the files written beside it.
-struct Env {
-    dir: TempDir,
-    db: PathBuf,
-}
-
-/// The JSON report of `import --format json`.
-#[derive(Debug)]
-struct Report {
-    rows: u64,
-    new: u64,
-    changed: u64,
-    unchanged: u64,
-    ignored: Vec<String>,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("store.db");
-        let env = Env { dir, db };
-        let out = env.cx(&["init"]);
-        assert_eq!(out.status.code(), Some(0), "init failed: {}", text(&out.stderr));
-        env
-    }
-
-    fn cx(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cxcockpit"))
-            .env_remove("CXCOCKPIT_DB")
-            .env("NO_COLOR", "1")
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn import(&self, file: &Path, extra: &[&str]) -> Output {
-        let mut args = vec!["import", "journeys", s(file)];
-        args.extend_from_slice(extra);
-        self.cx(&args)
-    }
-
-    /// Imports with `--format json`, asserts success and returns the report.
-    fn import_ok(&self, file: &Path, extra: &[&str]) -> Report {
-        let mut args = vec!["--format", "json", "import", "journeys", s(file)];
-        args.extend_from_slice(extra);
-        let out = self.cx(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "import journeys {} failed: {}",
-            file.display(),
-            text(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)));
-        let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("no {k} in {json}"));
-        Report {
-            rows: n("rows"),
-            new: n("new"),
-            changed: n("changed"),
-            unchanged: n("unchanged"),
-            ignored: json["ignored_columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().to_string())
-                .collect(),
-        }
-    }
-
-    /// A file beside the store.
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    /// Every row of a query, each value rendered as text (NULL as `NULL`, reals with `{:?}`).
-    fn rows(&self, sql: &str) -> Vec<Vec<String>> {
-        let conn = Connection::open(&self.db).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |row| {
-                (0..n)
-                    .map(|i| {
-                        Ok(match row.get_ref(i)? {
-                            ValueRef::Null => "NULL".to_string(),
-                            ValueRef::Integer(v) => v.to_string(),
-                            ValueRef::Real(v) => format!("{v:?}"),
-                            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                            ValueRef::Blob(b) => format!("{b:?}"),
-                        })
-                    })
-                    .collect::<rusqlite::Result<Vec<String>>>()
-            })
-            .unwrap();
-        rows.collect::<rusqlite::Result<_>>().unwrap()
-    }
-
-    /// Every row of the given tables, sorted.
-    fn tables(&self, tables: &[&str]) -> BTreeMap<String, Vec<Vec<String>>> {
-        tables
-            .iter()
-            .map(|t| {
-                let mut rows = self.rows(&format!("SELECT * FROM \"{t}\""));
-                rows.sort();
-                (t.to_string(), rows)
-            })
-            .collect()
-    }
-
-    /// Every row of every table of the store: what "nothing was written" must leave as it was.
-    fn everything(&self) -> BTreeMap<String, Vec<Vec<String>>> {
-        let names: Vec<String> = self
-            .rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            .into_iter()
-            .map(|r| r[0].clone())
-            .collect();
-        self.tables(&names.iter().map(String::as_str).collect::<Vec<_>>())
-    }
-
-    /// Phase keys of a journey in their order.
-    fn phase_order(&self, journey: &str) -> Vec<String> {
-        self.rows(&format!(
-            "SELECT phase_key FROM phase WHERE journey_id = '{journey}' ORDER BY position"
-        ))
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect()
-    }
+/// Phase keys of a journey in their order.
+fn phase_order(env: &Env, journey: &str) -> Vec<String> {
+    env.rows(&format!(
+        "SELECT phase_key FROM phase WHERE journey_id = '{journey}' ORDER BY position"
+    ))
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect()
 }
 
 /// The fixture rewritten with another delimiter, with or without a BOM and CRLF line ends.
@@ -202,10 +56,10 @@ fn dialect(delimiter: u8, bom: bool, crlf: bool) -> Vec<u8> {
 fn csv_writes_exactly_the_rows_the_toml_writes() {
     let from_toml = Env::new();
     let from_csv = Env::new();
-    let toml_report = from_toml.import_ok(&fixture("journeys.toml"), &[]);
-    let csv_report = from_csv.import_ok(&fixture("journeys.csv"), &[]);
+    let toml_report = from_toml.import_ok("journeys", &fixture("journeys.toml"), &[]);
+    let csv_report = from_csv.import_ok("journeys", &fixture("journeys.csv"), &[]);
 
-    let expected = from_toml.tables(&JOURNEY_TABLES);
+    let expected = from_toml.table_rows(&JOURNEY_TABLES);
     // The comparison means something only if the TOML brought every kind of row.
     let counts: Vec<usize> = JOURNEY_TABLES.iter().map(|t| expected[*t].len()).collect();
     assert_eq!(
@@ -213,7 +67,7 @@ fn csv_writes_exactly_the_rows_the_toml_writes() {
         [2, 5, 8, 7],
         "journeys, phases, touchpoints, metrics from the TOML"
     );
-    let got = from_csv.tables(&JOURNEY_TABLES);
+    let got = from_csv.table_rows(&JOURNEY_TABLES);
     for table in JOURNEY_TABLES {
         assert_eq!(got[table], expected[table], "table {table}: CSV and TOML differ");
     }
@@ -237,11 +91,11 @@ fn csv_writes_exactly_the_rows_the_toml_writes() {
 
     // A few values, checked by name rather than only by comparison.
     assert_eq!(
-        from_csv.phase_order("sme-broadband"),
+        phase_order(&from_csv, "sme-broadband"),
         ["activate", "use", "get-support"]
     );
     assert_eq!(
-        from_csv.phase_order("cloud-security"),
+        phase_order(&from_csv, "cloud-security"),
         ["operate-loyalty", "terminate"]
     );
     assert_eq!(
@@ -299,32 +153,32 @@ fn csv_writes_exactly_the_rows_the_toml_writes() {
 #[test]
 fn importing_twice_or_over_the_toml_changes_nothing() {
     let env = Env::new();
-    let dry = env.import_ok(&fixture("journeys.csv"), &["--dry-run"]);
+    let dry = env.import_ok("journeys", &fixture("journeys.csv"), &["--dry-run"]);
     assert_eq!((dry.new, dry.changed), (14, 0), "{dry:?}");
     assert!(
-        env.tables(&JOURNEY_TABLES).values().all(Vec::is_empty),
+        env.table_rows(&JOURNEY_TABLES).values().all(Vec::is_empty),
         "a dry run writes nothing"
     );
 
-    env.import_ok(&fixture("journeys.csv"), &[]);
-    let before = env.everything();
-    let again = env.import_ok(&fixture("journeys.csv"), &[]);
+    env.import_ok("journeys", &fixture("journeys.csv"), &[]);
+    let before = env.contents();
+    let again = env.import_ok("journeys", &fixture("journeys.csv"), &[]);
     assert_eq!(
         (again.rows, again.new, again.changed, again.unchanged),
         (14, 0, 0, 14),
         "{again:?}"
     );
-    assert_eq!(env.everything(), before, "a second import of the same CSV");
+    assert_eq!(env.contents(), before, "a second import of the same CSV");
 
     let over_toml = Env::new();
-    over_toml.import_ok(&fixture("journeys.toml"), &[]);
-    let report = over_toml.import_ok(&fixture("journeys.csv"), &[]);
+    over_toml.import_ok("journeys", &fixture("journeys.toml"), &[]);
+    let report = over_toml.import_ok("journeys", &fixture("journeys.csv"), &[]);
     assert_eq!(
         (report.new, report.changed),
         (0, 0),
         "the CSV over its TOML: {report:?}"
     );
-    let report = over_toml.import_ok(&fixture("journeys.toml"), &[]);
+    let report = over_toml.import_ok("journeys", &fixture("journeys.toml"), &[]);
     assert_eq!(
         (report.new, report.changed),
         (0, 0),
@@ -345,13 +199,13 @@ fn a_reordered_phase_list_reorders_the_phases() {
              trial,Trial,,c,C,,,,,,,,,,,,,,,,,\n"
         ),
     );
-    let first = env.import_ok(&abc, &[]);
+    let first = env.import_ok("journeys", &abc, &[]);
     assert_eq!(
         (first.rows, first.new),
         (6, 6),
         "1 journey, 3 phases, 2 metrics: {first:?}"
     );
-    assert_eq!(env.phase_order("trial"), ["a", "b", "c"]);
+    assert_eq!(phase_order(&env, "trial"), ["a", "b", "c"]);
 
     // The same phases, c first; b's second row comes after a.
     let cab = env.write(
@@ -364,9 +218,9 @@ fn a_reordered_phase_list_reorders_the_phases() {
              trial,Trial,,b,B,,,,,,,trial.b.signups,Sign-ups,success,proposition,count,higher,,,imported,,\n"
         ),
     );
-    let reordered = env.import_ok(&cab, &[]);
+    let reordered = env.import_ok("journeys", &cab, &[]);
     assert_eq!(
-        env.phase_order("trial"),
+        phase_order(&env, "trial"),
         ["c", "b", "a"],
         "the order of first appearance"
     );
@@ -382,15 +236,15 @@ fn a_reordered_phase_list_reorders_the_phases() {
         [["trial.b.signups", "b"], ["trial.b.visits", "b"]],
         "the metrics stay with their phase"
     );
-    let again = env.import_ok(&cab, &[]);
+    let again = env.import_ok("journeys", &cab, &[]);
     assert_eq!((again.new, again.changed), (0, 0), "{again:?}");
 }
 
 #[test]
 fn delimiters_bom_and_line_ends_read_the_same() {
     let reference = Env::new();
-    reference.import_ok(&fixture("journeys.csv"), &[]);
-    let expected = reference.tables(&JOURNEY_TABLES);
+    reference.import_ok("journeys", &fixture("journeys.csv"), &[]);
+    let expected = reference.table_rows(&JOURNEY_TABLES);
     for (name, delimiter, bom, crlf) in [
         ("semicolon-bom.csv", b';', true, false),
         ("tab-crlf.csv", b'\t', false, true),
@@ -398,9 +252,9 @@ fn delimiters_bom_and_line_ends_read_the_same() {
     ] {
         let env = Env::new();
         let file = env.write(name, dialect(delimiter, bom, crlf));
-        let report = env.import_ok(&file, &[]);
+        let report = env.import_ok("journeys", &file, &[]);
         assert_eq!((report.rows, report.new), (14, 14), "{name}: {report:?}");
-        assert_eq!(env.tables(&JOURNEY_TABLES), expected, "{name}");
+        assert_eq!(env.table_rows(&JOURNEY_TABLES), expected, "{name}");
     }
 }
 
@@ -413,6 +267,7 @@ fn map_renames_columns_and_unknown_columns_are_listed() {
          trial,Trial,start,Start,red,trial.start.visits,Visits,Indicator,realization,higher,imported\n",
     );
     let report = env.import_ok(
+        "journeys",
         &file,
         &[
             "--map",
@@ -438,12 +293,12 @@ fn quoted_line_breaks_are_kept_and_later_lines_stay_right() {
              trial,Trial,,start,Start,,,,,,,trial.start.visits,Visits,indicator,realization,count,higher,,,imported,,\"Visits to\nthe trial page\"\n"
         ),
     );
-    env.import_ok(&file, &[]);
+    env.import_ok("journeys", &file, &[]);
     assert_eq!(
         env.rows("SELECT definition FROM metric"),
         [["Visits to\nthe trial page"]]
     );
-    let before = env.everything();
+    let before = env.contents();
     let bad = env.write(
         "multiline-bad.csv",
         format!(
@@ -452,7 +307,7 @@ fn quoted_line_breaks_are_kept_and_later_lines_stay_right() {
              trial,Trial,,start,Start,,,,,,,trial.start.signups,Sign-ups,indicator,realization,count,upward,,,imported,,\n"
         ),
     );
-    let out = env.import(&bad, &[]);
+    let out = env.import("journeys", &bad, &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -460,17 +315,17 @@ fn quoted_line_breaks_are_kept_and_later_lines_stay_right() {
             .contains("multiline-bad.csv:4: column direction, value 'upward': expected one of higher, lower"),
         "the record after a two-line one starts on line 4: {stderr}"
     );
-    assert_eq!(env.everything(), before);
+    assert_eq!(env.contents(), before);
 }
 
 #[test]
 fn a_header_and_no_rows_imports_nothing_with_a_notice() {
     // As for every CSV kind: an export of an empty selection is not an error, but said so.
     let env = Env::new();
-    env.import_ok(&fixture("journeys.csv"), &[]);
-    let before = env.everything();
+    env.import_ok("journeys", &fixture("journeys.csv"), &[]);
+    let before = env.contents();
     let file = env.write("header-only.csv", format!("{HEADER}\n"));
-    let out = env.import(&file, &[]);
+    let out = env.import("journeys", &file, &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
@@ -482,7 +337,7 @@ fn a_header_and_no_rows_imports_nothing_with_a_notice() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(env.everything(), before, "the journeys already in the store stay");
+    assert_eq!(env.contents(), before, "the journeys already in the store stay");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,13 +348,13 @@ fn a_header_and_no_rows_imports_nothing_with_a_notice() {
 /// panic, nothing on stdout, every expected text on stderr, and every table as it was.
 fn refused(file: &Path, expected: &[&str]) -> String {
     let env = Env::new();
-    env.import_ok(&fixture("journeys.csv"), &[]);
+    env.import_ok("journeys", &fixture("journeys.csv"), &[]);
     refused_by(&env, file, expected)
 }
 
 fn refused_by(env: &Env, file: &Path, expected: &[&str]) -> String {
-    let before = env.everything();
-    let out = env.import(file, &[]);
+    let before = env.contents();
+    let out = env.import("journeys", file, &[]);
     let stderr = text(&out.stderr);
     let name = file.file_name().unwrap().to_str().unwrap();
     assert!(!stderr.contains("panicked"), "{name}: panic: {stderr}");
@@ -519,7 +374,7 @@ fn refused_by(env: &Env, file: &Path, expected: &[&str]) -> String {
             "{name}: stderr should contain {e:?}: {stderr}"
         );
     }
-    assert_eq!(env.everything(), before, "{name}: the store changed");
+    assert_eq!(env.contents(), before, "{name}: the store changed");
     stderr
 }
 
@@ -578,7 +433,7 @@ fn broken_text_in_target() {
 #[test]
 fn broken_empty_file_and_bom_only() {
     let env = Env::new();
-    env.import_ok(&fixture("journeys.csv"), &[]);
+    env.import_ok("journeys", &fixture("journeys.csv"), &[]);
     for (name, bytes) in [("empty.csv", &b""[..]), ("bom-only.csv", &b"\xEF\xBB\xBF"[..])] {
         let file = env.write(name, bytes);
         refused_by(
@@ -596,7 +451,7 @@ fn broken_empty_file_and_bom_only() {
 #[test]
 fn broken_invalid_utf8() {
     let env = Env::new();
-    env.import_ok(&fixture("journeys.csv"), &[]);
+    env.import_ok("journeys", &fixture("journeys.csv"), &[]);
     let mut bytes = format!("{HEADER}\n").into_bytes();
     bytes.extend_from_slice(b"trial,Trial,,start,Start,,,Jos\xE9 Alves,,,,,,,,,,,,,,\n");
     let file = env.write("latin1.csv", bytes);
@@ -614,7 +469,7 @@ fn broken_invalid_utf8() {
 #[test]
 fn broken_rows_name_every_problem_with_its_line_and_column() {
     let env = Env::new();
-    env.import_ok(&fixture("journeys.csv"), &[]);
+    env.import_ok("journeys", &fixture("journeys.csv"), &[]);
     let file = env.write(
         "many.csv",
         format!(
@@ -692,7 +547,11 @@ fn broken_header_problems() {
         &["no-kind.csv:1: column kind is missing: it is required with metric_id"],
     );
     // --map to a field journeys do not have.
-    let out = env.import(&fixture("journeys.csv"), &["--map", "owner=phase_owner"]);
+    let out = env.import(
+        "journeys",
+        &fixture("journeys.csv"),
+        &["--map", "owner=phase_owner"],
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -700,7 +559,7 @@ fn broken_header_problems() {
         "{stderr}"
     );
     assert!(
-        env.tables(&JOURNEY_TABLES).values().all(Vec::is_empty),
+        env.table_rows(&JOURNEY_TABLES).values().all(Vec::is_empty),
         "nothing written"
     );
 }
@@ -733,7 +592,7 @@ fn every_aggregation_word_of_the_schema_imports_from_csv_and_toml() {
             "trial,Trial,,start,Start,,,,,,,trial.{word},{word},indicator,delivery,,lower,,,{word},,\n"
         );
     }
-    let report = env.import_ok(&env.write("aggregations.csv", csv), &[]);
+    let report = env.import_ok("journeys", &env.write("aggregations.csv", csv), &[]);
     assert_eq!(report.new, 2 + words.len() as u64, "{report:?}");
     let mut stored: Vec<String> = env
         .rows("SELECT aggregation FROM metric")
@@ -751,7 +610,7 @@ fn every_aggregation_word_of_the_schema_imports_from_csv_and_toml() {
          [[journey.phase.metric]]\nid = \"trial.tickets_per_100\"\nname = \"Tickets\"\nkind = \"success\"\n\
          perspective = \"delivery\"\ndirection = \"lower\"\naggregation = \"tickets_per_100\"\n",
     );
-    let report = env.import_ok(&toml, &[]);
+    let report = env.import_ok("journeys", &toml, &[]);
     assert_eq!(
         (report.new, report.changed),
         (0, 1),
