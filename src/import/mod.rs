@@ -193,7 +193,13 @@ fn import_definitions(store: &mut Store, kind: Kind, path: &Path, options: &Opti
         .context("counting rows")?;
     report.new = (after - before).max(0) as u64;
     report.changed = report.changed.saturating_sub(report.new);
-    finish(store_finish(tx, options.dry_run)?, store, &mut report, started)?;
+    finish(
+        store_finish(tx, options.dry_run)?,
+        store,
+        kind,
+        &mut report,
+        started,
+    )?;
     Ok(report)
 }
 
@@ -212,10 +218,16 @@ fn store_finish(tx: rusqlite::Transaction<'_>, dry_run: bool) -> Result<bool> {
     }
 }
 
-fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Instant) -> Result<()> {
+fn finish(
+    committed: bool,
+    store: &mut Store,
+    kind: Kind,
+    report: &mut Report,
+    started: Instant,
+) -> Result<()> {
     report.elapsed = started.elapsed();
     if committed {
-        report.refresh = Some(if report.kind == Kind::MetricValues.name() {
+        report.refresh = Some(if kind == Kind::MetricValues {
             store.refresh_rollups_only()?
         } else {
             store.refresh()?
@@ -230,13 +242,10 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
     // is written; the store's own check of each row would only repeat it. The setting cannot
     // change inside a transaction, so it brackets it.
     set_foreign_keys(store, false)?;
-    // Temporary files let the index rebuild of a large load sort on every core (see SetAside).
-    set_temp_store(store, "FILE")?;
     let loaded = load_csv(store, kind, spec, path, options);
-    set_temp_store(store, "MEMORY")?;
     set_foreign_keys(store, true)?;
     let (mut report, committed) = loaded?;
-    finish(committed, store, &mut report, started)?;
+    finish(committed, store, kind, &mut report, started)?;
     Ok(report)
 }
 
@@ -245,13 +254,6 @@ fn set_foreign_keys(store: &Store, on: bool) -> Result<()> {
         .conn()
         .pragma_update(None, "foreign_keys", on)
         .context("setting foreign key checks")
-}
-
-fn set_temp_store(store: &Store, place: &str) -> Result<()> {
-    store
-        .conn()
-        .pragma_update(None, "temp_store", place)
-        .context("setting the temporary store")
 }
 
 /// Reads, checks and writes the file in one transaction; true when it was committed.

@@ -114,26 +114,18 @@ impl SetAside {
         })
     }
 
-    /// Rebuilds the indexes. SQLite sorts the keys in runs the size of the page cache, each run
-    /// by a worker thread, then merges them (with temp_store = FILE): small runs on both cores
-    /// beat one cache-sized run by about half.
+    /// Rebuilds the indexes, sorting on every core.
     pub fn restore(self, conn: &Connection) -> Result<()> {
         if self.indexes.is_empty() {
             return Ok(());
         }
-        let cache: i64 = conn
-            .pragma_query_value(None, "cache_size", |r| r.get(0))
-            .context("rebuilding an index")?;
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        conn.execute_batch(&format!("PRAGMA cache_size = -2048; PRAGMA threads = {workers};"))
-            .context("rebuilding an index")?;
+        crate::store::parallel_sorts(conn, true)?;
         let built = self
             .indexes
             .iter()
             .try_for_each(|sql| conn.execute_batch(sql))
             .context("rebuilding an index");
-        conn.execute_batch(&format!("PRAGMA cache_size = {cache}; PRAGMA threads = 0;"))
-            .context("rebuilding an index")?;
+        crate::store::parallel_sorts(conn, false)?;
         built
     }
 }

@@ -14,9 +14,6 @@ use crate::error::{Result, SqlContext};
 
 use super::Store;
 
-/// The page cache during a refresh, in KiB: it also sizes the sorter's runs (see `refresh`).
-const REFRESH_CACHE_KIB: i64 = 2048;
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RollupStats {
     pub first: Option<Period>,
@@ -257,22 +254,9 @@ impl Store {
         &mut self,
         refresh: impl FnOnce(&mut Self) -> Result<Refresh>,
     ) -> Result<Refresh> {
-        // The refresh is mostly GROUP BY sorts of hundreds of thousands of rows. With temporary
-        // files and a small cache, SQLite sorts them in small runs on every core and merges
-        // them, about a third faster than one in-memory sort, in bounded memory.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        self.conn
-            .execute_batch(&format!(
-                "PRAGMA temp_store = FILE; PRAGMA threads = {workers}; PRAGMA cache_size = -{REFRESH_CACHE_KIB};"
-            ))
-            .context("preparing the refresh")?;
+        super::parallel_sorts(&self.conn, true)?;
         let refreshed = refresh(self);
-        self.conn
-            .execute_batch(&format!(
-                "PRAGMA temp_store = MEMORY; PRAGMA threads = 0; PRAGMA cache_size = -{};",
-                super::CACHE_KIB
-            ))
-            .context("finishing the refresh")?;
+        super::parallel_sorts(&self.conn, false)?;
         refreshed
     }
 
