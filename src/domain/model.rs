@@ -3,21 +3,30 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Declares a closed vocabulary stored as text, with `as_str` and `FromStr` kept in one place.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
+            }
+
+            /// The word in any case, as import files write closed lists.
+            pub fn from_word(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(text))
+            }
+
+            /// The allowed words, for messages: `a, b, c`.
+            pub fn words() -> String {
+                $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
             }
         }
 
@@ -55,6 +64,28 @@ text_enum! {
 
 text_enum! {
     Direction { Higher => "higher", Lower => "lower" }
+}
+
+text_enum! {
+    /// How the rollup computes a metric (`imported`: it only exists as imported aggregates).
+    Aggregation {
+        Imported => "imported",
+        Nps => "nps",
+        Csat => "csat",
+        Ces => "ces",
+        FirstResponseHours => "first_response_hours",
+        ResolutionHours => "resolution_hours",
+        TicketsPer100 => "tickets_per_100",
+        LogoChurn => "logo_churn",
+        Grr => "grr",
+        Nrr => "nrr",
+        ExpansionRate => "expansion_rate",
+        Arpu => "arpu",
+        NewAccounts => "new_accounts",
+        LeadTimeDays => "lead_time_days",
+        DowntimeHours => "downtime_hours",
+        OnTimePayment => "on_time_payment",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -555,10 +555,20 @@ fn metric_of(cells: &Cells<'_>, problems: &mut Problems) -> Option<MetricDef> {
         return None;
     }
     let name = cells.required(Col::MetricName, problems);
-    let kind = cells.word(Col::Kind, Kind::parse, Kind::words, problems);
-    let perspective = cells.word(Col::Perspective, Perspective::parse, Perspective::words, problems);
-    let direction = cells.word(Col::Direction, Direction::parse, Direction::words, problems);
-    let aggregation = cells.word(Col::Aggregation, Aggregation::parse, Aggregation::words, problems);
+    let kind = cells.word(Col::Kind, Kind::from_word, Kind::words, problems);
+    let perspective = cells.word(
+        Col::Perspective,
+        Perspective::from_word,
+        Perspective::words,
+        problems,
+    );
+    let direction = cells.word(Col::Direction, Direction::from_word, Direction::words, problems);
+    let aggregation = cells.word(
+        Col::Aggregation,
+        Aggregation::from_word,
+        Aggregation::words,
+        problems,
+    );
     let target = cells.number(Col::Target, None, problems);
     let tolerance = cells.number(Col::Tolerance, Some(0.0), problems);
     Some(MetricDef {

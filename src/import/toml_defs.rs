@@ -72,66 +72,8 @@ pub struct MetricDef {
     pub definition: String,
 }
 
-/// Serde mirrors of the schema's vocabularies, each variant with its word as the schema spells
-/// it: a wrong word is refused with the list of right ones.
-macro_rules! vocabulary {
-    ($name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-        pub enum $name { $(#[serde(rename = $word)] $variant),+ }
-        impl $name {
-            /// Every word of the vocabulary, in the schema's order.
-            pub const ALL: &[$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $word),+ }
-            }
-
-            /// The word, matched case-insensitively as CSV columns of closed lists are.
-            pub fn parse(text: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(text))
-            }
-
-            /// The allowed words, for messages: `a, b, c`.
-            pub fn words() -> String {
-                $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            }
-        }
-    };
-}
-
-vocabulary!(Kind {
-    Indicator = "indicator",
-    Success = "success",
-});
-vocabulary!(Perspective {
-    Realization = "realization",
-    Proposition = "proposition",
-    Delivery = "delivery",
-});
-vocabulary!(Direction {
-    Higher = "higher",
-    Lower = "lower",
-});
-// As in schema.sql's CHECK on metric.aggregation (a derived snake_case would spell
-// tickets_per_100 as tickets_per100, which the schema refuses).
-vocabulary!(Aggregation {
-    Imported = "imported",
-    Nps = "nps",
-    Csat = "csat",
-    Ces = "ces",
-    FirstResponseHours = "first_response_hours",
-    ResolutionHours = "resolution_hours",
-    TicketsPer100 = "tickets_per_100",
-    LogoChurn = "logo_churn",
-    Grr = "grr",
-    Nrr = "nrr",
-    ExpansionRate = "expansion_rate",
-    Arpu = "arpu",
-    NewAccounts = "new_accounts",
-    LeadTimeDays = "lead_time_days",
-    DowntimeHours = "downtime_hours",
-    OnTimePayment = "on_time_payment",
-});
+/// The schema's vocabularies, as the domain declares them (serde reads their words).
+pub use crate::domain::model::{Aggregation, Direction, MetricKind as Kind, Perspective};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -486,10 +428,10 @@ mod tests {
             schema_words("aggregation")
         );
         assert_eq!(
-            Aggregation::parse("Tickets_Per_100"),
+            Aggregation::from_word("Tickets_Per_100"),
             Some(Aggregation::TicketsPer100)
         );
-        assert_eq!(Kind::parse("kpi"), None);
+        assert_eq!(Kind::from_word("kpi"), None);
         assert_eq!(Direction::words(), "higher, lower");
     }
 
