@@ -10,6 +10,9 @@ use std::path::Path;
 
 use rusqlite::Transaction;
 
+use rusqlite::types::Value;
+
+use super::fields::{DateOrder, FieldType};
 use super::reader::{self, Record};
 use super::toml_defs::{
     self, Aggregation, Direction, JourneyDef, JourneysFile, Kind, MetricDef, Perspective, PhaseDef,
@@ -243,32 +246,21 @@ impl<'r> Cells<'r> {
         split_list(self.get(column))
     }
 
-    /// A number, or None for an empty cell; Err(()) once the problem is pushed.
+    /// A number, or None for an empty cell; Err(()) once the problem is pushed. Read as every
+    /// kind's numbers are (`FieldType::Number`).
     fn number(&self, column: Col, min: Option<f64>, problems: &mut Problems) -> Result<Option<f64>, ()> {
         let text = self.get(column);
         if text.is_empty() {
             return Ok(None);
         }
-        let Some(number) = text.parse::<f64>().ok().filter(|n| n.is_finite()) else {
-            problems.push(Problem::at(
-                self.line,
-                column.name(),
-                text,
-                "expected a number, e.g. 7 or 1.5",
-            ));
-            return Err(());
-        };
-        match min {
-            Some(min) if number < min => {
-                problems.push(Problem::at(
-                    self.line,
-                    column.name(),
-                    text,
-                    format!("expected a number >= {min}"),
-                ));
+        let parsed = FieldType::Number { min }.parse(text, DateOrder::Iso);
+        match parsed {
+            Ok(Value::Real(number)) => Ok(Some(number)),
+            Ok(_) => Err(()),
+            Err(expected) => {
+                problems.push(Problem::at(self.line, column.name(), text, expected));
                 Err(())
             }
-            _ => Ok(Some(number)),
         }
     }
 
