@@ -3,6 +3,7 @@
 //! Layers, one direction of flow: `store` (all SQL) -> `domain` (pure computation) -> `cli`
 //! (and the terminal UI). The binary's `main` only parses, runs and maps errors to exit codes.
 
+pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod domain;

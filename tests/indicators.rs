@@ -5,7 +5,7 @@
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use cxcockpit::cli::indicators::powers;
+use cxcockpit::analysis::indicators::powers;
 use cxcockpit::demo::{self, DemoParams};
 use cxcockpit::domain::terms;
 use cxcockpit::store::Store;

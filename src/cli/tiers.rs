@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use super::output::{self, Format};
 use crate::domain::Period;
-use crate::domain::tiers::{self, AccountFacts, TierRule, TierStatus};
+use crate::analysis::tiers::{Decision, decisions, describe_gap};
+use crate::domain::tiers::TierStatus;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::tiers::TierRow;
@@ -23,96 +24,6 @@ pub struct TiersArgs {
     pub changes: bool,
 }
 
-/// One criterion of one tier, checked for an account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct TierCheck {
-    pub tier: String,
-    pub criterion: &'static str,
-    pub required: String,
-    pub actual: String,
-    pub pass: bool,
-}
-
-/// One account's tier decision with its explanation.
-#[derive(Debug, Clone)]
-pub struct Decision {
-    pub account_id: String,
-    pub row: TierRow,
-    pub criteria: Vec<TierCheck>,
-    pub next_tier: Option<String>,
-    pub gap: Option<tiers::Gap>,
-    pub near_miss: bool,
-    pub downgrade_risk: bool,
-}
-
-/// Every account's decision at the end of `period`, explained against its held and next tier.
-pub fn decisions(store: &Store, ladder: &[TierRule], period: Period) -> Result<Vec<Decision>> {
-    decisions_of(store, ladder, period, None)
-}
-
-/// `decisions` for every account, or for one (`only`), which reads only that account's rows.
-pub fn decisions_of(
-    store: &Store,
-    ladder: &[TierRule],
-    period: Period,
-    only: Option<&str>,
-) -> Result<Vec<Decision>> {
-    let rows = store.tier_rows(period)?;
-    let facts = store.tier_facts_of(period, only)?;
-    Ok(facts
-        .into_iter()
-        .map(|(account_id, facts)| {
-            let row = rows.get(&account_id).cloned().unwrap_or(TierRow {
-                held: None,
-                eligible: None,
-                status: TierStatus::None,
-                grace_until: None,
-            });
-            explain(ladder, account_id, row, &facts)
-        })
-        .collect())
-}
-
-/// One account's decision explained against its held tier and the next one up (shared with
-/// the cockpit's tiers pane).
-pub(crate) fn explain(
-    ladder: &[TierRule],
-    account_id: String,
-    row: TierRow,
-    facts: &AccountFacts,
-) -> Decision {
-    let held = row
-        .held
-        .as_ref()
-        .and_then(|h| ladder.iter().position(|t| &t.id == h));
-    let next = match held {
-        Some(i) => ladder.get(i + 1),
-        None if facts.active => ladder.first(),
-        None => None,
-    };
-    let mut criteria = Vec::new();
-    for tier in held.map(|i| &ladder[i]).into_iter().chain(next) {
-        for c in tiers::check(tier, facts) {
-            criteria.push(TierCheck {
-                tier: tier.id.clone(),
-                criterion: c.criterion,
-                required: c.required,
-                actual: c.actual,
-                pass: c.pass,
-            });
-        }
-    }
-    let gap = next.map(|t| tiers::gap(t, facts));
-    Decision {
-        near_miss: matches!((&gap, next), (Some(g), Some(t)) if tiers::is_near_miss(g, t)),
-        downgrade_risk: held.is_some_and(|i| tiers::is_downgrade_risk(&ladder[i], facts, row.status)),
-        next_tier: next.map(|t| t.id.clone()),
-        account_id,
-        row,
-        criteria,
-        gap,
-    }
-}
 
 pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
     let Some((first, last)) = store.period_range()? else {
@@ -279,18 +190,3 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
     Ok(0)
 }
 
-pub fn describe_gap(gap: &tiers::Gap) -> String {
-    let mut parts = Vec::new();
-    if gap.mrr_short > 0.0 {
-        parts.push(format!("MRR short by {:.2}", gap.mrr_short));
-    }
-    if gap.tenure_months_to_go > 0 {
-        parts.push(format!("{} months of tenure to go", gap.tenure_months_to_go));
-    }
-    parts.extend(gap.failing.iter().map(|f| format!("fails: {f}")));
-    if parts.is_empty() {
-        format!("qualifies for {}", gap.tier)
-    } else {
-        format!("{}: {}", gap.tier, parts.join(", "))
-    }
-}

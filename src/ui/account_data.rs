@@ -116,13 +116,13 @@ impl EmptyScore for Score {
 }
 
 /// The tier decision in words: each criterion of the held and the next tier, pass or fail, and
-/// what is missing for the next tier (`cli::tiers`, the same explanation as `cxcockpit tiers`).
+/// what is missing for the next tier (`analysis::tiers`, the same explanation as `cxcockpit tiers`).
 fn tier_reasons(store: &Store, account_id: &str, period: Period) -> Result<Vec<String>> {
     let ladder = store.tiers()?;
     if ladder.is_empty() {
         return Ok(vec!["no loyalty tiers are defined".into()]);
     }
-    let decisions = crate::cli::tiers::decisions_of(store, &ladder, period, Some(account_id))?;
+    let decisions = crate::analysis::tiers::decisions_of(store, &ladder, period, Some(account_id))?;
     let Some(d) = decisions.into_iter().find(|d| d.account_id == account_id) else {
         return Ok(vec!["not evaluated this month".into()]);
     };
@@ -139,7 +139,7 @@ fn tier_reasons(store: &Store, account_id: &str, period: Period) -> Result<Vec<S
         ));
     }
     if let Some(gap) = &d.gap {
-        lines.push(format!("next: {}", crate::cli::tiers::describe_gap(gap)));
+        lines.push(format!("next: {}", crate::analysis::tiers::describe_gap(gap)));
     }
     if d.downgrade_risk {
         lines.push("! downgrade risk".into());

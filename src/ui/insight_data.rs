@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::action::{Action, Outcome};
 use super::app::{App, Pane};
-use crate::cli::indicators::{self, IndicatorPower};
+use crate::analysis::indicators::{self, IndicatorPower};
 use crate::domain::Period;
 use crate::domain::terms::{self, Term};
 use crate::error::Result;

@@ -1,11 +1,11 @@
 //! The tiers pane's data for one month: the ladder, members per tier and the change from the
-//! month before, and every account's decision explained (`cli::tiers::explain`, the same code
+//! month before, and every account's decision explained (`analysis::tiers::explain`, the same code
 //! as `cxcockpit tiers`), with the accounts to watch: upgrades, downgrade risks, near misses.
 //! Read the first time a month is shown in the pane and kept, so stepping back is memory only.
 
 use std::collections::HashMap;
 
-use crate::cli::tiers::{Decision, explain};
+use crate::analysis::tiers::{Decision, explain};
 use crate::domain::Period;
 use crate::domain::tiers::{TierRule, TierStatus};
 use crate::error::Result;

@@ -227,7 +227,7 @@ pub struct TriageState {
 
 /// The login name actions are recorded under.
 pub fn me() -> String {
-    crate::cli::triage::login_name()
+    crate::store::review::login_name()
 }
 
 fn now_stamp() -> String {

@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use serde_json::{Value, json};
 
 use super::{pane_block, section_title};
-use crate::cli::indicators::IndicatorPower;
+use crate::analysis::indicators::IndicatorPower;
 use crate::domain::model::Phase;
 use crate::domain::stats::Proportion;
 use crate::domain::terms::{self, Term};

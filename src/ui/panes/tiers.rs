@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::churn::overlay;
 use super::{pane_block, section_title};
-use crate::cli::tiers::describe_gap;
+use crate::analysis::tiers::describe_gap;
 use crate::domain::Period;
 use crate::domain::tiers::{TierRule, TierStatus};
 use crate::ui::app::App;
