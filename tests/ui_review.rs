@@ -17,7 +17,7 @@ use cxcockpit::domain::Period;
 use cxcockpit::store::review::{PhaseReview, ReviewStatus, login_name};
 use cxcockpit::store::{OpenMode, Store};
 use cxcockpit::ui::keymap::{InputMode, action_for};
-use cxcockpit::ui::{App, render_text, triage_data};
+use cxcockpit::ui::{App, dispatch, render_text};
 
 fn params() -> DemoParams {
     DemoParams {
@@ -55,7 +55,7 @@ fn ctrl_s() -> KeyEvent {
 fn press(app: &mut App, store: &mut Store, keys: &[KeyEvent]) {
     for key in keys {
         if let Some(action) = action_for(*key, app.input_mode()) {
-            triage_data::apply(app, store, action).unwrap();
+            dispatch::apply(app, store, action).unwrap();
         }
     }
 }

@@ -15,7 +15,9 @@ use cxcockpit::demo::{self, DemoParams};
 use cxcockpit::domain::Period;
 use cxcockpit::store::{OpenMode, Store};
 use cxcockpit::ui::action::Outcome;
+use cxcockpit::ui::dispatch;
 use cxcockpit::ui::keymap::action_for;
+use cxcockpit::ui::load::{self, Request};
 use cxcockpit::ui::triage_data::{self, SortKey};
 use cxcockpit::ui::{App, Pane, render_text};
 
@@ -49,7 +51,7 @@ fn press(app: &mut App, store: &mut Store, keys: &[KeyCode]) -> Vec<Outcome> {
                 _ => KeyModifiers::NONE,
             };
             let action = action_for(KeyEvent::new(*code, modifiers), app.input_mode())?;
-            Some(triage_data::apply(app, store, action).unwrap())
+            Some(dispatch::apply(app, store, action).unwrap())
         })
         .collect()
 }
@@ -273,17 +275,19 @@ fn another_connection_sees_an_action_through_poll() {
     let mut b = Store::open(&path, OpenMode::Existing).unwrap();
     let mut app_a = triage_app(&mut a);
     let mut app_b = triage_app(&mut b);
-    assert!(!triage_data::poll(&mut app_b, &b), "nothing changed yet");
+    assert!(!dispatch::poll(&mut app_b, &b), "nothing changed yet");
     let account = ids(&app_a)[0].clone();
     press(&mut app_a, &mut a, &chars("r"));
     type_line(&mut app_a, &mut a, "done in A");
     assert!(ids(&app_b).contains(&account), "B has not polled yet");
-    assert!(triage_data::poll(&mut app_b, &b), "B sees A's commit");
-    assert!(!ids(&app_b).contains(&account), "resolved in A: out of B's queue");
+    assert!(dispatch::poll(&mut app_b, &b), "B sees A's commit");
     assert!(
-        !triage_data::poll(&mut app_b, &b),
-        "no redraw when nothing changed"
+        app_b.needs().iter().any(|r| matches!(r, Request::Queue { .. })),
+        "B asks for the queue again"
     );
+    load::load_inline(&mut app_b, &b).unwrap();
+    assert!(!ids(&app_b).contains(&account), "resolved in A: out of B's queue");
+    assert!(!dispatch::poll(&mut app_b, &b), "no redraw when nothing changed");
 }
 
 #[test]

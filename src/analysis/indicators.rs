@@ -114,4 +114,3 @@ fn strength(p: &IndicatorPower) -> f64 {
         .fold(0.0, f64::max);
     churn.max(rho)
 }
-

@@ -60,12 +60,7 @@ pub fn decisions_of(
 
 /// One account's decision explained against its held tier and the next one up (shared with
 /// the cockpit's tiers pane).
-pub fn explain(
-    ladder: &[TierRule],
-    account_id: String,
-    row: TierRow,
-    facts: &AccountFacts,
-) -> Decision {
+pub fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &AccountFacts) -> Decision {
     let held = row
         .held
         .as_ref()

@@ -6,8 +6,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::output::{self, Format};
-use crate::domain::Period;
 use crate::analysis::indicators::powers;
+use crate::domain::Period;
 use crate::domain::model::{Metric, Phase};
 use crate::domain::terms;
 use crate::error::{Error, Result};

@@ -10,7 +10,7 @@ use super::Format;
 use crate::domain::Period;
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::ui::action::Outcome;
+use crate::ui::load;
 use crate::ui::view::{self, MetricView};
 use crate::ui::{App, Pane, render_text, text};
 
@@ -76,7 +76,7 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
             })?;
         if index != app.journey {
             app.journey = index;
-            app.reload(store, Outcome::LoadJourney)?;
+            load::load_inline(app, store)?;
         }
     }
     if let Some(segment) = &args.segment {
@@ -93,7 +93,7 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
             .ok_or_else(|| unknown("segment", segment, &app.catalogue.segments))?;
         if index != app.segment {
             app.segment = index;
-            app.reload(store, Outcome::LoadSegment)?;
+            load::load_inline(app, store)?;
         }
     }
     if let Some(period) = args.period {
@@ -152,10 +152,10 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
     } else {
         return Err(unknown("pane", &args.pane, &pane_names(app)));
     };
-    app.load_pane(store)?;
+    load::load_inline(app, store)?;
     if pane == "review" {
-        let outcome = crate::ui::review_data::open(app);
-        app.reload(store, outcome)?;
+        crate::ui::review_data::open(app);
+        load::load_inline(app, store)?;
     }
     if pane.starts_with("account:") && app.account.is_none() {
         return Err(Error::input(format!(

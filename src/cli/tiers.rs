@@ -7,8 +7,8 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::output::{self, Format};
-use crate::domain::Period;
 use crate::analysis::tiers::{Decision, decisions, describe_gap};
+use crate::domain::Period;
 use crate::domain::tiers::TierStatus;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -23,7 +23,6 @@ pub struct TiersArgs {
     #[arg(long)]
     pub changes: bool,
 }
-
 
 pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
     let Some((first, last)) = store.period_range()? else {
@@ -189,4 +188,3 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
     }
     Ok(0)
 }
-

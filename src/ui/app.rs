@@ -1,11 +1,15 @@
 //! The cockpit's state: which journey, segment, month and pane, what is selected, and the data
-//! loaded for them. `update` carries out one action on memory alone and says whether data must
-//! be loaded (only when the journey or the segment changes); `apply` does that loading.
+//! loaded for them. `update` carries out one action on memory alone; `needs` then says what the
+//! screen shown lacks (requests for the loader, `load.rs`) and `receive` puts each answer in
+//! place, or keeps why it failed so the pane can say so.
+
+use std::collections::HashMap;
 
 use super::action::{Action, Outcome};
 use super::churn_data::ChurnData;
 use super::data::{Catalogue, Dataset};
 use super::keymap::InputMode;
+use super::load::{self, Loaded, Request};
 use super::tiers_data::{TierAccount, TiersData};
 use crate::domain::Period;
 use crate::domain::model::{Journey, Metric, MetricKind, Phase};
@@ -115,19 +119,30 @@ pub struct App {
     pub review: Option<super::review_data::ReviewState>,
     /// The phase panes' review views (predictive power, touchpoints, what customers say).
     pub insight: super::insight_data::InsightState,
+    /// The state of the shared data (triage actions, reviews): moves on after a write here, or
+    /// when another process committed (`poll`), so that what shows it is read again.
+    pub version: u64,
+    /// The store's `data_version` when `poll` last asked (set when the app is loaded).
+    pub data_version: Option<i64>,
+    /// Requests whose read failed, with the reason: the pane says so, and they are not asked
+    /// again until the user asks (`Redraw`, C-l).
+    pub failed: HashMap<Request, String>,
+    /// Frames drawn while something loads (the spinner's step).
+    pub tick: usize,
 }
 
 impl App {
     /// Reads what the store holds and opens on the first journey, segment 'all', at the
-    /// store's last month.
+    /// store's last month, with the data of the screen shown read (inline).
     pub fn load(store: &Store, store_label: String) -> Result<App> {
         let catalogue = Catalogue::load(store)?;
         let mut app = App::new(store_label, catalogue);
-        app.reload(store, Outcome::LoadJourney)?;
+        app.data_version = store.data_version().ok();
+        load::load_inline(&mut app, store)?;
         Ok(app)
     }
 
-    /// A cockpit on a catalogue with no data loaded yet (see `reload`).
+    /// A cockpit on a catalogue with no data read yet (see `needs`).
     pub fn new(store_label: String, catalogue: Catalogue) -> App {
         let period = catalogue
             .range
@@ -154,40 +169,148 @@ impl App {
             account: None,
             review: None,
             insight: Default::default(),
+            version: 0,
+            data_version: None,
+            failed: HashMap::new(),
+            tick: 0,
         }
     }
 
-    /// Loads what an outcome asks for; other outcomes load nothing.
-    pub fn reload(&mut self, store: &Store, outcome: Outcome) -> Result<()> {
+    /// What the screen shown needs and does not hold, most urgent first; a request that failed
+    /// is not asked again (see `failed`).
+    pub fn needs(&self) -> Vec<Request> {
+        let mut out = self.wanted();
+        out.retain(|r| !self.failed.contains_key(r));
+        out
+    }
+
+    /// What the screen shown lacks, failed reads included.
+    fn wanted(&self) -> Vec<Request> {
+        let mut out = Vec::new();
         let Some(journey) = self.journey().map(|j| j.id.clone()) else {
-            return Ok(());
+            return out;
         };
         let segment = self.segment_id().to_string();
-        match outcome {
-            Outcome::LoadJourney => {
-                self.data = Dataset::load(store, &journey, &segment)?;
-                self.cursors = vec![0; Pane::count(self.data.phases.len())];
-            }
-            Outcome::LoadSegment => self.data.reload_series(store, &journey, &segment)?,
+        if self.data.journey != journey {
+            out.push(Request::Journey { journey, segment });
+        } else if self.data.segment != segment {
+            out.push(Request::Series { journey, segment });
+        }
+        super::review_data::needs(self, &mut out);
+        super::triage_data::needs(self, &mut out);
+        super::insight_data::needs(self, &mut out);
+        match self.pane {
+            Pane::Churn => self
+                .churn
+                .needs(self.catalogue.range, self.period, self.segment_id(), &mut out),
+            Pane::Tiers => self.tiers.needs(self.catalogue.range, self.period, &mut out),
             _ => {}
         }
-        self.load_pane(store)
+        out
     }
 
-    /// Loads what the churn or tiers pane needs for the month shown, the first time only: a
-    /// month already shown, or a move of the selection, reads memory.
-    pub fn load_pane(&mut self, store: &Store) -> Result<()> {
-        super::triage_data::sync(self, store)?;
-        super::review_data::sync(self, store);
-        super::insight_data::sync(self, store)?;
-        match self.pane {
-            Pane::Churn => {
-                let segment = self.segment_id().to_string();
-                self.churn
-                    .ensure(store, self.catalogue.range, self.period, &segment)
+    /// The line to show in place of data the screen lacks, for the first lacking request that
+    /// `is` picks: being read (with a spinner), or why it failed. None when nothing is lacking.
+    pub fn waiting_for(&self, is: impl Fn(&Request) -> bool) -> Option<String> {
+        self.wanted().iter().find(|r| is(r)).map(|r| self.waiting_line(r))
+    }
+
+    /// What is worth reading while idle: the months either side of the one shown in the
+    /// churn and tiers panes, so that stepping there shows at once.
+    pub fn prefetch(&self) -> Vec<Request> {
+        let mut out = Vec::new();
+        for period in [self.period.prev(), self.period.next()] {
+            match self.pane {
+                Pane::Churn => self
+                    .churn
+                    .needs(self.catalogue.range, period, self.segment_id(), &mut out),
+                Pane::Tiers => self.tiers.needs(self.catalogue.range, period, &mut out),
+                _ => {}
             }
-            Pane::Tiers => self.tiers.ensure(store, self.catalogue.range, self.period),
-            _ => Ok(()),
+        }
+        out.retain(|r| !self.failed.contains_key(r));
+        out.dedup();
+        out
+    }
+
+    /// Puts an answer in place; a failure is kept with its reason for the pane to show.
+    pub fn receive(&mut self, request: Request, answer: std::result::Result<Loaded, String>) {
+        let loaded = match answer {
+            Ok(loaded) => loaded,
+            Err(reason) => {
+                self.failed.insert(request, reason);
+                return;
+            }
+        };
+        self.failed.remove(&request);
+        match (request, loaded) {
+            (Request::Journey { .. }, Loaded::Journey(data)) => {
+                self.cursors = vec![0; Pane::count(data.phases.len())];
+                self.data = data;
+            }
+            (Request::Series { journey, segment }, Loaded::Series(series)) => {
+                if self.data.journey == journey {
+                    self.data.series = series;
+                    self.data.segment = segment;
+                }
+            }
+            (Request::ChurnMonths, Loaded::ChurnMonths(months)) => self.churn.receive_months(months),
+            (Request::ChurnEvents { period, segment }, Loaded::ChurnEvents(events)) => {
+                self.churn.receive_events(period, segment, events, self.period)
+            }
+            (Request::TierLadder, Loaded::TierLadder(ladder)) => self.tiers.receive_ladder(ladder),
+            (Request::TierMonth { period }, Loaded::TierMonth(month)) => {
+                self.tiers.receive_month(period, month, self.period)
+            }
+            (Request::Queue { all, version }, Loaded::Queue(queue, ms)) => {
+                super::triage_data::receive_queue(self, all, version, queue, ms)
+            }
+            (Request::Account { id, version }, Loaded::Account(view)) => {
+                super::triage_data::receive_account(self, &id, version, view.map(|v| *v))
+            }
+            (
+                Request::Review {
+                    journey,
+                    period,
+                    version,
+                },
+                Loaded::Review(doc, ids),
+            ) => super::review_data::receive(self, &journey, period, version, *doc, ids),
+            (Request::Power { journey }, Loaded::Power(power)) => self.insight.receive_power(journey, power),
+            (Request::Touchpoints { phase_id, period }, Loaded::Touchpoints(rows)) => {
+                self.insight.receive_touchpoints(phase_id, period, rows)
+            }
+            (
+                Request::Said {
+                    phase_id,
+                    touchpoint,
+                    period,
+                },
+                Loaded::Said(said),
+            ) => self.insight.receive_said((phase_id, touchpoint, period), said),
+            // An answer of another kind than its request: nothing to put anywhere.
+            _ => {}
+        }
+    }
+
+    /// Why a request failed, if it did.
+    pub fn failure(&self, request: &Request) -> Option<&str> {
+        self.failed.get(request).map(String::as_str)
+    }
+
+    /// The line a pane shows in place of data it does not hold yet: what is being read, with
+    /// a spinner, or why it could not be read and what to do.
+    pub fn waiting_line(&self, request: &Request) -> String {
+        match self.failure(request) {
+            Some(reason) => format!(
+                "x could not read: {} ({}); `cxcockpit check` looks for the cause, C-l tries again",
+                request.describe().trim_start_matches("loading "),
+                super::text::clean(reason)
+            ),
+            None => {
+                const SPINNER: [char; 4] = ['|', '/', '-', '\\'];
+                format!("{} {}...", SPINNER[self.tick % SPINNER.len()], request.describe())
+            }
         }
     }
 
@@ -307,6 +430,19 @@ impl App {
 
     /// Carries out one action on the state in memory.
     pub fn update(&mut self, action: Action) -> Outcome {
+        let outcome = self.carry_out(action);
+        // The phase panes' review views belong to the phase panes.
+        if !matches!(self.pane, Pane::Phase(_)) {
+            self.insight.view = None;
+        }
+        // The name search is typed here, not in the triage module: its rows follow it.
+        if self.pane == Pane::Triage && self.triage.searched != self.filter {
+            super::triage_data::refresh_visible(self);
+        }
+        outcome
+    }
+
+    fn carry_out(&mut self, action: Action) -> Outcome {
         if let Some(outcome) = super::review_data::intercept(self, action) {
             return outcome;
         }
@@ -325,7 +461,7 @@ impl App {
                 } else if self.definitions {
                     self.definitions = false;
                 } else if self.filtering {
-                    return self.update(Action::FilterCancel);
+                    return self.carry_out(Action::FilterCancel);
                 } else if self.detail {
                     self.detail = false;
                 } else if !self.filter.is_empty() {
@@ -425,7 +561,11 @@ impl App {
                 self.zoom = !self.zoom;
                 Outcome::Continue
             }
-            Action::Redraw => Outcome::Continue,
+            Action::Redraw => {
+                // C-l also tries again what could not be read.
+                self.failed.clear();
+                Outcome::Continue
+            }
             // Handled by `triage_data::intercept` where they apply.
             Action::Triage(_)
             | Action::PromptChar(_)
@@ -465,9 +605,10 @@ impl App {
     }
 }
 
-/// Carries out an action and loads the data it needs (journey or segment changes only).
+/// Carries out an action and reads, inline, what the screen then needs (for `snapshot` and
+/// the tests; the cockpit reads on its loader instead).
 pub fn apply(app: &mut App, store: &Store, action: Action) -> Result<Outcome> {
     let outcome = app.update(action);
-    app.reload(store, outcome)?;
+    load::load_inline(app, store)?;
     Ok(outcome)
 }

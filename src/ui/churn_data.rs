@@ -1,7 +1,7 @@
 //! The churn pane's data: each segment's monthly churn and retention over every month in the
 //! store (read once from the precomputed `churn_month`, a few rows per segment), and each
-//! month's churn events (the churned accounts, by phase and by root cause) read the first time
-//! the month is shown and kept. Stepping the month or the segment again reads memory only.
+//! month's churn events (the churned accounts, by phase and by root cause) read when the month
+//! is shown and kept while it is near the month shown (`EVENT_MONTHS_KEPT`).
 
 use std::collections::HashMap;
 
@@ -10,6 +10,8 @@ use crate::domain::retention::{Retention, RetentionSums};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::churn::{ChurnGroup, ChurnedAccount, Cohort};
+
+use super::load::Request;
 
 /// One month's churn events in one segment.
 #[derive(Debug, Clone, Default)]
@@ -22,17 +24,79 @@ pub struct ChurnEvents {
     pub by_tier: Vec<(String, Retention)>,
 }
 
+impl ChurnEvents {
+    /// One month's events in one segment.
+    pub fn load(store: &Store, period: Period, segment: &str) -> Result<ChurnEvents> {
+        Ok(ChurnEvents {
+            by_phase: store.churn_by_phase_in(segment, period, period)?,
+            by_reason: store.churn_by_reason_in(segment, period, period)?,
+            accounts: store.churned_accounts_in(segment, period, period)?,
+            by_tier: store
+                .churn_window_by_segment(period, period)?
+                .into_iter()
+                .filter(|(s, r)| s.starts_with("tier:") && r.n_start > 0)
+                .collect(),
+        })
+    }
+}
+
+/// Every segment's monthly figures over the store's months, and the cohorts.
+#[derive(Debug, Clone, Default)]
+pub struct ChurnMonths {
+    /// The months, oldest first (every month of the store).
+    pub months: Vec<Period>,
+    /// Segment -> its figures for each of `months`, in the same order.
+    pub segments: Vec<(String, Vec<Retention>)>,
+    /// Accounts by start month and the share still active after each month.
+    pub cohorts: Vec<Cohort>,
+}
+
+impl ChurnMonths {
+    pub fn load(store: &Store, range: Option<(Period, Period)>) -> Result<ChurnMonths> {
+        let Some((first, last)) = range else {
+            return Ok(ChurnMonths::default());
+        };
+        // The segment names (all, hvc, regular, size:*, industry:*, journey:*) as the window
+        // breakdown lists them; then each one's months from `churn_month`.
+        let names: Vec<String> = store
+            .churn_window_by_segment(last, last)?
+            .into_iter()
+            .map(|(s, _)| s)
+            // Tier groups are per window (from the tier held at its start), not monthly.
+            .filter(|s| !s.starts_with("tier:"))
+            .collect();
+        let mut segments = Vec::with_capacity(names.len().max(1));
+        for name in names
+            .iter()
+            .map(String::as_str)
+            .chain((!names.iter().any(|n| n == "all")).then_some("all"))
+        {
+            let months = store.churn_months(name, first, last)?;
+            segments.push((name.to_string(), months.into_iter().map(|(_, r)| r).collect()));
+        }
+        Ok(ChurnMonths {
+            months: first.through(last).collect(),
+            segments,
+            cohorts: store.cohorts(first, last)?,
+        })
+    }
+}
+
+/// Months of events kept around the month shown (it and its neighbours, for stepping back and
+/// forth); farther months are read again when shown.
+const EVENT_MONTHS_KEPT: usize = 5;
+
 #[derive(Debug, Clone, Default)]
 pub struct ChurnData {
     /// The months loaded, oldest first (every month of the store).
     pub months: Vec<Period>,
     /// Segment -> its figures for each of `months`, in the same order.
     pub segments: Vec<(String, Vec<Retention>)>,
-    /// By (month, segment): read the first time that month is shown in that segment.
+    /// By (month, segment): read when that month is shown in that segment, kept while near.
     pub events: HashMap<(Period, String), ChurnEvents>,
     /// Accounts by start month and the share still active after each month (read once).
     pub cohorts: Vec<Cohort>,
-    loaded: bool,
+    pub loaded: bool,
 }
 
 /// Figures of a month without any active account: every rate absent.
@@ -41,57 +105,49 @@ pub fn empty_retention() -> Retention {
 }
 
 impl ChurnData {
-    /// Loads what the pane needs to show `period`: the monthly figures of every segment the
-    /// first time, the month's events the first time that month is shown.
-    pub fn ensure(
-        &mut self,
-        store: &Store,
+    /// What the pane needs to show `period` in `segment` and does not hold.
+    pub fn needs(
+        &self,
         range: Option<(Period, Period)>,
         period: Period,
         segment: &str,
-    ) -> Result<()> {
+        out: &mut Vec<Request>,
+    ) {
         let Some((first, last)) = range else {
-            return Ok(());
+            return;
         };
         if !self.loaded {
-            self.months = first.through(last).collect();
-            // The segment names (all, hvc, regular, size:*, industry:*, journey:*) as the
-            // window breakdown lists them; then each one's months from `churn_month`.
-            let names: Vec<String> = store
-                .churn_window_by_segment(last, last)?
-                .into_iter()
-                .map(|(s, _)| s)
-                // Tier groups are per window (from the tier held at its start), not monthly.
-                .filter(|s| !s.starts_with("tier:"))
-                .collect();
-            let mut segments = Vec::with_capacity(names.len().max(1));
-            for name in names
-                .iter()
-                .map(String::as_str)
-                .chain((!names.iter().any(|n| n == "all")).then_some("all"))
-            {
-                let months = store.churn_months(name, first, last)?;
-                segments.push((name.to_string(), months.into_iter().map(|(_, r)| r).collect()));
-            }
-            self.segments = segments;
-            self.cohorts = store.cohorts(first, last)?;
-            self.loaded = true;
+            out.push(Request::ChurnMonths);
         }
-        let key = (period, segment.to_string());
-        if !self.events.contains_key(&key) && first <= period && period <= last {
-            let events = ChurnEvents {
-                by_phase: store.churn_by_phase_in(segment, period, period)?,
-                by_reason: store.churn_by_reason_in(segment, period, period)?,
-                accounts: store.churned_accounts_in(segment, period, period)?,
-                by_tier: store
-                    .churn_window_by_segment(period, period)?
-                    .into_iter()
-                    .filter(|(s, r)| s.starts_with("tier:") && r.n_start > 0)
-                    .collect(),
+        if first <= period && period <= last && !self.events.contains_key(&(period, segment.to_string())) {
+            out.push(Request::ChurnEvents {
+                period,
+                segment: segment.to_string(),
+            });
+        }
+    }
+
+    pub fn receive_months(&mut self, months: ChurnMonths) {
+        self.months = months.months;
+        self.segments = months.segments;
+        self.cohorts = months.cohorts;
+        self.loaded = true;
+    }
+
+    /// Keeps a month's events, and drops the months farthest from `shown` past the few kept.
+    pub fn receive_events(&mut self, period: Period, segment: String, events: ChurnEvents, shown: Period) {
+        self.events.insert((period, segment), events);
+        while self.events.len() > EVENT_MONTHS_KEPT {
+            let farthest = self
+                .events
+                .keys()
+                .max_by_key(|(p, _)| (p.months_until(shown).unsigned_abs(), *p))
+                .cloned();
+            match farthest {
+                Some(key) => self.events.remove(&key),
+                None => break,
             };
-            self.events.insert(key, events);
         }
-        Ok(())
     }
 
     /// A segment's figures in every month, oldest first (None when the segment is unknown).

@@ -1,6 +1,6 @@
-//! The data the panes draw, loaded from the store only when the journey or the segment changes:
-//! a keypress that steps a month or a pane reads memory, never SQL. The one place the terminal
-//! UI talks to the store.
+//! What the store holds that the whole cockpit draws from: the catalogue (journeys, segments,
+//! months; read once at start) and one journey's phases, metrics and values in one segment
+//! (read when the journey or the segment changes; a month or pane step reads memory).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,6 +50,10 @@ fn months(store: &Store) -> Result<Option<(Period, Period)>> {
 /// One journey's phases and metrics, and their values in one segment.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
+    /// The journey the phases and metrics are of (empty: none read yet).
+    pub journey: String,
+    /// The segment `series` is of (empty: not read yet).
+    pub segment: String,
     pub phases: Vec<Phase>,
     pub metrics: Vec<Metric>,
     pub series: Series,
@@ -58,16 +62,17 @@ pub struct Dataset {
 impl Dataset {
     pub fn load(store: &Store, journey_id: &str, segment: &str) -> Result<Dataset> {
         Ok(Dataset {
+            journey: journey_id.to_string(),
+            segment: segment.to_string(),
             phases: store.phases(journey_id)?,
             metrics: store.metrics(journey_id)?,
             series: store.series(journey_id, segment)?,
         })
     }
 
-    /// Loads the series of another segment, keeping the phases and metrics.
-    pub fn reload_series(&mut self, store: &Store, journey_id: &str, segment: &str) -> Result<()> {
-        self.series = store.series(journey_id, segment)?;
-        Ok(())
+    /// Whether the phases, metrics and series held are those of this journey and segment.
+    pub fn is_of(&self, journey_id: &str, segment: &str) -> bool {
+        self.journey == journey_id && self.segment == segment
     }
 
     pub fn phase_metrics(&self, phase_id: i64) -> impl Iterator<Item = &Metric> {

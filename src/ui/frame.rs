@@ -8,9 +8,11 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::app::{App, Pane};
+use super::load::Request;
 use super::panes;
 use super::text;
 use super::theme::Theme;
+use super::triage_data;
 use super::widgets::help;
 
 /// Below this size a one-line message replaces the layout.
@@ -58,12 +60,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     } else {
         area
     };
+    let journey_data = |r: &Request| matches!(r, Request::Journey { .. } | Request::Series { .. });
     match (app.pane, app.phase()) {
         _ if app.review.is_some() => panes::review::render(app, body, buf, theme),
         _ if app.account.is_some() => {
             if let Some(view) = &app.account {
                 panes::account::render(app, view, body, buf, theme);
             }
+        }
+        _ if triage_data::account_open(app) => {
+            let id = app.triage.account_request.as_deref().unwrap_or_default();
+            let inner = panes::pane_block(&format!("Account {id}"), body, buf, theme);
+            panes::waiting(
+                app.waiting_for(|r| matches!(r, Request::Account { .. })),
+                inner,
+                buf,
+                theme,
+            );
+        }
+        (Pane::Overview | Pane::Phase(_), _) if app.waiting_for(journey_data).is_some() => {
+            let inner = panes::pane_block("Overview", body, buf, theme);
+            panes::waiting(app.waiting_for(journey_data), inner, buf, theme);
         }
         (Pane::Phase(_), Some(phase)) if app.insight.view.is_some() => {
             if let Some(view) = app.insight.view {

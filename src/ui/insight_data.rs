@@ -1,8 +1,7 @@
 //! The phase panes' review views (issue 9): the predictive power of the phase's indicators,
 //! its touchpoints in the month shown, and what customers say (the over-represented words and
 //! phrases of unhappy comments, and the comments themselves). One key opens each view in place
-//! of the indicator table; the data is read in `sync` (from `App::load_pane`, after an action)
-//! the first time it is needed and kept: the predictive power once per journey, the
+//! of the indicator table; the data is asked for by `needs` the first time it is needed and kept: the predictive power once per journey, the
 //! touchpoints once per phase and month, the comments once per phase, touchpoint and month.
 
 use std::collections::HashMap;
@@ -15,6 +14,8 @@ use crate::domain::terms::{self, Term};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::indicators::{Comment, TouchpointMonth};
+
+use super::load::Request;
 
 /// Months of comments the words view reads, ending at the month shown.
 pub const COMMENT_MONTHS: i32 = 12;
@@ -75,7 +76,7 @@ pub struct Said {
 }
 
 /// (phase id, touchpoint or None for all, last month)
-type SaidKey = (i64, Option<String>, Period);
+pub type SaidKey = (i64, Option<String>, Period);
 
 #[derive(Debug, Clone, Default)]
 pub struct InsightState {
@@ -161,45 +162,62 @@ pub fn phase_unpredicted(app: &App, phase_id: i64) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Loads what the open view needs, the first time only; closes the view outside phase panes.
-pub fn sync(app: &mut App, store: &Store) -> Result<()> {
-    let Pane::Phase(_) = app.pane else {
-        app.insight.view = None;
-        return Ok(());
+/// Reads a journey's predictive power over the store's history, to its last month.
+pub fn load_power(store: &Store, journey: &str, range: Option<(Period, Period)>) -> Result<JourneyPower> {
+    let Some((_, last)) = range else {
+        return Ok(JourneyPower::default());
     };
-    let Some(view) = app.insight.view else {
-        return Ok(());
+    let phases = store.phases(journey)?;
+    let metrics = store.metrics(journey)?;
+    let (indicators, unpredicted) = indicators::powers(store, &phases, &metrics, journey, last)?;
+    Ok(JourneyPower {
+        last: Some(last),
+        indicators,
+        unpredicted,
+    })
+}
+
+/// Reads a phase's comments (one touchpoint or all) over `COMMENT_MONTHS` months to `period`
+/// and finds their over-represented terms.
+pub fn load_said(store: &Store, phase_id: i64, touchpoint: Option<&str>, period: Period) -> Result<Said> {
+    let from = period.offset(1 - COMMENT_MONTHS);
+    let comments = store.comments(phase_id, touchpoint, from, period)?;
+    let scored: Vec<(i8, &str)> = comments
+        .iter()
+        .map(|c| (terms::sentiment(&c.survey, c.score), c.comment.as_str()))
+        .collect();
+    let terms = terms::over_represented(&scored, MIN_COUNT, TERMS);
+    Ok(Said {
+        from: Some(from),
+        comments,
+        terms,
+    })
+}
+
+/// What the open view needs and does not hold.
+pub fn needs(app: &App, out: &mut Vec<Request>) {
+    let (Some(view), Pane::Phase(_)) = (app.insight.view, app.pane) else {
+        return;
     };
     let Some(phase_id) = app.phase().map(|p| p.id) else {
-        return Ok(());
+        return;
     };
     let period = app.period;
     match view {
         InsightView::Power => {
-            let Some(journey) = app.journey().map(|j| j.id.clone()) else {
-                return Ok(());
-            };
-            if !app.insight.power.contains_key(&journey) {
-                let last = app.catalogue.range.map_or(period, |(_, last)| last);
-                let (indicators, unpredicted) =
-                    indicators::powers(store, &app.data.phases, &app.data.metrics, &journey, last)?;
-                app.insight.loads.power += 1;
-                app.insight.power.insert(
-                    journey,
-                    JourneyPower {
-                        last: Some(last),
-                        indicators,
-                        unpredicted,
-                    },
-                );
+            if let Some(journey) = app.journey().filter(|j| !app.insight.power.contains_key(&j.id)) {
+                out.push(Request::Power {
+                    journey: journey.id.clone(),
+                });
             }
         }
         InsightView::Touchpoints => {
             for month in [period, period.prev()] {
                 if !app.insight.touchpoints.contains_key(&(phase_id, month)) {
-                    let rows = store.touchpoints(phase_id, month)?;
-                    app.insight.loads.touchpoints += 1;
-                    app.insight.touchpoints.insert((phase_id, month), rows);
+                    out.push(Request::Touchpoints {
+                        phase_id,
+                        period: month,
+                    });
                 }
             }
         }
@@ -207,26 +225,31 @@ pub fn sync(app: &mut App, store: &Store) -> Result<()> {
             let touchpoint = app.insight.selected_touchpoint(phase_id).map(str::to_string);
             let key = (phase_id, touchpoint, period);
             if !app.insight.said.contains_key(&key) {
-                let from = period.offset(1 - COMMENT_MONTHS);
-                let comments = store.comments(phase_id, key.1.as_deref(), from, period)?;
-                let scored: Vec<(i8, &str)> = comments
-                    .iter()
-                    .map(|c| (terms::sentiment(&c.survey, c.score), c.comment.as_str()))
-                    .collect();
-                let terms = terms::over_represented(&scored, MIN_COUNT, TERMS);
-                app.insight.loads.said += 1;
-                app.insight.said.insert(
-                    key,
-                    Said {
-                        from: Some(from),
-                        comments,
-                        terms,
-                    },
-                );
+                out.push(Request::Said {
+                    phase_id,
+                    touchpoint: key.1,
+                    period,
+                });
             }
         }
     }
-    Ok(())
+}
+
+impl InsightState {
+    pub fn receive_power(&mut self, journey: String, power: JourneyPower) {
+        self.loads.power += 1;
+        self.power.insert(journey, power);
+    }
+
+    pub fn receive_touchpoints(&mut self, phase_id: i64, period: Period, rows: Vec<TouchpointMonth>) {
+        self.loads.touchpoints += 1;
+        self.touchpoints.insert((phase_id, period), rows);
+    }
+
+    pub fn receive_said(&mut self, key: SaidKey, said: Said) {
+        self.loads.said += 1;
+        self.said.insert(key, said);
+    }
 }
 
 /// How many rows the open view scrolls or selects through.

@@ -1,17 +1,21 @@
 //! The terminal UI: the cockpit's state (`app`), the actions keys map to (`action`, `keymap`),
 //! the colours (`theme`), the terminal and event loop (`terminal`), the screen (`frame`) and its
-//! panes and widgets. Drawing takes `&App` and a buffer and never touches the store; the data
-//! it reads is loaded by `data` when the journey or segment changes. `snapshot` prints the same
-//! drawing as text.
+//! panes and widgets. A key becomes an action (`keymap`), `dispatch` carries it out and makes
+//! the writes it asks for, and what the screen then lacks is read by the loader's thread
+//! (`load`, `loader`) and arrives as a message. Drawing takes `&App` and a buffer and never
+//! touches the store. `snapshot` reads the same requests inline and prints the same drawing.
 
 pub mod account_data;
 pub mod action;
 pub mod app;
 pub mod churn_data;
 pub mod data;
+pub mod dispatch;
 pub mod frame;
 pub mod insight_data;
 pub mod keymap;
+pub mod load;
+pub mod loader;
 pub mod panes;
 pub mod review_data;
 pub mod terminal;

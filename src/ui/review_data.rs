@@ -1,10 +1,10 @@
 //! The review mode's state: the monthly journey review of one month, walked phase by phase.
 //! `V` opens it on the month and journey shown; each step is one phase with its metrics, goal,
-//! owner, what changed status, its review state and notes. Reading happens in `sync` (from
-//! `App::load_pane`, after every action): the review document (`report::ReviewDoc`) is built
-//! once per month opened and again after a write. Writing happens in `write_pending` (from
-//! `triage_data::apply`, which holds the store mutably), one transaction per write through the
-//! store's review API, with who (the login name) and when (UTC now).
+//! owner, what changed status, its review state and notes. The review document
+//! (`report::ReviewDoc`) is asked for by `needs` once per month opened and again after a write
+//! (here or in another cockpit). Writing happens in `write_pending` (from `dispatch::apply`,
+//! which holds the store mutably), one transaction per write through the store's review API,
+//! with who (the login name) and when (UTC now).
 
 use crate::domain::Period;
 use crate::report::{PhaseDoc, ReviewDoc};
@@ -13,6 +13,7 @@ use crate::store::review::{self, ReviewError, ReviewStatus};
 
 use super::action::{Action, Outcome};
 use super::app::App;
+use super::load::Request;
 
 /// Longest note the editor takes, in characters.
 const MAX_NOTE: usize = 4000;
@@ -64,8 +65,10 @@ pub enum Write {
 pub struct ReviewState {
     pub journey_id: String,
     pub period: Period,
-    /// The review read from the store; None until `sync` reads it.
+    /// The review read from the store; None until it is read.
     pub doc: Option<ReviewDoc>,
+    /// `App::version` when `doc` was read.
+    pub doc_version: u64,
     /// The store's phase id of each phase of `doc`, in the same order.
     pub phase_ids: Vec<i64>,
     /// The phase shown: an index into `doc.phases`.
@@ -84,6 +87,7 @@ impl ReviewState {
             journey_id,
             period,
             doc: None,
+            doc_version: 0,
             phase_ids: Vec::new(),
             step: 0,
             history: false,
@@ -123,7 +127,7 @@ fn all_segment(app: &App) -> Option<usize> {
 }
 
 /// Opens the review of the month and journey shown, on segment `all` (the one sign-off rules
-/// read). The document is read by `sync`.
+/// read). The document is asked for by `needs`.
 pub fn open(app: &mut App) -> Outcome {
     let Some(journey) = app.journey().map(|j| j.id.clone()) else {
         return Outcome::Ignored;
@@ -134,7 +138,7 @@ pub fn open(app: &mut App) -> Outcome {
         state.step = i;
     }
     app.review = Some(state);
-    app.account = None;
+    super::triage_data::close_account(app);
     app.detail = false;
     match all_segment(app) {
         Some(i) if i != app.segment => {
@@ -145,31 +149,33 @@ pub fn open(app: &mut App) -> Outcome {
     }
 }
 
-/// Reads the review when it is open and not read yet (opened, another month, after a write).
-pub fn sync(app: &mut App, store: &Store) {
+/// What the open review needs: its document, when not read yet (opened, another month) or read
+/// before the shared data last changed (a write here or in another cockpit).
+pub fn needs(app: &App, out: &mut Vec<Request>) {
+    let Some(state) = &app.review else {
+        return;
+    };
+    if state.doc.is_none() || state.doc_version != app.version {
+        out.push(Request::Review {
+            journey: state.journey_id.clone(),
+            period: state.period,
+            version: app.version,
+        });
+    }
+}
+
+/// Puts a review read in place, if it is still the one open.
+pub fn receive(app: &mut App, journey: &str, period: Period, version: u64, doc: ReviewDoc, ids: Vec<i64>) {
     let Some(state) = app.review.as_mut() else {
         return;
     };
-    if state.doc.is_some() {
+    if state.journey_id != journey || state.period != period {
         return;
     }
-    let read = ReviewDoc::build(store, &state.journey_id, state.period).and_then(|doc| {
-        let phases = store.phases(&state.journey_id)?;
-        let ids = doc
-            .phases
-            .iter()
-            .map(|d| phases.iter().find(|p| p.key == d.key).map_or(-1, |p| p.id))
-            .collect();
-        Ok((doc, ids))
-    });
-    match read {
-        Ok((doc, ids)) => {
-            state.step = state.step.min(doc.phases.len().saturating_sub(1));
-            state.doc = Some(doc);
-            state.phase_ids = ids;
-        }
-        Err(e) => state.message = Some(format!("could not read the review: {e}")),
-    }
+    state.step = state.step.min(doc.phases.len().saturating_sub(1));
+    state.doc = Some(doc);
+    state.phase_ids = ids;
+    state.doc_version = version;
 }
 
 /// Handles every key while the review is open (and `V` to open it) before `App::update` does;
@@ -300,13 +306,13 @@ fn editor_key(state: &mut ReviewState, action: Action) -> Outcome {
 }
 
 /// Carries out the write a key asked for (one transaction, who and when recorded) and reads
-/// the review again. Called by `triage_data::apply` after every action.
-pub fn write_pending(app: &mut App, store: &mut Store) {
+/// the review again. Called by `dispatch::apply` after every action.
+pub fn write_pending(app: &mut App, store: &mut Store) -> bool {
     let Some(state) = app.review.as_mut() else {
-        return;
+        return false;
     };
     let Some(write) = state.pending.take() else {
-        return;
+        return false;
     };
     let who = review::login_name();
     let at = review::now_utc();
@@ -353,6 +359,7 @@ pub fn write_pending(app: &mut App, store: &mut Store) {
         }
         Err(e) => format!("not written: {e}"),
     });
-    state.doc = None;
-    sync(app, store);
+    // Read the review again (the one held is shown until then).
+    app.version += 1;
+    true
 }

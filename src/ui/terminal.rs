@@ -2,6 +2,8 @@
 //! (on return, on error, on panic through a hook, on SIGTERM, SIGHUP and SIGINT through a
 //! signal thread), and the event loop, which blocks until something happens and draws only
 //! after an event that changed something: idle uses no CPU and sends nothing down the line.
+//! Keys, signals and the loader's answers arrive on one channel; the loop never waits for the
+//! store: it hands what the screen lacks to the loader and draws what it has meanwhile.
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
@@ -20,12 +22,13 @@ use signal_hook::iterator::Signals;
 
 use super::action::{Action, Outcome};
 use super::app::App;
-use super::frame;
-use super::keymap;
+use super::load::{self, Request};
+use super::loader::{Answer, Loader};
 use super::theme::Theme;
-use super::triage_data;
+use super::{dispatch, frame, keymap};
+use crate::domain::Period;
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{OpenMode, Store};
 
 /// The terminal is in raw mode on the alternate screen.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -40,6 +43,13 @@ const SIGNAL_GRACE: Duration = Duration::from_secs(2);
 /// How often the loop asks the store whether another cockpit committed (one cheap pragma; it
 /// redraws only when something changed), so shared triage state shows within two seconds.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+
+/// How long a frame waits for the answers a key asked for before it is drawn with a loading
+/// line instead: reads that fast show their data in the key's first frame, without a flash.
+const HOLD_FRAME: Duration = Duration::from_millis(10);
+
+/// How often the spinner of a loading line turns.
+const SPIN_EVERY: Duration = Duration::from_millis(120);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -103,6 +113,8 @@ enum Message {
     Input(Event),
     InputFailed(io::Error),
     Signal(i32),
+    /// The loader's answer to a request.
+    Loaded(Request, Answer),
 }
 
 /// Reads terminal events on a thread of its own, so the loop can also hear signals.
@@ -155,19 +167,66 @@ pub fn run(app: &mut App, store: &mut Store, options: Options) -> Result<u8> {
     result
 }
 
+/// Starts the loader on a read-only connection of its own; None when the store cannot be
+/// opened a second time (the cockpit then reads on its own thread, as before).
+fn spawn_loader(store: &Store, range: Option<(Period, Period)>, tx: Sender<Message>) -> Option<Loader> {
+    let reader = Store::open(store.path(), OpenMode::ReadOnly).ok()?;
+    let interrupt = reader.conn().get_interrupt_handle();
+    let delay = debug_load_delay();
+    Some(Loader::spawn(
+        move |request: &Request| {
+            if let Some(delay) = delay {
+                std::thread::sleep(delay);
+            }
+            load::load(&reader, range, request)
+        },
+        Some(interrupt),
+        move |request, answer| tx.send(Message::Loaded(request, answer)).is_ok(),
+    ))
+}
+
 fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> {
     let backend = CrosstermBackend::new(io::stdout());
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(backend).map_err(io_error("opening the terminal"))?;
     let (tx, rx): (Sender<Message>, Receiver<Message>) = mpsc::channel();
     spawn_signals(tx.clone())?;
-    spawn_input(tx);
+    spawn_input(tx.clone());
+    let mut loader = spawn_loader(store, app.catalogue.range, tx);
 
     let mut dirty = true;
     let mut clear = false;
     let mut last_poll = Instant::now();
+    // The requests last handed to the loader, and until when a frame waits for their answers.
+    let mut asked: Vec<Request> = Vec::new();
+    let mut hold_until: Option<Instant> = None;
     loop {
-        if dirty {
+        let needs = app.needs();
+        match loader.as_mut() {
+            Some(loader) => {
+                let mut wanted = needs.clone();
+                if wanted.is_empty() {
+                    wanted = app.prefetch();
+                }
+                if wanted != asked {
+                    loader.want(&wanted);
+                    asked = wanted;
+                }
+                if needs.is_empty() {
+                    hold_until = None;
+                } else if hold_until.is_none() {
+                    hold_until = Some(Instant::now() + HOLD_FRAME);
+                }
+            }
+            None if !needs.is_empty() => {
+                // No second connection: read here (a failure shows in its pane).
+                let _ = load::load_inline(app, store);
+                dirty = true;
+            }
+            None => {}
+        }
+        let holding = hold_until.is_some_and(|until| Instant::now() < until);
+        if dirty && !holding {
             if clear {
                 // Not `Terminal::clear`: it asks the terminal where the cursor is, and the
                 // answer would go to the input thread. A resize to the current size clears.
@@ -184,9 +243,15 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
             debug_panic();
         }
         // Block until something happens, then take whatever else is already waiting, so a
-        // burst of keys (a held key, a paste, a slow link) costs one redraw.
-        // Wake up at least once a second to see whether another cockpit changed the store.
-        let wait = POLL_EVERY.saturating_sub(last_poll.elapsed());
+        // burst of keys (a held key, a paste, a slow link) costs one redraw. Wake up at least
+        // once a second to see whether another cockpit changed the store; while something
+        // loads, also to end the wait for its answer and to turn the spinner.
+        let mut wait = POLL_EVERY.saturating_sub(last_poll.elapsed());
+        if let Some(until) = hold_until.filter(|_| holding) {
+            wait = wait.min(until.saturating_duration_since(Instant::now()));
+        } else if !needs.is_empty() {
+            wait = wait.min(SPIN_EVERY);
+        }
         let first = match rx.recv_timeout(wait) {
             Ok(message) => Some(message),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
@@ -194,11 +259,15 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
         };
         if last_poll.elapsed() >= POLL_EVERY {
             last_poll = Instant::now();
-            if triage_data::poll(app, store) {
+            if dispatch::poll(app, store) {
                 dirty = true;
             }
         }
         let Some(first) = first else {
+            if !needs.is_empty() && !holding {
+                app.tick = app.tick.wrapping_add(1);
+                dirty = true;
+            }
             continue;
         };
         let mut pending = vec![first];
@@ -207,6 +276,13 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
             let action = match message {
                 Message::Signal(signal) => return Ok((128 + signal).clamp(0, 255) as u8),
                 Message::InputFailed(error) => return Err(io_error("reading the keyboard")(error)),
+                Message::Loaded(request, answer) => {
+                    if loader.as_mut().is_some_and(|l| l.take_answer(&request)) {
+                        app.receive(request, answer);
+                        dirty = true;
+                    }
+                    None
+                }
                 Message::Input(Event::Key(key)) => keymap::action_for(key, app.input_mode()),
                 Message::Input(Event::Resize(..)) => Some(Action::Redraw),
                 Message::Input(Event::Mouse(mouse)) if options.mouse => {
@@ -216,16 +292,33 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                 Message::Input(_) => None,
             };
             let Some(action) = action else { continue };
-            match triage_data::apply(app, store, action)? {
+            // A key starts a new wait for the answers it asks for.
+            hold_until = None;
+            match dispatch::update(app, store, action) {
                 Outcome::Quit => return Ok(0),
                 Outcome::Ignored => {}
                 _ => dirty = true,
             }
             if action == Action::Redraw {
                 clear = true;
+                // C-l tries again what failed: ask the loader afresh.
+                asked.clear();
             }
         }
     }
+}
+
+/// Debug builds only: `CXCOCKPIT_DEBUG_LOAD_DELAY_MS` makes every read of the loader that
+/// much slower, so the tests can press keys while a pane loads.
+fn debug_load_delay() -> Option<Duration> {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("CXCOCKPIT_DEBUG_LOAD_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        return Some(Duration::from_millis(ms));
+    }
+    None
 }
 
 /// Debug builds only: `CXCOCKPIT_DEBUG_PANIC` makes the cockpit panic after its first frame,

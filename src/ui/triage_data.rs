@@ -1,15 +1,15 @@
 //! The triage pane's state: the HVC (or all-accounts) priority queue read from the store, its
 //! sort and filters, the score breakdown, the one-line prompt of the actions (assign, snooze,
-//! note, resolve, reopen) and the writes they ask for. Reading happens in `sync` (from
-//! `App::load_pane`, after an action) and `poll` (about once a second while idle, when another
-//! cockpit committed); writing in `apply`, the one place the cockpit writes to the store.
+//! note, resolve, reopen) and the writes they ask for. `needs` asks for the queue and the open
+//! account's view (again after a write here or in another cockpit: `App::version`);
+//! `write_pending` writes, from `dispatch`, the one place the cockpit writes to the store.
 
 use chrono::NaiveDate;
 
 use super::account_data::AccountView;
 use super::action::{Action, Outcome};
-use super::app::{self, App, Pane};
-use crate::error::Result;
+use super::app::{App, Pane};
+use super::load::Request;
 use crate::store::Store;
 use crate::store::triage::{self, QueueRow};
 
@@ -206,9 +206,14 @@ pub struct TriageState {
     pub filters: Filters,
     /// The queue as the store gives it (score order), for `all`.
     pub queue: Vec<QueueRow>,
+    /// `queue` holds the list asked for (`all`).
     pub loaded: bool,
+    /// `App::version` when `queue` was read.
+    pub queue_version: u64,
     /// Indices into `queue` of the rows shown, in the order shown.
     pub visible: Vec<usize>,
+    /// The name search `visible` was computed for (`App::filter`).
+    pub searched: String,
     /// The selected row's breakdown is shown.
     pub explain: bool,
     pub prompt: Option<Prompt>,
@@ -217,10 +222,10 @@ pub struct TriageState {
     pub message: Option<String>,
     /// Why actions are unavailable (a store that cannot be written), if they are.
     pub readonly: Option<String>,
-    /// The store's data version when the shown data was read (`Store::data_version`).
-    pub version: Option<i64>,
-    /// An account view asked for and not yet read (`open_account`).
+    /// The account whose view is open (`open_account`): shown once read.
     pub account_request: Option<String>,
+    /// `App::version` when the account view was read.
+    pub account_version: u64,
     /// Milliseconds the last queue read took.
     pub load_ms: f64,
 }
@@ -252,47 +257,85 @@ pub fn selected(app: &App) -> Option<&QueueRow> {
     app.triage.queue.get(i)
 }
 
-/// Asks for an account's view; it is read from the store right after the action (any pane
-/// with a selected account can call this from `App::update`).
+/// Opens an account's view (any pane with a selected account can call this from
+/// `App::update`); the view is read by the loader and shown when it arrives.
 pub fn open_account(app: &mut App, account_id: &str) {
+    if app
+        .account
+        .as_ref()
+        .is_some_and(|v| v.profile.account_id != account_id)
+    {
+        app.account = None;
+    }
     app.triage.account_request = Some(account_id.to_string());
 }
 
-/// Reads what the triage pane and the account view need and have not read yet; computes the
-/// rows shown. Called after every action (`App::load_pane`).
-pub fn sync(app: &mut App, store: &Store) -> Result<()> {
-    if app.triage.version.is_none() {
-        app.triage.version = store.data_version().ok();
-    }
-    if let Some(id) = app.triage.account_request.take() {
-        match AccountView::load(store, &id, app.catalogue.range) {
-            Ok(Some(view)) => app.account = Some(view),
-            Ok(None) => app.triage.message = Some(format!("no account '{}'", super::text::clean(&id))),
-            Err(e) => app.triage.message = Some(format!("could not read the account: {e}")),
-        }
-    }
-    if app.pane == Pane::Triage && !app.triage.loaded {
-        load_queue(app, store);
-    }
-    refresh_visible(app);
-    Ok(())
+/// Closes the account view, or drops the request for one not read yet.
+pub fn close_account(app: &mut App) {
+    app.account = None;
+    app.triage.account_request = None;
 }
 
-fn load_queue(app: &mut App, store: &Store) {
-    let started = std::time::Instant::now();
-    match store.triage_queue(app.triage.all, false, &today()) {
-        Ok(queue) => {
-            app.triage.queue = queue;
-            app.triage.loaded = true;
-        }
-        Err(e) => {
-            app.triage.queue.clear();
-            app.triage.loaded = true;
-            app.triage.message = Some(format!("could not read the queue: {e}"));
+/// Whether the account view is open (shown, or being read).
+pub fn account_open(app: &App) -> bool {
+    app.triage.account_request.is_some()
+}
+
+/// What the triage pane and the account view need: the queue when the pane shows and the one
+/// held is another list or older than the shared data, the open account's view likewise.
+pub fn needs(app: &App, out: &mut Vec<Request>) {
+    let state = &app.triage;
+    if let Some(id) = &state.account_request {
+        let held = app
+            .account
+            .as_ref()
+            .is_some_and(|v| &v.profile.account_id == id && state.account_version == app.version);
+        if !held {
+            out.push(Request::Account {
+                id: id.clone(),
+                version: app.version,
+            });
         }
     }
-    app.triage.load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if app.pane == Pane::Triage && (!state.loaded || state.queue_version != app.version) {
+        out.push(Request::Queue {
+            all: state.all,
+            version: app.version,
+        });
+    }
+}
+
+/// Puts a queue read in place, if it is the list asked for (HVC or all).
+pub fn receive_queue(app: &mut App, all: bool, version: u64, queue: Vec<QueueRow>, load_ms: f64) {
+    if app.triage.all != all {
+        return;
+    }
+    app.triage.queue = queue;
+    app.triage.loaded = true;
+    app.triage.queue_version = version;
+    app.triage.load_ms = load_ms;
     app.triage.visible.clear();
+    refresh_visible(app);
+}
+
+/// Puts an account's view in place, if it is still the one open (keeping its scroll).
+pub fn receive_account(app: &mut App, id: &str, version: u64, view: Option<AccountView>) {
+    if app.triage.account_request.as_deref() != Some(id) {
+        return;
+    }
+    match view {
+        Some(mut view) => {
+            if let Some(old) = app.account.as_ref().filter(|old| old.profile.account_id == id) {
+                view.scroll = old.scroll;
+            }
+            app.account = Some(view);
+            app.triage.account_version = version;
+        }
+        None => {
+            close_account(app);
+            app.triage.message = Some(format!("no account '{}'", super::text::clean(id)));
+        }
+    }
 }
 
 /// Recomputes the rows shown (filters, name search, order), keeping the selected account
@@ -301,6 +344,7 @@ pub fn refresh_visible(app: &mut App) {
     let was = (app.pane == Pane::Triage)
         .then(|| selected(app).map(|r| r.account_id.clone()))
         .flatten();
+    app.triage.searched = app.filter.clone();
     let name = app.filter.to_lowercase();
     let state = &app.triage;
     let mut rows: Vec<usize> = state
@@ -340,38 +384,6 @@ pub fn refresh_visible(app: &mut App) {
             app.set_cursor(pos);
         }
     }
-}
-
-/// Reads the store again when another cockpit committed since the last read (its data version
-/// moved); says whether anything shown changed. Cheap when nothing did: one pragma.
-pub fn poll(app: &mut App, store: &Store) -> bool {
-    let Ok(version) = store.data_version() else {
-        return false;
-    };
-    if app.triage.version == Some(version) {
-        return false;
-    }
-    app.triage.version = Some(version);
-    reload_shared(app, store)
-}
-
-/// Reads again the queue and the open account view (after a write, or another cockpit's).
-fn reload_shared(app: &mut App, store: &Store) -> bool {
-    let mut changed = false;
-    if app.triage.loaded {
-        load_queue(app, store);
-        refresh_visible(app);
-        changed = true;
-    }
-    if let Some(id) = app.account.as_ref().map(|a| a.profile.account_id.clone()) {
-        let scroll = app.account.as_ref().map_or(0, |a| a.scroll);
-        if let Ok(Some(mut view)) = AccountView::load(store, &id, app.catalogue.range) {
-            view.scroll = scroll;
-            app.account = Some(view);
-        }
-        changed = true;
-    }
-    changed
 }
 
 /// The account an action applies to: the open account view's, else the triage pane's selection.
@@ -420,6 +432,20 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
     if app.filtering {
         return None;
     }
+    if app.account.is_none() && account_open(app) {
+        // The view is being read: Esc (or v) gives up on it; a pane key goes on to the pane.
+        return match action {
+            Action::Back | Action::Triage(TriageKey::Account) => {
+                close_account(app);
+                Some(Outcome::Continue)
+            }
+            Action::NextPane | Action::PrevPane | Action::GotoPane(_) | Action::NextJourney => {
+                close_account(app);
+                None
+            }
+            _ => Some(Outcome::Ignored),
+        };
+    }
     if let Some(view) = app.account.as_mut() {
         let lines = view.lines_hint.max(1);
         let step = |view: &mut AccountView, by: isize| {
@@ -439,12 +465,12 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
             Action::First => Some(step(view, isize::MIN / 2)),
             Action::Last => Some(step(view, isize::MAX / 2)),
             Action::Back | Action::Triage(TriageKey::Account) => {
-                app.account = None;
+                close_account(app);
                 Some(Outcome::Continue)
             }
             Action::Triage(key) => Some(act_key(app, key)),
             Action::NextPane | Action::PrevPane | Action::GotoPane(_) | Action::NextJourney => {
-                app.account = None;
+                close_account(app);
                 None
             }
             _ => None,
@@ -455,6 +481,8 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
             TriageKey::ToggleAll => {
                 app.triage.all = !app.triage.all;
                 app.triage.loaded = false;
+                app.triage.queue.clear();
+                app.triage.visible.clear();
                 app.triage.message = None;
                 Outcome::Continue
             }
@@ -618,21 +646,15 @@ fn accept(app: &mut App, prompt: Prompt) {
     }
 }
 
-/// Carries out an action as `app::apply` does, then writes what a prompt asked for, in one
-/// transaction, with who (the login name) and when (local time); reads the queue and the account
-/// view again after a write. The event loop calls this; the other entry points only read.
-pub fn apply(app: &mut App, store: &mut Store, action: Action) -> Result<Outcome> {
-    let outcome = app::apply(app, store, action)?;
-    super::review_data::write_pending(app, store);
-    if let Some((account, write)) = app.triage.pending.take() {
-        write_now(app, store, &account, &write);
-        reload_shared(app, store);
-        return Ok(match outcome {
-            Outcome::Quit => Outcome::Quit,
-            _ => Outcome::Continue,
-        });
-    }
-    Ok(outcome)
+/// Writes what a prompt asked for, if anything, in one transaction with who (the login name)
+/// and when (local time); says whether it wrote (the shared data then changed: `App::version`).
+pub fn write_pending(app: &mut App, store: &mut Store) -> bool {
+    let Some((account, write)) = app.triage.pending.take() else {
+        return false;
+    };
+    write_now(app, store, &account, &write);
+    app.version += 1;
+    true
 }
 
 fn write_now(app: &mut App, store: &mut Store, account: &str, write: &Write) {

@@ -9,11 +9,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use super::{pane_block, section_title};
+use super::{pane_block, section_title, waiting};
 use crate::domain::Period;
 use crate::domain::retention::Retention;
 use crate::store::churn::{ChurnGroup, ChurnedAccount};
 use crate::ui::app::App;
+use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::sparkline::{LEVELS, MISSING};
@@ -158,6 +159,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     if inner.width == 0 || inner.height == 0 {
         return;
     }
+    if waiting(
+        app.waiting_for(|r| matches!(r, Request::ChurnMonths)),
+        inner,
+        buf,
+        theme,
+    ) {
+        return;
+    }
     let data = &app.churn;
     let now = data.month(app.segment_id(), app.period);
     let before = (app.period > data.months.first().copied().unwrap_or(app.period))
@@ -231,6 +240,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     y += 1.min(bottom - y - 1);
     let rest = Rect::new(inner.x, y, w, bottom - y);
     let events = data.events(app.period, app.segment_id());
+    if events.is_none()
+        && waiting(
+            app.waiting_for(|r| matches!(r, Request::ChurnEvents { .. })),
+            rest,
+            buf,
+            theme,
+        )
+    {
+        return;
+    }
     if w >= SIDE_BY_SIDE {
         let left_w = (w * 45 / 100).max(50);
         let left = Rect::new(rest.x, rest.y, left_w, rest.height);

@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use serde_json::{Value, json};
 
-use super::{pane_block, section_title};
+use super::{pane_block, section_title, waiting};
 use crate::analysis::indicators::IndicatorPower;
 use crate::domain::model::Phase;
 use crate::domain::stats::Proportion;
@@ -20,6 +20,7 @@ use crate::domain::terms::{self, Term};
 use crate::store::indicators::TouchpointMonth;
 use crate::ui::app::App;
 use crate::ui::insight_data::{self, InsightView};
+use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::table::{Column, Row, Table, fit_columns};
@@ -227,7 +228,12 @@ fn metric_name(app: &App, id: &str) -> String {
 
 fn power(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     let Some(journey) = app.journey().and_then(|j| app.insight.power(&j.id)) else {
-        lines_on_top(&[("loading...".into(), theme.dim())], 1, area, buf);
+        waiting(
+            app.waiting_for(|r| matches!(r, Request::Power { .. })),
+            area,
+            buf,
+            theme,
+        );
         return;
     };
     let last = journey.last.map(|p| p.to_string()).unwrap_or_default();
@@ -396,7 +402,12 @@ impl Row for TouchRow<'_> {
 fn touchpoints(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     let period = app.period;
     let Some(now) = app.insight.touchpoints(phase.id, period) else {
-        lines_on_top(&[("loading...".into(), theme.dim())], 1, area, buf);
+        waiting(
+            app.waiting_for(|r| matches!(r, Request::Touchpoints { .. })),
+            area,
+            buf,
+            theme,
+        );
         return;
     };
     let before = app
@@ -458,7 +469,12 @@ impl Row for TermRow<'_> {
 
 fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &mut Buffer, theme: Theme) {
     let Some(said) = app.insight.said(phase.id, touchpoint, app.period) else {
-        lines_on_top(&[("loading...".into(), theme.dim())], 1, area, buf);
+        waiting(
+            app.waiting_for(|r| matches!(r, Request::Said { .. })),
+            area,
+            buf,
+            theme,
+        );
         return;
     };
     let from = said.from.map(|p| p.to_string()).unwrap_or_default();
@@ -503,7 +519,12 @@ fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &m
 
 fn comments(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &mut Buffer, theme: Theme) {
     let Some(said) = app.insight.said(phase.id, touchpoint, app.period) else {
-        lines_on_top(&[("loading...".into(), theme.dim())], 1, area, buf);
+        waiting(
+            app.waiting_for(|r| matches!(r, Request::Said { .. })),
+            area,
+            buf,
+            theme,
+        );
         return;
     };
     let from = said.from.map(|p| p.to_string()).unwrap_or_default();

@@ -55,6 +55,24 @@ pub fn keys_of(app: &App) -> Option<&'static [(&'static str, &'static str)]> {
     }
 }
 
+/// Draws, on the first line of `area`, the line an app shows for data it lacks (being read,
+/// or why it could not be: `App::waiting_for`); says whether there was one.
+pub fn waiting(line: Option<String>, area: Rect, buf: &mut Buffer, theme: Theme) -> bool {
+    let Some(line) = line else {
+        return false;
+    };
+    if area.width > 0 && area.height > 0 {
+        let style = if line.starts_with("x ") {
+            theme.alert()
+        } else {
+            theme.dim()
+        };
+        let w = usize::from(area.width);
+        buf.set_stringn(area.x, area.y, text::fit(&line, w), w, style);
+    }
+    true
+}
+
 /// A section's title on the first line of `area`.
 pub fn section_title(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) {
     if area.width > 0 && area.height > 0 {

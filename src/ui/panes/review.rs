@@ -12,6 +12,7 @@ use super::{pane_block, section_title};
 use crate::report::{MetricDoc, PhaseDoc};
 use crate::store::review::ReviewStatus;
 use crate::ui::app::App;
+use crate::ui::load::Request;
 use crate::ui::review_data::ReviewState;
 use crate::ui::text;
 use crate::ui::theme::Theme;
@@ -241,7 +242,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             if state.doc.is_some() {
                 "this journey has no phases to review".into()
             } else {
-                "reading the review...".into()
+                app.waiting_for(|r| matches!(r, Request::Review { .. }))
+                    .unwrap_or_else(|| "reading the review...".into())
             }
         });
         put(inner.y, &line, theme.dim(), buf);

@@ -10,11 +10,12 @@ use ratatui::style::Style;
 use serde_json::Value;
 
 use super::churn::overlay;
-use super::{pane_block, section_title};
+use super::{pane_block, section_title, waiting};
 use crate::analysis::tiers::describe_gap;
 use crate::domain::Period;
 use crate::domain::tiers::{TierRule, TierStatus};
 use crate::ui::app::App;
+use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::tiers_data::{TierAccount, TierMonth, Watch};
@@ -171,6 +172,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     if inner.width == 0 || inner.height == 0 {
         return;
     }
+    if waiting(
+        app.waiting_for(|r| matches!(r, Request::TierLadder)),
+        inner,
+        buf,
+        theme,
+    ) {
+        return;
+    }
     let ladder = &app.tiers.ladder;
     let w = usize::from(inner.width);
     if ladder.is_empty() {
@@ -209,11 +218,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     table.render(Rect::new(inner.x, inner.y, inner.width, ladder_h), buf, false);
     let mut y = inner.y + ladder_h;
     let Some(month) = month else {
+        let line = app.waiting_for(|r| matches!(r, Request::TierMonth { .. }));
+        waiting(
+            line,
+            Rect::new(
+                inner.x,
+                (y + 1).min(bottom),
+                inner.width,
+                bottom.saturating_sub(y + 1),
+            ),
+            buf,
+            theme,
+        );
         return;
     };
     if y + 1 < bottom {
         y += 1;
-        let hvc = month.accounts.iter().filter(|a| a.hvc).count();
+        let hvc = month.hvc;
         let line = format!(
             "Watch: {} upgrades (^), {} downgrade risks (v), {} near misses (~); HVC marked *, {hvc} HVC accounts",
             month.count(Watch::Upgrade),

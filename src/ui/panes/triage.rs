@@ -10,6 +10,7 @@ use ratatui::style::Style;
 use super::{pane_block, section_title};
 use crate::store::triage::QueueRow;
 use crate::ui::app::App;
+use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::triage_data::{self, SortKey};
@@ -241,11 +242,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         }
         None => bottom.saturating_sub(y),
     };
-    let empty = if state.loaded {
-        "no account in the queue (t: all accounts; Esc clears filters)"
-    } else {
-        "reading the queue..."
-    };
+    let reading = (!state.loaded)
+        .then(|| app.waiting_for(|r| matches!(r, Request::Queue { .. })))
+        .flatten();
+    let empty = reading
+        .as_deref()
+        .unwrap_or("no account in the queue (t: all accounts; Esc clears filters)");
     let columns = columns();
     Table {
         columns: &columns,

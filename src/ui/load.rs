@@ -1,0 +1,176 @@
+//! What the cockpit reads from the store, as requests named by everything the answer depends
+//! on. `App::needs` says what the screen shown lacks, `load` reads one request (on the loader's
+//! thread in the cockpit, inline for `snapshot` and the tests), and `App::receive` puts the
+//! answer in place. A request is its own key: an answer whose request is no longer asked for is
+//! stale and dropped, and a failed one is kept with its reason so the pane can say why.
+
+use std::time::Instant;
+
+use super::account_data::AccountView;
+use super::churn_data::{ChurnEvents, ChurnMonths};
+use super::data::{Dataset, Series};
+use super::insight_data::{self, JourneyPower, Said};
+use super::tiers_data::{self, TierMonth};
+use crate::domain::Period;
+use crate::domain::tiers::TierRule;
+use crate::error::Result;
+use crate::report::ReviewDoc;
+use crate::store::Store;
+use crate::store::indicators::TouchpointMonth;
+use crate::store::triage::QueueRow;
+
+/// One read of the store. `version` fields name the state of the shared triage and review data
+/// (`App::version`): after a write, or another cockpit's, the same read with a newer version is
+/// a new request, and the answer of the older one is stale.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Request {
+    /// A journey's phases and metrics, with their values in a segment.
+    Journey { journey: String, segment: String },
+    /// The values of the journey's metrics in another segment.
+    Series { journey: String, segment: String },
+    /// Every segment's monthly churn and retention, and the cohorts.
+    ChurnMonths,
+    /// One month's churned accounts, by phase, cause and tier, in a segment.
+    ChurnEvents { period: Period, segment: String },
+    /// The loyalty ladder.
+    TierLadder,
+    /// One month's tier members and watch list.
+    TierMonth { period: Period },
+    /// The triage queue (HVC accounts, or every active account).
+    Queue { all: bool, version: u64 },
+    /// One account's view.
+    Account { id: String, version: u64 },
+    /// One month's review of a journey.
+    Review {
+        journey: String,
+        period: Period,
+        version: u64,
+    },
+    /// The predictive power of a journey's indicators.
+    Power { journey: String },
+    /// A phase's touchpoints in a month.
+    Touchpoints { phase_id: i64, period: Period },
+    /// What customers say in a phase (one touchpoint or all), over the months to `period`.
+    Said {
+        phase_id: i64,
+        touchpoint: Option<String>,
+        period: Period,
+    },
+}
+
+impl Request {
+    /// What the pane says while the request is read: "loading churn events for 2026-09".
+    pub fn describe(&self) -> String {
+        match self {
+            Request::Journey { journey, .. } => format!("loading journey {journey}"),
+            Request::Series { segment, .. } => format!("loading the figures of segment {segment}"),
+            Request::ChurnMonths => "loading churn and retention".into(),
+            Request::ChurnEvents { period, .. } => format!("loading churn events for {period}"),
+            Request::TierLadder => "loading the loyalty ladder".into(),
+            Request::TierMonth { period } => format!("loading loyalty tiers for {period}"),
+            Request::Queue { all: false, .. } => "loading the HVC queue".into(),
+            Request::Queue { all: true, .. } => "loading every active account".into(),
+            Request::Account { id, .. } => format!("loading account {id}"),
+            Request::Review { period, .. } => format!("loading the review of {period}"),
+            Request::Power { .. } => "loading the predictive power of the indicators".into(),
+            Request::Touchpoints { period, .. } => format!("loading touchpoints for {period}"),
+            Request::Said { period, .. } => format!("loading comments to {period}"),
+        }
+    }
+}
+
+/// The answer to a request.
+#[derive(Debug)]
+pub enum Loaded {
+    Journey(Dataset),
+    Series(Series),
+    ChurnMonths(ChurnMonths),
+    ChurnEvents(ChurnEvents),
+    TierLadder(Vec<TierRule>),
+    TierMonth(TierMonth),
+    /// The queue and how many milliseconds reading it took.
+    Queue(Vec<QueueRow>, f64),
+    /// None: no such account.
+    Account(Option<Box<AccountView>>),
+    /// The review and the store's phase id of each of its phases.
+    Review(Box<ReviewDoc>, Vec<i64>),
+    Power(JourneyPower),
+    Touchpoints(Vec<TouchpointMonth>),
+    Said(Said),
+}
+
+/// Reads one request. `range` is the store's first and last month (`Catalogue::range`).
+pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -> Result<Loaded> {
+    Ok(match request {
+        Request::Journey { journey, segment } => Loaded::Journey(Dataset::load(store, journey, segment)?),
+        Request::Series { journey, segment } => Loaded::Series(store.series(journey, segment)?),
+        Request::ChurnMonths => Loaded::ChurnMonths(ChurnMonths::load(store, range)?),
+        Request::ChurnEvents { period, segment } => {
+            Loaded::ChurnEvents(ChurnEvents::load(store, *period, segment)?)
+        }
+        Request::TierLadder => Loaded::TierLadder(tiers_data::ladder(store)?),
+        Request::TierMonth { period } => {
+            let ladder = tiers_data::ladder(store)?;
+            let has_previous = range.is_some_and(|(first, _)| *period > first);
+            Loaded::TierMonth(tiers_data::load_month(store, &ladder, *period, has_previous)?)
+        }
+        Request::Queue { all, .. } => {
+            let started = Instant::now();
+            let today = chrono::Local::now().date_naive().to_string();
+            let queue = store.triage_queue(*all, false, &today)?;
+            Loaded::Queue(queue, started.elapsed().as_secs_f64() * 1000.0)
+        }
+        Request::Account { id, .. } => Loaded::Account(AccountView::load(store, id, range)?.map(Box::new)),
+        Request::Review { journey, period, .. } => {
+            let doc = ReviewDoc::build(store, journey, *period)?;
+            let phases = store.phases(journey)?;
+            let ids = doc
+                .phases
+                .iter()
+                .map(|d| phases.iter().find(|p| p.key == d.key).map_or(-1, |p| p.id))
+                .collect();
+            Loaded::Review(Box::new(doc), ids)
+        }
+        Request::Power { journey } => Loaded::Power(insight_data::load_power(store, journey, range)?),
+        Request::Touchpoints { phase_id, period } => {
+            Loaded::Touchpoints(store.touchpoints(*phase_id, *period)?)
+        }
+        Request::Said {
+            phase_id,
+            touchpoint,
+            period,
+        } => Loaded::Said(insight_data::load_said(
+            store,
+            *phase_id,
+            touchpoint.as_deref(),
+            *period,
+        )?),
+    })
+}
+
+/// Rounds of `needs` and `receive` an inline load goes through at most: an answer can reveal
+/// more to read (a journey's phases, then a phase's touchpoints), never without end.
+const INLINE_ROUNDS: usize = 8;
+
+/// Reads, on this thread, everything the screen shown needs, as `snapshot` and the tests do.
+/// A failure is kept in the app as the cockpit keeps it (the pane says why), and the first one
+/// is returned.
+pub fn load_inline(app: &mut super::App, store: &Store) -> Result<()> {
+    let mut first_error = None;
+    for _ in 0..INLINE_ROUNDS {
+        let needs = app.needs();
+        if needs.is_empty() {
+            break;
+        }
+        for request in needs {
+            match load(store, app.catalogue.range, &request) {
+                Ok(answer) => app.receive(request, Ok(answer)),
+                Err(error) => {
+                    app.receive(request, Err(error.to_string()));
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
