@@ -248,11 +248,11 @@ impl App {
                 self.cursors = vec![0; Pane::count(data.phases.len())];
                 self.data = data;
             }
-            (Request::Series { journey, segment }, Loaded::Series(series)) => {
-                if self.data.journey == journey {
-                    self.data.series = series;
-                    self.data.segment = segment;
-                }
+            (Request::Series { journey, segment }, Loaded::Series(series))
+                if self.data.journey == journey =>
+            {
+                self.data.series = series;
+                self.data.segment = segment;
             }
             (Request::ChurnMonths, Loaded::ChurnMonths(months)) => self.churn.receive_months(months),
             (Request::ChurnEvents { period, segment }, Loaded::ChurnEvents(events)) => {
