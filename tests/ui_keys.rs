@@ -11,7 +11,8 @@ use cxcockpit::store::Store;
 use cxcockpit::ui::action::Outcome;
 use cxcockpit::ui::app::apply;
 use cxcockpit::ui::keymap::action_for;
-use cxcockpit::ui::{App, Pane};
+use cxcockpit::ui::load::Request;
+use cxcockpit::ui::{App, Pane, render_text};
 
 fn store() -> Store {
     let mut store = Store::open_in_memory().unwrap();
@@ -373,4 +374,96 @@ fn enter_on_a_tier_account_shows_its_explanation() {
     // A month back loads that month's tiers.
     press(&mut app, &store, &chars("["));
     assert!(app.tiers.month(period("2026-05")).is_some());
+}
+
+/// The keys of the event loop with no read made: what `dispatch::update` does before the loader
+/// answers.
+fn press_unread(app: &mut App, keys: &[KeyCode]) {
+    for code in keys {
+        if let Some(action) = action_for(KeyEvent::new(*code, KeyModifiers::NONE), app.input_mode()) {
+            app.update(action);
+        }
+    }
+}
+
+#[test]
+fn a_pane_says_what_it_is_reading_and_keys_move_meanwhile() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let churn = Pane::Churn.tab(app.data.phases.len()) + 1;
+    let tiers = churn + 1;
+    press_unread(&mut app, &chars(&churn.to_string()));
+    assert_eq!(app.pane, Pane::Churn);
+    let wanted = app.needs();
+    assert_eq!(
+        wanted,
+        vec![
+            Request::ChurnMonths,
+            Request::ChurnEvents {
+                period: period("2026-06"),
+                segment: "all".into()
+            }
+        ]
+    );
+    let screen = render_text(&app, 100, 30);
+    assert!(screen.contains("loading churn and retention..."), "{screen}");
+    // Nothing read yet, and the month, the pane and help still move.
+    press_unread(&mut app, &chars("["));
+    assert_eq!(app.period, period("2026-05"));
+    press_unread(&mut app, &chars(&tiers.to_string()));
+    assert_eq!(app.pane, Pane::Tiers);
+    assert_eq!(app.needs(), vec![Request::TierLadder]);
+    assert!(render_text(&app, 100, 30).contains("loading the loyalty ladder..."));
+    press_unread(&mut app, &chars("?"));
+    assert!(app.help);
+}
+
+#[test]
+fn a_failed_read_shows_in_its_pane_and_c_l_tries_again() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let churn = Pane::Churn.tab(app.data.phases.len()) + 1;
+    press_unread(&mut app, &chars(&churn.to_string()));
+    for request in app.needs() {
+        app.receive(request, Err("database is locked".into()));
+    }
+    assert!(
+        app.needs().is_empty(),
+        "a failed read is not asked again by itself"
+    );
+    let screen = render_text(&app, 100, 30);
+    assert!(
+        screen.contains("x could not read churn and retention (database is locked): C-l tries again"),
+        "{screen}"
+    );
+    // The cockpit goes on: another pane draws, and C-l asks again.
+    press_unread(&mut app, &chars("1"));
+    assert!(render_text(&app, 100, 30).contains("Overview"));
+    press_unread(&mut app, &chars(&churn.to_string()));
+    app.update(cxcockpit::ui::action::Action::Redraw);
+    assert_eq!(app.needs().len(), 2);
+    cxcockpit::ui::load::load_inline(&mut app, &store).unwrap();
+    let screen = render_text(&app, 100, 30);
+    assert!(
+        screen.contains("active at start") && !screen.contains("could not read"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn an_answer_for_a_month_left_behind_is_kept_apart_from_the_month_shown() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let churn = Pane::Churn.tab(app.data.phases.len()) + 1;
+    press(&mut app, &store, &chars(&churn.to_string()));
+    let june = app.churn.events(period("2026-06"), "all").unwrap().accounts.len();
+    // The user steps back before May arrives; June's answer (late) must not show as May's.
+    press_unread(&mut app, &chars("["));
+    assert!(app.churn.events(period("2026-05"), "all").is_none());
+    let screen = render_text(&app, 100, 40);
+    assert!(screen.contains("loading churn events for 2026-05"), "{screen}");
+    assert!(
+        !screen.contains(&format!("Churned accounts: {june},")),
+        "{screen}"
+    );
 }

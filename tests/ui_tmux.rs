@@ -298,3 +298,29 @@ fn dumb_terminal_says_to_use_snapshot() {
     );
     assert!(screen.contains("EXIT=2"), "{screen}");
 }
+
+#[test]
+fn keys_move_during_a_slow_load_and_q_quits_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    // Every read of the loader takes 10 s (a debug-build hook): the cockpit must not wait.
+    let tmux = Tmux::start(
+        100,
+        30,
+        &[("CXCOCKPIT_DEBUG_LOAD_DELAY_MS", "10000")],
+        &cockpit(&db, &dir.path().join("pid"), ""),
+    );
+    let started = Instant::now();
+    tmux.wait_for_all(&["period 2026-06", "loading journey cloud-security..."]);
+    tmux.keys(&["["]);
+    tmux.wait_for_all(&["period 2026-05", "loading journey"]);
+    tmux.keys(&["?"]);
+    tmux.wait_for("any key closes");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.assert_restored(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the cockpit waited for a read to end before quitting"
+    );
+}

@@ -135,10 +135,16 @@ impl App {
     /// Reads what the store holds and opens on the first journey, segment 'all', at the
     /// store's last month, with the data of the screen shown read (inline).
     pub fn load(store: &Store, store_label: String) -> Result<App> {
-        let catalogue = Catalogue::load(store)?;
-        let mut app = App::new(store_label, catalogue);
-        app.data_version = store.data_version().ok();
+        let mut app = App::open(store, store_label)?;
         load::load_inline(&mut app, store)?;
+        Ok(app)
+    }
+
+    /// The same with nothing read but the catalogue (a few settings): the cockpit starts so,
+    /// and its loader reads the rest.
+    pub fn open(store: &Store, store_label: String) -> Result<App> {
+        let mut app = App::new(store_label, Catalogue::load(store)?);
+        app.data_version = store.data_version().ok();
         Ok(app)
     }
 
@@ -303,7 +309,7 @@ impl App {
     pub fn waiting_line(&self, request: &Request) -> String {
         match self.failure(request) {
             Some(reason) => format!(
-                "x could not read: {} ({}); `cxcockpit check` looks for the cause, C-l tries again",
+                "x could not read {} ({}): C-l tries again; `cxcockpit check` looks for the cause",
                 request.describe().trim_start_matches("loading "),
                 super::text::clean(reason)
             ),
