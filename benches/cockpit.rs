@@ -1,5 +1,6 @@
-//! The cockpit's speed budget (issue 3): the first full frame, and a keypress that changes the
-//! pane, the month or the segment, data loading and drawing at 160x48 together.
+//! The cockpit's speed budget: the first full frame, a keypress that changes the pane, the
+//! month or the segment (data loading and drawing at 160x48 together), and each pane read from
+//! nothing and drawn (triage, tiers, churn, account view, indicators, comments, review).
 //!
 //! By default on a demo store of 2000 accounts over 24 months generated in memory; set
 //! `CXCOCKPIT_BENCH_DB` to a store file (e.g. `cxcockpit demo --accounts 20000 --months 36`)
@@ -14,7 +15,8 @@ use cxcockpit::domain::Period;
 use cxcockpit::store::{OpenMode, Store};
 use cxcockpit::ui::action::Action;
 use cxcockpit::ui::app::apply;
-use cxcockpit::ui::{App, Pane, render_text};
+use cxcockpit::ui::insight_data::InsightView;
+use cxcockpit::ui::{App, Pane, load, render_text, review_data, triage_data};
 
 fn store() -> Store {
     if let Some(path) = std::env::var_os("CXCOCKPIT_BENCH_DB") {
@@ -104,5 +106,77 @@ fn cockpit(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, cockpit);
+/// Puts an app on the pane to measure.
+type Setup = Box<dyn Fn(&mut App)>;
+
+/// Each pane read from nothing (every request it needs, inline, as the loader reads them) and
+/// drawn at 160x48: what a first visit costs the loader before the pane is complete.
+fn pane_loads(c: &mut Criterion) {
+    let store = store();
+    let base = App::load(&store, "bench.db".into()).unwrap_or_else(|e| panic!("loading: {e}"));
+    let some_account = {
+        let mut app = base.clone();
+        app.pane = Pane::Triage;
+        load::load_inline(&mut app, &store).unwrap_or_else(|e| panic!("the queue: {e}"));
+        app.triage
+            .queue
+            .first()
+            .map(|r| r.account_id.clone())
+            .unwrap_or_default()
+    };
+    let setups: Vec<(&str, Setup)> = vec![
+        ("triage, HVC queue", Box::new(|app| app.pane = Pane::Triage)),
+        (
+            "triage, every active account",
+            Box::new(|app| {
+                app.pane = Pane::Triage;
+                app.triage.all = true;
+            }),
+        ),
+        ("tiers", Box::new(|app| app.pane = Pane::Tiers)),
+        ("churn", Box::new(|app| app.pane = Pane::Churn)),
+        (
+            "account view",
+            Box::new(move |app| {
+                app.pane = Pane::Triage;
+                triage_data::open_account(app, &some_account);
+            }),
+        ),
+        (
+            "indicators (predictive power)",
+            Box::new(|app| {
+                app.pane = Pane::Phase(0);
+                app.insight.view = Some(InsightView::Power);
+            }),
+        ),
+        (
+            "comments",
+            Box::new(|app| {
+                app.pane = Pane::Phase(4);
+                app.insight.view = Some(InsightView::Comments);
+            }),
+        ),
+        (
+            "review",
+            Box::new(|app| {
+                review_data::open(app);
+            }),
+        ),
+    ];
+    let mut group = c.benchmark_group("pane read from nothing + draw 160x48");
+    group.sample_size(10);
+    for (name, setup) in &setups {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                let mut app = base.clone();
+                setup(&mut app);
+                load::load_inline(&mut app, &store).unwrap_or_else(|e| panic!("{name}: {e}"));
+                black_box(render_text(&app, 160, 48))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, cockpit, pane_loads);
 criterion_main!(benches);

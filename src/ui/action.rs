@@ -1,5 +1,6 @@
 //! What a key (or a mouse event, or a resize) asks the cockpit to do, and what doing it means
-//! for the event loop. Keys become actions in `keymap.rs`; `App::update` carries them out.
+//! for the event loop. Keys become actions in `keymap.rs`; `App::update` carries them out. A
+//! leaf: it names what can be asked and imports nothing of the cockpit.
 
 /// Everything the cockpit can be asked to do. Keys map to these in one table (`keymap.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub enum Action {
     /// Show or hide the definitions overlay (churn and tiers panes): what each figure means.
     Definitions,
     /// A key of the triage pane or the account view (`ui::triage_data`).
-    Triage(super::triage_data::TriageKey),
+    Triage(TriageKey),
     /// A character typed into the prompt line of a triage action.
     PromptChar(char),
     /// Delete the prompt's last character.
@@ -67,10 +68,10 @@ pub enum Action {
     /// Drop the prompt: nothing is written.
     PromptCancel,
     /// A key of the review mode or its note editor (`ui::review_data`).
-    Review(super::review_data::ReviewKey),
+    Review(ReviewKey),
     /// A key of a phase pane's review views: predictive power, touchpoints, what customers say
     /// and the comments (`ui::insight_data`).
-    Insight(super::insight_data::InsightKey),
+    Insight(InsightKey),
 }
 
 /// What the event loop does after an action.
@@ -86,4 +87,58 @@ pub enum Outcome {
     LoadSegment,
     /// Leave the cockpit.
     Quit,
+}
+
+/// A key of the triage pane (or of the account view for the actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriageKey {
+    /// HVC accounts only, or every active account.
+    ToggleAll,
+    /// The next sort order: score, MRR, age, name.
+    Sort,
+    /// Type the filters (owner:, status:, driver:, mrr:).
+    Filter,
+    /// Show or hide the selected row's signal breakdown.
+    Explain,
+    /// Open the selected account's view.
+    Account,
+    Assign,
+    Note,
+    Snooze,
+    Resolve,
+    Reopen,
+}
+
+/// A key of the review mode or of its note editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewKey {
+    /// Open the review of the month and journey shown; in review mode, close it.
+    Toggle,
+    /// Mark the phase in review (reopens a signed-off phase).
+    Mark,
+    /// Sign the phase off.
+    SignOff,
+    /// Write the phase's notes in the editor.
+    Notes,
+    /// Show or hide the phase's earlier sign-offs.
+    History,
+    /// A character typed into the editor.
+    Char(char),
+    /// A line break in the editor.
+    Newline,
+    /// Delete the editor's last character.
+    Backspace,
+    /// Save the editor's text.
+    Save,
+    /// Close the editor without saving.
+    Cancel,
+}
+
+/// A key of the review views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsightKey {
+    Power,
+    Touchpoints,
+    Words,
+    Comments,
 }

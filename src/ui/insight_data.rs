@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::action::{Action, Outcome};
+use super::action::{Action, InsightKey, Outcome};
 use super::app::{App, Pane};
 use crate::analysis::indicators::{self, IndicatorPower};
 use crate::domain::Period;
@@ -46,15 +46,6 @@ impl InsightView {
             InsightView::Comments => "comments",
         }
     }
-}
-
-/// A key of the review views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InsightKey {
-    Power,
-    Touchpoints,
-    Words,
-    Comments,
 }
 
 /// The predictive power of one journey's indicators (every phase), strongest first, and the

@@ -3,10 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
-use super::insight_data::InsightKey;
-use super::review_data::ReviewKey;
-use super::triage_data::TriageKey;
+use super::action::{Action, InsightKey, ReviewKey, TriageKey};
 
 /// A key with the modifiers that matter (Control and Alt; Shift is part of the character).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

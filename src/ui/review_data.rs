@@ -11,37 +11,12 @@ use crate::report::{PhaseDoc, ReviewDoc};
 use crate::store::Store;
 use crate::store::review::{self, ReviewError, ReviewStatus};
 
-use super::action::{Action, Outcome};
+use super::action::{Action, Outcome, ReviewKey};
 use super::app::App;
 use super::load::Request;
 
 /// Longest note the editor takes, in characters.
 const MAX_NOTE: usize = 4000;
-
-/// A key of the review mode or of its note editor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewKey {
-    /// Open the review of the month and journey shown; in review mode, close it.
-    Toggle,
-    /// Mark the phase in review (reopens a signed-off phase).
-    Mark,
-    /// Sign the phase off.
-    SignOff,
-    /// Write the phase's notes in the editor.
-    Notes,
-    /// Show or hide the phase's earlier sign-offs.
-    History,
-    /// A character typed into the editor.
-    Char(char),
-    /// A line break in the editor.
-    Newline,
-    /// Delete the editor's last character.
-    Backspace,
-    /// Save the editor's text.
-    Save,
-    /// Close the editor without saving.
-    Cancel,
-}
 
 /// The multi-line note editor of one phase. Text is typed at the end (no cursor movement).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,31 +7,11 @@
 use chrono::NaiveDate;
 
 use super::account_data::AccountView;
-use super::action::{Action, Outcome};
+use super::action::{Action, Outcome, TriageKey};
 use super::app::{App, Pane};
 use super::load::Request;
 use crate::store::Store;
 use crate::store::triage::{self, QueueRow};
-
-/// A key of the triage pane (or of the account view for the actions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TriageKey {
-    /// HVC accounts only, or every active account.
-    ToggleAll,
-    /// The next sort order: score, MRR, age, name.
-    Sort,
-    /// Type the filters (owner:, status:, driver:, mrr:).
-    Filter,
-    /// Show or hide the selected row's signal breakdown.
-    Explain,
-    /// Open the selected account's view.
-    Account,
-    Assign,
-    Note,
-    Snooze,
-    Resolve,
-    Reopen,
-}
 
 /// The queue's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
