@@ -467,3 +467,73 @@ fn an_answer_for_a_month_left_behind_is_kept_apart_from_the_month_shown() {
         "{screen}"
     );
 }
+
+/// Reads what the screen needs, then the read-ahead, as the event loop does while idle; the
+/// number of rounds until nothing is wanted (None: it never settles).
+fn settle(app: &mut App, store: &Store) -> Option<usize> {
+    for round in 0..20 {
+        let mut wanted = app.needs();
+        if wanted.is_empty() {
+            wanted = app.prefetch();
+        }
+        if wanted.is_empty() {
+            return Some(round);
+        }
+        for request in wanted {
+            let answer = cxcockpit::ui::load::load(store, app.catalogue.range, &request).unwrap();
+            app.receive(request, Ok(answer));
+        }
+    }
+    None
+}
+
+/// The month shown and its neighbours inside the store.
+fn around(app: &App) -> Vec<Period> {
+    let (first, last) = app.catalogue.range.unwrap();
+    [app.period.prev(), app.period, app.period.next()]
+        .into_iter()
+        .filter(|p| first <= *p && *p <= last)
+        .collect()
+}
+
+#[test]
+fn the_read_ahead_ends_and_keeps_what_it_read() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let churn = Pane::Churn.tab(app.data.phases.len()) + 1;
+    for keys in [
+        churn.to_string(),
+        "[".into(),
+        "s".into(),
+        "s".into(),
+        "s".into(),
+        "[".into(),
+    ] {
+        press_unread(&mut app, &chars(&keys));
+        assert!(
+            settle(&mut app, &store).is_some(),
+            "the read-ahead never settles after {keys}"
+        );
+        let segment = app.segment_id().to_string();
+        for month in around(&app) {
+            assert!(
+                app.churn.events(month, &segment).is_some(),
+                "{month} {segment} not kept"
+            );
+        }
+    }
+    assert!(app.churn.events.len() <= 5, "at most five months of events kept");
+    press_unread(&mut app, &chars(&(churn + 1).to_string()));
+    assert_eq!(app.pane, Pane::Tiers);
+    for keys in ["", "[", "[", "]"] {
+        press_unread(&mut app, &chars(keys));
+        assert!(
+            settle(&mut app, &store).is_some(),
+            "tiers read-ahead never settles"
+        );
+        for month in around(&app) {
+            assert!(app.tiers.month(month).is_some(), "tiers {month} not kept");
+        }
+    }
+    assert!(app.tiers.months.len() <= 3);
+}

@@ -95,6 +95,7 @@ pub fn run(args: CockpitArgs) -> Result<u8> {
     if readonly_reason.is_none() && store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         readonly_reason = Some("the store file cannot be written".into());
     }
+    store.set_cache_kib(crate::store::COCKPIT_CACHE_KIB)?;
     let mut app = App::open(&store, label(store.path()))?;
     app.triage.readonly = readonly_reason;
     terminal::run(

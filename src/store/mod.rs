@@ -66,6 +66,11 @@ pub(crate) const CACHE_KIB: i64 = 65536;
 /// The page cache while `parallel_sorts` is on, in KiB: it also sizes the sorter's runs.
 const SORT_CACHE_KIB: i64 = 2048;
 
+/// The page cache of each of the cockpit's connections, in KiB. The cockpit reads a page at a
+/// time and leans on the operating system's file cache; two 64 MB caches would be most of its
+/// memory, held for nothing while it is idle on a shared host.
+pub const COCKPIT_CACHE_KIB: i64 = 8192;
+
 /// On for large sorts (the refresh's GROUP BYs, an index rebuild after a large import); off
 /// restores the usual settings. SQLite sorts in runs the size of the page cache and hands them to
 /// `threads` workers when it may spill them to files: small runs on every core beat one
@@ -154,6 +159,13 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Sets the page cache of this connection (see `COCKPIT_CACHE_KIB`).
+    pub fn set_cache_kib(&self, kib: i64) -> Result<()> {
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size = -{};", kib.max(64)))
+            .context("sizing the cache")
     }
 
     pub fn conn(&self) -> &Connection {

@@ -262,7 +262,9 @@ impl App {
             }
             (Request::ChurnMonths, Loaded::ChurnMonths(months)) => self.churn.receive_months(months),
             (Request::ChurnEvents { period, segment }, Loaded::ChurnEvents(events)) => {
-                self.churn.receive_events(period, segment, events, self.period)
+                let shown = (self.period, self.segment_id().to_string());
+                self.churn
+                    .receive_events((period, segment), events, (shown.0, &shown.1))
             }
             (Request::TierLadder, Loaded::TierLadder(ladder)) => self.tiers.receive_ladder(ladder),
             (Request::TierMonth { period }, Loaded::TierMonth(month)) => {

@@ -134,14 +134,16 @@ impl ChurnData {
         self.loaded = true;
     }
 
-    /// Keeps a month's events, and drops the months farthest from `shown` past the few kept.
-    pub fn receive_events(&mut self, period: Period, segment: String, events: ChurnEvents, shown: Period) {
-        self.events.insert((period, segment), events);
+    /// Keeps a month's events, and drops, past the few kept, those of other segments first,
+    /// then the months farthest from the month shown (never one the read-ahead wants, which
+    /// would be read again and again).
+    pub fn receive_events(&mut self, key: (Period, String), events: ChurnEvents, shown: (Period, &str)) {
+        self.events.insert(key, events);
         while self.events.len() > EVENT_MONTHS_KEPT {
             let farthest = self
                 .events
                 .keys()
-                .max_by_key(|(p, _)| (p.months_until(shown).unsigned_abs(), *p))
+                .max_by_key(|(p, s)| (s != shown.1, p.months_until(shown.0).unsigned_abs(), *p))
                 .cloned();
             match farthest {
                 Some(key) => self.events.remove(&key),

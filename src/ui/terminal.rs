@@ -28,7 +28,7 @@ use super::theme::Theme;
 use super::{dispatch, frame, keymap};
 use crate::domain::Period;
 use crate::error::{Error, Result};
-use crate::store::{OpenMode, Store};
+use crate::store::{COCKPIT_CACHE_KIB, OpenMode, Store};
 
 /// The terminal is in raw mode on the alternate screen.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -171,6 +171,7 @@ pub fn run(app: &mut App, store: &mut Store, options: Options) -> Result<u8> {
 /// opened a second time (the cockpit then reads on its own thread, as before).
 fn spawn_loader(store: &Store, range: Option<(Period, Period)>, tx: Sender<Message>) -> Option<Loader> {
     let reader = Store::open(store.path(), OpenMode::ReadOnly).ok()?;
+    reader.set_cache_kib(COCKPIT_CACHE_KIB).ok()?;
     let interrupt = reader.conn().get_interrupt_handle();
     let delay = debug_load_delay();
     Some(Loader::spawn(
