@@ -270,8 +270,8 @@ impl App {
             (Request::TierMonth { period }, Loaded::TierMonth(month)) => {
                 self.tiers.receive_month(period, month, self.period)
             }
-            (Request::Queue { all, version }, Loaded::Queue(queue, ms)) => {
-                super::triage_data::receive_queue(self, all, version, queue, ms)
+            (Request::Queue { all, version }, Loaded::Queue(queue, orders, ms)) => {
+                super::triage_data::receive_queue(self, all, version, queue, orders, ms)
             }
             (Request::Account { id, version }, Loaded::Account(view)) => {
                 super::triage_data::receive_account(self, &id, version, view.map(|v| *v))

@@ -11,6 +11,7 @@ use super::churn_data::{ChurnEvents, ChurnMonths};
 use super::data::{Dataset, Series};
 use super::insight_data::{self, JourneyPower, Said};
 use super::tiers_data::{self, TierMonth};
+use super::triage_data::Orders;
 use crate::domain::Period;
 use crate::domain::tiers::TierRule;
 use crate::error::Result;
@@ -88,8 +89,8 @@ pub enum Loaded {
     ChurnEvents(ChurnEvents),
     TierLadder(Vec<TierRule>),
     TierMonth(TierMonth),
-    /// The queue and how many milliseconds reading it took.
-    Queue(Vec<QueueRow>, f64),
+    /// The queue, its other orders, and how many milliseconds reading it took.
+    Queue(Vec<QueueRow>, Orders, f64),
     /// None: no such account.
     Account(Option<Box<AccountView>>),
     /// The review and the store's phase id of each of its phases.
@@ -118,7 +119,8 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             let started = Instant::now();
             let today = chrono::Local::now().date_naive().to_string();
             let queue = store.triage_queue(*all, false, &today)?;
-            Loaded::Queue(queue, started.elapsed().as_secs_f64() * 1000.0)
+            let orders = Orders::of_queue(&queue);
+            Loaded::Queue(queue, orders, started.elapsed().as_secs_f64() * 1000.0)
         }
         Request::Account { id, .. } => Loaded::Account(AccountView::load(store, id, range)?.map(Box::new)),
         Request::Review { journey, period, .. } => {

@@ -133,6 +133,60 @@ impl Filters {
     }
 }
 
+/// The queue's rows in each order but the score's (the queue's own), as indices into it;
+/// sorted where the queue is read, off the cockpit's thread.
+#[derive(Debug, Clone, Default)]
+pub struct Orders {
+    by_mrr: Vec<u32>,
+    by_age: Vec<u32>,
+    by_name: Vec<u32>,
+}
+
+impl Orders {
+    pub fn of_queue(queue: &[QueueRow]) -> Orders {
+        let all = || (0..queue.len() as u32).collect::<Vec<u32>>();
+        let row = |i: &u32| &queue[*i as usize];
+        let mut by_mrr = all();
+        by_mrr.sort_by(|a, b| row(b).mrr.unwrap_or(0.0).total_cmp(&row(a).mrr.unwrap_or(0.0)));
+        let mut by_age = all();
+        by_age.sort_by(|a, b| {
+            row(b)
+                .oldest_open_days
+                .unwrap_or(-1.0)
+                .total_cmp(&row(a).oldest_open_days.unwrap_or(-1.0))
+        });
+        let names: Vec<String> = queue.iter().map(|r| r.name.to_lowercase()).collect();
+        let mut by_name = all();
+        by_name.sort_by(|a, b| {
+            names[*a as usize]
+                .cmp(&names[*b as usize])
+                .then_with(|| row(a).account_id.cmp(&row(b).account_id))
+        });
+        Orders {
+            by_mrr,
+            by_age,
+            by_name,
+        }
+    }
+
+    fn of(&self, sort: SortKey) -> &[u32] {
+        match sort {
+            SortKey::Score => &[],
+            SortKey::Mrr => &self.by_mrr,
+            SortKey::Age => &self.by_age,
+            SortKey::Name => &self.by_name,
+        }
+    }
+}
+
+/// Drops a large queue on a thread of its own: freeing 100,000 rows takes the cockpit's thread
+/// longer than a frame.
+fn drop_apart(queue: Vec<QueueRow>) {
+    if queue.len() > 10_000 {
+        std::thread::spawn(move || drop(queue));
+    }
+}
+
 /// What the prompt line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptKind {
@@ -186,6 +240,8 @@ pub struct TriageState {
     pub filters: Filters,
     /// The queue as the store gives it (score order), for `all`.
     pub queue: Vec<QueueRow>,
+    /// The queue's other orders.
+    pub orders: Orders,
     /// `queue` holds the list asked for (`all`).
     pub loaded: bool,
     /// `App::version` when `queue` was read.
@@ -286,11 +342,20 @@ pub fn needs(app: &App, out: &mut Vec<Request>) {
 }
 
 /// Puts a queue read in place, if it is the list asked for (HVC or all).
-pub fn receive_queue(app: &mut App, all: bool, version: u64, queue: Vec<QueueRow>, load_ms: f64) {
+pub fn receive_queue(
+    app: &mut App,
+    all: bool,
+    version: u64,
+    queue: Vec<QueueRow>,
+    orders: Orders,
+    load_ms: f64,
+) {
     if app.triage.all != all {
+        drop_apart(queue);
         return;
     }
-    app.triage.queue = queue;
+    drop_apart(std::mem::replace(&mut app.triage.queue, queue));
+    app.triage.orders = orders;
     app.triage.loaded = true;
     app.triage.queue_version = version;
     app.triage.load_ms = load_ms;
@@ -327,36 +392,25 @@ pub fn refresh_visible(app: &mut App) {
     app.triage.searched = app.filter.clone();
     let name = app.filter.to_lowercase();
     let state = &app.triage;
-    let mut rows: Vec<usize> = state
-        .queue
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
+    let keeps = |i: usize| {
+        state.queue.get(i).is_some_and(|r| {
             (name.is_empty()
                 || r.name.to_lowercase().contains(&name)
                 || r.account_id.to_lowercase().contains(&name))
                 && state.filters.keeps(r)
         })
-        .map(|(i, _)| i)
-        .collect();
-    let q = &state.queue;
-    match state.sort {
-        SortKey::Score => {}
-        SortKey::Mrr => rows.sort_by(|a, b| q[*b].mrr.unwrap_or(0.0).total_cmp(&q[*a].mrr.unwrap_or(0.0))),
-        SortKey::Age => rows.sort_by(|a, b| {
-            q[*b]
-                .oldest_open_days
-                .unwrap_or(-1.0)
-                .total_cmp(&q[*a].oldest_open_days.unwrap_or(-1.0))
-        }),
-        SortKey::Name => rows.sort_by(|a, b| {
-            q[*a]
-                .name
-                .to_lowercase()
-                .cmp(&q[*b].name.to_lowercase())
-                .then_with(|| q[*a].account_id.cmp(&q[*b].account_id))
-        }),
-    }
+    };
+    // The orders were sorted by the loader: a key only walks one of them.
+    let rows: Vec<usize> = match state.sort {
+        SortKey::Score => (0..state.queue.len()).filter(|&i| keeps(i)).collect(),
+        sort => state
+            .orders
+            .of(sort)
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| keeps(i))
+            .collect(),
+    };
     app.triage.visible = rows;
     if let Some(id) = was {
         let found = visible(app).position(|r| r.account_id == id);
@@ -461,7 +515,8 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
             TriageKey::ToggleAll => {
                 app.triage.all = !app.triage.all;
                 app.triage.loaded = false;
-                app.triage.queue.clear();
+                drop_apart(std::mem::take(&mut app.triage.queue));
+                app.triage.orders = Orders::default();
                 app.triage.visible.clear();
                 app.triage.message = None;
                 Outcome::Continue
