@@ -266,3 +266,187 @@ proptest! {
         }
     }
 }
+
+/// The fixture plus March's awkward cases: A13 leaves on 04-01 without a churn event, A14 starts
+/// and leaves within March (with an event), and A11 has an event but stays active.
+fn store_with_awkward_march() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    store.conn().execute_batch(SMALL).unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO account (account_id, name, journey_id, industry, company_size, area, contact_role, owner, created_on) VALUES
+              ('A13', 'Maple Dental', 'small', 'medical', 'small', 'urban', 'owner', 'kim', '2025-06-01'),
+              ('A14', 'Nutmeg Bakery', 'small', 'food', 'micro', 'urban', 'owner', 'ana', '2026-03-01');
+             INSERT INTO subscription (subscription_id, account_id, product, mrr, ordered_on, start_date, end_date) VALUES
+              ('S13', 'A13', 'Basic', 80, '2025-05-20', '2025-06-01', '2026-04-01'),
+              ('S14', 'A14', 'Basic', 50, '2026-03-01', '2026-03-05', '2026-03-25');
+             INSERT INTO churn_event (account_id, churned_on, phase_id, root_cause, reason, mrr_lost) VALUES
+              ('A14', '2026-03-25', 1, 'service', 'Never got going', 50),
+              ('A11', '2026-03-15', 2, 'price', 'Asked to cancel, then stayed', 100);",
+        )
+        .unwrap();
+    store.refresh_rollups().unwrap();
+    store
+}
+
+#[test]
+fn the_figures_the_account_list_and_the_breakdowns_count_the_same_accounts() {
+    // March: active on 03-01 and not on 04-01 are A06 (200, event: price, Renew) and A13 (80,
+    // no event). A14 (started and left within March) and A11 (still active) have events that
+    // the figures do not count: they are listed apart.
+    let store = store_with_awkward_march();
+    let march = month("2026-03");
+    let all = store
+        .churn_window_by_segment(march, march)
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s == "all")
+        .unwrap()
+        .1;
+    assert_eq!((all.n_churned, all.churned_mrr), (2, 280.0));
+    let accounts = store.churned_accounts(march, march).unwrap();
+    let listed: Vec<(&str, f64, Option<&str>)> = accounts
+        .iter()
+        .map(|a| (a.account_id.as_str(), a.mrr_lost, a.root_cause.as_deref()))
+        .collect();
+    assert_eq!(listed, [("A06", 200.0, Some("price")), ("A13", 80.0, None)]);
+    assert_eq!(accounts[1].cause_key(), "no reason recorded");
+    assert_eq!(accounts[1].churned_on.as_deref(), Some("2026-04-01"));
+    let reasons: Vec<(String, u64, f64)> = store
+        .churn_by_reason(march, march)
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.key, g.accounts, g.mrr_lost))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("no reason recorded".to_string(), 1, 80.0),
+            ("price".to_string(), 1, 200.0)
+        ]
+    );
+    let phases: Vec<(String, u64)> = store
+        .churn_by_phase(march, march)
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.key, g.accounts))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("(no phase recorded)".to_string(), 1),
+            ("Small fixture journey: Renew".to_string(), 1)
+        ]
+    );
+    let aside: Vec<(String, &str)> = store
+        .churn_events_aside("all", march, march)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.account_id, a.why))
+        .collect();
+    assert_eq!(
+        aside,
+        [
+            ("A11".to_string(), "still_active"),
+            ("A14".to_string(), "started_and_left")
+        ]
+    );
+}
+
+#[test]
+fn the_tier_breakdown_follows_the_segment_in_rank_order() {
+    let store = small_store();
+    let (march, april) = (month("2026-03"), month("2026-04"));
+    let all = store.churn_window_by_tier("all", march, april).unwrap();
+    let hvc = store.churn_window_by_tier("hvc", march, april).unwrap();
+    let hvc_total = store
+        .churn_window_by_segment(march, april)
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s == "hvc")
+        .unwrap()
+        .1;
+    assert_eq!(hvc.iter().map(|(_, r)| r.n_start).sum::<u64>(), hvc_total.n_start);
+    assert!(
+        hvc.iter().map(|(_, r)| r.n_start).sum::<u64>() < all.iter().map(|(_, r)| r.n_start).sum::<u64>(),
+        "the HVC breakdown counts HVC accounts only"
+    );
+    // 'none' first, then the ladder by rank.
+    let ranks: Vec<i64> = all
+        .iter()
+        .map(|(s, _)| {
+            store
+                .conn()
+                .query_row(
+                    "SELECT coalesce((SELECT rank FROM tier WHERE tier_id = ?1), 0)",
+                    [s.trim_start_matches("tier:")],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        })
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{all:?} {ranks:?}");
+}
+
+#[test]
+fn churn_json_counts_one_population_on_the_demo() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = Command::cargo_bin("cxcockpit")
+        .unwrap()
+        .args([
+            "demo",
+            "--accounts",
+            "1000",
+            "--months",
+            "12",
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-10",
+            "--out",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for segment in ["all", "hvc"] {
+        let out = Command::cargo_bin("cxcockpit")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "snapshot",
+                "--pane",
+                "churn",
+                "--period",
+                "2026-09",
+                "--segment",
+                segment,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let accounts = v["accounts"].as_array().unwrap();
+        let n = v["month"]["n_churned"].as_u64().unwrap();
+        assert_eq!(accounts.len() as u64, n, "{segment}");
+        let lost: f64 = accounts.iter().map(|a| a["mrr_lost"].as_f64().unwrap()).sum();
+        assert!(
+            (lost - v["month"]["churned_mrr"].as_f64().unwrap()).abs() < 1e-6,
+            "{segment}"
+        );
+        for by in ["by_phase", "by_reason"] {
+            let sum: u64 = v[by]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["accounts"].as_u64().unwrap())
+                .sum();
+            assert_eq!(sum, n, "{segment} {by}");
+        }
+    }
+}

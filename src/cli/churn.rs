@@ -92,15 +92,8 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             &store.churn_by_reason_in(&args.segment, from, to)?,
             total.n_churned,
         ),
-        Some(by @ (Breakdown::Segment | Breakdown::Tier)) => by_segment
-            .iter()
-            .filter(|(segment, _)| segment.starts_with("tier:") == (by == Breakdown::Tier))
-            .map(|(segment, r)| {
-                let mut v = retention_json(r);
-                v["segment"] = json!(segment);
-                v
-            })
-            .collect(),
+        Some(Breakdown::Segment) => segment_rows(by_segment.iter().filter(|(s, _)| !s.starts_with("tier:"))),
+        Some(Breakdown::Tier) => segment_rows(store.churn_window_by_tier(&args.segment, from, to)?.iter()),
         Some(Breakdown::Cohort) => store
             .cohorts(from, last)?
             .into_iter()
@@ -112,6 +105,21 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
             .collect(),
     };
+    // Churn events whose account the figures do not count, listed apart with why.
+    let aside_events = match args.by {
+        Some(Breakdown::Phase | Breakdown::Reason | Breakdown::Accounts) => {
+            store.churn_events_aside(&args.segment, from, to)?
+        }
+        _ => Vec::new(),
+    };
+    let aside: Vec<Value> = aside_events
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
+            v["why_text"] = json!(a.why_text());
+            v
+        })
+        .collect();
     let windows: Vec<Value> = months
         .iter()
         .map(|(period, r)| {
@@ -132,6 +140,7 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
                 "windows": windows,
                 "total": total_json,
                 "breakdown": breakdown,
+                "events_aside": aside,
             });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
@@ -149,7 +158,12 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(cell).collect()).collect();
             print!("{}", output::csv(&header_refs, &cells));
         }
-        Format::Table => print!("{}", table(args, from, to, &months, &total, &breakdown)),
+        Format::Table => {
+            print!("{}", table(args, from, to, &months, &total, &breakdown));
+            if !aside_events.is_empty() {
+                println!("\n{}", crate::store::churn::describe_aside(&aside_events));
+            }
+        }
     }
     Ok(0)
 }
@@ -187,6 +201,17 @@ fn keys(v: &Value) -> Vec<String> {
     v.as_object()
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// Window figures per segment (or tier) as the breakdown's rows.
+fn segment_rows<'a>(groups: impl Iterator<Item = &'a (String, Retention)>) -> Vec<Value> {
+    groups
+        .map(|(segment, r)| {
+            let mut v = retention_json(r);
+            v["segment"] = json!(segment);
+            v
+        })
+        .collect()
 }
 
 fn flat(v: &Value) -> Vec<Value> {

@@ -20,16 +20,123 @@ pub struct ChurnGroup {
     pub top_reasons: Vec<(String, u64)>,
 }
 
+/// An account the window's figures count as churned (active on its first day, not on the day
+/// after its last), annotated by its churn event in the window when there is one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChurnedAccount {
     pub account_id: String,
     pub name: String,
-    pub churned_on: String,
+    /// The day its last subscription ended (the first day it was no longer active).
+    pub churned_on: Option<String>,
+    /// Its MRR on the window's first day: what the figures count as churned MRR.
     pub mrr_lost: f64,
+    /// The phase its churn event names, and that phase's journey.
     pub phase: Option<String>,
-    pub root_cause: String,
-    pub reason: String,
+    pub journey: Option<String>,
+    /// None: no churn event recorded for it in the window.
+    pub root_cause: Option<String>,
+    pub reason: Option<String>,
     pub tenure_months: i64,
+}
+
+/// What the breakdowns say of an account without a churn event.
+pub const NO_REASON: &str = "no reason recorded";
+/// The phase breakdown's key for an account whose event names no phase (or without an event).
+pub const NO_PHASE: &str = "(no phase recorded)";
+
+impl ChurnedAccount {
+    /// The phase breakdown's key: "Journey: Phase".
+    pub fn phase_key(&self) -> String {
+        match (&self.journey, &self.phase) {
+            (Some(j), Some(p)) => format!("{j}: {p}"),
+            (None, Some(p)) => p.clone(),
+            _ => NO_PHASE.to_string(),
+        }
+    }
+
+    /// The cause breakdown's key.
+    pub fn cause_key(&self) -> &str {
+        self.root_cause.as_deref().unwrap_or(NO_REASON)
+    }
+}
+
+/// A churn event in the window whose account the figures do not count as churned, with why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChurnAside {
+    pub account_id: String,
+    pub name: String,
+    pub churned_on: String,
+    pub root_cause: String,
+    /// `started_and_left` (not active on the window's first day, started within it),
+    /// `still_active` (active the day after the window), `not_active_at_start` (had left before).
+    pub why: &'static str,
+}
+
+impl ChurnAside {
+    pub fn why_text(&self) -> &'static str {
+        match self.why {
+            "started_and_left" => "started and left within the window",
+            "still_active" => "still active after the window",
+            _ => "not active when the window began",
+        }
+    }
+}
+
+/// "3 churn events outside the figures: 2 started and left within the window, 1 still active".
+pub fn describe_aside(aside: &[ChurnAside]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for a in aside {
+        match counts.iter_mut().find(|(w, _)| *w == a.why_text()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((a.why_text(), 1)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    format!(
+        "{} churn event{} outside the figures: {}",
+        aside.len(),
+        if aside.len() == 1 { "" } else { "s" },
+        parts.join(", ")
+    )
+}
+
+/// Groups churned accounts by a key (phase or cause), most accounts first, with each group's
+/// MRR lost and its three most frequent reasons: the counts add up to the accounts given.
+pub fn group_churned(
+    accounts: &[ChurnedAccount],
+    key: impl Fn(&ChurnedAccount) -> String,
+) -> Vec<ChurnGroup> {
+    let mut groups: Vec<ChurnGroup> = Vec::new();
+    let mut reasons: Vec<std::collections::BTreeMap<String, u64>> = Vec::new();
+    for account in accounts {
+        let k = key(account);
+        let i = match groups.iter().position(|g| g.key == k) {
+            Some(i) => i,
+            None => {
+                groups.push(ChurnGroup {
+                    key: k,
+                    accounts: 0,
+                    mrr_lost: 0.0,
+                    top_reasons: Vec::new(),
+                });
+                reasons.push(Default::default());
+                groups.len() - 1
+            }
+        };
+        groups[i].accounts += 1;
+        groups[i].mrr_lost += account.mrr_lost;
+        if let Some(reason) = account.reason.as_ref().filter(|r| !r.is_empty()) {
+            *reasons[i].entry(reason.clone()).or_default() += 1;
+        }
+    }
+    for (group, counts) in groups.iter_mut().zip(reasons) {
+        let mut top: Vec<(String, u64)> = counts.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(3);
+        group.top_reasons = top;
+    }
+    groups.sort_by(|a, b| b.accounts.cmp(&a.accounts).then_with(|| a.key.cmp(&b.key)));
+    groups
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,12 +147,19 @@ pub struct Cohort {
     pub retained: Vec<f64>,
 }
 
-/// Churn events in a window: the account was active on its first day and not on the day after
-/// its last, so the end date falls in (first day, first day of the month after `to`].
-const EVENT_WINDOW: &str = "c.churned_on > ?1 AND c.churned_on <= ?2";
-
-fn window_dates(from: Period, to: Period) -> (String, String) {
-    (from.first_day().to_string(), to.next().first_day().to_string())
+/// The parameters of a window's churn queries, with the condition on account `a` that keeps a
+/// segment: ?1 and ?2 the window's first and last month (their `account_month` rows), ?3 and ?4
+/// the segment's values (`segment_condition`), ?5 and ?6 the window's first day and the first day
+/// after it (a churn event of the window falls in (?5, ?6]: active on the first day, not on the
+/// day after the last).
+fn window_args(segment: &str, from: Period, to: Period) -> (&'static str, Vec<String>) {
+    let (condition, mut extra) = segment_condition(segment, from);
+    extra.resize(2, String::new());
+    let mut args = vec![from.to_string(), to.to_string()];
+    args.extend(extra);
+    args.push(from.first_day().to_string());
+    args.push(to.next().first_day().to_string());
+    (condition, args)
 }
 
 /// The condition on account `a` that keeps one segment ('all', 'hvc', 'regular', 'size:*',
@@ -141,6 +255,41 @@ impl Store {
             .context("reading the churn window")
     }
 
+    /// The whole window by the loyalty tier held at the end of the month before it ('tier:<id>',
+    /// 'tier:none' without one), for the accounts of one segment, lowest rank first ('none'
+    /// before every tier).
+    pub fn churn_window_by_tier(
+        &self,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<(String, Retention)>> {
+        let (condition, args) = window_args(segment, from, to);
+        let sql = format!(
+            "WITH w AS (SELECT coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
+                        FROM account_month s JOIN account a ON a.account_id = s.account_id
+                        LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = ?2
+                        LEFT JOIN account_tier t ON t.period = ?7 AND t.account_id = s.account_id
+                        WHERE s.period = ?1 AND s.mrr_start IS NOT NULL AND {condition})
+             SELECT 'tier:' || w.tier, count(*), sum(mrr_end IS NULL), sum(mrr_start),
+                    coalesce(sum(CASE WHEN mrr_end IS NULL THEN mrr_start END), 0),
+                    coalesce(sum(CASE WHEN mrr_end < mrr_start THEN mrr_start - mrr_end END), 0),
+                    coalesce(sum(CASE WHEN mrr_end > mrr_start THEN mrr_end - mrr_start END), 0)
+             FROM w LEFT JOIN tier r ON r.tier_id = w.tier
+             GROUP BY w.tier ORDER BY coalesce(r.rank, 0), w.tier"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).context("reading churn by tier")?;
+        let mut args = args;
+        args.push(from.prev().to_string());
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, Retention::from_sums(sums_from_row(r, 1)?)))
+            })
+            .context("reading churn by tier")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("reading churn by tier")
+    }
+
     /// Churned accounts of the window grouped by the phase they left in ('(no phase)' when unknown).
     pub fn churn_by_phase(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
         self.churn_by_phase_in("all", from, to)
@@ -151,80 +300,21 @@ impl Store {
         self.churn_by_reason_in("all", from, to)
     }
 
-    /// `churn_by_phase` for the accounts of one segment.
+    /// `churn_by_phase` for the accounts of one segment: the churned accounts of the figures,
+    /// by the phase their churn event names.
     pub fn churn_by_phase_in(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_groups(
-            "coalesce(j.name || ': ' || p.name, '(no phase)')",
-            segment,
-            from,
-            to,
-        )
+        Ok(group_churned(
+            &self.churned_accounts_in(segment, from, to)?,
+            ChurnedAccount::phase_key,
+        ))
     }
 
-    /// `churn_by_reason` for the accounts of one segment.
+    /// `churn_by_reason` for the accounts of one segment: by the root cause of their event.
     pub fn churn_by_reason_in(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_groups("c.root_cause", segment, from, to)
-    }
-
-    fn churn_groups(
-        &self,
-        key_sql: &str,
-        segment: &str,
-        from: Period,
-        to: Period,
-    ) -> Result<Vec<ChurnGroup>> {
-        let (start, end) = window_dates(from, to);
-        let (condition, extra) = segment_condition(segment, from);
-        let sql = format!(
-            "SELECT {key_sql} AS k, c.reason, count(*), sum(c.mrr_lost)
-             FROM churn_event c JOIN account a ON a.account_id = c.account_id
-             LEFT JOIN phase p ON p.phase_id = c.phase_id
-             LEFT JOIN journey j ON j.journey_id = p.journey_id
-             WHERE {EVENT_WINDOW} AND {condition}
-             GROUP BY k, c.reason"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql).context("grouping churn")?;
-        let args: Vec<String> = [start, end].into_iter().chain(extra).collect();
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, f64>(3)?,
-                ))
-            })
-            .context("grouping churn")?;
-        let mut groups: Vec<ChurnGroup> = Vec::new();
-        for row in rows {
-            let (key, reason, count, mrr) = row.context("grouping churn")?;
-            let index = match groups.iter().position(|g| g.key == key) {
-                Some(i) => i,
-                None => {
-                    groups.push(ChurnGroup {
-                        key,
-                        accounts: 0,
-                        mrr_lost: 0.0,
-                        top_reasons: Vec::new(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            let group = &mut groups[index];
-            group.accounts += count as u64;
-            group.mrr_lost += mrr;
-            if !reason.is_empty() {
-                group.top_reasons.push((reason, count as u64));
-            }
-        }
-        for group in &mut groups {
-            group
-                .top_reasons
-                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            group.top_reasons.truncate(3);
-        }
-        groups.sort_by(|a, b| b.accounts.cmp(&a.accounts).then_with(|| a.key.cmp(&b.key)));
-        Ok(groups)
+        Ok(group_churned(
+            &self.churned_accounts_in(segment, from, to)?,
+            |a| a.cause_key().to_string(),
+        ))
     }
 
     /// The accounts that churned in the window, largest MRR lost first.
@@ -232,33 +322,46 @@ impl Store {
         self.churned_accounts_in("all", from, to)
     }
 
-    /// `churned_accounts` of one segment.
+    /// The accounts of one segment the window's figures count as churned: active on the
+    /// window's first day (MRR at the start of `from`) and not at the end of `to`, each with
+    /// its MRR then as the MRR lost, and annotated by its last churn event in the window.
     pub fn churned_accounts_in(
         &self,
         segment: &str,
         from: Period,
         to: Period,
     ) -> Result<Vec<ChurnedAccount>> {
-        let (start, end) = window_dates(from, to);
-        let (condition, extra) = segment_condition(segment, from);
+        let (condition, args) = window_args(segment, from, to);
         let sql = format!(
-            "SELECT c.account_id, a.name, c.churned_on, c.mrr_lost, p.name, c.root_cause, c.reason,
-                    (SELECT min(s.start_date) FROM subscription s WHERE s.account_id = c.account_id)
-             FROM churn_event c JOIN account a ON a.account_id = c.account_id
+            "WITH churned AS (
+                 SELECT s.account_id, s.mrr_start FROM account_month s
+                 LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = ?2
+                 WHERE s.period = ?1 AND s.mrr_start IS NOT NULL AND e.mrr_end IS NULL)
+             SELECT ch.account_id, a.name, ch.mrr_start,
+                    (SELECT max(x.end_date) FROM subscription x WHERE x.account_id = ch.account_id),
+                    (SELECT min(x.start_date) FROM subscription x WHERE x.account_id = ch.account_id),
+                    p.name, j.name, c.root_cause, c.reason
+             FROM churned ch JOIN account a ON a.account_id = ch.account_id
+             LEFT JOIN churn_event c ON c.account_id = ch.account_id AND c.churned_on =
+                 (SELECT max(c2.churned_on) FROM churn_event c2
+                  WHERE c2.account_id = ch.account_id AND c2.churned_on > ?5 AND c2.churned_on <= ?6)
              LEFT JOIN phase p ON p.phase_id = c.phase_id
-             WHERE {EVENT_WINDOW} AND {condition}
-             ORDER BY c.mrr_lost DESC, c.account_id"
+             LEFT JOIN journey j ON j.journey_id = p.journey_id
+             WHERE {condition}
+             ORDER BY ch.mrr_start DESC, ch.account_id"
         );
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
             .context("listing churned accounts")?;
-        let args: Vec<String> = [start, end].into_iter().chain(extra).collect();
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                let churned_on: String = r.get(2)?;
-                let first: Option<String> = r.get(7)?;
-                let tenure = match (first.and_then(|f| f.parse().ok()), churned_on.parse().ok()) {
+                let churned_on: Option<String> = r.get(3)?;
+                let first: Option<String> = r.get(4)?;
+                let tenure = match (
+                    first.and_then(|f| f.parse().ok()),
+                    churned_on.as_deref().and_then(|c| c.parse().ok()),
+                ) {
                     (Some(first), Some(churned)) => crate::domain::tiers::whole_months(first, churned),
                     _ => 0,
                 };
@@ -266,16 +369,56 @@ impl Store {
                     account_id: r.get(0)?,
                     name: r.get(1)?,
                     churned_on,
-                    mrr_lost: r.get(3)?,
-                    phase: r.get(4)?,
-                    root_cause: r.get(5)?,
-                    reason: r.get(6)?,
+                    mrr_lost: r.get(2)?,
+                    phase: r.get(5)?,
+                    journey: r.get(6)?,
+                    root_cause: r.get(7)?,
+                    reason: r.get(8)?,
                     tenure_months: tenure,
                 })
             })
             .context("listing churned accounts")?;
         rows.collect::<rusqlite::Result<_>>()
             .context("listing churned accounts")
+    }
+
+    /// The churn events of the window (for one segment) whose account the figures do not count
+    /// as churned, with why: they are listed apart, never mixed into the figures.
+    pub fn churn_events_aside(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnAside>> {
+        let (condition, args) = window_args(segment, from, to);
+        let sql = format!(
+            "SELECT c.account_id, a.name, c.churned_on, c.root_cause,
+                    s.mrr_start IS NOT NULL, e.mrr_end IS NOT NULL,
+                    (SELECT min(x.start_date) FROM subscription x WHERE x.account_id = c.account_id) >= ?5
+             FROM churn_event c JOIN account a ON a.account_id = c.account_id
+             LEFT JOIN account_month s ON s.account_id = c.account_id AND s.period = ?1
+             LEFT JOIN account_month e ON e.account_id = c.account_id AND e.period = ?2
+             WHERE c.churned_on > ?5 AND c.churned_on <= ?6 AND {condition}
+               AND NOT (s.mrr_start IS NOT NULL AND e.mrr_end IS NULL)
+             ORDER BY c.churned_on, c.account_id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).context("listing churn events")?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                let active_at_end: bool = r.get(5)?;
+                let started_within: Option<bool> = r.get(6)?;
+                Ok(ChurnAside {
+                    account_id: r.get(0)?,
+                    name: r.get(1)?,
+                    churned_on: r.get(2)?,
+                    root_cause: r.get(3)?,
+                    why: if active_at_end {
+                        "still_active"
+                    } else if started_within == Some(true) {
+                        "started_and_left"
+                    } else {
+                        "not_active_at_start"
+                    },
+                })
+            })
+            .context("listing churn events")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("listing churn events")
     }
 
     /// Accounts by the month their first subscription started, and the share still active at

@@ -9,7 +9,7 @@ use crate::domain::Period;
 use crate::domain::retention::{Retention, RetentionSums};
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::churn::{ChurnGroup, ChurnedAccount, Cohort};
+use crate::store::churn::{ChurnAside, ChurnGroup, ChurnedAccount, Cohort, group_churned};
 
 use super::load::Request;
 
@@ -22,20 +22,20 @@ pub struct ChurnEvents {
     pub accounts: Vec<ChurnedAccount>,
     /// The month's churn and retention by the loyalty tier held at its start ('tier:<id>').
     pub by_tier: Vec<(String, Retention)>,
+    /// Churn events of the month whose account the figures do not count, with why.
+    pub aside: Vec<ChurnAside>,
 }
 
 impl ChurnEvents {
     /// One month's events in one segment.
     pub fn load(store: &Store, period: Period, segment: &str) -> Result<ChurnEvents> {
+        let accounts = store.churned_accounts_in(segment, period, period)?;
         Ok(ChurnEvents {
-            by_phase: store.churn_by_phase_in(segment, period, period)?,
-            by_reason: store.churn_by_reason_in(segment, period, period)?,
-            accounts: store.churned_accounts_in(segment, period, period)?,
-            by_tier: store
-                .churn_window_by_segment(period, period)?
-                .into_iter()
-                .filter(|(s, r)| s.starts_with("tier:") && r.n_start > 0)
-                .collect(),
+            by_phase: group_churned(&accounts, ChurnedAccount::phase_key),
+            by_reason: group_churned(&accounts, |a| a.cause_key().to_string()),
+            accounts,
+            aside: store.churn_events_aside(segment, period, period)?,
+            by_tier: store.churn_window_by_tier(segment, period, period)?,
         })
     }
 }

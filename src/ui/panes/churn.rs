@@ -12,8 +12,9 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 use super::{pane_block, section_title, waiting};
 use crate::domain::Period;
 use crate::domain::retention::Retention;
-use crate::store::churn::{ChurnGroup, ChurnedAccount};
+use crate::store::churn::{ChurnGroup, ChurnedAccount, NO_REASON, describe_aside};
 use crate::ui::app::App;
+use crate::ui::churn_data::ChurnEvents;
 use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
@@ -264,7 +265,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             buf.set_string(rest.x + left_w, yy, "\u{2502}", theme.border());
         }
         let right = Rect::new(rest.x + left_w + 2, rest.y, w - left_w - 2, rest.height);
-        accounts(app, events.map(|e| &e.accounts[..]), right, buf, theme);
+        accounts(app, events, right, buf, theme);
     } else {
         // Narrow: one line per breakdown, then the accounts.
         let lines = compact_breakdowns(app, events.map(|e| (&e.by_phase[..], &e.by_reason[..])));
@@ -281,7 +282,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             yy += 1;
         }
         let list = Rect::new(rest.x, yy, w, (rest.y + rest.height).saturating_sub(yy));
-        accounts(app, events.map(|e| &e.accounts[..]), list, buf, theme);
+        accounts(app, events, list, buf, theme);
     }
     if app.definitions {
         definitions_overlay(area, buf, theme);
@@ -670,23 +671,23 @@ impl Row for ChurnedAccount {
         match column {
             0 => (self.name.clone(), theme.text()),
             1 => (text::number(self.mrr_lost), theme.heading()),
-            2 => (
-                self.phase.clone().unwrap_or_else(|| "(no phase)".into()),
-                theme.text(),
-            ),
-            3 => (self.root_cause.clone(), theme.text()),
-            4 => (self.reason.clone(), theme.dim()),
+            2 => (self.phase.clone().unwrap_or_else(|| "-".into()), theme.text()),
+            3 => match &self.root_cause {
+                Some(cause) => (cause.clone(), theme.text()),
+                None => (NO_REASON.into(), theme.dim()),
+            },
+            4 => (self.reason.clone().unwrap_or_default(), theme.dim()),
             5 => (format!("{} mo", self.tenure_months), theme.dim()),
-            _ => (self.churned_on.clone(), theme.dim()),
+            _ => (self.churned_on.clone().unwrap_or_default(), theme.dim()),
         }
     }
 }
 
-fn accounts(app: &App, rows: Option<&[ChurnedAccount]>, area: Rect, buf: &mut Buffer, theme: Theme) {
+fn accounts(app: &App, events: Option<&ChurnEvents>, area: Rect, buf: &mut Buffer, theme: Theme) {
     if area.height < 2 {
         return;
     }
-    let rows = rows.unwrap_or(&[]);
+    let rows = events.map_or(&[][..], |e| &e.accounts[..]);
     let lost: f64 = rows.iter().map(|a| a.mrr_lost).sum();
     section_title(
         &format!(
@@ -698,6 +699,17 @@ fn accounts(app: &App, rows: Option<&[ChurnedAccount]>, area: Rect, buf: &mut Bu
         buf,
         theme,
     );
+    // Churn events whose account the figures do not count: said apart, on the last line.
+    let aside = events.map_or(&[][..], |e| &e.aside[..]);
+    let area = if aside.is_empty() || area.height < 4 {
+        area
+    } else {
+        let last = area.y + area.height - 1;
+        let line = describe_aside(aside);
+        let w = usize::from(area.width);
+        buf.set_stringn(area.x, last, text::fit(&line, w), w, theme.dim());
+        Rect::new(area.x, area.y, area.width, area.height - 1)
+    };
     let columns = [
         Column::new("Account", 14).flex(),
         Column::new("MRR lost", 8).right(),
@@ -765,20 +777,16 @@ fn account_overlay(a: &ChurnedAccount, area: Rect, buf: &mut Buffer, theme: Them
     let field = |k: &str, v: String| (format!("{k:<14}{}", text::clean(&v)), theme.text());
     let lines = vec![
         field("Account", format!("{} ({})", a.name, a.account_id)),
-        field("Churned on", a.churned_on.clone()),
+        field("Churned on", a.churned_on.clone().unwrap_or_else(|| "-".into())),
         field("MRR lost", text::number(a.mrr_lost)),
-        field(
-            "Left in phase",
-            a.phase.clone().unwrap_or_else(|| "(no phase)".into()),
-        ),
-        field("Root cause", a.root_cause.clone()),
+        field("Left in phase", a.phase_key()),
+        field("Root cause", a.cause_key().to_string()),
         field(
             "Reason",
-            if a.reason.is_empty() {
-                "(none given)".into()
-            } else {
-                a.reason.clone()
-            },
+            a.reason
+                .clone()
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "(none given)".into()),
         ),
         field("Tenure", format!("{} whole months", a.tenure_months)),
     ];
@@ -829,5 +837,6 @@ pub fn pane_json(app: &App) -> serde_json::Value {
         }).unwrap_or_default(),
         "cohorts": json!(app.churn.cohorts),
         "accounts": events.map(|e| json!(e.accounts)).unwrap_or(json!([])),
+        "events_aside": events.map(|e| json!(e.aside)).unwrap_or(json!([])),
     })
 }
