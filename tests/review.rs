@@ -177,14 +177,24 @@ fn the_document_holds_the_reviews_and_the_hand_computed_figures() {
         ["2026-01", "2026-02", "2026-03"],
         "the store starts in January"
     );
-    // Movers: activation 91 -> 86 (-5.49 %), GRR 95.12 -> 91.25 (-4.07 %), NRR 95.12 -> 97.5
-    // (+2.5 %);
-    // logo churn is 12.5 both months and does not move.
-    let movers: Vec<&str> = doc.movers.iter().map(|m| m.metric_id.as_str()).collect();
+    // Movers rank by the change against the tolerance: GRR 95.12 -> 91.25 is -3.87 points with a
+    // tolerance of 2 (1.94 tolerances), NRR 95.12 -> 97.5 +2.38 of 2 (1.19), activation 91 -> 86
+    // -5 of 5 (1.0); logo churn is 12.5 both months and does not move. All are percentages: no
+    // relative change.
+    let movers: Vec<(&str, f64)> = doc
+        .movers
+        .iter()
+        .map(|m| (m.metric_id.as_str(), (m.movement * 100.0).round() / 100.0))
+        .collect();
     assert_eq!(
         movers,
-        ["small.onboard.activation", "small.renew.grr", "small.renew.nrr"]
+        [
+            ("small.renew.grr", 1.94),
+            ("small.renew.nrr", 1.19),
+            ("small.onboard.activation", 1.0)
+        ]
     );
+    assert!(doc.movers.iter().all(|m| m.relative_change.is_none()));
     let renew = &doc.phases[2];
     assert_eq!(renew.name, "Renew");
     assert_eq!(renew.review.status, ReviewStatus::SignedOff);

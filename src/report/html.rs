@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::escape::html as esc;
-use super::{MetricDoc, PhaseDoc, ReviewDoc, number, review_line, signed, signed_percent, status_text};
+use super::{MetricDoc, PhaseDoc, ReviewDoc, number, relative_text, review_line, signed, status_text};
 use crate::domain::status::Status;
 
 const STYLE: &str = "
@@ -123,7 +123,7 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
                 number(m.previous),
                 number(m.value),
                 signed(m.change),
-                signed_percent(m.relative_change)
+                relative_text(m.relative_change)
             )?;
         }
         writeln!(out, "</tbody>")?;

@@ -48,14 +48,15 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
         for m in &doc.movers {
             writeln!(
                 out,
-                "  - {} ({}): {} to {}{} ({}, {})",
+                "  - {} ({}): {} to {}{} ({}{})",
                 md_inline(&m.metric),
                 md_inline(&m.phase),
                 number(m.previous),
                 number(m.value),
                 unit_suffix(&m.unit),
                 signed(m.change),
-                signed_percent(m.relative_change)
+                m.relative_change
+                    .map_or_else(String::new, |r| format!(", {}", signed_percent(r)))
             )?;
         }
     }

@@ -9,9 +9,9 @@ pub mod markdown;
 
 use serde::Serialize;
 
-use crate::domain::Period;
 use crate::domain::model::{Direction, Metric, MetricKind, Perspective};
 use crate::domain::status::Status;
+use crate::domain::{Period, change};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::review::{ReviewHistoryEntry, ReviewStatus};
@@ -59,7 +59,7 @@ pub struct Summary {
     pub no_target: usize,
 }
 
-/// A metric among the largest relative changes from the previous month.
+/// A metric among the largest moves from the previous month (against its tolerance).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mover {
     pub metric_id: String,
@@ -69,8 +69,11 @@ pub struct Mover {
     pub previous: f64,
     pub value: f64,
     pub change: f64,
-    /// (value - previous) / |previous|, a fraction.
-    pub relative_change: f64,
+    /// (value - previous) / |previous|, a fraction; None for percentages and net scores
+    /// (`domain::change::relative_change`).
+    pub relative_change: Option<f64>,
+    /// |change| in units of the metric's tolerance (`domain::change::movement`): how movers rank.
+    pub movement: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,7 +104,8 @@ pub struct MetricDoc {
     pub previous: Option<f64>,
     /// value - previous, when both exist.
     pub change: Option<f64>,
-    /// (value - previous) / |previous|, when both exist and previous is not zero.
+    /// (value - previous) / |previous|, when both exist, previous is not zero and the metric is
+    /// neither a percentage nor a net score.
     pub relative_change: Option<f64>,
     pub status: Status,
     pub previous_status: Status,
@@ -159,8 +163,8 @@ impl ReviewDoc {
             let change = value.zip(prev).map(|(v, p)| round6(v - p));
             let relative_change = value
                 .zip(prev)
-                .filter(|(_, p)| *p != 0.0)
-                .map(|(v, p)| round6((v - p) / p.abs()));
+                .and_then(|(v, p)| change::relative_change(m, v, p))
+                .map(round6);
             MetricDoc {
                 id: m.id.clone(),
                 name: m.name.clone(),
@@ -194,9 +198,8 @@ impl ReviewDoc {
                     Status::NoData => summary.no_data += 1,
                     Status::NoTarget => summary.no_target += 1,
                 }
-                if let (Some(value), Some(prev), Some(change), Some(relative)) =
-                    (doc.value, doc.previous, doc.change, doc.relative_change)
-                    && relative != 0.0
+                if let (Some(value), Some(prev), Some(delta)) = (doc.value, doc.previous, doc.change)
+                    && delta != 0.0
                 {
                     movers.push((
                         movers.len(),
@@ -207,8 +210,9 @@ impl ReviewDoc {
                             unit: doc.unit.clone(),
                             previous: prev,
                             value,
-                            change,
-                            relative_change: relative,
+                            change: delta,
+                            relative_change: doc.relative_change,
+                            movement: round6(change::movement(delta, prev, m.tolerance)),
                         },
                     ));
                 }
@@ -235,13 +239,8 @@ impl ReviewDoc {
                 },
             });
         }
-        // Largest relative change first; ties keep the journey's order.
-        movers.sort_by(|(ia, a), (ib, b)| {
-            b.relative_change
-                .abs()
-                .total_cmp(&a.relative_change.abs())
-                .then(ia.cmp(ib))
-        });
+        // Largest move against the tolerance first; ties keep the journey's order.
+        movers.sort_by(|(ia, a), (ib, b)| b.movement.total_cmp(&a.movement).then(ia.cmp(ib)));
         Ok(ReviewDoc {
             journey,
             period: period.to_string(),
@@ -302,6 +301,11 @@ pub fn signed(value: f64) -> String {
 }
 
 /// A fraction as a signed percentage: 0.0549 -> "+5.5 %".
+/// A relative change as the documents print it: "+12.5 %", or "-" where none applies.
+pub fn relative_text(fraction: Option<f64>) -> String {
+    fraction.map_or_else(|| "-".to_string(), signed_percent)
+}
+
 pub fn signed_percent(fraction: f64) -> String {
     let text = format!("{:.1}", fraction * 100.0);
     let text = if text == "-0.0" { "0.0".to_string() } else { text };

@@ -59,12 +59,15 @@ impl<'a> MetricView<'a> {
         }
     }
 
-    /// How far the metric moved, against a scale of its own: its previous value or its
-    /// tolerance, whichever is larger, so a move of 5 in NPS and of 0.5 in churn compare.
+    /// How far the metric moved, in units of its tolerance (`domain::change::movement`), as
+    /// the review ranks its movers: a move of 5 in NPS and of 0.5 in churn compare.
     pub fn movement(&self) -> Option<f64> {
         let (delta, previous) = self.delta.zip(self.previous)?;
-        let scale = previous.abs().max(self.metric.tolerance).max(1e-9);
-        Some(delta.abs() / scale)
+        Some(crate::domain::change::movement(
+            delta,
+            previous,
+            self.metric.tolerance,
+        ))
     }
 }
 
