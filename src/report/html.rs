@@ -98,8 +98,8 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
     let s = &doc.summary;
     writeln!(
         out,
-        "<li>Metrics: {} green, {} amber, {} red, {} no data, {} no target</li>",
-        s.green, s.amber, s.red, s.no_data, s.no_target
+        "<li>Metrics: {} green, {} amber, {} red, {} no data, {} no target, {} too few answers to judge</li>",
+        s.green, s.amber, s.red, s.no_data, s.no_target, s.low_sample
     )?;
     writeln!(out, "</ul>")?;
     writeln!(out, "<h3>Biggest movers since {}</h3>", doc.previous_period)?;
@@ -224,6 +224,7 @@ fn status_class(status: Status) -> &'static str {
         Status::Red => "red",
         Status::NoData => "no_data",
         Status::NoTarget => "no_target",
+        Status::LowSample => "low_sample",
     }
 }
 

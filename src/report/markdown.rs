@@ -38,8 +38,8 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
     let s = &doc.summary;
     writeln!(
         out,
-        "- Metrics: {} green, {} amber, {} red, {} no data, {} no target",
-        s.green, s.amber, s.red, s.no_data, s.no_target
+        "- Metrics: {} green, {} amber, {} red, {} no data, {} no target, {} too few answers to judge",
+        s.green, s.amber, s.red, s.no_data, s.no_target, s.low_sample
     )?;
     if doc.movers.is_empty() {
         writeln!(out, "- Biggest movers since {}: none", doc.previous_period)?;

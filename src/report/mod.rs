@@ -57,6 +57,8 @@ pub struct Summary {
     pub red: usize,
     pub no_data: usize,
     pub no_target: usize,
+    /// Values on too small a sample to judge (`Status::LowSample`).
+    pub low_sample: usize,
 }
 
 /// A metric among the largest moves from the previous month (against its tolerance).
@@ -142,6 +144,7 @@ impl ReviewDoc {
         let phases = store.phases(journey_id)?;
         let metrics = store.metrics(journey_id)?;
         let series = store.series(journey_id, SEGMENT)?;
+        let min_samples = store.min_samples()?;
         let review = store.review(journey_id, period)?;
         // The trend starts with the store's first month of data for the journey (read from the
         // series in memory, not from the raw rows), at most 12 months back.
@@ -159,6 +162,10 @@ impl ReviewDoc {
         let metric_doc = |m: &Metric| -> MetricDoc {
             let values = series.get(&m.id);
             let at = |p: Period| values.and_then(|v| v.get(&p)).map(|v| v.value);
+            let n_at = |p: Period| values.and_then(|v| v.get(&p)).and_then(|v| v.n);
+            let min_sample = min_samples.of(&m.aggregation);
+            let status_at =
+                |p: Period| Status::judged(at(p), n_at(p), min_sample, m.target, m.tolerance, m.direction);
             let (value, prev) = (at(period), at(previous));
             let change = value.zip(prev).map(|(v, p)| round6(v - p));
             let relative_change = value
@@ -178,8 +185,8 @@ impl ReviewDoc {
                 previous: prev,
                 change,
                 relative_change,
-                status: Status::of(value, m.target, m.tolerance, m.direction),
-                previous_status: Status::of(prev, m.target, m.tolerance, m.direction),
+                status: status_at(period),
+                previous_status: status_at(previous),
                 series: months.iter().map(|p| at(*p)).collect(),
             }
         };
@@ -197,6 +204,7 @@ impl ReviewDoc {
                     Status::Red => summary.red += 1,
                     Status::NoData => summary.no_data += 1,
                     Status::NoTarget => summary.no_target += 1,
+                    Status::LowSample => summary.low_sample += 1,
                 }
                 if let (Some(value), Some(prev), Some(delta)) = (doc.value, doc.previous, doc.change)
                     && delta != 0.0
@@ -324,6 +332,7 @@ pub fn status_word(status: Status) -> &'static str {
         Status::Red => "red",
         Status::NoData => "no data",
         Status::NoTarget => "no target",
+        Status::LowSample => "low sample",
     }
 }
 

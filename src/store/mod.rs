@@ -265,6 +265,12 @@ impl Store {
             .context("reading a setting")
     }
 
+    /// The minimum samples of the metrics' aggregations: the defaults and the store's
+    /// `min_sample.<aggregation>` settings.
+    pub fn min_samples(&self) -> Result<crate::domain::status::MinSamples> {
+        review::min_samples_in(&self.conn)
+    }
+
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.conn
             .execute(

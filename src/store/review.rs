@@ -452,10 +452,24 @@ fn status_from(column: usize, text: String) -> rusqlite::Result<ReviewStatus> {
     })
 }
 
+pub(crate) fn min_samples_in(conn: &rusqlite::Connection) -> Result<crate::domain::status::MinSamples> {
+    let mut stmt = conn
+        .prepare_cached("SELECT key, value FROM setting WHERE key LIKE 'min_sample.%'")
+        .context("reading the minimum samples")?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .context("reading the minimum samples")?
+        .collect::<rusqlite::Result<_>>()
+        .context("reading the minimum samples")?;
+    Ok(crate::domain::status::MinSamples::with_settings(
+        rows.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
+}
+
 fn red_metrics_in(conn: &rusqlite::Connection, period: Period, phase_id: i64) -> Result<Vec<RedMetric>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT m.metric_id, m.name, m.unit, m.direction, m.target, m.tolerance, r.value
+            "SELECT m.metric_id, m.name, m.unit, m.direction, m.target, m.tolerance, r.value, r.n, m.aggregation
              FROM metric m JOIN rollup r ON r.metric_id = m.metric_id AND r.segment = 'all' AND r.period = ?2
              WHERE m.phase_id = ?1 ORDER BY m.kind, m.name",
         )
@@ -476,13 +490,27 @@ fn red_metrics_in(conn: &rusqlite::Connection, period: Period, phase_id: i64) ->
                 },
                 r.get::<_, f64>(5)?,
                 direction,
+                r.get::<_, Option<i64>>(7)?,
+                r.get::<_, String>(8)?,
             ))
         })
         .context("reading the phase's metrics")?;
+    let rows: Vec<_> = rows
+        .collect::<rusqlite::Result<_>>()
+        .context("reading the phase's metrics")?;
+    // A value on too small a sample is no verdict: it needs no note to sign off.
+    let min_samples = min_samples_in(conn)?;
     let mut red = Vec::new();
-    for row in rows {
-        let (metric, tolerance, direction) = row.context("reading the phase's metrics")?;
-        if Status::of(Some(metric.value), metric.target, tolerance, direction) == Status::Red {
+    for (metric, tolerance, direction, n, aggregation) in rows {
+        let status = Status::judged(
+            Some(metric.value),
+            n,
+            min_samples.of(&aggregation),
+            metric.target,
+            tolerance,
+            direction,
+        );
+        if status == Status::Red {
             red.push(metric);
         }
     }
@@ -556,6 +584,26 @@ mod tests {
         assert_eq!(ids, ["small.renew.churn", "small.renew.grr"]);
         // Onboard is amber (first response 4.5 vs 4, activation 86 vs 90): nothing red.
         assert!(store.red_metrics(month("2026-03"), ONBOARD).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_red_value_on_too_small_a_sample_needs_no_note() {
+        // March in Renew: logo churn 12.5 % and GRR 91.25 % are red, each on the 8 accounts active
+        // on 03-01. With a minimum of 10 accounts for both, neither is a verdict: no note needed.
+        let mut store = small_store();
+        store.set_setting("min_sample.logo_churn", "10").unwrap();
+        let still_red = store
+            .sign_off(month("2026-03"), RENEW, None, "ana", at("2026-04-02T10:00:00"))
+            .unwrap_err();
+        assert!(
+            matches!(&still_red, ReviewError::NoteRequired { red, .. } if red.len() == 1),
+            "GRR is still judged: {still_red}"
+        );
+        store.set_setting("min_sample.grr", "10").unwrap();
+        let done = store
+            .sign_off(month("2026-03"), RENEW, None, "ana", at("2026-04-02T10:00:00"))
+            .unwrap();
+        assert_eq!(done.status, ReviewStatus::SignedOff);
     }
 
     #[test]

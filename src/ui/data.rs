@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::Period;
 use crate::domain::model::{Journey, Metric, MonthValue, Phase};
+use crate::domain::status::MinSamples;
 use crate::error::Result;
 use crate::store::Store;
 
@@ -48,7 +49,7 @@ fn months(store: &Store) -> Result<Option<(Period, Period)>> {
 }
 
 /// One journey's phases and metrics, and their values in one segment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Dataset {
     /// The journey the phases and metrics are of (empty: none read yet).
     pub journey: String,
@@ -57,6 +58,21 @@ pub struct Dataset {
     pub phases: Vec<Phase>,
     pub metrics: Vec<Metric>,
     pub series: Series,
+    /// The minimum sample each aggregation needs to be judged (`Status::judged`).
+    pub min_samples: MinSamples,
+}
+
+impl Default for Dataset {
+    fn default() -> Self {
+        Dataset {
+            journey: String::new(),
+            segment: String::new(),
+            phases: Vec::new(),
+            metrics: Vec::new(),
+            series: Series::default(),
+            min_samples: MinSamples::default(),
+        }
+    }
 }
 
 impl Dataset {
@@ -67,6 +83,7 @@ impl Dataset {
             phases: store.phases(journey_id)?,
             metrics: store.metrics(journey_id)?,
             series: store.series(journey_id, segment)?,
+            min_samples: store.min_samples()?,
         })
     }
 

@@ -82,7 +82,7 @@ impl Theme {
             Status::Green => self.fg(Color::Green),
             Status::Amber => self.fg(Color::Yellow),
             Status::Red => self.fg(Color::Red).add_modifier(Modifier::BOLD),
-            Status::NoData | Status::NoTarget => self.dim(),
+            Status::NoData | Status::NoTarget | Status::LowSample => self.dim(),
         }
     }
 
@@ -108,6 +108,7 @@ pub fn status_symbol(status: Status) -> &'static str {
         Status::Red => "x",
         Status::NoData => "?",
         Status::NoTarget => " ",
+        Status::LowSample => "~",
     }
 }
 

@@ -48,7 +48,14 @@ impl<'a> MetricView<'a> {
             value,
             n: current.and_then(|v| v.n),
             target: metric.target,
-            status: Status::of(value, metric.target, metric.tolerance, metric.direction),
+            status: Status::judged(
+                value,
+                current.and_then(|v| v.n),
+                data.min_samples.of(&metric.aggregation),
+                metric.target,
+                metric.tolerance,
+                metric.direction,
+            ),
             previous,
             delta,
             trend: period
@@ -100,6 +107,8 @@ pub struct Counts {
     pub red: usize,
     pub no_data: usize,
     pub no_target: usize,
+    /// Values on too small a sample to judge.
+    pub low_sample: usize,
 }
 
 impl Counts {
@@ -110,6 +119,7 @@ impl Counts {
             Status::Red => self.red += 1,
             Status::NoData => self.no_data += 1,
             Status::NoTarget => self.no_target += 1,
+            Status::LowSample => self.low_sample += 1,
         }
     }
 }

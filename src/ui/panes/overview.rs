@@ -31,7 +31,8 @@ fn count_cells(counts: &Counts, column: usize, theme: Theme) -> (String, Style) 
         0 => (counts.green, Status::Green),
         1 => (counts.amber, Status::Amber),
         2 => (counts.red, Status::Red),
-        _ => (counts.no_data, Status::NoData),
+        3 => (counts.no_data, Status::NoData),
+        _ => (counts.low_sample, Status::LowSample),
     };
     let style = if n == 0 { theme.dim() } else { theme.status(status) };
     (n.to_string(), style)
@@ -48,11 +49,11 @@ fn compact(counts: &Counts) -> String {
 /// Column ids of the phase table (the row reads them; a narrow table leaves some out).
 const NUMBER: usize = 0;
 const NAME: usize = 1;
-const IND_COUNTS: usize = 2; // 2..=5
-const SUC_COUNTS: usize = 6; // 6..=9
-const OWNER: usize = 10;
-const IND_COMPACT: usize = 11;
-const SUC_COMPACT: usize = 12;
+const IND_COUNTS: usize = 2; // 2..=6
+const SUC_COUNTS: usize = 7; // 7..=11
+const OWNER: usize = 12;
+const IND_COMPACT: usize = 13;
+const SUC_COMPACT: usize = 14;
 /// Below this width the counts of each kind share one cell.
 const COMPACT_BELOW: u16 = 64;
 
@@ -100,6 +101,8 @@ fn phase_columns(name_w: u16, width: u16) -> Vec<Column> {
             columns.push(Column::new("warn", 4).right().id(first + 1));
             columns.push(Column::new("bad", 3).right().id(first + 2));
             columns.push(Column::new("n/a", 3).right().id(first + 3));
+            // Too few answers to judge: neither ok nor bad; left out first when space is short.
+            columns.push(Column::new("low", 3).right().priority(2).id(first + 4));
         }
     } else {
         columns.push(

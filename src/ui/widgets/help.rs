@@ -25,7 +25,11 @@ fn legend(width: usize) -> Vec<String> {
             s(Status::Red, "misses beyond tolerance"),
             s(Status::NoData, "no data that month")
         ),
-        s(Status::NoTarget, "no target to judge by"),
+        format!(
+            "{:<38}{}",
+            s(Status::NoTarget, "no target to judge by"),
+            s(Status::LowSample, "too few answers to judge")
+        ),
         "12 months: one mark per month, higher is a larger value; . no data".into(),
         "change: against the previous month (pt: percentage points)".into(),
         "overview counts: metrics by status; metrics with no target are not counted".into(),

@@ -5,6 +5,7 @@ use ratatui::style::Style;
 
 use super::sparkline::sparkline;
 use super::table::{Column, Row};
+use crate::domain::status::Status;
 use crate::ui::text;
 use crate::ui::theme::{Theme, status_text};
 use crate::ui::view::MetricView;
@@ -24,7 +25,7 @@ pub fn columns() -> Vec<Column> {
         Column::new("persp", 6).priority(6),
         Column::new("value", 9).right(),
         Column::new("target", 8).right().priority(4),
-        Column::new("status", 6),
+        Column::new("status", 7),
         Column::new("change", 8).right().priority(3),
         Column::new("12 months", 12).priority(5),
     ]
@@ -39,9 +40,14 @@ impl Row for MetricView<'_> {
                 text::perspective_short(self.metric.perspective).into(),
                 theme.dim(),
             ),
-            VALUE => match self.value {
-                Some(v) => (text::value(v, unit), theme.text()),
-                None => ("no data".into(), theme.dim()),
+            VALUE => match (self.value, self.status) {
+                // Too few answers to judge: the sample shows beside the value.
+                (Some(v), Status::LowSample) => (
+                    format!("{} n={}", text::value(v, unit), self.n.unwrap_or(0)),
+                    theme.dim(),
+                ),
+                (Some(v), _) => (text::value(v, unit), theme.text()),
+                (None, _) => ("no data".into(), theme.dim()),
             },
             TARGET => match self.target {
                 Some(t) => (text::value(t, unit), theme.dim()),
