@@ -198,6 +198,9 @@ CREATE TABLE account_month (
     period     TEXT NOT NULL,
     mrr_start  REAL,
     mrr_end    REAL,
+    -- HVC that month: among the top `hvc_top_mrr_pct` % of the accounts active at its start, by
+    -- their MRR then. Decided per month and kept: later months never change it.
+    hvc        INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1)),
     PRIMARY KEY (account_id, period)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX account_month_by_period ON account_month (period);

@@ -157,7 +157,7 @@ fn march_churn_events_by_reason_and_phase() {
 
 #[test]
 fn churn_events_follow_the_segment() {
-    // March's only churn is A06, a regular account (the HVC accounts are A04 and A09).
+    // March's only churn is A06, a regular account (the HVC accounts of March are A03 and A09).
     let store = small_store();
     let march = month("2026-03");
     assert!(store.churn_by_reason_in("hvc", march, march).unwrap().is_empty());

@@ -558,6 +558,7 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              INSERT INTO metric_value_v1 SELECT * FROM metric_value;
              DROP TABLE metric_value;
              ALTER TABLE metric_value_v1 RENAME TO metric_value;
+             ALTER TABLE account_month DROP COLUMN hvc;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -589,6 +590,21 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
         )
         .unwrap();
     assert!(table_sql.contains("WITHOUT ROWID"), "{table_sql}");
+    // Version 3: HVC per month, computed from the account months the store had.
+    let (hvc_months, hvc_now, hvc_last_month): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM account_month WHERE hvc = 1),
+                    (SELECT count(*) FROM account WHERE hvc = 1),
+                    (SELECT count(*) FROM account_month WHERE hvc = 1 AND period = '2026-06')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(
+        hvc_months > hvc_last_month && hvc_last_month > 0,
+        "{hvc_months} {hvc_last_month}"
+    );
+    assert_eq!(hvc_now, hvc_last_month, "the account's flag is its last month's");
     let index: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'subscription_by_account' AND tbl_name = 'subscription'",

@@ -121,14 +121,15 @@ fn march_churn_grr_nrr_rollups_match_the_hand_computation() {
         rollup(&store, "small.renew.nrr", "all", "2026-03"),
         Some((97.5, Some(8)))
     );
-    // The HVC segment: A04 and A09, nobody churned, (750 + 1700) / (500 + 1700).
+    // The HVC segment of March (decided on 03-01, small.md): A09 (1700) and A03 (700); nobody
+    // churned, and their MRR at the end of March is what it was at the start: NRR 100 %.
     assert_eq!(
         rollup(&store, "small.renew.churn", "hvc", "2026-03"),
         Some((0.0, Some(2)))
     );
     assert_eq!(
         rollup(&store, "small.renew.nrr", "hvc", "2026-03"),
-        Some((100.0 * 2450.0 / 2200.0, Some(2)))
+        Some((100.0, Some(2)))
     );
 }
 

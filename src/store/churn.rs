@@ -162,15 +162,19 @@ fn window_args(segment: &str, from: Period, to: Period) -> (&'static str, Vec<St
     (condition, args)
 }
 
+const HVC_AT_START: &str = "coalesce((SELECT h.hvc FROM account_month h WHERE h.account_id = a.account_id AND h.period = ?1), 0) = 1";
+const REGULAR_AT_START: &str = "coalesce((SELECT h.hvc FROM account_month h WHERE h.account_id = a.account_id AND h.period = ?1), 0) = 0";
+
 /// The condition on account `a` that keeps one segment ('all', 'hvc', 'regular', 'size:*',
 /// 'industry:*', 'journey:*', 'tier:*' as held at the end of the month before `from`), and the
 /// parameters after the window's two dates (?3, ?4).
 fn segment_condition(segment: &str, from: Period) -> (&'static str, Vec<String>) {
     let value = |prefix: &str| segment.strip_prefix(prefix).map(str::to_string);
+    // HVC as decided for the window's first month (`account_month.hvc`).
     if segment == "hvc" {
-        ("a.hvc = 1", vec![])
+        (HVC_AT_START, vec![])
     } else if segment == "regular" {
-        ("a.hvc = 0", vec![])
+        (REGULAR_AT_START, vec![])
     } else if let Some(size) = value("size:") {
         ("a.company_size = ?3", vec![size])
     } else if let Some(industry) = value("industry:") {
@@ -224,9 +228,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "WITH s AS (SELECT account_id, mrr_start FROM account_month WHERE period = ?1 AND mrr_start IS NOT NULL),
+                "WITH s AS (SELECT account_id, mrr_start, hvc FROM account_month WHERE period = ?1 AND mrr_start IS NOT NULL),
                       e AS (SELECT account_id, mrr_end FROM account_month WHERE period = ?2),
-                      w AS (SELECT a.account_id, a.hvc, a.company_size, a.industry, a.journey_id,
+                      w AS (SELECT a.account_id, s.hvc, a.company_size, a.industry, a.journey_id,
                                    coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
                             FROM s JOIN account a ON a.account_id = s.account_id
                             LEFT JOIN e ON e.account_id = s.account_id

@@ -27,7 +27,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -58,6 +58,12 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO metric_value_v2 SELECT metric_id, period, segment, value, n FROM metric_value;
     DROP TABLE metric_value;
     ALTER TABLE metric_value_v2 RENAME TO metric_value;",
+    // 3: HVC decided per month (`account_month.hvc`), from the account months already there;
+    // the rollups of the HVC and regular segments follow at the next refresh.
+    concat!(
+        "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));",
+        include_str!("hvc.sql")
+    ),
 ];
 
 /// The page cache, in KiB.

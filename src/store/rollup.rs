@@ -34,23 +34,9 @@ SELECT coalesce((SELECT value FROM setting WHERE key = 'first_period'), min(firs
     UNION ALL SELECT substr(min(answered_at), 1, 7), substr(max(answered_at), 1, 7) FROM survey_response
 )";
 
-/// HVC: the top `hvc_top_mrr_pct` percent of accounts by their latest MRR (at the end of the
-/// range, or when they were last active). Accounts that never had a subscription are regular.
-const HVC_SQL: &str = "
-UPDATE account SET hvc = 0;
-WITH latest AS (
-    -- SQLite takes the bare columns from the row holding max(period).
-    SELECT account_id, max(period), coalesce(mrr_end, mrr_start) AS mrr FROM account_month GROUP BY account_id
-),
-ranked AS (
-    SELECT account_id, percent_rank() OVER (ORDER BY mrr DESC) AS pr FROM latest
-)
-UPDATE account SET hvc = 1
-WHERE account_id IN (
-    SELECT account_id FROM ranked
-    WHERE pr < coalesce((SELECT CAST(value AS REAL) FROM setting WHERE key = 'hvc_top_mrr_pct'), 20) / 100.0
-);
-";
+/// HVC per month (`hvc.sql`): the top `hvc_top_mrr_pct` percent of the accounts active at the
+/// month's start, by their MRR then; `account.hvc` is the last month's.
+const HVC_SQL: &str = include_str!("hvc.sql");
 
 /// Every fact a metric can be computed from, per journey, phase (NULL: the whole journey),
 /// month and segment; `measure` matches `metric.aggregation`.
@@ -71,7 +57,7 @@ SELECT account_id, substr(min(start_date), 1, 7) FROM subscription GROUP BY acco
 -- Subscriptions, one pass: churn, revenue retention, expansion, ARPU and new accounts.
 DROP TABLE IF EXISTS temp.am_cell;
 CREATE TEMP TABLE am_cell AS
-SELECT a.journey_id, am.period, a.hvc, a.company_size AS size, a.industry,
+SELECT a.journey_id, am.period, am.hvc, a.company_size AS size, a.industry,
        count(am.mrr_start) AS n_start,
        sum(am.mrr_start IS NOT NULL AND am.mrr_end IS NULL) AS churned,
        sum(am.mrr_start) AS start_mrr,
@@ -85,7 +71,7 @@ SELECT a.journey_id, am.period, a.hvc, a.company_size AS size, a.industry,
        coalesce(sum(CASE WHEN am.mrr_end > am.mrr_start THEN am.mrr_end - am.mrr_start END), 0) AS expansion_mrr
 FROM account_month am JOIN account a ON a.account_id = am.account_id
 JOIN temp.first_start f ON f.account_id = am.account_id
-GROUP BY a.journey_id, am.period, a.hvc, a.company_size, a.industry;
+GROUP BY a.journey_id, am.period, am.hvc, a.company_size, a.industry;
 
 -- Churn and revenue retention per month and segment, for the churn pane and command.
 DELETE FROM churn_month;
@@ -114,15 +100,16 @@ UNION ALL SELECT journey_id, NULL, period, hvc, size, 'new_accounts', new, NULL,
 
 -- Lead time from order to start, for subscriptions starting in the month.
 INSERT INTO temp.cell
-SELECT a.journey_id, NULL, substr(s.start_date, 1, 7), a.hvc, a.company_size, 'lead_time_days',
+SELECT a.journey_id, NULL, substr(s.start_date, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, 'lead_time_days',
        sum(julianday(s.start_date) - julianday(s.ordered_on)), count(*), count(*)
 FROM subscription s JOIN account a ON a.account_id = s.account_id
+LEFT JOIN account_month h ON h.account_id = s.account_id AND h.period = substr(s.start_date, 1, 7)
 WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL
-GROUP BY a.journey_id, substr(s.start_date, 1, 7), a.hvc, a.company_size;
+GROUP BY a.journey_id, substr(s.start_date, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 -- Surveys, per phase: NPS, CSAT (% of 4-5), CES (mean).
 INSERT INTO temp.cell
-SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), a.hvc, a.company_size, r.survey,
+SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, r.survey,
        CASE r.survey
            WHEN 'nps' THEN 100.0 * (sum(r.score >= 9) - sum(r.score <= 6))
            WHEN 'csat' THEN 100.0 * sum(r.score >= 4)
@@ -130,22 +117,24 @@ SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), a.hvc, a.company_s
        END,
        count(*), count(*)
 FROM survey_response r JOIN account a ON a.account_id = r.account_id
+LEFT JOIN account_month h ON h.account_id = r.account_id AND h.period = substr(r.answered_at, 1, 7)
 WHERE r.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
-GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), a.hvc, a.company_size, r.survey;
+GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0), a.company_size, r.survey;
 
 -- Tickets, per phase and month opened, one pass: hours to first response and to resolution,
 -- and the count for tickets per 100 accounts.
 DROP TABLE IF EXISTS temp.ticket_cell;
 CREATE TEMP TABLE ticket_cell AS
-SELECT a.journey_id, t.phase_id, substr(t.opened_at, 1, 7) AS period, a.hvc, a.company_size AS size,
+SELECT a.journey_id, t.phase_id, substr(t.opened_at, 1, 7) AS period, coalesce(h.hvc, 0) AS hvc, a.company_size AS size,
        count(*) AS tickets,
        24.0 * sum(julianday(t.first_response_at) - julianday(t.opened_at)) AS response_hours,
        count(t.first_response_at) AS responded,
        24.0 * sum(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours,
        count(t.resolved_at) AS resolved
 FROM ticket t JOIN account a ON a.account_id = t.account_id
+LEFT JOIN account_month h ON h.account_id = t.account_id AND h.period = substr(t.opened_at, 1, 7)
 WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
-GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), a.hvc, a.company_size;
+GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 INSERT INTO temp.cell
 SELECT journey_id, phase_id, period, hvc, size, 'first_response_hours', response_hours, responded, responded
@@ -167,18 +156,20 @@ WHERE c.n_start > 0;
 
 -- Usage: mean downtime hours per account reporting usage that month.
 INSERT INTO temp.cell
-SELECT a.journey_id, NULL, u.period, a.hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
+SELECT a.journey_id, NULL, u.period, coalesce(h.hvc, 0) AS hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
 FROM usage_month u JOIN account a ON a.account_id = u.account_id
+LEFT JOIN account_month h ON h.account_id = u.account_id AND h.period = u.period
 WHERE a.journey_id IS NOT NULL
-GROUP BY a.journey_id, u.period, a.hvc, a.company_size;
+GROUP BY a.journey_id, u.period, coalesce(h.hvc, 0), a.company_size;
 
 -- Billing: % of the invoices due in the month that were paid by their due date.
 INSERT INTO temp.cell
-SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), a.hvc, a.company_size, 'on_time_payment',
+SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, 'on_time_payment',
        100.0 * sum(coalesce(i.paid_on <= i.due_on, 0)), count(*), count(*)
 FROM invoice i JOIN account a ON a.account_id = i.account_id
+LEFT JOIN account_month h ON h.account_id = i.account_id AND h.period = substr(i.due_on, 1, 7)
 WHERE a.journey_id IS NOT NULL
-GROUP BY a.journey_id, substr(i.due_on, 1, 7), a.hvc, a.company_size;
+GROUP BY a.journey_id, substr(i.due_on, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 -- Segments are sums of cells: all; HVC or regular; each company size.
 DROP TABLE IF EXISTS temp.seg;

@@ -27,7 +27,8 @@ pub struct TierEvalStats {
 
 /// One account's facts for every month of the range (index 0 = the first month).
 struct History {
-    hvc: bool,
+    /// HVC in each month (`account_month.hvc`).
+    hvc: Vec<bool>,
     first_start: Option<NaiveDate>,
     /// MRR at the end of each month, counting `window - 1` months before the range (as 0).
     mrr_end: Vec<Option<f64>>,
@@ -92,7 +93,7 @@ impl Store {
                     facts.has_overdue_invoice = history.overdue[k];
                     facts.has_open_severe_ticket = history.open_severe[k];
                     facts.is_detractor = history.latest_nps[k].is_some_and(|s| s <= 6);
-                    facts.is_hvc = history.hvc;
+                    facts.is_hvc = history.hvc[k];
                     *holding = next_holding(
                         &ladder,
                         *holding,
@@ -149,19 +150,19 @@ fn load_histories(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut stmt = conn
         .prepare(
-            "SELECT a.account_id, a.hvc, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id)
+            "SELECT a.account_id, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id)
              FROM account a ORDER BY a.account_id",
         )
         .context(what)?;
     let mut rows = stmt.query([]).context(what)?;
     while let Some(row) = rows.next().context(what)? {
         let id: String = row.get(0).context(what)?;
-        let first_start: Option<String> = row.get(2).context(what)?;
+        let first_start: Option<String> = row.get(1).context(what)?;
         index.insert(id.clone(), histories.len());
         histories.push((
             id,
             History {
-                hvc: row.get(1).context(what)?,
+                hvc: vec![false; months],
                 first_start: first_start.and_then(|s| s.get(..10).and_then(|d| d.parse().ok())),
                 mrr_end: vec![None; months + window - 1],
                 overdue: vec![false; months],
@@ -197,6 +198,20 @@ fn load_histories(
                 if let Some(slot) = usize::try_from(at).ok().and_then(|at| h.mrr_end.get_mut(at)) {
                     *slot = Some(row.get(2)?);
                 }
+            }
+            Ok(())
+        },
+    )?;
+    scan(
+        "SELECT account_id, period FROM account_month WHERE period BETWEEN ?1 AND ?2 AND hvc = 1",
+        &[&first.to_string(), &last.to_string()],
+        &mut |h, row| {
+            let period: String = row.get(1)?;
+            if let Some(slot) = month_index(first, &period)
+                .and_then(|k| usize::try_from(k).ok())
+                .and_then(|k| h.hvc.get_mut(k))
+            {
+                *slot = true;
             }
             Ok(())
         },

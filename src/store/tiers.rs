@@ -67,12 +67,14 @@ impl Store {
         {
             let mut stmt = conn
                 .prepare(&format!(
-                    "SELECT account_id, hvc FROM account WHERE 1 = 1{} ORDER BY account_id",
-                    filter(1)
+                    "SELECT account_id, coalesce((SELECT h.hvc FROM account_month h
+                                                  WHERE h.account_id = account.account_id AND h.period = ?1), 0)
+                     FROM account WHERE 1 = 1{} ORDER BY account_id",
+                    filter(2)
                 ))
                 .context("listing accounts for tiers")?;
             let mut rows = stmt
-                .query(rusqlite::params_from_iter(with_only(vec![])))
+                .query(rusqlite::params_from_iter(with_only(vec![period.to_string()])))
                 .context("listing accounts for tiers")?;
             while let Some(row) = rows.next().context("listing accounts for tiers")? {
                 let id: String = row.get(0).context("listing accounts for tiers")?;

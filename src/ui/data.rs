@@ -49,7 +49,7 @@ fn months(store: &Store) -> Result<Option<(Period, Period)>> {
 }
 
 /// One journey's phases and metrics, and their values in one segment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Dataset {
     /// The journey the phases and metrics are of (empty: none read yet).
     pub journey: String,
@@ -60,19 +60,6 @@ pub struct Dataset {
     pub series: Series,
     /// The minimum sample each aggregation needs to be judged (`Status::judged`).
     pub min_samples: MinSamples,
-}
-
-impl Default for Dataset {
-    fn default() -> Self {
-        Dataset {
-            journey: String::new(),
-            segment: String::new(),
-            phases: Vec::new(),
-            metrics: Vec::new(),
-            series: Series::default(),
-            min_samples: MinSamples::default(),
-        }
-    }
 }
 
 impl Dataset {

@@ -113,8 +113,8 @@ enum Message {
     Input(Event),
     InputFailed(io::Error),
     Signal(i32),
-    /// The loader's answer to a request.
-    Loaded(Request, Answer),
+    /// The loader's answer to a request (boxed: answers are large, keys small).
+    Loaded(Box<(Request, Answer)>),
 }
 
 /// Reads terminal events on a thread of its own, so the loop can also hear signals.
@@ -182,7 +182,7 @@ fn spawn_loader(store: &Store, range: Option<(Period, Period)>, tx: Sender<Messa
             load::load(&reader, range, request)
         },
         Some(interrupt),
-        move |request, answer| tx.send(Message::Loaded(request, answer)).is_ok(),
+        move |request, answer| tx.send(Message::Loaded(Box::new((request, answer)))).is_ok(),
     ))
 }
 
@@ -277,7 +277,8 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
             let action = match message {
                 Message::Signal(signal) => return Ok((128 + signal).clamp(0, 255) as u8),
                 Message::InputFailed(error) => return Err(io_error("reading the keyboard")(error)),
-                Message::Loaded(request, answer) => {
+                Message::Loaded(loaded) => {
+                    let (request, answer) = *loaded;
                     if loader.as_mut().is_some_and(|l| l.take_answer(&request)) {
                         app.receive(request, answer);
                         dirty = true;

@@ -72,7 +72,11 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "by phase/cause",
-        "the churn events dated in (first day, day after the window], of the segment shown",
+        "the churned accounts above, by the phase and cause of their churn event (if any)",
+    ),
+    (
+        "HVC",
+        "top hvc_top_mrr_pct % (default 20) of the accounts active at the month's start, by MRR then",
     ),
     (
         "tenure",

@@ -33,6 +33,10 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     ("tenure", "whole months since the first subscription started"),
     (
+        "HVC",
+        "top hvc_top_mrr_pct % (default 20) of the accounts active at the month's start, by MRR then",
+    ),
+    (
         "held",
         "a higher eligible tier applies at once; otherwise grace, then one tier down a month",
     ),
