@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use cxcockpit::analysis::indicators::powers;
 use cxcockpit::demo::{self, DemoParams};
+use cxcockpit::domain::predict::{MIN_PAIRS, Verdict};
 use cxcockpit::domain::terms;
 use cxcockpit::store::Store;
 
@@ -53,6 +54,7 @@ fn the_demo_s_true_predictors_are_found_and_the_others_are_flagged() {
         let churn = find(id).churn.as_ref().unwrap();
         assert!(churn.predicts, "{id} should predict churn: {churn:?}");
         assert!(churn.lift.unwrap() > 1.2, "{id}: {churn:?}");
+        assert!(find(id).verdict.predicts(), "{id}: {:?}", find(id).verdict);
     }
     // Billing effort plays no part in the demo's churn: no difference between red and green.
     let pay_ces = find("sme.pay.ces");
@@ -61,12 +63,29 @@ fn the_demo_s_true_predictors_are_found_and_the_others_are_flagged() {
     let followers = find("cloud.awareness.followers");
     assert!(followers.churn.is_none());
     assert!(followers.predicts_nothing, "{followers:?}");
+    // Over 24 months the correlation was tested: a real PREDICTS NOTHING, not a lack of history.
+    assert_eq!(followers.verdict, Verdict::PredictsNothing);
+    assert!(followers.months >= MIN_PAIRS, "{followers:?}");
+    // A correlation counts only with the sign the metrics' directions imply.
+    for p in &all {
+        for c in &p.success {
+            assert!(c.expected_sign == 1 || c.expected_sign == -1, "{c:?}");
+            if c.predicts {
+                assert!(!c.wrong_sign && c.rho * f64::from(c.expected_sign) > 0.0, "{c:?}");
+            }
+        }
+        assert_eq!(p.predicts_nothing, p.verdict == Verdict::PredictsNothing, "{p:?}");
+    }
     // Ranked by strength within a journey: every predicting indicator before every flagged one.
     for journey in ["sme-broadband", "cloud-security"] {
         let ranked: Vec<_> = all.iter().filter(|p| p.journey == journey).collect();
         let first_flagged = ranked.iter().position(|p| p.predicts_nothing).unwrap();
         assert!(
             ranked[first_flagged..].iter().all(|p| p.predicts_nothing),
+            "{journey}"
+        );
+        assert!(
+            ranked[..first_flagged].iter().all(|p| p.verdict.predicts()),
             "{journey}"
         );
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::domain::Period;
 use crate::domain::model::{Metric, MetricKind, Phase};
-use crate::domain::predict::{self, ChurnPower, LaggedCorrelation};
+use crate::domain::predict::{self, ChurnPower, LaggedCorrelation, Verdict};
 use crate::error::Result;
 use crate::store::Store;
 
@@ -18,7 +18,22 @@ pub struct IndicatorPower {
     /// None: the indicator has no account-level data (an imported aggregate, say).
     pub churn: Option<ChurnPower>,
     pub success: Vec<LaggedCorrelation>,
+    /// The most months the indicator had paired with one of the phase's success metrics, at any
+    /// lag (`predict::paired_months`).
+    pub months: usize,
+    /// In JSON, a word: `predicts_churn`, `predicts_success`, `predicts_churn_and_success`,
+    /// `predicts_nothing` or `not_enough_history`.
+    pub verdict: Verdict,
+    /// Tested and predicts nothing (`verdict` is `predicts_nothing`); false when there was not
+    /// enough history to test. Kept for JSON readers of before `verdict`.
     pub predicts_nothing: bool,
+}
+
+impl IndicatorPower {
+    /// The correlation to show: a predicting one when there is one, else the strongest.
+    pub fn best_correlation(&self) -> Option<&LaggedCorrelation> {
+        predict::best(&self.success)
+    }
 }
 
 /// Every indicator of the chosen phases with its predictive power, strongest first, and the
@@ -57,10 +72,19 @@ pub fn powers(
                 .get(&indicator.id)
                 .map(|o| predict::churn_power(o.red, o.green));
             let x = values(&indicator.id);
-            let success: Vec<LaggedCorrelation> = successes
-                .iter()
-                .filter_map(|s| predict::lagged_correlation(&s.id, &x, &values(&s.id)))
-                .collect();
+            let mut success = Vec::new();
+            let mut months = 0;
+            for s in &successes {
+                let y = values(&s.id);
+                months = months.max(predict::paired_months(&x, &y));
+                success.extend(predict::lagged_correlation(
+                    &s.id,
+                    &x,
+                    indicator.direction,
+                    &y,
+                    s.direction,
+                ));
+            }
             for c in success.iter().filter(|c| c.predicts) {
                 predicted.insert(c.success_metric.clone());
             }
@@ -72,9 +96,11 @@ pub fn powers(
                     }
                 }
             }
+            let verdict = predict::verdict(churn.as_ref(), &success, months);
             result.push(IndicatorPower {
-                predicts_nothing: !churn.as_ref().is_some_and(|c| c.predicts)
-                    && !success.iter().any(|c| c.predicts),
+                predicts_nothing: verdict == Verdict::PredictsNothing,
+                verdict,
+                months,
                 metric_id: indicator.id.clone(),
                 name: indicator.name.clone(),
                 journey: journey.to_string(),
@@ -91,14 +117,26 @@ pub fn powers(
         );
     }
     result.sort_by(|a, b| {
-        strength(b)
-            .total_cmp(&strength(a))
+        group(a)
+            .cmp(&group(b))
+            .then_with(|| strength(b).total_cmp(&strength(a)))
             .then_with(|| a.metric_id.cmp(&b.metric_id))
     });
     Ok((result, unpredicted))
 }
 
-/// How the table ranks indicators: churn lift when it is significant, else the largest |rho|.
+/// How the table groups indicators: those that predict, then those that predict nothing, then
+/// those without enough history to tell.
+fn group(p: &IndicatorPower) -> u8 {
+    match p.verdict {
+        v if v.predicts() => 0,
+        Verdict::NotEnoughHistory { .. } => 2,
+        _ => 1,
+    }
+}
+
+/// How the table ranks indicators within a group: churn lift when it is significant, else the
+/// largest predicting |rho|.
 fn strength(p: &IndicatorPower) -> f64 {
     let churn = p
         .churn

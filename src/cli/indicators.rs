@@ -154,7 +154,7 @@ pub fn run_indicators(store: &Store, args: &IndicatorsArgs, format: Format) -> R
                 .iter()
                 .map(|p| {
                     let churn = p.churn.as_ref();
-                    let best = p.success.iter().max_by(|a, b| a.rho.abs().total_cmp(&b.rho.abs()));
+                    let best = p.best_correlation();
                     vec![
                         p.metric_id.clone(),
                         p.phase.clone(),
@@ -162,9 +162,18 @@ pub fn run_indicators(store: &Store, args: &IndicatorsArgs, format: Format) -> R
                         churn.map(|c| fmt_rate(&c.green)).unwrap_or_default(),
                         churn.and_then(|c| c.lift).map(|l| format!("{l:.2}")).unwrap_or_default(),
                         churn.and_then(|c| c.p_value).map(|p| format!("{p:.4}")).unwrap_or_default(),
-                        best.map(|c| format!("{} {:+.2} lag {} (n={})", c.success_metric, c.rho, c.lag, c.pairs))
-                            .unwrap_or_default(),
-                        if p.predicts_nothing { "PREDICTS NOTHING".into() } else { "predicts".into() },
+                        best.map(|c| {
+                            format!(
+                                "{} {:+.2} lag {} (n={}){}",
+                                c.success_metric,
+                                c.rho,
+                                c.lag,
+                                c.pairs,
+                                if c.wrong_sign { " wrong sign" } else { "" }
+                            )
+                        })
+                        .unwrap_or_default(),
+                        p.verdict.label(),
                     ]
                 })
                 .collect();

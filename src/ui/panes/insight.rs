@@ -1,7 +1,9 @@
 //! A phase pane's review views, drawn in place of its indicator table (`ui::insight_data`):
 //! - predictive power: per indicator, churn within 3 months when red against green (95% Wilson
-//!   interval and n), lift, p, the best rank correlation with a success metric 1-3 months later,
-//!   and `PREDICTS NOTHING` where nothing holds; then the success metrics no indicator predicts;
+//!   interval and n), lift, p, the best rank correlation with a success metric 1-3 months later
+//!   (`wrong sign` when strong against the metrics' directions), and the verdict: what it
+//!   predicts, `x PREDICTS NOTHING` where it was tested and nothing holds, or
+//!   `? not enough history (n months)`; then the success metrics no indicator predicts;
 //! - touchpoints: volume, response and resolution hours, CSAT, CES and detractors in the month
 //!   shown, with the change since the month before;
 //! - what customers say: the words and phrases over-represented in unhappy comments (counts);
@@ -11,10 +13,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use serde_json::{Value, json};
+use unicode_width::UnicodeWidthStr;
 
 use super::{pane_block, section_title, waiting};
 use crate::analysis::indicators::IndicatorPower;
 use crate::domain::model::Phase;
+use crate::domain::predict::Verdict;
 use crate::domain::stats::Proportion;
 use crate::domain::terms::{self, Term};
 use crate::store::indicators::TouchpointMonth;
@@ -143,7 +147,9 @@ const P: usize = 5;
 const BEST: usize = 6;
 const VERDICT: usize = 7;
 
-fn power_columns() -> Vec<Column> {
+/// The best-correlation and verdict columns are as wide as their longest text (`... wrong sign`,
+/// `not enough history (11 months)`), at least as wide as before.
+fn power_columns(best_width: u16, verdict_width: u16) -> Vec<Column> {
     // The one-column mark first: a row's second line starts after it, nearly full width.
     vec![
         Column::new("", 1),
@@ -152,8 +158,8 @@ fn power_columns() -> Vec<Column> {
         Column::new("churn when green", 21).priority(3),
         Column::new("lift", 5).right().priority(1),
         Column::new("p", 6).right().priority(2),
-        Column::new("best success correlation", 30).priority(4),
-        Column::new("verdict", 16),
+        Column::new("best success correlation", best_width.max(30)).priority(4),
+        Column::new("verdict", verdict_width.max(16)),
     ]
 }
 
@@ -161,8 +167,7 @@ impl PowerRow<'_> {
     fn text(&self, column: usize) -> String {
         let churn = self.power.churn.as_ref();
         match column {
-            MARK if self.power.predicts_nothing => "x".into(),
-            MARK => "+".into(),
+            MARK => self.power.verdict.mark().into(),
             NAME => self.power.name.clone(),
             RED => churn.map_or_else(|| "no account data".into(), |c| rate(&c.red)),
             GREEN => churn.map(|c| rate(&c.green)).unwrap_or_default(),
@@ -175,15 +180,7 @@ impl PowerRow<'_> {
                 .map(|p| format!("{p:.4}"))
                 .unwrap_or_else(|| "-".into()),
             BEST => self.best.clone(),
-            VERDICT => {
-                if self.power.predicts_nothing {
-                    "PREDICTS NOTHING".into()
-                } else if churn.is_some_and(|c| c.predicts) {
-                    "predicts churn".into()
-                } else {
-                    "predicts success".into()
-                }
-            }
+            VERDICT => self.power.verdict.label(),
             _ => String::new(),
         }
     }
@@ -191,11 +188,11 @@ impl PowerRow<'_> {
 
 impl Row for PowerRow<'_> {
     fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
-        let style = match column {
-            MARK | VERDICT if self.power.predicts_nothing => theme.alert(),
-            MARK => theme.status(crate::domain::status::Status::Green),
-            VERDICT => theme.status(crate::domain::status::Status::Green),
-            NAME | RED | LIFT => theme.text(),
+        let style = match (column, self.power.verdict) {
+            (MARK | VERDICT, Verdict::PredictsNothing) => theme.alert(),
+            (MARK | VERDICT, Verdict::NotEnoughHistory { .. }) => theme.dim(),
+            (MARK | VERDICT, _) => theme.status(crate::domain::status::Status::Green),
+            (NAME | RED | LIFT, _) => theme.text(),
             _ => theme.dim(),
         };
         (self.text(column), style)
@@ -266,33 +263,39 @@ fn power(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     };
     let footer_h = if rest.height >= 6 { 2.min(rest.height) } else { 0 };
     let table_area = Rect::new(rest.x, rest.y, rest.width, rest.height - footer_h);
-    let columns = power_columns();
+    let mut rows: Vec<PowerRow<'_>> = insight_data::phase_power(app, phase.id)
+        .into_iter()
+        .map(|p| PowerRow {
+            power: p,
+            best: p
+                .best_correlation()
+                .map(|c| {
+                    format!(
+                        "{} {:+.2} lag {} n={}{}",
+                        metric_name(app, &c.success_metric),
+                        c.rho,
+                        c.lag,
+                        c.pairs,
+                        if c.wrong_sign { " wrong sign" } else { "" }
+                    )
+                })
+                .unwrap_or_else(|| "-".into()),
+            dropped: Vec::new(),
+        })
+        .collect();
+    let widest = |text: fn(&PowerRow<'_>) -> String| {
+        let w = rows.iter().map(|r| text(r).width()).max().unwrap_or(0);
+        u16::try_from(w).unwrap_or(u16::MAX)
+    };
+    let columns = power_columns(widest(|r| r.best.clone()), widest(|r| r.power.verdict.label()));
     let shown: Vec<usize> = fit_columns(&columns, table_area.width)
         .into_iter()
         .map(|(i, _)| i)
         .collect();
     let dropped: Vec<usize> = (0..columns.len()).filter(|c| !shown.contains(c)).collect();
-    let rows: Vec<PowerRow<'_>> = insight_data::phase_power(app, phase.id)
-        .into_iter()
-        .map(|p| PowerRow {
-            power: p,
-            best: p
-                .success
-                .iter()
-                .max_by(|a, b| a.rho.abs().total_cmp(&b.rho.abs()))
-                .map(|c| {
-                    format!(
-                        "{} {:+.2} lag {} n={}",
-                        metric_name(app, &c.success_metric),
-                        c.rho,
-                        c.lag,
-                        c.pairs
-                    )
-                })
-                .unwrap_or_else(|| "-".into()),
-            dropped: dropped.clone(),
-        })
-        .collect();
+    for row in &mut rows {
+        row.dropped = dropped.clone();
+    }
     let empty = if app.filter.is_empty() {
         "no indicators in this phase".to_string()
     } else {
