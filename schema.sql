@@ -174,7 +174,10 @@ CREATE TABLE tier (
     req_no_overdue    INTEGER NOT NULL DEFAULT 0 CHECK (req_no_overdue IN (0, 1)),
     req_no_open_severe INTEGER NOT NULL DEFAULT 0 CHECK (req_no_open_severe IN (0, 1)),
     req_not_detractor INTEGER NOT NULL DEFAULT 0 CHECK (req_not_detractor IN (0, 1)),
-    req_hvc           INTEGER NOT NULL DEFAULT 0 CHECK (req_hvc IN (0, 1))
+    req_hvc           INTEGER NOT NULL DEFAULT 0 CHECK (req_hvc IN (0, 1)),
+    -- How the MRR and tenure minimums combine: both ('all'), or either ('any': "loyalty by
+    -- spending or length of stay"). The conditions above always hold.
+    qualify           TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'))
 ) STRICT;
 
 -- Each account's tier at the end of each month (computed by the tier evaluation, after each

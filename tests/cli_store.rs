@@ -559,6 +559,7 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              DROP TABLE metric_value;
              ALTER TABLE metric_value_v1 RENAME TO metric_value;
              ALTER TABLE account_month DROP COLUMN hvc;
+             ALTER TABLE tier DROP COLUMN qualify;
              PRAGMA user_version = 1;",
         )
         .unwrap();

@@ -116,3 +116,108 @@ fn evaluation_agrees_with_tier_facts_every_month_on_the_fixture() {
         }
     }
 }
+
+/// A tier that rewards spending or length of stay, imported from a file as a team would, and
+/// explained by `cxcockpit tiers`: the small fixture's A05 (250 a month since March, silver) is
+/// far from gold's 500 but has stayed 17 months by the end of June, with no overdue invoice, no
+/// open severe ticket and a passive NPS: with gold `qualify = any` it holds gold.
+#[test]
+fn a_tier_by_spending_or_length_of_stay_is_imported_evaluated_and_explained() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("small.db");
+    {
+        let mut store = Store::open(&db, cxcockpit::store::OpenMode::Create).unwrap();
+        store.conn().execute_batch(SMALL).unwrap();
+        store.refresh().unwrap();
+    }
+    let ladder = dir.path().join("ladder.toml");
+    std::fs::write(
+        &ladder,
+        r#"[[tier]]
+id = "bronze"
+name = "Bronze"
+rank = 1
+min_tenure_months = 3
+
+[[tier]]
+id = "silver"
+name = "Silver"
+rank = 2
+min_mrr = 200
+min_tenure_months = 6
+grace_months = 1
+no_overdue_invoice = true
+
+[[tier]]
+id = "gold"
+name = "Gold"
+rank = 3
+min_mrr = 500
+min_tenure_months = 12
+grace_months = 2
+no_overdue_invoice = true
+no_open_severe_ticket = true
+not_detractor = true
+qualify = "any"
+
+[[tier]]
+id = "platinum"
+name = "Platinum"
+rank = 4
+min_mrr = 1500
+window_months = 6
+min_tenure_months = 24
+grace_months = 3
+no_overdue_invoice = true
+no_open_severe_ticket = true
+hvc_only = true
+"#,
+    )
+    .unwrap();
+    let cx = || assert_cmd::Command::cargo_bin("cxcockpit").unwrap();
+    cx().arg("--db")
+        .arg(&db)
+        .args(["import", "tiers"])
+        .arg(&ladder)
+        .assert()
+        .success();
+    let out = cx()
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "json", "tiers", "--period", "2026-06"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a05 = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == "A05")
+        .unwrap();
+    assert_eq!(a05["held_tier"], "gold", "{a05}");
+    let path = a05["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["tier"] == "gold" && c["criterion"] == "spend or stay")
+        .unwrap();
+    assert_eq!(path["actual"], "by length of stay");
+    assert_eq!(path["pass"], true);
+    // A word other than all or any is refused with the file and the key.
+    std::fs::write(
+        &ladder,
+        "[[tier]]\nid = \"x\"\nname = \"X\"\nrank = 1\nqualify = \"either\"\n",
+    )
+    .unwrap();
+    let out = cx()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "tiers"])
+        .arg(&ladder)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ladder.toml") && err.contains("qualify"), "{err}");
+}

@@ -1,5 +1,8 @@
-//! Loyalty tier qualification: the highest tier whose every criterion holds at the end of a month,
-//! with each criterion's required and actual value so every decision can be explained.
+//! Loyalty tier qualification: the highest tier whose criteria hold at the end of a month, with
+//! each criterion's required and actual value so every decision can be explained. A tier asks for
+//! its minimum MRR and its minimum tenure both (`qualify = all`, the default), or rewards either
+//! spending or length of stay (`qualify = any`); its conditions (no overdue invoice, ...) always
+//! hold.
 //! (Grace periods and one-step downgrades build on this; see the tiers issue.)
 
 use chrono::{Datelike, NaiveDate};
@@ -19,6 +22,79 @@ pub struct TierRule {
     pub req_no_open_severe: bool,
     pub req_not_detractor: bool,
     pub req_hvc: bool,
+    /// How the MRR and tenure criteria combine.
+    pub qualify: Qualify,
+}
+
+/// How a tier's MRR ("spending") and tenure ("length of stay") criteria combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Qualify {
+    /// Both must hold.
+    #[default]
+    All,
+    /// Either is enough: a path whose minimum is zero is no path (it would let everyone in).
+    Any,
+}
+
+impl Qualify {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualify::All => "all",
+            Qualify::Any => "any",
+        }
+    }
+}
+
+impl std::str::FromStr for Qualify {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(Qualify::All),
+            "any" => Ok(Qualify::Any),
+            other => Err(format!("qualify '{other}': expected all or any")),
+        }
+    }
+}
+
+/// Which of a tier's paths hold: spending (the MRR minimum) and length of stay (the tenure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paths {
+    pub spend: bool,
+    pub stay: bool,
+}
+
+impl Paths {
+    pub fn of(tier: &TierRule, facts: &AccountFacts) -> Paths {
+        Paths {
+            spend: window_mrr(&facts.monthly_mrr, tier.window_months) >= tier.min_mrr,
+            stay: facts.tenure_months >= tier.min_tenure_months,
+        }
+    }
+
+    /// Whether the MRR and tenure criteria hold as the tier combines them.
+    pub fn hold(self, tier: &TierRule) -> bool {
+        match tier.qualify {
+            Qualify::All => self.spend && self.stay,
+            Qualify::Any => {
+                let (by_spend, by_stay) = (tier.min_mrr > 0.0, tier.min_tenure_months > 0);
+                (!by_spend && !by_stay) || (by_spend && self.spend) || (by_stay && self.stay)
+            }
+        }
+    }
+
+    /// The path that qualified, in words, for an `any` tier.
+    pub fn which(self, tier: &TierRule) -> &'static str {
+        let spend = self.spend && tier.min_mrr > 0.0;
+        let stay = self.stay && tier.min_tenure_months > 0;
+        match (spend, stay) {
+            (true, true) => "by spending and by length of stay",
+            (true, false) => "by spending",
+            (false, true) => "by length of stay",
+            (false, false) if self.hold(tier) => "no minimum to meet",
+            (false, false) => "neither",
+        }
+    }
 }
 
 /// What is known of one account at the end of the month being evaluated.
@@ -74,6 +150,15 @@ pub fn check(tier: &TierRule, facts: &AccountFacts) -> Vec<CriterionCheck> {
             pass: facts.tenure_months >= tier.min_tenure_months,
         },
     ];
+    if tier.qualify == Qualify::Any {
+        let paths = Paths::of(tier, facts);
+        checks.push(CriterionCheck {
+            criterion: "spend or stay",
+            required: "mrr or tenure (qualify = any)".into(),
+            actual: paths.which(tier).into(),
+            pass: paths.hold(tier),
+        });
+    }
     let mut condition = |on: bool, criterion, bad: bool| {
         if on {
             checks.push(CriterionCheck {
@@ -102,12 +187,11 @@ pub fn check(tier: &TierRule, facts: &AccountFacts) -> Vec<CriterionCheck> {
     checks
 }
 
-/// Whether every criterion of `tier` holds: `check` without the explanation, for evaluating
-/// every account every month.
+/// Whether `tier`'s criteria hold (MRR and tenure combined as it says): `check` without the
+/// explanation, for evaluating every account every month.
 pub fn qualifies(tier: &TierRule, facts: &AccountFacts) -> bool {
     facts.active
-        && window_mrr(&facts.monthly_mrr, tier.window_months) >= tier.min_mrr
-        && facts.tenure_months >= tier.min_tenure_months
+        && Paths::of(tier, facts).hold(tier)
         && !(tier.req_no_overdue && facts.has_overdue_invoice)
         && !(tier.req_no_open_severe && facts.has_open_severe_ticket)
         && !(tier.req_not_detractor && facts.is_detractor)
@@ -263,28 +347,42 @@ pub struct Gap {
     pub failing: Vec<&'static str>,
 }
 
+/// What an account lacks for a tier. For an `any` tier that it reaches by one path, nothing is
+/// short; else each path's shortfall is given (either one closes the gap).
 pub fn gap(tier: &TierRule, facts: &AccountFacts) -> Gap {
     let avg = window_mrr(&facts.monthly_mrr, tier.window_months);
+    let reached = tier.qualify == Qualify::Any && Paths::of(tier, facts).hold(tier);
     Gap {
         tier: tier.id.clone(),
-        mrr_short: (tier.min_mrr - avg).max(0.0),
-        tenure_months_to_go: (tier.min_tenure_months - facts.tenure_months).max(0),
+        mrr_short: if reached {
+            0.0
+        } else {
+            (tier.min_mrr - avg).max(0.0)
+        },
+        tenure_months_to_go: if reached {
+            0
+        } else {
+            (tier.min_tenure_months - facts.tenure_months).max(0)
+        },
         failing: check(tier, facts)
             .into_iter()
-            .filter(|c| !c.pass && c.criterion != "mrr" && c.criterion != "tenure")
+            .filter(|c| !c.pass && !matches!(c.criterion, "mrr" | "tenure" | "spend or stay"))
             .map(|c| c.criterion)
             .collect(),
     }
 }
 
-/// Near the next tier: within 10% of its MRR or 2 months of its tenure, failing nothing else.
+/// Near the next tier, failing nothing else: within 10% of its MRR and 2 months of its tenure
+/// (`all`), or of either (`any`: near by spending or near by length of stay).
 pub fn is_near_miss(gap: &Gap, tier: &TierRule) -> bool {
     let mrr_close = gap.mrr_short <= 0.1 * tier.min_mrr;
     let tenure_close = gap.tenure_months_to_go <= 2;
-    gap.failing.is_empty()
-        && mrr_close
-        && tenure_close
-        && (gap.mrr_short > 0.0 || gap.tenure_months_to_go > 0)
+    let short = gap.mrr_short > 0.0 || gap.tenure_months_to_go > 0;
+    let close = match tier.qualify {
+        Qualify::All => mrr_close && tenure_close,
+        Qualify::Any => (tier.min_mrr > 0.0 && mrr_close) || (tier.min_tenure_months > 0 && tenure_close),
+    };
+    gap.failing.is_empty() && close && short
 }
 
 /// At risk of losing the held tier: in grace, or its MRR within 10% above the threshold.
@@ -328,6 +426,7 @@ mod tests {
             req_no_open_severe: false,
             req_not_detractor: false,
             req_hvc: false,
+            qualify: Qualify::All,
         }
     }
 
@@ -345,6 +444,81 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    /// Gold by spending (500 a month over 3 months) or by length of stay (12 months).
+    fn gold_any() -> TierRule {
+        TierRule {
+            qualify: Qualify::Any,
+            ..tier("gold", 3, 500.0, 12)
+        }
+    }
+
+    #[test]
+    fn an_any_tier_qualifies_by_spending_or_by_length_of_stay() {
+        let gold = gold_any();
+        // 600 a month for 3 months, 3 months of tenure: by spending.
+        let spender = facts(vec![600.0, 600.0, 600.0], 3);
+        assert!(qualifies(&gold, &spender));
+        // 100 a month, 24 months: by length of stay (an `all` tier would refuse both).
+        let loyal = facts(vec![100.0, 100.0, 100.0], 24);
+        assert!(qualifies(&gold, &loyal));
+        assert!(!qualifies(&tier("gold", 3, 500.0, 12), &loyal));
+        assert!(!qualifies(&tier("gold", 3, 500.0, 12), &spender));
+        // Neither.
+        assert!(!qualifies(&gold, &facts(vec![100.0, 100.0, 100.0], 3)));
+        // The explanation says which path.
+        let path = |f: &AccountFacts| {
+            check(&gold, f)
+                .into_iter()
+                .find(|c| c.criterion == "spend or stay")
+                .map(|c| (c.actual, c.pass))
+                .unwrap()
+        };
+        assert_eq!(path(&spender), ("by spending".to_string(), true));
+        assert_eq!(path(&loyal), ("by length of stay".to_string(), true));
+        assert_eq!(path(&facts(vec![100.0; 3], 3)), ("neither".to_string(), false));
+        // Conditions still hold either way.
+        let late_payer = AccountFacts {
+            has_overdue_invoice: true,
+            ..loyal.clone()
+        };
+        let strict = TierRule {
+            req_no_overdue: true,
+            ..gold_any()
+        };
+        assert!(!qualifies(&strict, &late_payer));
+    }
+
+    #[test]
+    fn a_zero_minimum_is_no_path_of_an_any_tier() {
+        // Bronze asks 100 a month and no tenure: with `any`, tenure 0 must not let everyone in.
+        let bronze = TierRule {
+            qualify: Qualify::Any,
+            ..tier("bronze", 1, 100.0, 0)
+        };
+        assert!(!qualifies(&bronze, &facts(vec![50.0; 3], 0)));
+        assert!(qualifies(&bronze, &facts(vec![150.0; 3], 0)));
+    }
+
+    #[test]
+    fn near_misses_of_an_any_tier_consider_either_path() {
+        let gold = gold_any();
+        // 460 a month (40 short, within 10% of 500), 3 months of tenure (9 to go): near by spending.
+        let g = gap(&gold, &facts(vec![460.0; 3], 3));
+        assert_eq!((g.mrr_short, g.tenure_months_to_go), (40.0, 9));
+        assert!(is_near_miss(&g, &gold));
+        assert!(
+            !is_near_miss(&g, &tier("gold", 3, 500.0, 12)),
+            "an all tier needs both close"
+        );
+        // 100 a month, 11 months: near by length of stay.
+        let g = gap(&gold, &facts(vec![100.0; 3], 11));
+        assert!(is_near_miss(&g, &gold));
+        // Reached by one path: nothing is short.
+        let g = gap(&gold, &facts(vec![100.0; 3], 12));
+        assert_eq!((g.mrr_short, g.tenure_months_to_go), (0.0, 0));
+        assert!(!is_near_miss(&g, &gold));
     }
 
     #[test]

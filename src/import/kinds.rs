@@ -209,6 +209,7 @@ impl Kind {
                         opt("req_no_open_severe", FLAG, Zero),
                         opt("req_not_detractor", FLAG, Zero),
                         opt("req_hvc", FLAG, Zero),
+                        opt("qualify", FieldType::OneOf(&["all", "any"]), Text("all")),
                     ];
                     COLUMNS
                 },

@@ -106,6 +106,27 @@ pub struct TierDef {
     pub not_detractor: bool,
     #[serde(default)]
     pub hvc_only: bool,
+    /// "all" (the default) or "any": the MRR and tenure minimums both, or either.
+    #[serde(default)]
+    pub qualify: QualifyWord,
+}
+
+/// `qualify` as the TOML file writes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QualifyWord {
+    #[default]
+    All,
+    Any,
+}
+
+impl QualifyWord {
+    fn as_str(self) -> &'static str {
+        match self {
+            QualifyWord::All => "all",
+            QualifyWord::Any => "any",
+        }
+    }
 }
 
 fn three() -> u32 {
@@ -353,13 +374,14 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
         tx
             .execute(
                 "INSERT INTO tier (tier_id, name, rank, benefits, min_mrr, window_months, min_tenure_months,
-                                   grace_months, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                   grace_months, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc, qualify)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (tier_id) DO UPDATE SET name = excluded.name, rank = excluded.rank,
                     benefits = excluded.benefits, min_mrr = excluded.min_mrr, window_months = excluded.window_months,
                     min_tenure_months = excluded.min_tenure_months, grace_months = excluded.grace_months,
                     req_no_overdue = excluded.req_no_overdue, req_no_open_severe = excluded.req_no_open_severe,
-                    req_not_detractor = excluded.req_not_detractor, req_hvc = excluded.req_hvc",
+                    req_not_detractor = excluded.req_not_detractor, req_hvc = excluded.req_hvc,
+                    qualify = excluded.qualify",
                 params![
                     tier.id,
                     tier.name,
@@ -372,7 +394,8 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
                     tier.no_overdue_invoice,
                     tier.no_open_severe_ticket,
                     tier.not_detractor,
-                    tier.hvc_only
+                    tier.hvc_only,
+                    tier.qualify.as_str()
                 ],
             )
             .context("writing a tier")?;

@@ -58,10 +58,12 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO metric_value_v2 SELECT metric_id, period, segment, value, n FROM metric_value;
     DROP TABLE metric_value;
     ALTER TABLE metric_value_v2 RENAME TO metric_value;",
-    // 3: HVC decided per month (`account_month.hvc`), from the account months already there;
-    // the rollups of the HVC and regular segments follow at the next refresh.
+    // 3: HVC decided per month (`account_month.hvc`), from the account months already there
+    // (the rollups of the HVC and regular segments follow at the next refresh); tiers qualify by
+    // all of their minimums or by any.
     concat!(
-        "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));",
+        "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));
+         ALTER TABLE tier ADD COLUMN qualify TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'));",
         include_str!("hvc.sql")
     ),
 ];

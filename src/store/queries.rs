@@ -134,7 +134,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT tier_id, name, rank, benefits, min_mrr, window_months, min_tenure_months,
-                        grace_months, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc
+                        grace_months, req_no_overdue, req_no_open_severe, req_not_detractor, req_hvc, qualify
                  FROM tier ORDER BY rank",
             )
             .context("listing tiers")?;
@@ -153,6 +153,8 @@ impl Store {
                     req_no_open_severe: r.get(9)?,
                     req_not_detractor: r.get(10)?,
                     req_hvc: r.get(11)?,
+                    // The schema's CHECK keeps it to 'all' or 'any'.
+                    qualify: r.get::<_, String>(12)?.parse().unwrap_or_default(),
                 })
             })
             .context("listing tiers")?;
