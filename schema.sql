@@ -223,8 +223,10 @@ CREATE INDEX rollup_by_period ON rollup (period, segment);
 -- Computed: churn and revenue retention of each month [first day, first day of the next) per
 -- segment ('all', 'hvc', 'regular', 'size:*', 'industry:*', 'journey:*'), over the accounts
 -- active at the month's start. Sums, so windows and rates derive without raw rows.
+-- journey_id: '' for every journey together, else that journey's accounts only.
 CREATE TABLE churn_month (
     period          TEXT NOT NULL,
+    journey_id      TEXT NOT NULL DEFAULT '',
     segment         TEXT NOT NULL,
     n_start         INTEGER NOT NULL,
     n_churned       INTEGER NOT NULL,
@@ -232,7 +234,7 @@ CREATE TABLE churn_month (
     churned_mrr     REAL NOT NULL,
     contraction_mrr REAL NOT NULL,
     expansion_mrr   REAL NOT NULL,
-    PRIMARY KEY (segment, period)
+    PRIMARY KEY (journey_id, segment, period)
 ) STRICT, WITHOUT ROWID;
 
 -- Monthly journey review, per phase. History rows keep what a reopened sign-off said.

@@ -31,7 +31,7 @@ fn march_matches_the_hand_computation() {
     // subscriptions (700), A04 expands 500 -> 750, A05 contracts 400 -> 250, A06 churns (200).
     let store = small_store();
     let months = store
-        .churn_months("all", month("2026-03"), month("2026-03"))
+        .churn_months(None, "all", month("2026-03"), month("2026-03"))
         .unwrap();
     let (period, r) = months[0];
     assert_eq!(period, month("2026-03"));
@@ -53,7 +53,7 @@ fn a_two_month_window_counts_the_accounts_active_at_its_start() {
     // A05 contracted by 150, A04 expanded by 250. A07's return in March does not enter the window.
     let store = small_store();
     let window = store
-        .churn_window_by_segment(month("2026-02"), month("2026-03"))
+        .churn_window_by_segment(None, month("2026-02"), month("2026-03"))
         .unwrap();
     let (segment, r) = &window[0];
     assert_eq!(segment, "all");
@@ -94,7 +94,7 @@ fn monthly_sums_match_the_domain_definition_on_raw_subscriptions() {
             })
             .collect();
         let expected = retention(&accounts);
-        let (_, got) = store.churn_months("all", p, p).unwrap()[0];
+        let (_, got) = store.churn_months(None, "all", p, p).unwrap()[0];
         assert_eq!(
             (got.n_start, got.n_churned),
             (expected.n_start, expected.n_churned),
@@ -117,7 +117,7 @@ fn tier_groups_split_the_window_s_accounts() {
     let mut store = store;
     store.evaluate_tiers().unwrap();
     let window = store
-        .churn_window_by_segment(month("2026-03"), month("2026-04"))
+        .churn_window_by_segment(None, month("2026-03"), month("2026-04"))
         .unwrap();
     let all = window.iter().find(|(s, _)| s == "all").unwrap().1;
     let tiers: Vec<_> = window.iter().filter(|(s, _)| s.starts_with("tier:")).collect();
@@ -131,7 +131,7 @@ fn a_segment_with_no_active_account_has_no_rates() {
     let store = small_store();
     // The micro companies are A08 (no subscription) and A12 (starts on 04-01): none active on 03-01.
     let (_, r) = store
-        .churn_months("size:micro", month("2026-03"), month("2026-03"))
+        .churn_months(None, "size:micro", month("2026-03"), month("2026-03"))
         .unwrap()[0];
     assert_eq!(r.n_start, 0);
     assert_eq!((r.churn_rate, r.grr, r.nrr), (None, None, None));
@@ -160,15 +160,25 @@ fn churn_events_follow_the_segment() {
     // March's only churn is A06, a regular account (the HVC accounts of March are A03 and A09).
     let store = small_store();
     let march = month("2026-03");
-    assert!(store.churn_by_reason_in("hvc", march, march).unwrap().is_empty());
-    let regular = store.churn_by_reason_in("regular", march, march).unwrap();
+    assert!(
+        store
+            .churn_by_reason_in(None, "hvc", march, march)
+            .unwrap()
+            .is_empty()
+    );
+    let regular = store.churn_by_reason_in(None, "regular", march, march).unwrap();
     assert_eq!((regular[0].key.as_str(), regular[0].accounts), ("price", 1));
-    let accounts = store.churned_accounts_in("regular", march, march).unwrap();
+    let accounts = store.churned_accounts_in(None, "regular", march, march).unwrap();
     assert_eq!(
         accounts.iter().map(|a| a.account_id.as_str()).collect::<Vec<_>>(),
         ["A06"]
     );
-    assert!(store.churned_accounts_in("hvc", march, march).unwrap().is_empty());
+    assert!(
+        store
+            .churned_accounts_in(None, "hvc", march, march)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -298,7 +308,7 @@ fn the_figures_the_account_list_and_the_breakdowns_count_the_same_accounts() {
     let store = store_with_awkward_march();
     let march = month("2026-03");
     let all = store
-        .churn_window_by_segment(march, march)
+        .churn_window_by_segment(None, march, march)
         .unwrap()
         .into_iter()
         .find(|(s, _)| s == "all")
@@ -340,7 +350,7 @@ fn the_figures_the_account_list_and_the_breakdowns_count_the_same_accounts() {
         ]
     );
     let aside: Vec<(String, &str)> = store
-        .churn_events_aside("all", march, march)
+        .churn_events_aside(None, "all", march, march)
         .unwrap()
         .into_iter()
         .map(|a| (a.account_id, a.why))
@@ -358,10 +368,10 @@ fn the_figures_the_account_list_and_the_breakdowns_count_the_same_accounts() {
 fn the_tier_breakdown_follows_the_segment_in_rank_order() {
     let store = small_store();
     let (march, april) = (month("2026-03"), month("2026-04"));
-    let all = store.churn_window_by_tier("all", march, april).unwrap();
-    let hvc = store.churn_window_by_tier("hvc", march, april).unwrap();
+    let all = store.churn_window_by_tier(None, "all", march, april).unwrap();
+    let hvc = store.churn_window_by_tier(None, "hvc", march, april).unwrap();
     let hvc_total = store
-        .churn_window_by_segment(march, april)
+        .churn_window_by_segment(None, march, april)
         .unwrap()
         .into_iter()
         .find(|(s, _)| s == "hvc")

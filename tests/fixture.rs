@@ -297,3 +297,38 @@ fn tiers_at_the_end_of_june_match_the_hand_computation() {
     .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_churn_metric_in_a_phase_counts_that_phase_s_churners() {
+    // A logo churn metric placed in Use (not the journey's last phase) is Use's churn: the
+    // accounts active at the month's start that left with a churn event naming Use. January:
+    // A07 (event 2026-02-01, phase Use) of the 9 accounts active on 01-01: 100 / 9. March: A06
+    // left with an event naming Renew: 0 of 8 in Use, while Renew's metric (the last phase: the
+    // journey's churn) counts it, 100 / 8.
+    let mut store = Store::open_in_memory().unwrap();
+    store.conn().execute_batch(SMALL).unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO metric (metric_id, phase_id, name, kind, perspective, unit, direction, target, tolerance, aggregation)
+             VALUES ('small.use.churn', 2, 'Churn in Use', 'success', 'proposition', '%', 'lower', 1, 0.5, 'logo_churn');",
+        )
+        .unwrap();
+    store.refresh_rollups().unwrap();
+    assert_eq!(
+        rollup(&store, "small.use.churn", "all", "2026-01"),
+        Some((100.0 / 9.0, Some(9)))
+    );
+    assert_eq!(
+        rollup(&store, "small.use.churn", "all", "2026-03"),
+        Some((0.0, Some(8)))
+    );
+    assert_eq!(
+        rollup(&store, "small.renew.churn", "all", "2026-03"),
+        Some((12.5, Some(8)))
+    );
+    assert_eq!(
+        rollup(&store, "small.renew.churn", "all", "2026-01"),
+        Some((100.0 / 9.0, Some(9)))
+    );
+}

@@ -228,6 +228,62 @@ fn the_document_holds_the_reviews_and_the_hand_computed_figures() {
 }
 
 #[test]
+fn moments_of_truth_and_pain_points_are_in_every_format() {
+    let doc = march_doc(&reviewed_store());
+    // small.sql: Onboard's stored lines have a blank one and stray spaces; Renew has none.
+    let lists: Vec<(&[String], &[String])> = doc
+        .phases
+        .iter()
+        .map(|p| (p.moments_of_truth.as_slice(), p.pain_points.as_slice()))
+        .collect();
+    assert_eq!(lists[0].0, ["Installation day", "The first invoice"]);
+    assert_eq!(lists[0].1, ["Slow installation", "Unclear information"]);
+    assert_eq!(lists[1].0, ["The first outage"]);
+    assert_eq!(lists[1].1, ["Outages & slow fixes"]);
+    assert!(lists[2].0.is_empty() && lists[2].1.is_empty());
+    let md = doc.to_markdown();
+    assert!(
+        md.contains(
+            "- Owner: Onboarding\n- Moments of truth:\n  - Installation day\n  - The first invoice\n- Pain points:\n  - Slow installation\n  - Unclear information\n- Review:"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("- Pain points:\n  - Outages \\& slow fixes\n"),
+        "{md}"
+    );
+    let renew = md.split("## 3. Renew").nth(1).unwrap();
+    assert!(
+        !renew.contains("Moments of truth") && !renew.contains("Pain points"),
+        "{renew}"
+    );
+    let html = doc.to_html();
+    assert!(html.contains(
+        "<dt>Moments of truth</dt><dd><ul class=\"items\"><li>Installation day</li><li>The first invoice</li></ul></dd>"
+    ));
+    assert!(
+        html.contains(
+            "<dt>Pain points</dt><dd><ul class=\"items\"><li>Outages &amp; slow fixes</li></ul></dd>"
+        )
+    );
+    assert_eq!(
+        html.matches("<dt>Moments of truth</dt>").count(),
+        2,
+        "Renew has none"
+    );
+    let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+    assert_eq!(
+        json["phases"][0]["moments_of_truth"],
+        serde_json::json!(["Installation day", "The first invoice"])
+    );
+    assert_eq!(
+        json["phases"][1]["pain_points"],
+        serde_json::json!(["Outages & slow fixes"])
+    );
+    assert_eq!(json["phases"][2]["pain_points"], serde_json::json!([]));
+}
+
+#[test]
 fn the_trend_is_at_most_twelve_months_ending_with_the_period() {
     let mut store = Store::open_in_memory().unwrap();
     load(&mut store);
@@ -324,10 +380,11 @@ fn markdown_notes_come_out_as_text() {
         assert!(!rendered.contains(tag), "{tag} in {rendered}");
     }
     // One title, the summary and three phases; notes do not open headings. Lists: the
-    // summary, its movers, each phase's goal/owner/review, Renew's history; a note opens none.
+    // summary, its movers, each phase's goal/owner/review, Onboard's and Use's moments of truth
+    // and pain points (nested, two each), Renew's history; a note opens none.
     assert_eq!(rendered.matches("<h1>").count(), 1);
     assert_eq!(rendered.matches("<h2>").count(), 4);
-    assert_eq!(rendered.matches("<ul>").count(), 6, "{rendered}");
+    assert_eq!(rendered.matches("<ul>").count(), 10, "{rendered}");
     assert!(rendered.contains("- not a list"));
     // The note's text is there, as text (pulldown escapes < > & " in text).
     assert!(rendered.contains("**not bold** _nor this_ `code` [link](http://example.com)"));
@@ -344,6 +401,8 @@ fn data_strings_cannot_break_tables_or_inject_markup() {
         .execute_batch(
             "UPDATE journey SET name = 'J <script>x</script>';
              UPDATE phase SET name = 'Use | *em* <i>x</i>', cx_goal = 'Goal\nwith | pipe', owner = NULL WHERE phase_id = 2;
+             UPDATE phase SET moments_of_truth = 'Call <b>x</b> **y**' || char(10) || '# not a heading',
+                              pain_points = '<script>p</script>' WHERE phase_id = 2;
              UPDATE metric SET name = 'NPS | <b>bold</b> **x** `c`', unit = 'sc|ore' WHERE metric_id = 'small.use.nps';",
         )
         .unwrap();
@@ -367,12 +426,21 @@ fn data_strings_cannot_break_tables_or_inject_markup() {
         assert_eq!(cells, 8, "row {row}");
     }
     assert!(md.contains("- Owner: no owner"));
+    assert!(
+        md.contains("  - Call \\<b\\>x\\</b\\> \\*\\*y\\*\\*\n  - \\# not a heading\n"),
+        "{md}"
+    );
+    assert!(
+        rendered.contains("<li>Call &lt;b&gt;x&lt;/b&gt; **y**</li>"),
+        "{rendered}"
+    );
     let html_text = doc.to_html();
     let html = scraper::Html::parse_document(&html_text);
     assert!(html.errors.is_empty(), "{:?}", html.errors);
     let injected = scraper::Selector::parse("body script, body b, body i").unwrap();
     assert_eq!(html.select(&injected).count(), 0);
     assert!(html_text.contains("J &lt;script&gt;x&lt;/script&gt;"));
+    assert!(html_text.contains("<li>&lt;script&gt;p&lt;/script&gt;</li>"));
     assert!(html_text.contains("no owner"));
 }
 

@@ -235,7 +235,10 @@ fn snapshot_draws_the_churn_and_tiers_panes() {
     let mut store = Store::open_in_memory().unwrap();
     demo::generate(&mut store, &params()).unwrap();
     for (pane, title) in [
-        ("churn", "Churn and revenue retention: 2026-05, segment all"),
+        (
+            "churn",
+            "Churn and revenue retention: 2026-05, Cloud security, segment all",
+        ),
         ("tiers", "Loyalty tiers at the end of 2026-05"),
     ] {
         let out = cxcockpit()

@@ -138,6 +138,33 @@ fn touchpoints_80x24() {
         assert!(call.contains(want), "{want} missing: {call}");
     }
     assert!(screen.contains("against 2026-05"), "{screen}");
+    // Below the touchpoints, the priority service of June's tickets: every ticket (the 69 of
+    // the touchpoints, 27 + 18 + 15 + 9, answered in 6.6 h as the phase's first response time
+    // metric says), HVC against regular, then the tiers; the demo's 2 HVC tickets waited longer.
+    let group = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.starts_with(&format!("│{name} ")))
+            .unwrap_or_else(|| panic!("no {name} row:\n{screen}"))
+            .trim_end_matches('│')
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(group("all"), "69 6.6 h 33.7 h 63.8% 69");
+    assert_eq!(group("hvc"), "2 15.8 h 59.8 h 50.0% 2");
+    assert_eq!(group("regular"), "67 6.3 h 32.9 h 64.2% 67");
+    assert!(
+        screen.contains("! HVC NOT ANSWERED FASTER: 15.8 h vs 6.3 h for regular; SLA met 50.0% vs 64.2%"),
+        "{screen}"
+    );
+    let tiers: u64 = screen
+        .lines()
+        .filter(|l| l.starts_with("│tier:"))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(tiers, 69, "every ticket in one tier group:\n{screen}");
     insta::assert_snapshot!(screen);
 }
 
@@ -391,6 +418,20 @@ fn snapshot_draws_touchpoints_and_predictive_power() {
         json["unpredicted_success_metrics"],
         serde_json::json!(["sme.support.csat"])
     );
+    // The touchpoints view's data carries the priority service's groups.
+    let (ok, json, err) = snap("touchpoints:get-support", "json");
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let groups = json["priority_service"].as_array().unwrap();
+    let n = |key: &str| {
+        groups
+            .iter()
+            .find(|g| g["segment"] == key)
+            .unwrap_or_else(|| panic!("no {key}: {groups:?}"))["tickets"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!((n("all"), n("hvc"), n("regular")), (69, 2, 67));
     let (ok, _, err) = snap("touchpoints:nowhere", "table");
     assert!(!ok);
     assert!(err.contains("touchpoints[:PHASE]"), "{err}");

@@ -277,15 +277,17 @@ fn month_stepping_changes_the_churn_figures() {
     assert!(may.contains("Churn and revenue retention: 2026-05"), "{may}");
     let figures = |s: &str| s.lines().skip(2).take(4).collect::<Vec<_>>().join("\n");
     assert_ne!(figures(&june), figures(&may), "the figures follow the month");
+    // The pane counts the journey shown's accounts.
+    let journey = app.journey().map(|j| j.id.clone());
     let want = store
-        .churn_months("all", period("2026-05"), period("2026-05"))
+        .churn_months(journey.as_deref(), "all", period("2026-05"), period("2026-05"))
         .unwrap()[0]
         .1;
     assert!(figures(&may).contains(&want.n_start.to_string()), "{may}");
     assert_eq!(
         app.rows(),
         store
-            .churned_accounts(period("2026-05"), period("2026-05"))
+            .churned_accounts_in(journey.as_deref(), "all", period("2026-05"), period("2026-05"))
             .unwrap()
             .len()
     );
@@ -326,7 +328,14 @@ fn enter_on_a_churned_account_shows_it_and_j_moves() {
     let store = store();
     let mut app = App::load(&store, "t".into()).unwrap();
     goto(&mut app, &store, Pane::Churn);
-    assert!(app.rows() > 1, "the demo month has churned accounts");
+    // A month of the journey shown with more than one churned account.
+    for _ in 0..11 {
+        if app.rows() > 1 {
+            break;
+        }
+        press(&mut app, &store, &chars("["));
+    }
+    assert!(app.rows() > 1, "a demo month has churned accounts");
     let first = app.selected_churned().unwrap().account_id.clone();
     press(&mut app, &store, &[KeyCode::Enter]);
     assert!(app.detail);
@@ -398,8 +407,11 @@ fn a_pane_says_what_it_is_reading_and_keys_move_meanwhile() {
     assert_eq!(
         wanted,
         vec![
-            Request::ChurnMonths,
+            Request::ChurnMonths {
+                journey: Some("cloud-security".into())
+            },
             Request::ChurnEvents {
+                journey: Some("cloud-security".into()),
                 period: period("2026-06"),
                 segment: "all".into()
             }

@@ -74,7 +74,42 @@ fn phase_80x24_stacked() {
         .position(|l| l.contains("Success metrics"))
         .unwrap();
     assert!(suc > ind, "{screen}");
+    // The moments of truth and pain points of the demo's Get Support, under the goals.
+    let moments = screen
+        .lines()
+        .position(|l| {
+            l.contains("│Moments of truth: The first complaint; A fault fixed on the first contact")
+        })
+        .unwrap_or_else(|| panic!("no moments of truth:\n{screen}"));
+    let pains = screen
+        .lines()
+        .position(|l| {
+            l.contains("│Pain points: Long waits; Unskilled or unresponsive support; Hard to reach")
+        })
+        .unwrap_or_else(|| panic!("no pain points:\n{screen}"));
+    assert!(moments < pains && pains < ind, "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn phase_pain_points_give_way_to_the_metric_tables() {
+    let store = demo_store();
+    let mut app = sme(&store);
+    apply(&mut app, &store, Action::GotoPane(5)).unwrap(); // Get Support
+    // The body is 5 lines shorter than the terminal. The tables want 10 lines (4 indicators and
+    // 1 success metric, each with a title and a header, and a gap); the goals 2 and a blank one.
+    for (height, moments, pains) in [(20, true, true), (19, true, false), (18, false, false)] {
+        let screen = render_text(&app, 80, height);
+        assert_eq!(
+            screen.contains("Moments of truth:"),
+            moments,
+            "{height}:\n{screen}"
+        );
+        assert_eq!(screen.contains("Pain points:"), pains, "{height}:\n{screen}");
+        for want in ["CX goal", "Tickets per 100", "Success metrics", "Support CSAT"] {
+            assert!(screen.contains(want), "{want} missing at 80x{height}:\n{screen}");
+        }
+    }
 }
 
 #[test]
@@ -339,7 +374,9 @@ fn churn_figures_match_the_churn_command() {
     let store = demo_store();
     let app = on(&store, Pane::Churn);
     let june = Period::new(2026, 6).unwrap();
-    let (_, want) = store.churn_months("all", june, june).unwrap()[0];
+    // The pane follows the journey shown (the first).
+    let journey = app.journey().map(|j| j.id.clone());
+    let (_, want) = store.churn_months(journey.as_deref(), "all", june, june).unwrap()[0];
     let screen = render_text(&app, 160, 48);
     let figures: String = screen.lines().take(6).collect::<Vec<_>>().join("\n");
     let rate = format!("{:.2}%", want.churn_rate.unwrap() * 100.0);
@@ -349,8 +386,11 @@ fn churn_figures_match_the_churn_command() {
     }
     assert_eq!(
         app.rows(),
-        store.churned_accounts(june, june).unwrap().len(),
-        "one row per churned account"
+        store
+            .churned_accounts_in(journey.as_deref(), "all", june, june)
+            .unwrap()
+            .len(),
+        "one row per churned account of the journey"
     );
 }
 

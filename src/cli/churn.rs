@@ -24,6 +24,9 @@ pub struct ChurnArgs {
     /// The accounts counted: all, hvc, regular, size:S, industry:I, journey:J.
     #[arg(long, default_value = "all")]
     pub segment: String,
+    /// Only this journey's accounts (its id or name); without it, every journey's.
+    #[arg(long, value_name = "J")]
+    pub journey: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,8 +63,26 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             )));
         }
     }
-    let months = store.churn_months(&args.segment, from, to)?;
-    let by_segment = store.churn_window_by_segment(from, to)?;
+    let journey = match &args.journey {
+        Some(wanted) => {
+            let journeys = store.journeys()?;
+            let found = journeys
+                .iter()
+                .find(|j| j.id == *wanted || j.name.eq_ignore_ascii_case(wanted))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = journeys.iter().map(|j| j.id.as_str()).collect();
+                    Error::input(format!(
+                        "unknown journey '{wanted}': expected one of {}",
+                        known.join(", ")
+                    ))
+                })?;
+            Some(found.id.clone())
+        }
+        None => None,
+    };
+    let journey = journey.as_deref();
+    let months = store.churn_months(journey, &args.segment, from, to)?;
+    let by_segment = store.churn_window_by_segment(journey, from, to)?;
     let total = by_segment
         .iter()
         .find(|(s, _)| *s == args.segment)
@@ -85,22 +106,26 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
     let breakdown = match args.by {
         None => Vec::new(),
         Some(Breakdown::Phase) => groups_json(
-            &store.churn_by_phase_in(&args.segment, from, to)?,
+            &store.churn_by_phase_in(journey, &args.segment, from, to)?,
             total.n_churned,
         ),
         Some(Breakdown::Reason) => groups_json(
-            &store.churn_by_reason_in(&args.segment, from, to)?,
+            &store.churn_by_reason_in(journey, &args.segment, from, to)?,
             total.n_churned,
         ),
         Some(Breakdown::Segment) => segment_rows(by_segment.iter().filter(|(s, _)| !s.starts_with("tier:"))),
-        Some(Breakdown::Tier) => segment_rows(store.churn_window_by_tier(&args.segment, from, to)?.iter()),
+        Some(Breakdown::Tier) => segment_rows(
+            store
+                .churn_window_by_tier(journey, &args.segment, from, to)?
+                .iter(),
+        ),
         Some(Breakdown::Cohort) => store
             .cohorts(from, last)?
             .into_iter()
             .map(|c| json!({"cohort": c.cohort, "size": c.size, "retained": c.retained}))
             .collect(),
         Some(Breakdown::Accounts) => store
-            .churned_accounts_in(&args.segment, from, to)?
+            .churned_accounts_in(journey, &args.segment, from, to)?
             .into_iter()
             .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
             .collect(),
@@ -108,7 +133,7 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
     // Churn events whose account the figures do not count, listed apart with why.
     let aside_events = match args.by {
         Some(Breakdown::Phase | Breakdown::Reason | Breakdown::Accounts) => {
-            store.churn_events_aside(&args.segment, from, to)?
+            store.churn_events_aside(journey, &args.segment, from, to)?
         }
         _ => Vec::new(),
     };
@@ -136,6 +161,7 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
     match format {
         Format::Json => {
             let doc = json!({
+                "journey": journey,
                 "segment": args.segment,
                 "windows": windows,
                 "total": total_json,

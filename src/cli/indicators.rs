@@ -1,8 +1,10 @@
 //! `cxcockpit indicators`: how well each indicator predicted success (churn within 3 months,
 //! and its phase's success metrics 1-3 months later); `touchpoints`: each touchpoint of a phase
-//! in a month; `comments`: what unhappy customers say, against happy ones.
+//! in a month (for one segment's accounts with `--segment`), and with `--by segment` the
+//! priority service of its tickets (HVC against regular, then by loyalty tier); `comments`:
+//! what unhappy customers say, against happy ones.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::output::{self, Format};
@@ -12,6 +14,7 @@ use crate::domain::model::{Metric, Phase};
 use crate::domain::terms;
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::store::indicators::{ServiceGroup, ServiceSegment};
 
 #[derive(Debug, Args)]
 pub struct IndicatorsArgs {
@@ -36,6 +39,20 @@ pub struct TouchpointsArgs {
     /// The month (default: the store's last month).
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Option<Period>,
+    /// Only the tickets and answers of these accounts: all, hvc or regular (HVC as decided
+    /// that month), tier:ID or tier:none (the tier held at the end of the month before), size:S.
+    #[arg(long, default_value = "all")]
+    pub segment: String,
+    /// Add a breakdown of the phase's tickets.
+    #[arg(long, value_enum)]
+    pub by: Option<TouchpointsBreakdown>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TouchpointsBreakdown {
+    /// The priority service: tickets, first response and resolution hours and SLA met, for
+    /// HVC against regular accounts, then by loyalty tier (every account's tickets).
+    Segment,
 }
 
 #[derive(Debug, Args)]
@@ -195,15 +212,54 @@ pub fn run_indicators(store: &Store, args: &IndicatorsArgs, format: Format) -> R
     Ok(0)
 }
 
+/// The `--segment` of `touchpoints`, checked against the store's tiers.
+fn service_segment(store: &Store, text: &str) -> Result<ServiceSegment> {
+    let tiers = store.tiers()?;
+    let sizes = ["micro", "small", "medium", "large", "unknown"];
+    ServiceSegment::parse(text)
+        .filter(|segment| match segment {
+            ServiceSegment::Tier(t) => t == "none" || tiers.iter().any(|r| &r.id == t),
+            ServiceSegment::Size(s) => sizes.contains(&s.as_str()),
+            _ => true,
+        })
+        .ok_or_else(|| {
+            let mut expected: Vec<String> = ["all", "hvc", "regular", "tier:none"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            expected.extend(tiers.iter().map(|t| format!("tier:{}", t.id)));
+            expected.extend(sizes.iter().map(|s| format!("size:{s}")));
+            Error::input(format!(
+                "unknown segment '{text}': expected one of {}",
+                expected.join(", ")
+            ))
+        })
+}
+
+/// Hours for people: "3.5 h", or "-" without data.
+fn hours(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.1} h"))
+}
+
 pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) -> Result<u8> {
     let period = last_period(store, args.period)?;
     let chosen = journeys_and_phases(store, args.journey.as_deref(), Some(&args.phase))?;
+    let segment = service_segment(store, &args.segment)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
+    // (journey, phase name, groups) of each phase, with --by segment.
+    let mut service: Vec<(String, String, Vec<ServiceGroup>)> = Vec::new();
     for (journey, phases, _) in &chosen {
         for phase in phases {
-            let now = store.touchpoints(phase.id, period)?;
-            let before = store.touchpoints(phase.id, period.prev())?;
+            let now = store.touchpoints_in(phase.id, period, &segment)?;
+            let before = store.touchpoints_in(phase.id, period.prev(), &segment)?;
+            if args.by == Some(TouchpointsBreakdown::Segment) {
+                service.push((
+                    journey.clone(),
+                    phase.name.clone(),
+                    store.priority_service(phase.id, period)?,
+                ));
+            }
             for t in &now {
                 let prev = before.iter().find(|b| b.touchpoint == t.touchpoint);
                 let delta = |a: Option<f64>, b: Option<f64>| match (a, b) {
@@ -233,11 +289,59 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
         }
     }
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"period": period.to_string(), "touchpoints": json_rows}))
+        Format::Json => {
+            let service_json: Vec<_> = service
+                .iter()
+                .map(|(journey, phase, groups)| json!({"journey": journey, "phase": phase, "groups": groups}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "period": period.to_string(),
+                    "segment": segment.to_string(),
+                    "touchpoints": json_rows,
+                    "priority_service": service_json,
+                }))
                 .unwrap_or_default()
-        ),
+            )
+        }
+        Format::Csv if args.by.is_some() => {
+            let header = [
+                "phase",
+                "segment",
+                "tickets",
+                "first_response_hours",
+                "responded",
+                "resolution_hours",
+                "resolved",
+                "sla_met",
+                "sla_breached",
+                "sla_pending",
+                "sla_attainment",
+            ];
+            let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            let rows: Vec<Vec<String>> = service
+                .iter()
+                .flat_map(|(_, phase, groups)| {
+                    groups.iter().map(move |g| {
+                        vec![
+                            phase.clone(),
+                            g.segment.clone(),
+                            g.tickets.to_string(),
+                            num(g.first_response_hours),
+                            g.responded.to_string(),
+                            num(g.resolution_hours),
+                            g.resolved.to_string(),
+                            g.sla_met.to_string(),
+                            g.sla_breached.to_string(),
+                            g.sla_pending.to_string(),
+                            num(g.sla_attainment),
+                        ]
+                    })
+                })
+                .collect();
+            print!("{}", output::csv(&header, &rows));
+        }
         _ => {
             let header = [
                 "phase",
@@ -255,8 +359,48 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
             if format == Format::Csv {
                 print!("{}", output::csv(&header, &rows));
             } else {
-                println!("touchpoints in {period} (change against {})", period.prev());
+                let of_segment = match segment {
+                    ServiceSegment::All => String::new(),
+                    ref s => format!(", accounts of segment {s}"),
+                };
+                println!(
+                    "touchpoints in {period} (change against {}){of_segment}",
+                    period.prev()
+                );
                 print!("{}", output::table(&header, &rows));
+                if !service.is_empty() {
+                    println!(
+                        "\npriority service in {period}: tickets opened in the month, mean hours to the first response and to resolution, and SLA met (share of the judged tickets answered within sla_first_response_hours.<severity>); HVC as decided in {period}, tiers held at the end of {}",
+                        period.prev()
+                    );
+                    let rows: Vec<Vec<String>> = service
+                        .iter()
+                        .flat_map(|(_, phase, groups)| {
+                            groups.iter().map(move |g| {
+                                vec![
+                                    phase.clone(),
+                                    g.segment.clone(),
+                                    g.tickets.to_string(),
+                                    hours(g.first_response_hours),
+                                    hours(g.resolution_hours),
+                                    g.sla_attainment
+                                        .map_or_else(|| "-".into(), |a| format!("{:.1}%", 100.0 * a)),
+                                    (g.sla_met + g.sla_breached).to_string(),
+                                ]
+                            })
+                        })
+                        .collect();
+                    let header = [
+                        "phase",
+                        "group",
+                        "tickets",
+                        "first response",
+                        "resolution",
+                        "SLA met",
+                        "judged",
+                    ];
+                    print!("{}", output::table(&header, &rows));
+                }
             }
         }
     }

@@ -127,6 +127,21 @@ pub struct Metric {
     pub definition: String,
 }
 
+impl Metric {
+    /// Whether the metric is computed over all the journey's accounts rather than from what
+    /// happens in its phase (the cockpit says so beside its name). Logo churn is the journey's in
+    /// the journey's last phase; in any other phase it is that phase's churn.
+    pub fn is_journey_wide(&self, in_last_phase: bool) -> bool {
+        match self.aggregation.as_str() {
+            "logo_churn" => in_last_phase,
+            // Revenue retention, expansion, ARPU, downtime and on-time payment are measured over
+            // every account of the journey; new accounts and lead times are the acquiring phase's.
+            "grr" | "nrr" | "expansion_rate" | "arpu" | "downtime_hours" | "on_time_payment" => true,
+            _ => false,
+        }
+    }
+}
+
 /// One metric's value for one month and segment, with the sample it rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MonthValue {

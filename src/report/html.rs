@@ -19,6 +19,7 @@ h3 { font-size: 1rem; margin: 1rem 0 0.3rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 1rem; margin: 0.5rem 0; }
 dt { font-weight: 600; }
 dd { margin: 0; }
+dd ul.items { margin: 0; padding-left: 1.1rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.4rem; text-align: left; vertical-align: middle; }
 th { background: #f3f3f3; }
@@ -153,6 +154,15 @@ fn write_phase(out: &mut String, doc: &ReviewDoc, phase: &PhaseDoc) -> std::fmt:
         .as_deref()
         .map_or("<span class=\"empty\">no owner</span>".to_string(), esc);
     writeln!(out, "<dt>Owner</dt><dd>{owner}</dd>")?;
+    for (label, items) in [
+        ("Moments of truth", &phase.moments_of_truth),
+        ("Pain points", &phase.pain_points),
+    ] {
+        if !items.is_empty() {
+            let list: String = items.iter().map(|i| format!("<li>{}</li>", esc(i))).collect();
+            writeln!(out, "<dt>{label}</dt><dd><ul class=\"items\">{list}</ul></dd>")?;
+        }
+    }
     writeln!(
         out,
         "<dt>Review</dt><dd class=\"review review-{}\">{}</dd>",

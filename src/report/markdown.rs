@@ -1,5 +1,6 @@
-//! The review as Markdown (CommonMark with GitHub tables): a summary, then per phase a table of
-//! its indicators and success metrics, the notes and the sign-off.
+//! The review as Markdown (CommonMark with GitHub tables): a summary, then per phase its goal,
+//! owner, moments of truth and pain points, a table of its indicators and success metrics, the
+//! notes and the sign-off.
 
 use std::fmt::Write;
 
@@ -73,6 +74,17 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
             "- Owner: {}",
             phase.owner.as_deref().map_or("no owner".to_string(), md_inline)
         )?;
+        for (label, items) in [
+            ("Moments of truth", &phase.moments_of_truth),
+            ("Pain points", &phase.pain_points),
+        ] {
+            if !items.is_empty() {
+                writeln!(out, "- {label}:")?;
+                for item in items {
+                    writeln!(out, "  - {}", md_inline(item))?;
+                }
+            }
+        }
         writeln!(out, "- Review: {}\n", md_inline(&review_line(&phase.review)))?;
         if phase.metrics().next().is_none() {
             writeln!(out, "No metrics in this phase.")?;

@@ -86,6 +86,11 @@ pub struct PhaseDoc {
     pub cx_goal: String,
     /// None: nobody owns the phase ("no owner").
     pub owner: Option<String>,
+    /// The moments that decide how the customer judges the phase, one per stored line
+    /// (trimmed, empty lines dropped).
+    pub moments_of_truth: Vec<String>,
+    /// What goes wrong for customers in the phase, one per stored line.
+    pub pain_points: Vec<String>,
     pub indicators: Vec<MetricDoc>,
     pub success: Vec<MetricDoc>,
     pub review: PhaseReviewDoc,
@@ -236,6 +241,8 @@ impl ReviewDoc {
                 position: phase.position,
                 cx_goal: phase.cx_goal.clone(),
                 owner: phase.owner.clone().filter(|o| !o.trim().is_empty()),
+                moments_of_truth: lines(&phase.moments_of_truth),
+                pain_points: lines(&phase.pain_points),
                 indicators,
                 success,
                 review: PhaseReviewDoc {
@@ -285,6 +292,15 @@ impl PhaseDoc {
     pub fn metrics(&self) -> impl Iterator<Item = &MetricDoc> {
         self.indicators.iter().chain(&self.success)
     }
+}
+
+/// A stored one-per-line list (LF, CRLF or CR): each line trimmed, empty lines dropped.
+fn lines(text: &str) -> Vec<String> {
+    text.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Rounds away floating-point noise (0.1 + 0.2 is not exactly 0.3 in binary).
@@ -379,5 +395,14 @@ mod tests {
         assert_eq!(signed_percent(-0.054945), "-5.5 %");
         assert_eq!(signed_percent(0.025), "+2.5 %");
         assert_eq!(round6(0.1 + 0.2), 0.3);
+    }
+
+    #[test]
+    fn stored_lists_split_on_lines() {
+        assert_eq!(
+            lines(" Installation day \r\n\n  The first invoice\rA fault fixed\n"),
+            ["Installation day", "The first invoice", "A fault fixed"]
+        );
+        assert!(lines(" \n ").is_empty());
     }
 }

@@ -148,19 +148,23 @@ pub struct Cohort {
 }
 
 /// The parameters of a window's churn queries, with the condition on account `a` that keeps a
-/// segment: ?1 and ?2 the window's first and last month (their `account_month` rows), ?3 and ?4
-/// the segment's values (`segment_condition`), ?5 and ?6 the window's first day and the first day
-/// after it (a churn event of the window falls in (?5, ?6]: active on the first day, not on the
-/// day after the last).
-fn window_args(segment: &str, from: Period, to: Period) -> (&'static str, Vec<String>) {
+/// segment of a journey: ?1 and ?2 the window's first and last month (their `account_month`
+/// rows), ?3 and ?4 the segment's values (`segment_condition`), ?5 and ?6 the window's first day
+/// and the first day after it (a churn event of the window falls in (?5, ?6]: active on the first
+/// day, not on the day after the last), ?7 the journey ('' for every journey).
+fn window_args(journey: Option<&str>, segment: &str, from: Period, to: Period) -> (String, Vec<String>) {
     let (condition, mut extra) = segment_condition(segment, from);
     extra.resize(2, String::new());
     let mut args = vec![from.to_string(), to.to_string()];
     args.extend(extra);
     args.push(from.first_day().to_string());
     args.push(to.next().first_day().to_string());
-    (condition, args)
+    args.push(journey.unwrap_or_default().to_string());
+    (format!("({condition}) AND {JOURNEY_7}"), args)
 }
+
+/// The account `a` is of the journey in ?7 ('': every journey).
+const JOURNEY_7: &str = "(?7 = '' OR a.journey_id = ?7)";
 
 const HVC_AT_START: &str = "coalesce((SELECT h.hvc FROM account_month h WHERE h.account_id = a.account_id AND h.period = ?1), 0) = 1";
 const REGULAR_AT_START: &str = "coalesce((SELECT h.hvc FROM account_month h WHERE h.account_id = a.account_id AND h.period = ?1), 0) = 0";
@@ -194,19 +198,31 @@ fn segment_condition(segment: &str, from: Period) -> (&'static str, Vec<String>)
 impl Store {
     /// Each month's churn and retention for one segment; a month with no active account has
     /// figures of zero accounts (rates absent).
-    pub fn churn_months(&self, segment: &str, from: Period, to: Period) -> Result<Vec<(Period, Retention)>> {
+    pub fn churn_months(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<(Period, Retention)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT period, n_start, n_churned, start_mrr, churned_mrr, contraction_mrr, expansion_mrr
-                 FROM churn_month WHERE segment = ?1 AND period BETWEEN ?2 AND ?3",
+                 FROM churn_month WHERE journey_id = ?4 AND segment = ?1 AND period BETWEEN ?2 AND ?3",
             )
             .context("reading churn")?;
         let mut found = std::collections::HashMap::new();
         let rows = stmt
-            .query_map(params![segment, from.to_string(), to.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, sums_from_row(r, 1)?))
-            })
+            .query_map(
+                params![
+                    segment,
+                    from.to_string(),
+                    to.to_string(),
+                    journey.unwrap_or_default()
+                ],
+                |r| Ok((r.get::<_, String>(0)?, sums_from_row(r, 1)?)),
+            )
             .context("reading churn")?;
         for row in rows {
             let (period, sums) = row.context("reading churn")?;
@@ -224,7 +240,12 @@ impl Store {
     /// The whole window [first day of `from`, first day after `to`), per segment
     /// ('all', 'hvc'/'regular', 'size:*', 'industry:*', 'journey:*', and 'tier:*' by the loyalty
     /// tier held at the end of the month before the window, 'tier:none' without one).
-    pub fn churn_window_by_segment(&self, from: Period, to: Period) -> Result<Vec<(String, Retention)>> {
+    pub fn churn_window_by_segment(
+        &self,
+        journey: Option<&str>,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<(String, Retention)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -234,7 +255,8 @@ impl Store {
                                    coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
                             FROM s JOIN account a ON a.account_id = s.account_id
                             LEFT JOIN e ON e.account_id = s.account_id
-                            LEFT JOIN account_tier t ON t.period = ?3 AND t.account_id = s.account_id),
+                            LEFT JOIN account_tier t ON t.period = ?3 AND t.account_id = s.account_id
+                            WHERE ?4 = '' OR a.journey_id = ?4),
                       g AS (SELECT 'all' AS segment, * FROM w
                             UNION ALL SELECT CASE hvc WHEN 1 THEN 'hvc' ELSE 'regular' END, * FROM w
                             UNION ALL SELECT 'size:' || company_size, * FROM w WHERE company_size <> 'unknown'
@@ -251,7 +273,12 @@ impl Store {
             .context("reading the churn window")?;
         let rows = stmt
             .query_map(
-                params![from.to_string(), to.to_string(), from.prev().to_string()],
+                params![
+                    from.to_string(),
+                    to.to_string(),
+                    from.prev().to_string(),
+                    journey.unwrap_or_default()
+                ],
                 |r| Ok((r.get::<_, String>(0)?, Retention::from_sums(sums_from_row(r, 1)?))),
             )
             .context("reading the churn window")?;
@@ -264,16 +291,17 @@ impl Store {
     /// before every tier).
     pub fn churn_window_by_tier(
         &self,
+        journey: Option<&str>,
         segment: &str,
         from: Period,
         to: Period,
     ) -> Result<Vec<(String, Retention)>> {
-        let (condition, args) = window_args(segment, from, to);
+        let (condition, args) = window_args(journey, segment, from, to);
         let sql = format!(
             "WITH w AS (SELECT coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
                         FROM account_month s JOIN account a ON a.account_id = s.account_id
                         LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = ?2
-                        LEFT JOIN account_tier t ON t.period = ?7 AND t.account_id = s.account_id
+                        LEFT JOIN account_tier t ON t.period = ?8 AND t.account_id = s.account_id
                         WHERE s.period = ?1 AND s.mrr_start IS NOT NULL AND {condition})
              SELECT 'tier:' || w.tier, count(*), sum(mrr_end IS NULL), sum(mrr_start),
                     coalesce(sum(CASE WHEN mrr_end IS NULL THEN mrr_start END), 0),
@@ -296,34 +324,46 @@ impl Store {
 
     /// Churned accounts of the window grouped by the phase they left in ('(no phase)' when unknown).
     pub fn churn_by_phase(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_by_phase_in("all", from, to)
+        self.churn_by_phase_in(None, "all", from, to)
     }
 
     /// Churned accounts of the window grouped by root cause.
     pub fn churn_by_reason(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_by_reason_in("all", from, to)
+        self.churn_by_reason_in(None, "all", from, to)
     }
 
     /// `churn_by_phase` for the accounts of one segment: the churned accounts of the figures,
     /// by the phase their churn event names.
-    pub fn churn_by_phase_in(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
+    pub fn churn_by_phase_in(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ChurnGroup>> {
         Ok(group_churned(
-            &self.churned_accounts_in(segment, from, to)?,
+            &self.churned_accounts_in(journey, segment, from, to)?,
             ChurnedAccount::phase_key,
         ))
     }
 
     /// `churn_by_reason` for the accounts of one segment: by the root cause of their event.
-    pub fn churn_by_reason_in(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
+    pub fn churn_by_reason_in(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ChurnGroup>> {
         Ok(group_churned(
-            &self.churned_accounts_in(segment, from, to)?,
+            &self.churned_accounts_in(journey, segment, from, to)?,
             |a| a.cause_key().to_string(),
         ))
     }
 
     /// The accounts that churned in the window, largest MRR lost first.
     pub fn churned_accounts(&self, from: Period, to: Period) -> Result<Vec<ChurnedAccount>> {
-        self.churned_accounts_in("all", from, to)
+        self.churned_accounts_in(None, "all", from, to)
     }
 
     /// The accounts of one segment the window's figures count as churned: active on the
@@ -331,11 +371,12 @@ impl Store {
     /// its MRR then as the MRR lost, and annotated by its last churn event in the window.
     pub fn churned_accounts_in(
         &self,
+        journey: Option<&str>,
         segment: &str,
         from: Period,
         to: Period,
     ) -> Result<Vec<ChurnedAccount>> {
-        let (condition, args) = window_args(segment, from, to);
+        let (condition, args) = window_args(journey, segment, from, to);
         let sql = format!(
             "WITH churned AS (
                  SELECT s.account_id, s.mrr_start FROM account_month s
@@ -388,8 +429,14 @@ impl Store {
 
     /// The churn events of the window (for one segment) whose account the figures do not count
     /// as churned, with why: they are listed apart, never mixed into the figures.
-    pub fn churn_events_aside(&self, segment: &str, from: Period, to: Period) -> Result<Vec<ChurnAside>> {
-        let (condition, args) = window_args(segment, from, to);
+    pub fn churn_events_aside(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ChurnAside>> {
+        let (condition, args) = window_args(journey, segment, from, to);
         let sql = format!(
             "SELECT c.account_id, a.name, c.churned_on, c.root_cause,
                     s.mrr_start IS NOT NULL, e.mrr_end IS NOT NULL,

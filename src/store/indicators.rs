@@ -2,7 +2,9 @@
 //! indicator has an account-level value is classified against the metric's target (green,
 //! amber, red) and followed three months on (still active, or churned). The contingency counts
 //! are computed by `refresh_indicators` (part of `Store::refresh`), so reading them is instant.
-//! Also: touchpoint figures per phase and month, and the survey comments behind them.
+//! Also: touchpoint figures per phase and month (for every account or one segment), the
+//! priority service of a phase's tickets (HVC against regular, and by loyalty tier: first
+//! response, resolution and SLA attainment), and the survey comments behind them.
 
 use std::time::{Duration, Instant};
 
@@ -112,6 +114,196 @@ pub struct Comment {
     pub comment: String,
 }
 
+/// Whose tickets and answers a touchpoint figure counts (`touchpoints --segment`): every
+/// account, the HVC or regular accounts of the month (`account_month.hvc`; an account without
+/// a row that month is regular), the accounts holding a loyalty tier at the end of the month
+/// before (`tier:none`: holding none), or one company size.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ServiceSegment {
+    All,
+    Hvc,
+    Regular,
+    /// A tier id, or `none`.
+    Tier(String),
+    Size(String),
+}
+
+impl ServiceSegment {
+    /// `all`, `hvc`, `regular`, `tier:<id>`, `tier:none` or `size:<size>`; None otherwise.
+    pub fn parse(text: &str) -> Option<ServiceSegment> {
+        let text = text.trim();
+        match text {
+            "all" => Some(ServiceSegment::All),
+            "hvc" => Some(ServiceSegment::Hvc),
+            "regular" => Some(ServiceSegment::Regular),
+            _ => {
+                if let Some(tier) = text.strip_prefix("tier:").filter(|t| !t.is_empty()) {
+                    Some(ServiceSegment::Tier(tier.to_string()))
+                } else {
+                    text.strip_prefix("size:")
+                        .filter(|s| !s.is_empty())
+                        .map(|s| ServiceSegment::Size(s.to_string()))
+                }
+            }
+        }
+    }
+
+    /// The segment's kind and value as the touchpoints query takes them.
+    fn parts(&self) -> (&str, &str) {
+        match self {
+            ServiceSegment::All => ("all", ""),
+            ServiceSegment::Hvc => ("hvc", ""),
+            ServiceSegment::Regular => ("regular", ""),
+            ServiceSegment::Tier(t) => ("tier", t),
+            ServiceSegment::Size(s) => ("size", s),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceSegment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceSegment::All | ServiceSegment::Hvc | ServiceSegment::Regular => {
+                f.write_str(self.parts().0)
+            }
+            ServiceSegment::Tier(t) => write!(f, "tier:{t}"),
+            ServiceSegment::Size(s) => write!(f, "size:{s}"),
+        }
+    }
+}
+
+/// How a ticket's first response stands against its SLA, for the month it was opened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaOutcome {
+    /// Answered within `sla_first_response_hours.<severity>` (exactly on time counts as met).
+    Met,
+    /// Answered later than that, or not answered and the SLA time was over by the end of the
+    /// month.
+    Breached,
+    /// Not judged (yet): not answered and the SLA time not over by the end of the month, or no
+    /// SLA target for its severity.
+    Pending,
+}
+
+/// Judges one ticket's first response. `response_secs`: seconds from opening to the first
+/// response, if any (whenever it came: a response after the month's end still counts);
+/// `sla_hours`: the target of the ticket's severity; `secs_to_month_end`: seconds from opening
+/// to the first day of the next month. Pure, so a month's figure moves only when a response is
+/// recorded, never with the clock.
+pub fn judge_sla(response_secs: Option<i64>, sla_hours: Option<f64>, secs_to_month_end: i64) -> SlaOutcome {
+    let Some(limit) = sla_hours
+        .filter(|h| h.is_finite() && *h >= 0.0)
+        .map(|h| h * 3600.0)
+    else {
+        return SlaOutcome::Pending;
+    };
+    match response_secs {
+        Some(secs) if secs as f64 <= limit => SlaOutcome::Met,
+        Some(_) => SlaOutcome::Breached,
+        None if secs_to_month_end as f64 > limit => SlaOutcome::Breached,
+        None => SlaOutcome::Pending,
+    }
+}
+
+/// SLA attainment: the share (0-1) of the judged tickets whose first response met the SLA;
+/// None when no ticket was judged. Tickets not judged yet count in neither.
+pub fn sla_attainment(met: u64, breached: u64) -> Option<f64> {
+    let judged = met + breached;
+    (judged > 0).then(|| met as f64 / judged as f64)
+}
+
+/// One ticket as the priority service reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceTicket {
+    /// HVC in the month the ticket was opened.
+    pub hvc: bool,
+    /// The tier held at the end of the month before (`none` without one).
+    pub tier: String,
+    pub response_secs: Option<i64>,
+    pub resolution_secs: Option<i64>,
+    pub sla_hours: Option<f64>,
+    pub secs_to_month_end: i64,
+}
+
+/// One group of a phase's tickets in a month: how fast they were answered and resolved, and
+/// how many met the first-response SLA.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceGroup {
+    /// `all`, `hvc`, `regular`, `tier:<id>` or `tier:none`.
+    pub segment: String,
+    /// Tickets opened in the month (n).
+    pub tickets: u64,
+    /// Mean hours from opening to the first response, over the `responded` tickets.
+    pub first_response_hours: Option<f64>,
+    pub responded: u64,
+    /// Mean hours from opening to resolution, over the `resolved` tickets.
+    pub resolution_hours: Option<f64>,
+    pub resolved: u64,
+    pub sla_met: u64,
+    pub sla_breached: u64,
+    /// Tickets not judged yet (see [`SlaOutcome::Pending`]).
+    pub sla_pending: u64,
+    /// sla_met / (sla_met + sla_breached), a fraction; None when no ticket was judged.
+    pub sla_attainment: Option<f64>,
+}
+
+/// Groups a month's tickets: `all`, `hvc`, `regular`, `tier:none`, then `tier:<id>` for every
+/// tier of `ladder` (in its order); a tier no ladder names (deleted since) comes last.
+pub fn service_groups(tickets: &[ServiceTicket], ladder: &[String]) -> Vec<ServiceGroup> {
+    let mut keys: Vec<String> = ["all", "hvc", "regular", "tier:none"]
+        .iter()
+        .map(|k| k.to_string())
+        .chain(ladder.iter().map(|t| format!("tier:{t}")))
+        .collect();
+    for t in tickets {
+        let key = format!("tier:{}", t.tier);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.into_iter()
+        .map(|key| {
+            let mine: Vec<&ServiceTicket> = tickets
+                .iter()
+                .filter(|t| match key.as_str() {
+                    "all" => true,
+                    "hvc" => t.hvc,
+                    "regular" => !t.hvc,
+                    tier => tier.strip_prefix("tier:") == Some(t.tier.as_str()),
+                })
+                .collect();
+            let mean_hours = |secs: Vec<i64>| {
+                let n = secs.len() as u64;
+                let mean = (n > 0).then(|| secs.iter().sum::<i64>() as f64 / n as f64 / 3600.0);
+                (mean, n)
+            };
+            let (first_response_hours, responded) =
+                mean_hours(mine.iter().filter_map(|t| t.response_secs).collect());
+            let (resolution_hours, resolved) =
+                mean_hours(mine.iter().filter_map(|t| t.resolution_secs).collect());
+            let mut group = ServiceGroup {
+                segment: key,
+                tickets: mine.len() as u64,
+                first_response_hours,
+                responded,
+                resolution_hours,
+                resolved,
+                ..ServiceGroup::default()
+            };
+            for t in &mine {
+                match judge_sla(t.response_secs, t.sla_hours, t.secs_to_month_end) {
+                    SlaOutcome::Met => group.sla_met += 1,
+                    SlaOutcome::Breached => group.sla_breached += 1,
+                    SlaOutcome::Pending => group.sla_pending += 1,
+                }
+            }
+            group.sla_attainment = sla_attainment(group.sla_met, group.sla_breached);
+            group
+        })
+        .collect()
+}
+
 impl Store {
     /// Recomputes the indicator outcome counts (observations up to three months before the
     /// store's last month, so every outcome is known).
@@ -188,18 +380,44 @@ impl Store {
     /// Each touchpoint of a phase in one month: ticket volume and times by channel, survey
     /// scores and the share of detractors by touchpoint.
     pub fn touchpoints(&self, phase_id: i64, period: Period) -> Result<Vec<TouchpointMonth>> {
+        self.touchpoints_in(phase_id, period, &ServiceSegment::All)
+    }
+
+    /// The touchpoints of a phase in one month, counting only the tickets and answers of the
+    /// accounts of `segment` (HVC that month, or the tier held at the end of the month before).
+    /// The phase's touchpoints are listed even where the segment has no ticket or answer.
+    pub fn touchpoints_in(
+        &self,
+        phase_id: i64,
+        period: Period,
+        segment: &ServiceSegment,
+    ) -> Result<Vec<TouchpointMonth>> {
         let (from, to) = (
             period.first_day().to_string(),
             period.next().first_day().to_string(),
         );
+        let (kind, value) = segment.parts();
         let mut stmt = self
             .conn
             .prepare_cached(
-                "WITH t AS (
+                "WITH seg AS (
+                     SELECT a.account_id FROM account a
+                     WHERE ?4 <> 'all' AND CASE ?4
+                         WHEN 'hvc' THEN EXISTS (SELECT 1 FROM account_month m
+                                                 WHERE m.account_id = a.account_id AND m.period = ?6 AND m.hvc = 1)
+                         WHEN 'regular' THEN NOT EXISTS (SELECT 1 FROM account_month m
+                                                 WHERE m.account_id = a.account_id AND m.period = ?6 AND m.hvc = 1)
+                         WHEN 'tier' THEN coalesce((SELECT r.held_tier FROM account_tier r
+                                                    WHERE r.period = ?7 AND r.account_id = a.account_id), 'none') = ?5
+                         WHEN 'size' THEN a.company_size = ?5
+                         ELSE 0 END),
+                 t AS (
                      SELECT channel AS touchpoint, count(*) AS tickets,
                             24 * avg(julianday(first_response_at) - julianday(opened_at)) AS response,
                             24 * avg(julianday(resolved_at) - julianday(opened_at)) AS resolution
-                     FROM ticket WHERE phase_id = ?1 AND opened_at >= ?2 AND opened_at < ?3 GROUP BY channel),
+                     FROM ticket WHERE phase_id = ?1 AND opened_at >= ?2 AND opened_at < ?3
+                                  AND (?4 = 'all' OR account_id IN seg)
+                     GROUP BY channel),
                  s AS (
                      SELECT touchpoint,
                             100.0 * avg(CASE WHEN survey = 'csat' THEN score >= 4 END) AS csat,
@@ -207,6 +425,7 @@ impl Store {
                             sum(survey = 'nps') AS nps_n,
                             1.0 * sum(survey = 'nps' AND score <= 6) / nullif(sum(survey = 'nps'), 0) AS detractors
                      FROM survey_response WHERE phase_id = ?1 AND answered_at >= ?2 AND answered_at < ?3
+                                           AND (?4 = 'all' OR account_id IN seg)
                      GROUP BY touchpoint),
                  names AS (SELECT touchpoint FROM t UNION SELECT touchpoint FROM s
                            UNION SELECT touchpoint FROM phase_touchpoint WHERE phase_id = ?1)
@@ -218,21 +437,89 @@ impl Store {
             )
             .context("reading touchpoints")?;
         let rows = stmt
-            .query_map(params![phase_id, from, to], |r| {
-                Ok(TouchpointMonth {
-                    touchpoint: r.get(0)?,
-                    tickets: r.get::<_, i64>(1)? as u64,
-                    response_hours: r.get(2)?,
-                    resolution_hours: r.get(3)?,
-                    csat: r.get(4)?,
-                    ces: r.get(5)?,
-                    nps_answers: r.get::<_, i64>(6)? as u64,
-                    detractor_share: r.get(7)?,
-                })
-            })
+            .query_map(
+                params![
+                    phase_id,
+                    from,
+                    to,
+                    kind,
+                    value,
+                    period.to_string(),
+                    period.prev().to_string()
+                ],
+                |r| {
+                    Ok(TouchpointMonth {
+                        touchpoint: r.get(0)?,
+                        tickets: r.get::<_, i64>(1)? as u64,
+                        response_hours: r.get(2)?,
+                        resolution_hours: r.get(3)?,
+                        csat: r.get(4)?,
+                        ces: r.get(5)?,
+                        nps_answers: r.get::<_, i64>(6)? as u64,
+                        detractor_share: r.get(7)?,
+                    })
+                },
+            )
             .context("reading touchpoints")?;
         rows.collect::<rusqlite::Result<_>>()
             .context("reading touchpoints")
+    }
+
+    /// The priority service of a phase's tickets opened in one month: every ticket, then HVC
+    /// against regular (`account_month.hvc` of that month), then by the loyalty tier held at
+    /// the end of the month before (`tier:none` first, then the ladder by rank, every tier
+    /// listed). Each group: tickets, mean first-response and resolution hours, and SLA
+    /// attainment against `sla_first_response_hours.<severity>` (see [`judge_sla`]).
+    pub fn priority_service(&self, phase_id: i64, period: Period) -> Result<Vec<ServiceGroup>> {
+        let what = "reading the priority service";
+        let ladder: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT tier_id FROM tier ORDER BY rank")
+                .context(what)?;
+            let rows = stmt.query_map([], |r| r.get(0)).context(what)?;
+            rows.collect::<rusqlite::Result<_>>().context(what)?
+        };
+        let end = period.next().first_day().to_string();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(m.hvc, 0), coalesce(r.held_tier, 'none'),
+                        unixepoch(t.first_response_at) - unixepoch(t.opened_at),
+                        unixepoch(t.resolved_at) - unixepoch(t.opened_at),
+                        s.value,
+                        unixepoch(?3) - unixepoch(t.opened_at)
+                 FROM ticket t
+                 LEFT JOIN account_month m ON m.account_id = t.account_id AND m.period = ?4
+                 LEFT JOIN account_tier r ON r.period = ?5 AND r.account_id = t.account_id
+                 LEFT JOIN setting s ON s.key = 'sla_first_response_hours.' || t.severity
+                 WHERE t.phase_id = ?1 AND t.opened_at >= ?2 AND t.opened_at < ?3",
+            )
+            .context(what)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    phase_id,
+                    period.first_day().to_string(),
+                    end,
+                    period.to_string(),
+                    period.prev().to_string()
+                ],
+                |r| {
+                    let sla: Option<String> = r.get(4)?;
+                    Ok(ServiceTicket {
+                        hvc: r.get::<_, i64>(0)? == 1,
+                        tier: r.get(1)?,
+                        response_secs: r.get(2)?,
+                        resolution_secs: r.get(3)?,
+                        sla_hours: sla.and_then(|v| v.trim().parse().ok()),
+                        secs_to_month_end: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+                    })
+                },
+            )
+            .context(what)?;
+        let tickets: Vec<ServiceTicket> = rows.collect::<rusqlite::Result<_>>().context(what)?;
+        Ok(service_groups(&tickets, &ladder))
     }
 
     /// The survey comments of a phase (optionally one touchpoint) answered in [from, to].
@@ -273,5 +560,77 @@ impl Store {
             )
             .context("reading comments")?;
         rows.collect::<rusqlite::Result<_>>().context("reading comments")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: i64 = 3600;
+
+    #[test]
+    fn sla_attainment_is_met_over_judged() {
+        // 1 met of 3 judged (a pending ticket counts in neither): 1 / 3.
+        assert_eq!(sla_attainment(1, 2), Some(1.0 / 3.0));
+        assert_eq!(sla_attainment(2, 3), Some(0.4));
+        assert_eq!(sla_attainment(1, 0), Some(1.0));
+        assert_eq!(sla_attainment(0, 1), Some(0.0));
+        assert_eq!(sla_attainment(0, 0), None);
+    }
+
+    #[test]
+    fn a_ticket_is_judged_by_its_response_or_by_the_month_s_end() {
+        // Medium, 8 h: answered in 6 h met, in exactly 8 h met, in 12 h breached.
+        assert_eq!(judge_sla(Some(6 * HOUR), Some(8.0), 100 * HOUR), SlaOutcome::Met);
+        assert_eq!(judge_sla(Some(8 * HOUR), Some(8.0), 100 * HOUR), SlaOutcome::Met);
+        assert_eq!(
+            judge_sla(Some(8 * HOUR + 1), Some(8.0), 100 * HOUR),
+            SlaOutcome::Breached
+        );
+        // A late answer after the month's end is still a breach, an early one still met.
+        assert_eq!(
+            judge_sla(Some(27 * HOUR), Some(24.0), 18 * HOUR),
+            SlaOutcome::Breached
+        );
+        assert_eq!(judge_sla(Some(3 * HOUR), Some(24.0), 2 * HOUR), SlaOutcome::Met);
+        // Not answered: a breach once the 24 h are over by the month's end, else not judged.
+        assert_eq!(judge_sla(None, Some(24.0), 39 * HOUR), SlaOutcome::Breached);
+        assert_eq!(judge_sla(None, Some(24.0), 12 * HOUR), SlaOutcome::Pending);
+        assert_eq!(judge_sla(None, Some(24.0), 24 * HOUR), SlaOutcome::Pending);
+        // No target for the severity: never judged.
+        assert_eq!(judge_sla(Some(HOUR), None, 100 * HOUR), SlaOutcome::Pending);
+    }
+
+    #[test]
+    fn groups_split_by_segment_and_tier() {
+        let ticket = |hvc: bool, tier: &str, response: Option<i64>, sla: f64| ServiceTicket {
+            hvc,
+            tier: tier.to_string(),
+            response_secs: response.map(|h| h * HOUR),
+            resolution_secs: Some(12 * HOUR),
+            sla_hours: Some(sla),
+            secs_to_month_end: 48 * HOUR,
+        };
+        let tickets = [
+            ticket(true, "gold", Some(3), 4.0),
+            ticket(false, "none", None, 24.0),
+            ticket(false, "old", Some(9), 8.0),
+        ];
+        let groups = service_groups(&tickets, &["gold".to_string()]);
+        let keys: Vec<&str> = groups.iter().map(|g| g.segment.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["all", "hvc", "regular", "tier:none", "tier:gold", "tier:old"]
+        );
+        let all = &groups[0];
+        assert_eq!((all.tickets, all.responded, all.resolved), (3, 2, 3));
+        assert_eq!(all.first_response_hours, Some(6.0));
+        assert_eq!((all.sla_met, all.sla_breached, all.sla_pending), (1, 2, 0));
+        let hvc = &groups[1];
+        assert_eq!((hvc.tickets, hvc.sla_attainment), (1, Some(1.0)));
+        let regular = &groups[2];
+        assert_eq!((regular.tickets, regular.sla_attainment), (2, Some(0.0)));
+        assert_eq!(regular.first_response_hours, Some(9.0));
     }
 }

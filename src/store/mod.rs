@@ -61,9 +61,24 @@ const MIGRATIONS: &[&str] = &[
     // 3: HVC decided per month (`account_month.hvc`), from the account months already there
     // (the rollups of the HVC and regular segments follow at the next refresh); tiers qualify by
     // all of their minimums or by any.
+    // churn_month gains the journey (derived: rebuilt empty and refilled by the refresh that
+    // follows the migration, see `open`).
     concat!(
         "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));
-         ALTER TABLE tier ADD COLUMN qualify TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'));",
+         ALTER TABLE tier ADD COLUMN qualify TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'));
+         DROP TABLE churn_month;
+         CREATE TABLE churn_month (
+             period          TEXT NOT NULL,
+             journey_id      TEXT NOT NULL DEFAULT '',
+             segment         TEXT NOT NULL,
+             n_start         INTEGER NOT NULL,
+             n_churned       INTEGER NOT NULL,
+             start_mrr       REAL NOT NULL,
+             churned_mrr     REAL NOT NULL,
+             contraction_mrr REAL NOT NULL,
+             expansion_mrr   REAL NOT NULL,
+             PRIMARY KEY (journey_id, segment, period)
+         ) STRICT, WITHOUT ROWID;",
         include_str!("hvc.sql")
     ),
 ];
@@ -232,6 +247,11 @@ impl Store {
                 });
             }
             self.migrate(version)?;
+            if version > 0 && version < 3 {
+                // Version 3 decides HVC per month and keeps churn per journey: what the older
+                // store derived is computed again, so no reader sees the old figures.
+                self.refresh()?;
+            }
         }
         if writable && self.path.as_os_str() != ":memory:" {
             // WAL lets other cockpits read while one writes.

@@ -74,19 +74,26 @@ JOIN temp.first_start f ON f.account_id = am.account_id
 GROUP BY a.journey_id, am.period, am.hvc, a.company_size, a.industry;
 
 -- Churn and revenue retention per month and segment, for the churn pane and command.
+-- Every journey together (journey_id '') and each journey alone.
 DELETE FROM churn_month;
-INSERT INTO churn_month (period, segment, n_start, n_churned, start_mrr, churned_mrr, contraction_mrr, expansion_mrr)
-SELECT period, segment, sum(n_start), sum(churned), coalesce(sum(start_mrr), 0), sum(churned_mrr),
-       sum(contraction_mrr), sum(expansion_mrr)
-FROM (
+INSERT INTO churn_month (period, journey_id, segment, n_start, n_churned, start_mrr, churned_mrr,
+                         contraction_mrr, expansion_mrr)
+WITH seg AS (
     SELECT c.*, 'all' AS segment FROM temp.am_cell c
     UNION ALL SELECT c.*, CASE c.hvc WHEN 1 THEN 'hvc' ELSE 'regular' END FROM temp.am_cell c
     UNION ALL SELECT c.*, 'size:' || c.size FROM temp.am_cell c WHERE c.size <> 'unknown'
     UNION ALL SELECT c.*, 'industry:' || c.industry FROM temp.am_cell c WHERE c.industry <> ''
     UNION ALL SELECT c.*, 'journey:' || c.journey_id FROM temp.am_cell c WHERE c.journey_id IS NOT NULL
+),
+scoped AS (
+    SELECT seg.*, '' AS scope FROM seg
+    UNION ALL SELECT seg.*, seg.journey_id FROM seg WHERE seg.journey_id IS NOT NULL
 )
+SELECT period, scope, segment, sum(n_start), sum(churned), coalesce(sum(start_mrr), 0), sum(churned_mrr),
+       sum(contraction_mrr), sum(expansion_mrr)
+FROM scoped
 WHERE period BETWEEN ?1 AND ?2
-GROUP BY period, segment
+GROUP BY period, scope, segment
 HAVING sum(n_start) > 0;
 
 INSERT INTO temp.cell
@@ -154,6 +161,28 @@ LEFT JOIN temp.ticket_cell t ON t.journey_id = c.journey_id AND t.phase_id = p.p
                             AND t.hvc = c.hvc AND t.size = c.size
 WHERE c.n_start > 0;
 
+-- A phase's churn: of the accounts active at the month's start, the share that churned with a
+-- churn event naming the phase (the account's last event of the month). A churn metric placed in
+-- a phase other than the journey's last reads this; in the last phase it is the journey's churn.
+INSERT INTO temp.cell
+SELECT c.journey_id, p.phase_id, c.period, c.hvc, c.size, 'phase_churn',
+       100.0 * coalesce(x.churned, 0), c.n_start, c.n_start
+FROM (SELECT journey_id, period, hvc, size, sum(n_start) AS n_start FROM temp.am_cell
+      GROUP BY journey_id, period, hvc, size) c
+JOIN phase p ON p.journey_id = c.journey_id
+LEFT JOIN (
+    SELECT a.journey_id, ev.phase_id, am.period, am.hvc, a.company_size AS size, count(*) AS churned
+    FROM account_month am JOIN account a ON a.account_id = am.account_id
+    JOIN churn_event ev ON ev.account_id = am.account_id AND ev.churned_on = (
+        SELECT max(e2.churned_on) FROM churn_event e2
+        WHERE e2.account_id = am.account_id AND e2.churned_on > am.period || '-01'
+          AND e2.churned_on <= date(am.period || '-01', '+1 month'))
+    WHERE am.mrr_start IS NOT NULL AND am.mrr_end IS NULL AND ev.phase_id IS NOT NULL
+    GROUP BY a.journey_id, ev.phase_id, am.period, am.hvc, a.company_size
+) x ON x.journey_id = c.journey_id AND x.phase_id = p.phase_id AND x.period = c.period
+   AND x.hvc = c.hvc AND x.size = c.size
+WHERE c.n_start > 0;
+
 -- Usage: mean downtime hours per account reporting usage that month.
 INSERT INTO temp.cell
 SELECT a.journey_id, NULL, u.period, coalesce(h.hvc, 0) AS hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
@@ -196,7 +225,12 @@ INSERT INTO rollup (metric_id, segment, period, value, n)
 SELECT m.metric_id, f.segment, f.period, f.value, f.n
 FROM metric m
 JOIN phase p ON p.phase_id = m.phase_id
-JOIN temp.fact f ON f.measure = m.aggregation AND f.journey_id = p.journey_id
+-- Logo churn placed before the journey's last phase is that phase's churn ('phase_churn').
+JOIN temp.fact f ON f.measure = CASE
+                     WHEN m.aggregation = 'logo_churn' AND p.position <
+                          (SELECT max(q.position) FROM phase q WHERE q.journey_id = p.journey_id)
+                     THEN 'phase_churn' ELSE m.aggregation END
+                AND f.journey_id = p.journey_id
                 AND (f.phase_id IS NULL OR f.phase_id = m.phase_id)
 WHERE f.value IS NOT NULL AND f.period BETWEEN ?1 AND ?2
 UNION ALL

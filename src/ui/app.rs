@@ -206,9 +206,13 @@ impl App {
         super::triage_data::needs(self, &mut out);
         super::insight_data::needs(self, &mut out);
         match self.pane {
-            Pane::Churn => self
-                .churn
-                .needs(self.catalogue.range, self.period, self.segment_id(), &mut out),
+            Pane::Churn => self.churn.needs(
+                self.catalogue.range,
+                self.journey().map(|j| j.id.as_str()),
+                self.period,
+                self.segment_id(),
+                &mut out,
+            ),
             Pane::Tiers => self.tiers.needs(self.catalogue.range, self.period, &mut out),
             _ => {}
         }
@@ -227,9 +231,13 @@ impl App {
         let mut out = Vec::new();
         for period in [self.period.prev(), self.period.next()] {
             match self.pane {
-                Pane::Churn => self
-                    .churn
-                    .needs(self.catalogue.range, period, self.segment_id(), &mut out),
+                Pane::Churn => self.churn.needs(
+                    self.catalogue.range,
+                    self.journey().map(|j| j.id.as_str()),
+                    period,
+                    self.segment_id(),
+                    &mut out,
+                ),
                 Pane::Tiers => self.tiers.needs(self.catalogue.range, period, &mut out),
                 _ => {}
             }
@@ -260,11 +268,20 @@ impl App {
                 self.data.series = series;
                 self.data.segment = segment;
             }
-            (Request::ChurnMonths, Loaded::ChurnMonths(months)) => self.churn.receive_months(months),
-            (Request::ChurnEvents { period, segment }, Loaded::ChurnEvents(events)) => {
+            (Request::ChurnMonths { journey }, Loaded::ChurnMonths(months)) => {
+                self.churn.receive_months(journey, months)
+            }
+            (
+                Request::ChurnEvents {
+                    journey,
+                    period,
+                    segment,
+                },
+                Loaded::ChurnEvents(events),
+            ) => {
                 let shown = (self.period, self.segment_id().to_string());
                 self.churn
-                    .receive_events((period, segment), events, (shown.0, &shown.1))
+                    .receive_events(journey, (period, segment), events, (shown.0, &shown.1))
             }
             (Request::TierLadder, Loaded::TierLadder(ladder)) => self.tiers.receive_ladder(ladder),
             (Request::TierMonth { period }, Loaded::TierMonth(month)) => {

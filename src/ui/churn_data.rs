@@ -28,14 +28,14 @@ pub struct ChurnEvents {
 
 impl ChurnEvents {
     /// One month's events in one segment.
-    pub fn load(store: &Store, period: Period, segment: &str) -> Result<ChurnEvents> {
-        let accounts = store.churned_accounts_in(segment, period, period)?;
+    pub fn load(store: &Store, journey: Option<&str>, period: Period, segment: &str) -> Result<ChurnEvents> {
+        let accounts = store.churned_accounts_in(journey, segment, period, period)?;
         Ok(ChurnEvents {
             by_phase: group_churned(&accounts, ChurnedAccount::phase_key),
             by_reason: group_churned(&accounts, |a| a.cause_key().to_string()),
             accounts,
-            aside: store.churn_events_aside(segment, period, period)?,
-            by_tier: store.churn_window_by_tier(segment, period, period)?,
+            aside: store.churn_events_aside(journey, segment, period, period)?,
+            by_tier: store.churn_window_by_tier(journey, segment, period, period)?,
         })
     }
 }
@@ -52,18 +52,24 @@ pub struct ChurnMonths {
 }
 
 impl ChurnMonths {
-    pub fn load(store: &Store, range: Option<(Period, Period)>) -> Result<ChurnMonths> {
+    /// The months of one journey's accounts (None: every journey's).
+    pub fn load(
+        store: &Store,
+        range: Option<(Period, Period)>,
+        journey: Option<&str>,
+    ) -> Result<ChurnMonths> {
         let Some((first, last)) = range else {
             return Ok(ChurnMonths::default());
         };
         // The segment names (all, hvc, regular, size:*, industry:*, journey:*) as the window
         // breakdown lists them; then each one's months from `churn_month`.
         let names: Vec<String> = store
-            .churn_window_by_segment(last, last)?
+            .churn_window_by_segment(journey, last, last)?
             .into_iter()
             .map(|(s, _)| s)
-            // Tier groups are per window (from the tier held at its start), not monthly.
-            .filter(|s| !s.starts_with("tier:"))
+            // Tier groups are per window (from the tier held at its start), not monthly; within
+            // one journey the journey groups say nothing.
+            .filter(|s| !s.starts_with("tier:") && (journey.is_none() || !s.starts_with("journey:")))
             .collect();
         let mut segments = Vec::with_capacity(names.len().max(1));
         for name in names
@@ -71,7 +77,7 @@ impl ChurnMonths {
             .map(String::as_str)
             .chain((!names.iter().any(|n| n == "all")).then_some("all"))
         {
-            let months = store.churn_months(name, first, last)?;
+            let months = store.churn_months(journey, name, first, last)?;
             segments.push((name.to_string(), months.into_iter().map(|(_, r)| r).collect()));
         }
         Ok(ChurnMonths {
@@ -88,6 +94,8 @@ const EVENT_MONTHS_KEPT: usize = 5;
 
 #[derive(Debug, Clone, Default)]
 pub struct ChurnData {
+    /// The journey whose accounts the figures are of (None: every journey's).
+    pub journey: Option<String>,
     /// The months loaded, oldest first (every month of the store).
     pub months: Vec<Period>,
     /// Segment -> its figures for each of `months`, in the same order.
@@ -105,10 +113,11 @@ pub fn empty_retention() -> Retention {
 }
 
 impl ChurnData {
-    /// What the pane needs to show `period` in `segment` and does not hold.
+    /// What the pane needs to show `period` in `segment` of a journey and does not hold.
     pub fn needs(
         &self,
         range: Option<(Period, Period)>,
+        journey: Option<&str>,
         period: Period,
         segment: &str,
         out: &mut Vec<Request>,
@@ -116,18 +125,29 @@ impl ChurnData {
         let Some((first, last)) = range else {
             return;
         };
-        if !self.loaded {
-            out.push(Request::ChurnMonths);
+        let journey = journey.map(str::to_string);
+        let other_journey = self.journey != journey;
+        if !self.loaded || other_journey {
+            out.push(Request::ChurnMonths {
+                journey: journey.clone(),
+            });
         }
-        if first <= period && period <= last && !self.events.contains_key(&(period, segment.to_string())) {
+        let held = !other_journey && self.events.contains_key(&(period, segment.to_string()));
+        if first <= period && period <= last && !held {
             out.push(Request::ChurnEvents {
+                journey,
                 period,
                 segment: segment.to_string(),
             });
         }
     }
 
-    pub fn receive_months(&mut self, months: ChurnMonths) {
+    /// Takes the months of a journey; a journey other than the one held starts afresh.
+    pub fn receive_months(&mut self, journey: Option<String>, months: ChurnMonths) {
+        if self.journey != journey {
+            self.events.clear();
+            self.journey = journey;
+        }
         self.months = months.months;
         self.segments = months.segments;
         self.cohorts = months.cohorts;
@@ -137,7 +157,17 @@ impl ChurnData {
     /// Keeps a month's events, and drops, past the few kept, those of other segments first,
     /// then the months farthest from the month shown (never one the read-ahead wants, which
     /// would be read again and again).
-    pub fn receive_events(&mut self, key: (Period, String), events: ChurnEvents, shown: (Period, &str)) {
+    pub fn receive_events(
+        &mut self,
+        journey: Option<String>,
+        key: (Period, String),
+        events: ChurnEvents,
+        shown: (Period, &str),
+    ) {
+        if self.journey != journey {
+            // Events of a journey no longer shown (its months not read yet): dropped.
+            return;
+        }
         self.events.insert(key, events);
         while self.events.len() > EVENT_MONTHS_KEPT {
             let farthest = self

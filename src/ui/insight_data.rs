@@ -1,5 +1,6 @@
 //! The phase panes' review views (issue 9): the predictive power of the phase's indicators,
-//! its touchpoints in the month shown, and what customers say (the over-represented words and
+//! its touchpoints in the month shown with the priority service of its tickets (HVC against
+//! regular, then by loyalty tier), and what customers say (the over-represented words and
 //! phrases of unhappy comments, and the comments themselves). One key opens each view in place
 //! of the indicator table; the data is asked for by `needs` the first time it is needed and kept: the predictive power once per journey, the
 //! touchpoints once per phase and month, the comments once per phase, touchpoint and month.
@@ -13,7 +14,7 @@ use crate::domain::Period;
 use crate::domain::terms::{self, Term};
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::indicators::{Comment, TouchpointMonth};
+use crate::store::indicators::{Comment, ServiceGroup, TouchpointMonth};
 
 use super::load::Request;
 
@@ -66,6 +67,14 @@ pub struct Said {
     pub terms: Vec<Term>,
 }
 
+/// A phase's touchpoints in one month, and the priority service of its tickets that month.
+#[derive(Debug, Clone, Default)]
+pub struct PhaseTouchpoints {
+    pub touchpoints: Vec<TouchpointMonth>,
+    /// `all`, `hvc`, `regular`, then `tier:*` (`Store::priority_service`).
+    pub service: Vec<ServiceGroup>,
+}
+
 /// (phase id, touchpoint or None for all, last month)
 pub type SaidKey = (i64, Option<String>, Period);
 
@@ -75,8 +84,8 @@ pub struct InsightState {
     pub view: Option<InsightView>,
     /// Journey id -> its indicators' predictive power.
     power: HashMap<String, JourneyPower>,
-    /// (phase id, month) -> the phase's touchpoints that month.
-    touchpoints: HashMap<(i64, Period), Vec<TouchpointMonth>>,
+    /// (phase id, month) -> the phase's touchpoints and priority service that month.
+    touchpoints: HashMap<(i64, Period), PhaseTouchpoints>,
     said: HashMap<SaidKey, Said>,
     /// The touchpoint selected in the touchpoints view (None: all of them), and its phase.
     pub touchpoint: Option<(i64, String)>,
@@ -101,7 +110,16 @@ impl InsightState {
     }
 
     pub fn touchpoints(&self, phase_id: i64, period: Period) -> Option<&[TouchpointMonth]> {
-        self.touchpoints.get(&(phase_id, period)).map(Vec::as_slice)
+        self.touchpoints
+            .get(&(phase_id, period))
+            .map(|t| t.touchpoints.as_slice())
+    }
+
+    /// The priority service of a phase's tickets in a month (HVC, regular, tiers), once read.
+    pub fn service(&self, phase_id: i64, period: Period) -> Option<&[ServiceGroup]> {
+        self.touchpoints
+            .get(&(phase_id, period))
+            .map(|t| t.service.as_slice())
     }
 
     /// The touchpoint selected in a phase, if any.
@@ -165,6 +183,14 @@ pub fn load_power(store: &Store, journey: &str, range: Option<(Period, Period)>)
         last: Some(last),
         indicators,
         unpredicted,
+    })
+}
+
+/// Reads a phase's touchpoints in a month and the priority service of its tickets.
+pub fn load_touchpoints(store: &Store, phase_id: i64, period: Period) -> Result<PhaseTouchpoints> {
+    Ok(PhaseTouchpoints {
+        touchpoints: store.touchpoints(phase_id, period)?,
+        service: store.priority_service(phase_id, period)?,
     })
 }
 
@@ -232,9 +258,9 @@ impl InsightState {
         self.power.insert(journey, power);
     }
 
-    pub fn receive_touchpoints(&mut self, phase_id: i64, period: Period, rows: Vec<TouchpointMonth>) {
+    pub fn receive_touchpoints(&mut self, phase_id: i64, period: Period, month: PhaseTouchpoints) {
         self.loads.touchpoints += 1;
-        self.touchpoints.insert((phase_id, period), rows);
+        self.touchpoints.insert((phase_id, period), month);
     }
 
     pub fn receive_said(&mut self, key: SaidKey, said: Said) {

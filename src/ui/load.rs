@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::account_data::AccountView;
 use super::churn_data::{ChurnEvents, ChurnMonths};
 use super::data::{Dataset, Series};
-use super::insight_data::{self, JourneyPower, Said};
+use super::insight_data::{self, JourneyPower, PhaseTouchpoints, Said};
 use super::tiers_data::{self, TierMonth};
 use super::triage_data::Orders;
 use crate::domain::Period;
@@ -17,7 +17,6 @@ use crate::domain::tiers::TierRule;
 use crate::error::Result;
 use crate::report::ReviewDoc;
 use crate::store::Store;
-use crate::store::indicators::TouchpointMonth;
 use crate::store::triage::QueueRow;
 
 /// One read of the store. `version` fields name the state of the shared triage and review data
@@ -29,10 +28,15 @@ pub enum Request {
     Journey { journey: String, segment: String },
     /// The values of the journey's metrics in another segment.
     Series { journey: String, segment: String },
-    /// Every segment's monthly churn and retention, and the cohorts.
-    ChurnMonths,
-    /// One month's churned accounts, by phase, cause and tier, in a segment.
-    ChurnEvents { period: Period, segment: String },
+    /// Every segment's monthly churn and retention, and the cohorts, of a journey's accounts
+    /// (None: every journey's).
+    ChurnMonths { journey: Option<String> },
+    /// One month's churned accounts, by phase, cause and tier, in a segment of a journey.
+    ChurnEvents {
+        journey: Option<String>,
+        period: Period,
+        segment: String,
+    },
     /// The loyalty ladder.
     TierLadder,
     /// One month's tier members and watch list.
@@ -49,7 +53,8 @@ pub enum Request {
     },
     /// The predictive power of a journey's indicators.
     Power { journey: String },
-    /// A phase's touchpoints in a month.
+    /// A phase's touchpoints in a month, and the priority service of its tickets (HVC,
+    /// regular, loyalty tiers).
     Touchpoints { phase_id: i64, period: Period },
     /// What customers say in a phase (one touchpoint or all), over the months to `period`.
     Said {
@@ -65,7 +70,7 @@ impl Request {
         match self {
             Request::Journey { journey, .. } => format!("loading journey {journey}"),
             Request::Series { segment, .. } => format!("loading the figures of segment {segment}"),
-            Request::ChurnMonths => "loading churn and retention".into(),
+            Request::ChurnMonths { .. } => "loading churn and retention".into(),
             Request::ChurnEvents { period, .. } => format!("loading churn events for {period}"),
             Request::TierLadder => "loading the loyalty ladder".into(),
             Request::TierMonth { period } => format!("loading loyalty tiers for {period}"),
@@ -96,7 +101,7 @@ pub enum Loaded {
     /// The review and the store's phase id of each of its phases.
     Review(Box<ReviewDoc>, Vec<i64>),
     Power(JourneyPower),
-    Touchpoints(Vec<TouchpointMonth>),
+    Touchpoints(PhaseTouchpoints),
     Said(Said),
 }
 
@@ -105,10 +110,14 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
     Ok(match request {
         Request::Journey { journey, segment } => Loaded::Journey(Dataset::load(store, journey, segment)?),
         Request::Series { journey, segment } => Loaded::Series(store.series(journey, segment)?),
-        Request::ChurnMonths => Loaded::ChurnMonths(ChurnMonths::load(store, range)?),
-        Request::ChurnEvents { period, segment } => {
-            Loaded::ChurnEvents(ChurnEvents::load(store, *period, segment)?)
+        Request::ChurnMonths { journey } => {
+            Loaded::ChurnMonths(ChurnMonths::load(store, range, journey.as_deref())?)
         }
+        Request::ChurnEvents {
+            journey,
+            period,
+            segment,
+        } => Loaded::ChurnEvents(ChurnEvents::load(store, journey.as_deref(), *period, segment)?),
         Request::TierLadder => Loaded::TierLadder(tiers_data::ladder(store)?),
         Request::TierMonth { period } => {
             let ladder = tiers_data::ladder(store)?;
@@ -135,7 +144,7 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
         }
         Request::Power { journey } => Loaded::Power(insight_data::load_power(store, journey, range)?),
         Request::Touchpoints { phase_id, period } => {
-            Loaded::Touchpoints(store.touchpoints(*phase_id, *period)?)
+            Loaded::Touchpoints(insight_data::load_touchpoints(store, *phase_id, *period)?)
         }
         Request::Said {
             phase_id,

@@ -30,6 +30,8 @@ pub struct MetricView<'a> {
     pub delta: Option<f64>,
     /// The last `TREND_MONTHS` months, oldest first; None where there is no data.
     pub trend: Vec<Option<f64>>,
+    /// Computed over all the journey's accounts, not from the phase's own events.
+    pub journey_wide: bool,
 }
 
 impl<'a> MetricView<'a> {
@@ -40,7 +42,13 @@ impl<'a> MetricView<'a> {
         let value = current.map(|v| v.value);
         let previous = at(period.prev()).map(|v| v.value);
         let delta = value.zip(previous).map(|(v, p)| v - p);
+        let last_position = data.phases.iter().map(|p| p.position).max();
+        let in_last_phase = data
+            .phases
+            .iter()
+            .any(|p| p.id == metric.phase_id && Some(p.position) == last_position);
         MetricView {
+            journey_wide: metric.is_journey_wide(in_last_phase),
             metric,
             id: &metric.id,
             name: &metric.name,

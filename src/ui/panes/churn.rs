@@ -159,13 +159,20 @@ pub fn figures(now: &Retention, before: Option<&Retention>) -> Vec<(&'static str
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let segment = text::segment_label(app.segment_id());
-    let title = format!("Churn and revenue retention: {}, segment {segment}", app.period);
+    // The figures are of the journey shown's accounts (the header names it too).
+    let journey = app
+        .journey()
+        .map_or_else(|| "every journey".to_string(), |j| text::clean(&j.name));
+    let title = format!(
+        "Churn and revenue retention: {}, {journey}, segment {segment}",
+        app.period
+    );
     let inner = pane_block(&title, area, buf, theme);
     if inner.width == 0 || inner.height == 0 {
         return;
     }
     if waiting(
-        app.waiting_for(|r| matches!(r, Request::ChurnMonths)),
+        app.waiting_for(|r| matches!(r, Request::ChurnMonths { .. })),
         inner,
         buf,
         theme,
@@ -828,6 +835,7 @@ pub fn pane_json(app: &App) -> serde_json::Value {
         .collect();
     json!({
         "pane": "churn",
+        "journey": app.churn.journey,
         "period": app.period.to_string(),
         "segment": app.segment_id(),
         "month": with_period(app.period, &now),

@@ -5,7 +5,10 @@
 //!   predicts, `x PREDICTS NOTHING` where it was tested and nothing holds, or
 //!   `? not enough history (n months)`; then the success metrics no indicator predicts;
 //! - touchpoints: volume, response and resolution hours, CSAT, CES and detractors in the month
-//!   shown, with the change since the month before;
+//!   shown, with the change since the month before; below them, when the phase has tickets
+//!   that month, the priority service: tickets, mean first response and resolution hours and
+//!   SLA met for every ticket, HVC against regular, then by loyalty tier, and whether HVC were
+//!   answered faster (the promise of priority service, S0:124);
 //! - what customers say: the words and phrases over-represented in unhappy comments (counts);
 //! - the comments themselves, newest first, scrolled with j/k.
 
@@ -17,11 +20,12 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{pane_block, section_title, waiting};
 use crate::analysis::indicators::IndicatorPower;
+use crate::domain::Period;
 use crate::domain::model::Phase;
 use crate::domain::predict::Verdict;
 use crate::domain::stats::Proportion;
 use crate::domain::terms::{self, Term};
-use crate::store::indicators::TouchpointMonth;
+use crate::store::indicators::{ServiceGroup, TouchpointMonth};
 use crate::ui::app::App;
 use crate::ui::insight_data::{self, InsightView};
 use crate::ui::load::Request;
@@ -445,12 +449,124 @@ fn touchpoints(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Th
         .collect();
     let selected_row = selected.and_then(|s| rows.iter().position(|r| r.now.touchpoint == s));
     let columns = touch_columns();
+    // The touchpoints first; the priority service takes what they leave (a blank line, its
+    // title, the HVC line, its header and at least one group).
+    let service = app
+        .insight
+        .service(phase.id, period)
+        .filter(|groups| groups.iter().any(|g| g.tickets > 0));
+    let touch_h = (1 + rows.len().max(1)).min(usize::from(rest.height)) as u16;
+    let (table_area, service_area) = match service {
+        Some(_) if rest.height >= touch_h + 5 => (
+            Rect::new(rest.x, rest.y, rest.width, touch_h),
+            Some(Rect::new(
+                rest.x,
+                rest.y + touch_h + 1,
+                rest.width,
+                rest.height - touch_h - 1,
+            )),
+        ),
+        _ => (rest, None),
+    };
     Table {
         columns: &columns,
         rows: &rows,
         selected: selected_row,
         theme,
         empty: "no touchpoints recorded for this phase",
+    }
+    .render(table_area, buf, false);
+    if let (Some(groups), Some(at)) = (service, service_area) {
+        priority_service(groups, period, at, buf, theme);
+    }
+}
+
+/// One group of the priority-service table: every ticket, HVC, regular, a tier.
+struct ServiceRow<'a>(&'a ServiceGroup);
+
+fn service_columns() -> Vec<Column> {
+    vec![
+        Column::new("group", 14),
+        Column::new("tickets", 7).right(),
+        Column::new("1st response", 12).right(),
+        Column::new("resolve", 8).right().priority(1),
+        Column::new("SLA met", 7).right(),
+        Column::new("judged", 6).right().priority(2),
+    ]
+}
+
+impl Row for ServiceRow<'_> {
+    fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
+        let g = self.0;
+        let dim_if_empty = if g.tickets == 0 { theme.dim() } else { theme.text() };
+        match column {
+            0 => (g.segment.clone(), dim_if_empty),
+            1 => (g.tickets.to_string(), dim_if_empty),
+            2 => (opt(g.first_response_hours, " h"), dim_if_empty),
+            3 => (opt(g.resolution_hours, " h"), dim_if_empty),
+            4 => (
+                g.sla_attainment
+                    .map_or_else(|| "-".into(), |a| format!("{:.1}%", 100.0 * a)),
+                dim_if_empty,
+            ),
+            5 => ((g.sla_met + g.sla_breached).to_string(), theme.dim()),
+            _ => (String::new(), theme.text()),
+        }
+    }
+}
+
+/// Whether HVC tickets were answered faster than regular ones, as a line and its style.
+fn priority_verdict(groups: &[ServiceGroup], theme: Theme) -> Option<(String, Style)> {
+    let find = |key: &str| groups.iter().find(|g| g.segment == key);
+    let (hvc, regular) = (find("hvc")?, find("regular")?);
+    let (h, r) = (hvc.first_response_hours?, regular.first_response_hours?);
+    let sla = |g: &ServiceGroup| {
+        g.sla_attainment
+            .map_or_else(|| "-".into(), |a| format!("{:.1}%", 100.0 * a))
+    };
+    let figures = format!(
+        "{h:.1} h vs {r:.1} h for regular; SLA met {} vs {}",
+        sla(hvc),
+        sla(regular)
+    );
+    Some(if h < r {
+        (format!("HVC answered faster: {figures}"), theme.dim())
+    } else {
+        (format!("! HVC NOT ANSWERED FASTER: {figures}"), theme.alert())
+    })
+}
+
+/// The priority-service section: a title, whether HVC were answered faster, and the groups
+/// (every ticket, HVC, regular, then the tiers that have tickets), cut at the bottom.
+fn priority_service(groups: &[ServiceGroup], period: Period, area: Rect, buf: &mut Buffer, theme: Theme) {
+    if area.height == 0 {
+        return;
+    }
+    section_title(
+        &format!(
+            "Priority service {period}: HVC vs regular, then by tier held at end of {}",
+            period.prev()
+        ),
+        area,
+        buf,
+        theme,
+    );
+    let mut rest = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+    if let Some(line) = priority_verdict(groups, theme) {
+        rest = lines_on_top(&[line], 1, rest, buf);
+    }
+    let rows: Vec<ServiceRow<'_>> = groups
+        .iter()
+        .filter(|g| g.tickets > 0 || !g.segment.starts_with("tier:"))
+        .map(ServiceRow)
+        .collect();
+    let columns = service_columns();
+    Table {
+        columns: &columns,
+        rows: &rows,
+        selected: None,
+        theme,
+        empty: "no tickets",
     }
     .render(rest, buf, false);
 }
@@ -623,6 +739,7 @@ pub fn pane_json(app: &App, view: InsightView) -> Value {
                     }))
                     .collect::<Vec<_>>()
             );
+            out["priority_service"] = json!(app.insight.service(phase.id, app.period).unwrap_or_default());
         }
         InsightView::Words | InsightView::Comments => {
             let touchpoint = app.insight.selected_touchpoint(phase.id);

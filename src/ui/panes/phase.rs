@@ -1,6 +1,8 @@
-//! A phase pane: the phase's goals and owner, then its indicators beside its success metrics
-//! (side by side when the body is wide, stacked when narrow), each a row with value, target,
-//! status, change and a 12-month sparkline. Enter opens the selected metric's detail.
+//! A phase pane: the phase's goals and owner, its moments of truth and pain points (one line
+//! each, cut to fit; dropped first when the height is short, so the metric tables keep their
+//! rows), then its indicators beside its success metrics (side by side when the body is wide,
+//! stacked when narrow), each a row with value, target, status, change and a 12-month
+//! sparkline. Enter opens the selected metric's detail.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -28,9 +30,23 @@ pub fn render(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: The
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let info = info_lines(phase, inner.width);
+    let mut info = info_lines(phase, inner.width);
     // The goals and owner take what the tables leave, at most their lines and a blank one.
     let (ind, suc) = view::phase_rows(&app.data, phase, app.period, &app.filter);
+    // Each section wants a title, a header and its rows (as the stacked layout below counts).
+    let want = |n: usize| 2 + n.clamp(1, 200) as u16;
+    let tables_h = if inner.width >= SIDE_BY_SIDE {
+        want(ind.len()).max(want(suc.len()))
+    } else {
+        want(ind.len()) + want(suc.len()) + 1
+    };
+    // Moments of truth, then pain points, as long as the tables still get all they want.
+    for line in extra_lines(phase, inner.width) {
+        if info.len() as u16 + 2 + tables_h > inner.height {
+            break;
+        }
+        info.push(line);
+    }
     let info_h = if inner.height >= 12 {
         info.len() as u16 + 1
     } else {
@@ -158,4 +174,28 @@ fn info_lines(phase: &Phase, width: u16) -> Vec<(String, bool)> {
         )),
     }
     lines
+}
+
+/// Splits a phase's one-per-line list (LF, CRLF or CR): trimmed, control characters stripped,
+/// empty lines dropped.
+fn list_items(text: &str) -> Vec<String> {
+    text.split(['\n', '\r'])
+        .map(text::clean)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// "Moments of truth: a; b" and "Pain points: c; d", fitted to the width; none for an empty list.
+fn extra_lines(phase: &Phase, width: u16) -> Vec<(String, bool)> {
+    let w = usize::from(width);
+    [
+        ("Moments of truth", &phase.moments_of_truth),
+        ("Pain points", &phase.pain_points),
+    ]
+    .into_iter()
+    .filter_map(|(label, items)| {
+        let items = list_items(items);
+        (!items.is_empty()).then(|| (text::fit(&format!("{label}: {}", items.join("; ")), w), false))
+    })
+    .collect()
 }

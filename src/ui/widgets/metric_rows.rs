@@ -35,6 +35,8 @@ impl Row for MetricView<'_> {
     fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
         let unit = &self.metric.unit;
         match column {
+            // A figure of the whole journey shown in a phase says so.
+            NAME if self.journey_wide => (format!("{} (journey)", self.name), theme.text()),
             NAME => (self.name.to_string(), theme.text()),
             PERSPECTIVE => (
                 text::perspective_short(self.metric.perspective).into(),
