@@ -2,7 +2,9 @@
 //! signal's raw value and points at the end of June 2026 (evaluation day 2026-07-01) and of May
 //! 2026 (2026-06-01) against the hand computation in fixtures/triage.md; the queue's ordering and
 //! what changed since last month; weights read at query time; snooze, wake-up, resolve, reopen;
-//! two writers at once (connections and processes); the `triage` command line.
+//! two writers at once (connections and processes); the `triage` command line; each signal's
+//! window (settings, boundaries, rule texts); the backtest of the score on a small store computed
+//! by hand; the MRR-at-risk order.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Barrier};
 
-use cxcockpit::domain::triage::{self, Signal};
+use cxcockpit::domain::triage::{self, Signal, Window};
 use cxcockpit::store::triage::{Action, QueueRow};
 use cxcockpit::store::{OpenMode, Store};
 
@@ -1331,7 +1333,8 @@ fn cli_triage_json_has_the_documented_fields() {
             assert_eq!(s["signal"].as_str(), Some(signal.name()));
             assert_eq!(s["value"].as_f64(), Some(*raw));
             assert_eq!(s["points"].as_f64(), Some(*points));
-            assert_eq!(s["rule"].as_str(), Some(signal.rule()));
+            // The rule names the default window the value was computed over.
+            assert_eq!(s["rule"].as_str(), Some(signal.rule(None).as_str()));
         }
         let changes = r["changes"].as_array().expect("changes");
         for c in changes {
@@ -1512,4 +1515,373 @@ fn cli_malformed_weight_is_exit_2() {
         stderr.contains("triage_weight.downtime") && stderr.contains("15 points"),
         "{stderr}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Windows: each signal that counts events looks back over a window, a setting
+
+/// Adds an NPS answer of an account.
+fn answer(store: &Store, id: &str, account: &str, at: &str, score: i64) {
+    store
+        .conn()
+        .execute(
+            "INSERT INTO survey_response (response_id, account_id, phase_id, answered_at, survey, score)
+             VALUES (?1, ?2, 2, ?3, 'nps', ?4)",
+            rusqlite::params![id, account, at, score],
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_detractor_answer_counts_within_180_days_of_the_evaluation_day() {
+    let mut store = fixture();
+    // June's evaluation day is 2026-07-01: 181 days before it is 2026-01-01, 180 days
+    // 2026-01-02, 179 days 2026-01-03. A07, A14 and A19 had no NPS answer.
+    answer(&store, "W07", "A07", "2026-01-01T09:00:00", 3);
+    answer(&store, "W14", "A14", "2026-01-02T00:00:00", 4);
+    answer(&store, "W19", "A19", "2026-01-03T09:00:00", 5);
+    store.refresh().unwrap();
+    assert_june(&store, "A07", Signal::Detractor, None, 0.0);
+    assert_june(&store, "A14", Signal::Detractor, Some(4.0), 20.0);
+    assert_june(&store, "A19", Signal::Detractor, Some(5.0), 20.0);
+    // May's evaluation day is 2026-06-01: all three are within its 180 days (from 2025-12-03).
+    assert_may(&store, "A07", Signal::Detractor, Some(3.0), 20.0);
+    assert_may(&store, "A19", Signal::Detractor, Some(5.0), 20.0);
+    // The rule names the window.
+    let everything = store.triage_queue(true, true, TODAY).unwrap();
+    let a19 = row(&everything, "A19");
+    assert_eq!(a19.score.signals[0].signal, Signal::Detractor);
+    assert_eq!(
+        a19.score.signals[0].rule(),
+        "latest NPS answer in the last 180 days; weight when 0-6"
+    );
+    // A later answer that is no detractor one supersedes it: A07 answers 9 in February.
+    answer(&store, "W07b", "A07", "2026-02-01T09:00:00", 9);
+    store.refresh().unwrap();
+    assert_may(&store, "A07", Signal::Detractor, None, 0.0);
+}
+
+#[test]
+fn the_detractor_window_is_a_setting_that_moves_the_boundary() {
+    let mut store = fixture();
+    answer(&store, "W19", "A19", "2026-01-03T09:00:00", 5);
+    store.refresh().unwrap();
+    assert_june(&store, "A19", Signal::Detractor, Some(5.0), 20.0);
+    // 178 days: from 2026-01-04, A19's answer of 2026-01-03 is out; A18's 5 of 2026-02-10
+    // (141 days before) is in.
+    store.set_setting("triage_window_days.detractor", "178").unwrap();
+    store.refresh().unwrap();
+    assert_june(&store, "A19", Signal::Detractor, None, 0.0);
+    assert_june(&store, "A18", Signal::Detractor, Some(5.0), 20.0);
+    // 141 days: from 2026-02-10, A18's answer at 09:00 that day is in; 140 days: out.
+    store.set_setting("triage_window_days.detractor", "141").unwrap();
+    store.refresh().unwrap();
+    assert_june(&store, "A18", Signal::Detractor, Some(5.0), 20.0);
+    store.set_setting("triage_window_days.detractor", "140").unwrap();
+    store.refresh().unwrap();
+    assert_june(&store, "A18", Signal::Detractor, None, 0.0);
+    // The rules say so, in the queue's breakdown and in the JSON of the command line.
+    let everything = store.triage_queue(true, true, TODAY).unwrap();
+    let a16 = row(&everything, "A16");
+    let detractor = a16
+        .score
+        .signals
+        .iter()
+        .find(|s| s.signal == Signal::Detractor)
+        .unwrap();
+    assert_eq!(detractor.window, Some(Window::days(140)));
+    assert_eq!(
+        detractor.rule(),
+        "latest NPS answer in the last 140 days; weight when 0-6"
+    );
+    assert_eq!(
+        store.triage_windows().unwrap().of(Signal::Detractor),
+        Some(Window::days(140))
+    );
+}
+
+#[test]
+fn the_overdue_invoice_window_counts_invoices_due_in_its_days() {
+    let mut store = fixture();
+    // A17 at 2026-07-01: I17b due 06-05 (26 days before), I17c due 06-10 (21 days), I17d due
+    // 06-20 (11 days), all unpaid then.
+    assert_june(&store, "A17", Signal::OverdueInvoice, Some(3.0), 24.0);
+    store
+        .set_setting("triage_window_days.overdue_invoice", "21")
+        .unwrap();
+    store.refresh().unwrap();
+    assert_june(&store, "A17", Signal::OverdueInvoice, Some(2.0), 24.0);
+    store
+        .set_setting("triage_window_days.overdue_invoice", "20")
+        .unwrap();
+    store.refresh().unwrap();
+    assert_june(&store, "A17", Signal::OverdueInvoice, Some(1.0), 12.0);
+    let everything = store.triage_queue(true, true, TODAY).unwrap();
+    let overdue = row(&everything, "A17")
+        .score
+        .signals
+        .iter()
+        .find(|s| s.signal == Signal::OverdueInvoice)
+        .unwrap()
+        .rule();
+    assert!(overdue.contains("due in the last 20 days"), "{overdue}");
+}
+
+#[test]
+fn month_windows_move_usage_downtime_and_contraction() {
+    let mut store = fixture();
+    // A17's usage: 120 (Feb), 120 (Mar), 90 (Apr), 90 (May), 45 (Jun). Against the one month
+    // before: 45 against 90, a 50% drop; May against April: no drop.
+    store.set_setting("triage_window_months.usage_drop", "1").unwrap();
+    // Downtime over two months: A17 12 + 20 = 32 h in June (capped at 2 x 15); A15 0 + 6.
+    store.set_setting("triage_window_months.downtime", "2").unwrap();
+    // Contraction over 2 months: A03 from 2026-05-01 (600, S03b ended then) to 600: none.
+    store
+        .set_setting("triage_window_months.mrr_contraction", "2")
+        .unwrap();
+    store.refresh().unwrap();
+    assert_june(&store, "A17", Signal::UsageDrop, Some(50.0), 10.0);
+    assert_may(&store, "A17", Signal::UsageDrop, None, 0.0);
+    assert_june(&store, "A17", Signal::Downtime, Some(32.0), 30.0);
+    assert_june(&store, "A15", Signal::Downtime, Some(6.0), 11.3);
+    assert_june(&store, "A03", Signal::MrrContraction, None, 0.0);
+    let rules: Vec<String> = row(&store.triage_queue(true, true, TODAY).unwrap(), "A17")
+        .score
+        .signals
+        .iter()
+        .map(|s| s.rule())
+        .collect();
+    assert!(
+        rules.iter().any(|r| r.contains("against the month before")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.contains("downtime hours in the last 2 months")),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn a_malformed_window_is_a_clear_error() {
+    let mut store = fixture();
+    for (key, value) in [
+        ("triage_window_days.detractor", "half a year"),
+        ("triage_window_days.detractor", "0"),
+        ("triage_window_months.detractor", "6"),
+        ("triage_window_days.open_ticket_high", "7"),
+    ] {
+        store.set_setting(key, value).unwrap();
+        let message = store.refresh().unwrap_err().to_string();
+        assert!(message.contains(key) && message.contains(value), "{message}");
+        let message = store.triage_queue(false, false, TODAY).unwrap_err().to_string();
+        assert!(message.contains(key), "{message}");
+        store
+            .conn()
+            .execute("DELETE FROM setting WHERE key = ?1", [key])
+            .unwrap();
+    }
+    store.refresh().unwrap();
+    assert_eq!(queue(&store, false).len(), HVC_ORDER.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. The backtest: is the queue right?
+
+/// A store of ten accounts over 2026-01..2026-05, for the backtest by hand. Every account holds
+/// one subscription from 2025-12-01; the only signals are NPS detractor answers.
+///
+/// | account | MRR | ends | detractor answers | churned within 3 months of Jan / Feb |
+/// |---|---|---|---|---|
+/// | C01 | 1000 | 2026-03-15 | 2 on 2026-01-10 | yes / yes |
+/// | C02 | 500 | 2026-04-10 | 4 on 2026-02-05 | yes / yes |
+/// | C03 | 200 | - | 5 on 2026-01-20 | no / no |
+/// | C04-C10 | 100 | - | - | no / no |
+///
+/// The months with 3 months after them are January (outcome at the end of April) and February
+/// (end of May). January (d = 2026-02-01): C01 and C03 score 20, the rest 0 (C02's answer is
+/// later; C01's renewal, 42 days ahead, is hindsight and left out). Churners C01 (20), C02 (0);
+/// non-churners C03 (20) and seven at 0. Pairs: C01 ties C03 (0.5) and beats seven (7); C02
+/// loses to C03 and ties seven (3.5): 11 of 16. The top tenth is one place, shared by C01 and
+/// C03: half of C01's 1000 of the 1500 churned. February (d = 2026-03-01): C01, C02, C03 score
+/// 20. C01 and C02 each tie C03 (0.5) and beat seven (7): 15 of 16; the top place is shared by
+/// three: a third of 1500 = 500 of 1500. Together: AUC (11 + 15) / 32 = 0.8125; the top tenth
+/// held (500 + 500) / 3000 = 1/3 of the churned MRR; 2 months, 20 account-months, 4 churned.
+fn backtest_store(path: Option<&Path>) -> Store {
+    let mut store = match path {
+        Some(path) => Store::open(path, OpenMode::Create).unwrap(),
+        None => Store::open_in_memory().unwrap(),
+    };
+    let mut sql = String::from(
+        "INSERT OR REPLACE INTO setting (key, value) VALUES ('first_period', '2026-01'), ('as_of', '2026-05');",
+    );
+    for i in 1..=10 {
+        let (mrr, end) = match i {
+            1 => (1000, "'2026-03-15'"),
+            2 => (500, "'2026-04-10'"),
+            3 => (200, "NULL"),
+            _ => (100, "NULL"),
+        };
+        sql += &format!(
+            "INSERT INTO account (account_id, name, created_on) VALUES ('C{i:02}', 'Account {i}', '2025-11-01');
+             INSERT INTO subscription (subscription_id, account_id, mrr, start_date, end_date)
+             VALUES ('S{i:02}', 'C{i:02}', {mrr}, '2025-12-01', {end});"
+        );
+    }
+    sql += "INSERT INTO survey_response (response_id, account_id, answered_at, survey, score) VALUES
+            ('N1', 'C01', '2026-01-10T09:00:00', 'nps', 2),
+            ('N2', 'C02', '2026-02-05T09:00:00', 'nps', 4),
+            ('N3', 'C03', '2026-01-20T09:00:00', 'nps', 5);";
+    store.conn().execute_batch(&sql).unwrap();
+    store.refresh().unwrap();
+    store
+}
+
+#[test]
+fn the_backtest_is_the_hand_computed_one() {
+    let store = backtest_store(None);
+    let b = store.triage_backtest().unwrap().expect("a backtest");
+    assert_eq!(b.from.as_deref(), Some("2026-01"));
+    assert_eq!(b.to.as_deref(), Some("2026-02"));
+    assert_eq!(
+        (b.figures.months, b.figures.accounts, b.figures.churned),
+        (2, 20, 4)
+    );
+    assert_eq!(b.figures.auc, Some(0.8125));
+    let share = b.figures.top_decile_churned_mrr_share.unwrap();
+    assert!((share - 1.0 / 3.0).abs() < 1e-12, "{share}");
+    assert!(!b.weights_changed);
+}
+
+#[test]
+fn the_backtest_follows_the_weights_at_the_next_refresh() {
+    let mut store = backtest_store(None);
+    // Without the detractor weight every score is 0: the figures stay the refresh's until the
+    // next one, which says so.
+    store.set_setting("triage_weight.detractor", "0").unwrap();
+    let b = store.triage_backtest().unwrap().unwrap();
+    assert_eq!(b.figures.auc, Some(0.8125));
+    assert!(b.weights_changed);
+    store.refresh().unwrap();
+    let b = store.triage_backtest().unwrap().unwrap();
+    assert!(!b.weights_changed);
+    // All tied: every pair a coin toss; the top place is a tenth of each month's 1500.
+    assert_eq!(b.figures.auc, Some(0.5));
+    let share = b.figures.top_decile_churned_mrr_share.unwrap();
+    assert!((share - 0.1).abs() < 1e-12, "{share}");
+    // A malformed weight: no backtest, the queue says why.
+    store.set_setting("triage_weight.detractor", "x").unwrap();
+    store.refresh().unwrap();
+    assert_eq!(store.triage_backtest().unwrap(), None);
+}
+
+#[test]
+fn the_backtest_needs_a_month_with_three_after_it() {
+    let mut store = backtest_store(None);
+    store.set_setting("as_of", "2026-04").unwrap();
+    store.refresh().unwrap();
+    // January is the only month with three after it.
+    let b = store.triage_backtest().unwrap().unwrap();
+    assert_eq!(
+        (b.figures.months, b.figures.accounts, b.figures.churned),
+        (1, 10, 2)
+    );
+    assert_eq!(b.figures.auc, Some(11.0 / 16.0));
+    // Without such a month there is nothing to rank.
+    store.set_setting("as_of", "2026-03").unwrap();
+    store.refresh().unwrap();
+    let b = store.triage_backtest().unwrap().unwrap();
+    assert_eq!((b.from, b.to), (None, None));
+    assert_eq!(
+        (b.figures.months, b.figures.accounts, b.figures.auc),
+        (0, 0, None)
+    );
+}
+
+#[test]
+fn the_fixture_backtest_covers_january_to_march() {
+    let store = fixture();
+    let b = store.triage_backtest().unwrap().unwrap();
+    assert_eq!(
+        (b.from.as_deref(), b.to.as_deref()),
+        (Some("2026-01"), Some("2026-03"))
+    );
+    assert_eq!(b.figures.months, 3);
+}
+
+#[test]
+fn cli_triage_shows_the_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backtest.db");
+    drop(backtest_store(Some(&path)));
+    let out = cxcockpit(&path, "kim", &["triage", "--all", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &doc["backtest"];
+    assert_eq!(b["months"], 2);
+    assert_eq!(b["accounts"], 20);
+    assert_eq!(b["churned"], 4);
+    assert_eq!(b["auc"].as_f64(), Some(0.8125));
+    let share = b["top_decile_churned_mrr_share"].as_f64().unwrap();
+    assert!((share - 1.0 / 3.0).abs() < 1e-12, "{share}");
+    assert_eq!(
+        doc["queue"].as_array().unwrap().len(),
+        8,
+        "C03-C10 are active in May"
+    );
+    let out = cxcockpit(&path, "kim", &["triage", "--all"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().next(),
+        Some(
+            "backtest over 2 months, 20 account-months (4 churned): AUC 0.81; the top 10% held 33% of the churned MRR"
+        ),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. The MRR-at-risk order
+
+#[test]
+fn cli_triage_order_mrr_at_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    // Score x MRR in June: A13 125 x 900 = 112,500; A17 86 x 1000 = 86,000; A16 94 x 500 =
+    // 47,000; A03 57 x 600 = 34,200; A14 30 x 800 = 24,000; A10 73 x 300 = 21,900; A09 10 x
+    // 1700 = 17,000; A15 16.3 x 500 = 8,150; A11 66 x 100 = 6,600; A12 and A18 20 x 60 = 1,200
+    // (the score order between them: by id); then the zeros in the score order.
+    let rows = json_queue(&cxcockpit(
+        &path,
+        "kim",
+        &["triage", "--all", "--order", "mrr-at-risk", "--format", "json"],
+    ));
+    assert_eq!(
+        json_ids(&rows),
+        [
+            "A13", "A17", "A16", "A03", "A14", "A10", "A09", "A15", "A11", "A12", "A18", "A04", "A05", "A07",
+            "A01", "A19"
+        ]
+    );
+    assert_eq!(rows[0]["mrr_at_risk"].as_f64(), Some(112_500.0));
+    let rows = json_queue(&cxcockpit(
+        &path,
+        "kim",
+        &[
+            "triage",
+            "--order",
+            "mrr-at-risk",
+            "--limit",
+            "3",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(json_ids(&rows), ["A13", "A17", "A16"]);
+    let out = cxcockpit(&path, "kim", &["triage", "--order", "mrr-at-risk"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("by MRR at risk: score x MRR"), "{text}");
+    let out = cxcockpit(&path, "kim", &["triage", "--order", "value"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -86,6 +86,41 @@ fn triage_80x24() {
 }
 
 #[test]
+fn the_header_says_how_the_score_did_in_the_backtest() {
+    let mut store = demo_store();
+    let mut app = triage_app(&mut store);
+    // 12 months to June 2026: July 2025 to March 2026 have 3 months after them.
+    let b = store
+        .triage_backtest()
+        .unwrap()
+        .expect("the demo's refresh ran the backtest");
+    assert_eq!(
+        (b.from.as_deref(), b.to.as_deref()),
+        (Some("2025-07"), Some("2026-03"))
+    );
+    assert_eq!(b.figures.months, 9);
+    let auc = b.figures.auc.unwrap();
+    let share = b.figures.top_decile_churned_mrr_share.unwrap();
+    let line = format!(
+        "backtest 9 mo, {} acct-months: AUC {auc:.2}, top 10% held {:.0}% of churned MRR",
+        cxcockpit::ui::text::number(b.figures.accounts as f64),
+        100.0 * share
+    );
+    assert_eq!(cxcockpit::ui::panes::triage::backtest_short(Some(&b)), line);
+    let screen = render_text(&app, 160, 48);
+    assert!(screen.contains(&line), "{screen}");
+    // The same in the pane's JSON.
+    let json = cxcockpit::ui::panes::triage::pane_json(&app);
+    assert_eq!(json["backtest"]["months"], 9);
+    assert_eq!(json["backtest"]["auc"].as_f64(), Some(auc));
+    // Another weight: the figures are the last refresh's, and the header says so after a reload.
+    store.set_setting("triage_weight.detractor", "30").unwrap();
+    app.version += 1;
+    load::load_inline(&mut app, &store).unwrap();
+    assert!(render_text(&app, 160, 48).contains("(old weights)"));
+}
+
+#[test]
 fn triage_160x48_explained() {
     let mut store = demo_store();
     let mut app = triage_app(&mut store);
@@ -136,9 +171,17 @@ fn toggle_hvc_and_all_sort_and_filter() {
     press(&mut app, &mut store, &chars("t"));
     assert_eq!(app.triage.queue.len(), hvc);
 
-    // Score order, then MRR, age, name.
+    // Score order, then MRR at risk (score x MRR), MRR, age, name.
     let scores: Vec<f64> = triage_data::visible(&app).map(|r| r.score.total).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    press(&mut app, &mut store, &chars("o"));
+    assert_eq!(app.triage.sort, SortKey::MrrAtRisk);
+    let at_risk: Vec<f64> = triage_data::visible(&app)
+        .map(|r| r.score.total * r.mrr.unwrap())
+        .collect();
+    assert!(at_risk.windows(2).all(|w| w[0] >= w[1]), "{at_risk:?}");
+    assert_eq!(at_risk.len(), hvc);
+    assert!(render_text(&app, 80, 24).contains("sorted by MRR at risk"));
     press(&mut app, &mut store, &chars("o"));
     assert_eq!(app.triage.sort, SortKey::Mrr);
     let mrr: Vec<f64> = triage_data::visible(&app).map(|r| r.mrr.unwrap()).collect();

@@ -1,13 +1,23 @@
 //! `cxcockpit triage`: the HVC priority queue with each row's signal breakdown, and the shared
 //! triage actions (assign, snooze, note, resolve, reopen) for scripts.
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::output::{self, Format};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::triage::{Action, QueueRow};
+use crate::store::triage::{Action, BacktestSummary, QueueRow, by_mrr_at_risk};
+
+/// The queue's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Order {
+    /// Highest score first (ties: higher MRR, then id).
+    #[default]
+    Score,
+    /// Highest score x MRR first: value-weighted triage (ties: the score order).
+    MrrAtRisk,
+}
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -21,6 +31,9 @@ pub struct TriageArgs {
     /// Also snoozed and resolved accounts.
     #[arg(long)]
     pub closed: bool,
+    /// The order: score, or mrr-at-risk (score x MRR, highest first).
+    #[arg(long, value_enum, default_value_t = Order::Score)]
+    pub order: Order,
     #[command(subcommand)]
     pub action: Option<TriageAction>,
 }
@@ -72,16 +85,18 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
     }
     let today = chrono::Local::now().date_naive().to_string();
     let mut queue = store.triage_queue(args.all, args.closed, &today)?;
+    if args.order == Order::MrrAtRisk {
+        queue.sort_by(by_mrr_at_risk);
+    }
     if let Some(limit) = args.limit {
         queue.truncate(limit);
     }
+    let backtest = store.triage_backtest()?;
     match format {
         Format::Json => {
             let rows: Vec<_> = queue.iter().map(row_json).collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json!({ "queue": rows })).unwrap_or_default()
-            );
+            let doc = json!({ "backtest": backtest.as_ref().map(backtest_json), "queue": rows });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Csv => {
             let rows: Vec<Vec<String>> = queue
@@ -105,14 +120,79 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = queue.iter().map(cells).collect();
+            println!("{}", backtest_line(backtest.as_ref()));
             println!(
-                "priority queue ({}; a higher score is more urgent)",
-                if args.all { "all accounts" } else { "HVC" }
+                "priority queue ({}; {})",
+                if args.all { "all accounts" } else { "HVC" },
+                match args.order {
+                    Order::Score => "a higher score is more urgent",
+                    Order::MrrAtRisk => "by MRR at risk: score x MRR, highest first",
+                }
             );
             print!("{}", output::table(&HEADER, &rows));
         }
     }
     Ok(0)
+}
+
+/// A count with thousands separators: 18,000.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// The backtest in one line: "backtest over 24 months, 18,000 account-months: AUC 0.71; the top
+/// 10% held 38% of the churned MRR".
+pub fn backtest_line(backtest: Option<&BacktestSummary>) -> String {
+    let Some(b) = backtest else {
+        return "backtest: none yet (the next refresh runs it: `cxcockpit rollup`)".into();
+    };
+    let f = &b.figures;
+    if f.months == 0 {
+        return "backtest: none (no month with 3 months after it)".into();
+    }
+    let months = if f.months == 1 {
+        "1 month".to_string()
+    } else {
+        format!("{} months", f.months)
+    };
+    let auc = f.auc.map_or_else(
+        || "AUC n/a (no churn or no stayer)".into(),
+        |a| format!("AUC {a:.2}"),
+    );
+    let top = f.top_decile_churned_mrr_share.map_or_else(
+        || "no churned MRR".into(),
+        |s| format!("the top 10% held {:.0}% of the churned MRR", 100.0 * s),
+    );
+    let mut line = format!(
+        "backtest over {months}, {} account-months ({} churned): {auc}; {top}",
+        grouped(f.accounts),
+        grouped(f.churned)
+    );
+    if b.weights_changed {
+        line += " (weights of the last refresh; `cxcockpit rollup` re-tests the current ones)";
+    }
+    line
+}
+
+fn backtest_json(b: &BacktestSummary) -> serde_json::Value {
+    json!({
+        "months": b.figures.months,
+        "accounts": b.figures.accounts,
+        "churned": b.figures.churned,
+        "auc": b.figures.auc,
+        "top_decile_churned_mrr_share": b.figures.top_decile_churned_mrr_share,
+        "from": b.from,
+        "to": b.to,
+        "weights_changed": b.weights_changed,
+    })
 }
 
 const HEADER: [&str; 11] = [
@@ -172,8 +252,9 @@ fn row_json(q: &QueueRow) -> serde_json::Value {
         "oldest_open_days": q.oldest_open_days,
         "score": q.score.total,
         "score_last_month": q.score_last_month,
+        "mrr_at_risk": q.mrr_at_risk(),
         "signals": q.score.signals.iter().map(|s| json!({
-            "signal": s.signal.name(), "value": s.value, "points": s.points, "rule": s.signal.rule(),
+            "signal": s.signal.name(), "value": s.value, "points": s.points, "rule": s.rule(),
         })).collect::<Vec<_>>(),
         "changes": q.changes.iter().map(|(s, d)| json!({"signal": s.name(), "points": d})).collect::<Vec<_>>(),
     })

@@ -1,153 +1,308 @@
 //! HVC triage in the store: the signals precomputed per account for the last two months (after
-//! each rollup), the queue read back with scores from the current weights, and the shared,
-//! append-only triage actions (assign, snooze, note, resolve, reopen).
+//! each rollup), the queue read back with scores from the current weights, the backtest of the
+//! score against what happened (computed by the same refresh), and the shared, append-only
+//! triage actions (assign, snooze, note, resolve, reopen).
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use crate::domain::triage::{self, Score, Signal, Weights};
+use crate::domain::Period;
+use crate::domain::triage::{self, Backtest, BacktestTally, Outcome, Score, Signal, Weights, Windows};
 use crate::error::{Error, Result, SqlContext};
 
 use super::Store;
 
-/// The signals' raw values at the end of month ?1 ('YYYY-MM'), evaluated on day ?2 (the first
-/// day of the next month). Each statement inserts (period, account, signal, value).
+/// The backtest's horizon in months: an account active at the end of a month churned when it is
+/// no longer active at the end of the month this many months later.
+const BACKTEST_HORIZON: i32 = 3;
+
+/// The months the refresh evaluates: each month's end (`day`, the first day of the next month,
+/// is the evaluation date) and where its windows counted in months start (`Signal::
+/// default_window`, settings `triage_window_months.*`); `live`: one of the queue's two months;
+/// `outcome`: for a month the backtest ranks, the month whose end says whether an account stayed.
+const MONTHS_SQL: &str = "
+CREATE TEMP TABLE triage_month (
+    period           TEXT PRIMARY KEY,
+    day              TEXT NOT NULL UNIQUE,
+    downtime_from    TEXT NOT NULL,
+    usage_from       TEXT NOT NULL,
+    red_from         TEXT NOT NULL,
+    contraction_from TEXT NOT NULL,
+    live             INTEGER NOT NULL,
+    outcome          TEXT
+);
+CREATE TEMP TABLE triage_signal (period TEXT, account_id TEXT, signal TEXT, value REAL);
+CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT);";
+
+/// The indicator metrics with a target, and their journey: the red indicators' `k`.
+macro_rules! indicators {
+    () => {
+        "WITH k AS MATERIALIZED (
+             SELECT k.phase_id, p.journey_id, k.aggregation, k.direction, k.target, k.tolerance
+             FROM metric k JOIN phase p ON p.phase_id = k.phase_id
+             WHERE k.kind = 'indicator' AND k.target IS NOT NULL)"
+    };
+}
+
+/// A value of metric `k` is red: it misses the target by more than the tolerance.
+macro_rules! red {
+    ($value:literal) => {
+        concat!(
+            "CASE k.direction WHEN 'higher' THEN k.target - (",
+            $value,
+            ") ELSE (",
+            $value,
+            ") - k.target END > k.tolerance"
+        )
+    };
+}
+
+/// The signals' raw values at the end of every month of `temp.triage_month`, in one pass over
+/// the raw rows: each statement inserts (period, account, signal, value) into
+/// `temp.triage_signal` (a signal that does not fire has no row), or prepares a table the next
+/// ones read. Windows counted in days are bound as date modifiers (`:detractor` = '+180 days'):
+/// an event at t is in the N days before the evaluation day d when date(d, '-N days') <= t < d,
+/// that is when t < d <= date(t, '+N days'), so each event row finds its months as a range of
+/// `day` (the CROSS JOINs keep the event table outside). Windows counted in months are columns
+/// of `temp.triage_month`.
 const SIGNALS_SQL: &[(&str, &str)] = &[
     (
         "open tickets",
-        "INSERT INTO account_signal
-         SELECT ?1, account_id, CASE severity WHEN 'critical' THEN 'open_ticket_critical'
-                                              WHEN 'high' THEN 'open_ticket_high' ELSE 'open_ticket_other' END AS s,
+        // Open at d: opened before it, not resolved before it. Open now: no window.
+        "CREATE TEMP TABLE triage_open AS
+         SELECT m.period, m.day, t.account_id, t.severity, t.opened_at
+         FROM ticket t CROSS JOIN temp.triage_month m
+         WHERE m.day > t.opened_at AND m.day <= coalesce(t.resolved_at, '9999-12-31')",
+    ),
+    (
+        "open tickets by severity",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, CASE severity WHEN 'critical' THEN 'open_ticket_critical'
+                                                  WHEN 'high' THEN 'open_ticket_high' ELSE 'open_ticket_other' END AS s,
                 count(*)
-         FROM ticket WHERE opened_at < ?2 AND (resolved_at IS NULL OR resolved_at >= ?2)
-         GROUP BY account_id, s",
+         FROM temp.triage_open GROUP BY period, account_id, s",
     ),
     (
         "long-running tickets",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'long_running_ticket', count(*)
+         FROM temp.triage_open WHERE opened_at < date(day, '-7 days') GROUP BY period, account_id",
+    ),
+    (
+        "SLA breaches",
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, t.account_id, 'sla_breach', count(*)
+         FROM ticket t CROSS JOIN temp.triage_month m
+         JOIN setting s ON s.key = 'sla_first_response_hours.' || t.severity
+         WHERE m.day > t.opened_at AND m.day <= date(t.opened_at, :sla_breach)
+           -- Whole seconds: julianday differences are inexact, and exactly on target is no breach.
+           AND unixepoch(coalesce(min(t.first_response_at, m.day), m.day)) - unixepoch(t.opened_at)
+               > 3600 * CAST(s.value AS REAL)
+         GROUP BY m.period, t.account_id",
+    ),
+    (
+        "usage",
+        // Per account with usage in the month: its downtime over the downtime window, its usual
+        // usage (the months before, in the usage drop's window) and its mean downtime over the
+        // red indicators' window, walking usage_month in key order. A one-month window is the
+        // month's own value (the sum or mean of one value), read without a lookup.
+        "CREATE TEMP TABLE triage_usage AS
+         SELECT u.period, u.account_id, u.usage_index,
+                CASE WHEN m.downtime_from = u.period THEN u.downtime_hours
+                     ELSE (SELECT sum(b.downtime_hours) FROM usage_month b
+                           WHERE b.account_id = u.account_id AND b.period >= m.downtime_from AND b.period <= u.period)
+                END AS downtime,
+                (SELECT avg(b.usage_index) FROM usage_month b
+                 WHERE b.account_id = u.account_id AND b.period >= m.usage_from AND b.period < u.period) AS usual,
+                CASE WHEN m.red_from = u.period THEN u.downtime_hours
+                     ELSE (SELECT avg(b.downtime_hours) FROM usage_month b
+                           WHERE b.account_id = u.account_id AND b.period >= m.red_from AND b.period <= u.period)
+                END AS red_downtime
+         FROM usage_month u CROSS JOIN temp.triage_month m
+         WHERE m.period = u.period",
+    ),
+    (
+        "downtime",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'downtime', downtime FROM temp.triage_usage WHERE downtime > 0",
+    ),
+    (
+        "usage drop",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'usage_drop', round(100 * (1 - usage_index / usual), 1)
+         FROM temp.triage_usage WHERE usual > 0 AND usage_index < usual",
+    ),
+    (
+        "NPS",
+        // Each answer is the latest one before d from its own time until the next answer: the
+        // months whose day falls in (answered_at, next answer], within the window.
+        "INSERT INTO temp.triage_signal
+         WITH n AS (
+             SELECT account_id, answered_at, score,
+                    lag(score) OVER w AS previous, lag(answered_at) OVER w AS previous_at,
+                    lead(answered_at) OVER w AS next_at
+             FROM survey_response WHERE survey = 'nps'
+             WINDOW w AS (PARTITION BY account_id ORDER BY answered_at, response_id))
+         SELECT m.period, n.account_id, 'detractor', n.score
+         FROM n CROSS JOIN temp.triage_month m
+         WHERE n.score <= 6 AND m.day > n.answered_at AND m.day <= coalesce(n.next_at, '9999-12-31')
+           AND m.day <= date(n.answered_at, :detractor)
+         UNION ALL
+         SELECT m.period, n.account_id, 'nps_falling', n.score - n.previous
+         FROM n CROSS JOIN temp.triage_month m
+         WHERE n.score - n.previous <= -2 AND m.day > n.answered_at AND m.day <= coalesce(n.next_at, '9999-12-31')
+           AND m.day <= date(n.previous_at, :nps_falling)",
+    ),
+    (
+        "high effort",
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, r.account_id, 'high_effort', min(r.score)
+         FROM survey_response r CROSS JOIN temp.triage_month m
+         WHERE r.survey = 'ces' AND r.score <= 3
+           AND m.day > r.answered_at AND m.day <= date(r.answered_at, :high_effort)
+         GROUP BY m.period, r.account_id",
+    ),
+    (
+        "overdue invoices",
+        // Due in the window and not paid before d.
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, i.account_id, 'overdue_invoice', count(*)
+         FROM invoice i CROSS JOIN temp.triage_month m
+         WHERE (i.paid_on IS NULL OR i.paid_on > i.due_on)
+           AND m.day > i.due_on AND m.day <= coalesce(i.paid_on, '9999-12-31')
+           AND m.day <= date(i.due_on, :overdue_invoice)
+         GROUP BY m.period, i.account_id",
+    ),
+    (
+        "red indicators: tickets",
+        // Both ticket aggregations in one walk over the tickets of the phases that have them
+        // (or no phase).
+        concat!(
+            "INSERT INTO temp.triage_red ",
+            indicators!(),
+            ", t AS (
+             SELECT m.period, t.account_id, t.phase_id,
+                    24 * avg(julianday(t.first_response_at) - julianday(t.opened_at)) AS first_response_hours,
+                    24 * avg(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours
+             FROM ticket t CROSS JOIN temp.triage_month m
+             WHERE (t.phase_id IS NULL
+                    OR +t.phase_id IN (SELECT phase_id FROM k
+                                       WHERE aggregation IN ('first_response_hours', 'resolution_hours')))
+               AND m.period >= substr(t.opened_at, 1, 7)
+               AND m.period < strftime('%Y-%m', substr(t.opened_at, 1, 7) || '-01', :red_indicator)
+             GROUP BY m.period, t.account_id, t.phase_id)
+         SELECT t.period, t.account_id
+         FROM t JOIN account a ON a.account_id = t.account_id
+         JOIN k ON k.journey_id = a.journey_id AND k.aggregation IN ('first_response_hours', 'resolution_hours')
+               AND (t.phase_id IS NULL OR k.phase_id = t.phase_id)
+         WHERE ",
+            red!("CASE k.aggregation WHEN 'first_response_hours' THEN t.first_response_hours ELSE t.resolution_hours END")
+        ),
+    ),
+    (
+        "red indicators: answers",
+        concat!(
+            "INSERT INTO temp.triage_red ",
+            indicators!(),
+            ", v AS (
+             SELECT m.period, r.account_id, r.phase_id, r.survey,
+                    CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.score >= 4)
+                                  ELSE 100.0 * (sum(r.score >= 9) - sum(r.score <= 6)) / count(*) END AS value
+             FROM survey_response r CROSS JOIN temp.triage_month m
+             WHERE (r.phase_id IS NULL OR r.phase_id IN (SELECT phase_id FROM k WHERE aggregation = r.survey))
+               AND m.period >= substr(r.answered_at, 1, 7)
+               AND m.period < strftime('%Y-%m', substr(r.answered_at, 1, 7) || '-01', :red_indicator)
+             GROUP BY m.period, r.account_id, r.phase_id, r.survey)
+         SELECT v.period, v.account_id
+         FROM v JOIN account a ON a.account_id = v.account_id
+         JOIN k ON k.journey_id = a.journey_id AND k.aggregation = v.survey
+               AND (v.phase_id IS NULL OR k.phase_id = v.phase_id)
+         WHERE ",
+            red!("v.value")
+        ),
+    ),
+    (
+        "red indicators: downtime",
+        // Downtime has no phase: it counts for every downtime indicator of the journey.
+        concat!(
+            "INSERT INTO temp.triage_red ",
+            indicators!(),
+            " SELECT u.period, u.account_id
+         FROM temp.triage_usage u JOIN account a ON a.account_id = u.account_id
+         JOIN k ON k.journey_id = a.journey_id AND k.aggregation = 'downtime_hours'
+         WHERE ",
+            red!("u.red_downtime")
+        ),
+    ),
+    (
+        "red indicators per account",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'red_indicator', count(*) FROM temp.triage_red GROUP BY period, account_id",
+    ),
+    (
+        "tier grace",
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, t.account_id, 'tier_downgrade_risk', 1
+         FROM temp.triage_month m JOIN account_tier t ON t.period = m.period AND t.status = 'grace'",
+    ),
+    (
+        "MRR contraction",
+        // MRR at the start of the window's first month against the end of the month.
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, e.account_id, 'mrr_contraction', s.mrr_start - e.mrr_end
+         FROM temp.triage_month m JOIN account_month e ON e.period = m.period
+         JOIN account_month s ON s.account_id = e.account_id AND s.period = m.contraction_from
+         WHERE e.mrr_end IS NOT NULL AND e.mrr_end < s.mrr_start",
+    ),
+];
+
+/// The queue's months only: their signals into `account_signal`, with what only the queue
+/// needs: the age of the oldest open ticket (shown, not scored) and renewals ahead (a
+/// subscription's end date is known in advance only if the store was told it; in the past it is
+/// known from hindsight, so the backtest leaves renewals out).
+const LIVE_SQL: &[(&str, &str)] = &[
+    (
+        "the queue's signals",
         "INSERT INTO account_signal
-         SELECT ?1, account_id, 'long_running_ticket', count(*)
-         FROM ticket WHERE opened_at < date(?2, '-7 days') AND (resolved_at IS NULL OR resolved_at >= ?2)
-         GROUP BY account_id",
+         SELECT g.period, g.account_id, g.signal, g.value
+         FROM temp.triage_signal g JOIN temp.triage_month m ON m.period = g.period AND m.live",
     ),
     (
         "age of the oldest open ticket",
         "INSERT INTO account_signal
-         SELECT ?1, account_id, 'oldest_open_days', round(max(julianday(?2) - julianday(opened_at)), 1)
-         FROM ticket WHERE opened_at < ?2 AND (resolved_at IS NULL OR resolved_at >= ?2)
-         GROUP BY account_id",
-    ),
-    (
-        "SLA breaches",
-        "INSERT INTO account_signal
-         SELECT ?1, t.account_id, 'sla_breach', count(*)
-         FROM ticket t
-         JOIN setting s ON s.key = 'sla_first_response_hours.' || t.severity
-         WHERE t.opened_at >= date(?2, '-30 days') AND t.opened_at < ?2
-           -- Whole seconds: julianday differences are inexact, and exactly on target is no breach.
-           AND unixepoch(coalesce(min(t.first_response_at, ?2), ?2)) - unixepoch(t.opened_at)
-               > 3600 * CAST(s.value AS REAL)
-         GROUP BY t.account_id",
-    ),
-    (
-        "downtime",
-        "INSERT INTO account_signal
-         SELECT ?1, account_id, 'downtime', downtime_hours FROM usage_month WHERE period = ?1 AND downtime_hours > 0",
-    ),
-    (
-        "usage drop",
-        "INSERT INTO account_signal
-         SELECT ?1, u.account_id, 'usage_drop', round(100 * (1 - u.usage_index / b.usual), 1)
-         FROM usage_month u
-         JOIN (SELECT account_id, avg(usage_index) AS usual FROM usage_month
-               WHERE period >= strftime('%Y-%m', ?2, '-4 months') AND period < ?1 AND usage_index IS NOT NULL
-               GROUP BY account_id) b ON b.account_id = u.account_id
-         WHERE u.period = ?1 AND b.usual > 0 AND u.usage_index < b.usual",
-    ),
-    (
-        "NPS",
-        "INSERT INTO account_signal
-         SELECT ?1, account_id, s, v FROM (
-             SELECT account_id, 'detractor' AS s, score AS v, rn FROM (
-                 SELECT account_id, score, row_number() OVER (PARTITION BY account_id ORDER BY answered_at DESC, response_id DESC) AS rn
-                 FROM survey_response WHERE survey = 'nps' AND answered_at < ?2)
-             WHERE rn = 1 AND score <= 6
-             UNION ALL
-             SELECT account_id, 'nps_falling', latest - previous, 1 FROM (
-                 SELECT account_id,
-                        max(CASE WHEN rn = 1 THEN score END) AS latest,
-                        max(CASE WHEN rn = 2 THEN score END) AS previous
-                 FROM (SELECT account_id, score,
-                              row_number() OVER (PARTITION BY account_id ORDER BY answered_at DESC, response_id DESC) AS rn
-                       FROM survey_response WHERE survey = 'nps' AND answered_at < ?2)
-                 WHERE rn <= 2 GROUP BY account_id)
-             WHERE previous IS NOT NULL AND latest - previous <= -2)",
-    ),
-    (
-        "high effort",
-        "INSERT INTO account_signal
-         SELECT ?1, account_id, 'high_effort', min(score) FROM survey_response
-         WHERE survey = 'ces' AND answered_at >= date(?2, '-90 days') AND answered_at < ?2
-         GROUP BY account_id HAVING min(score) <= 3",
-    ),
-    (
-        "overdue invoices",
-        "INSERT INTO account_signal
-         SELECT ?1, account_id, 'overdue_invoice', count(*) FROM invoice
-         WHERE due_on < ?2 AND (paid_on IS NULL OR paid_on >= ?2) AND (paid_on IS NULL OR paid_on > due_on)
-         GROUP BY account_id",
+         SELECT o.period, o.account_id, 'oldest_open_days', round(max(julianday(o.day) - julianday(o.opened_at)), 1)
+         FROM temp.triage_open o JOIN temp.triage_month m ON m.period = o.period AND m.live
+         GROUP BY o.period, o.account_id",
     ),
     (
         "renewals",
         "INSERT INTO account_signal
-         SELECT ?1, account_id, 'renewal_due', min(julianday(end_date) - julianday(?2)) FROM subscription
-         WHERE start_date <= ?2 AND end_date > ?2 AND end_date <= date(?2, '+60 days') GROUP BY account_id",
-    ),
-    (
-        "red indicators",
-        "INSERT INTO account_signal
-         SELECT ?1, v.account_id, 'red_indicator', count(*)
-         FROM (
-             SELECT account_id, phase_id, 'first_response_hours' AS agg,
-                    24 * avg(julianday(first_response_at) - julianday(opened_at)) AS value
-             FROM ticket WHERE opened_at >= ?1 || '-01' AND opened_at < ?2 AND first_response_at IS NOT NULL
-             GROUP BY account_id, phase_id
-             UNION ALL
-             SELECT account_id, phase_id, 'resolution_hours', 24 * avg(julianday(resolved_at) - julianday(opened_at))
-             FROM ticket WHERE opened_at >= ?1 || '-01' AND opened_at < ?2 AND resolved_at IS NOT NULL
-             GROUP BY account_id, phase_id
-             UNION ALL
-             SELECT account_id, NULL, 'downtime_hours', downtime_hours FROM usage_month WHERE period = ?1
-             UNION ALL
-             SELECT account_id, phase_id, survey,
-                    CASE survey WHEN 'ces' THEN avg(score) WHEN 'csat' THEN 100.0 * avg(score >= 4)
-                                ELSE 100.0 * (sum(score >= 9) - sum(score <= 6)) / count(*) END
-             FROM survey_response WHERE answered_at >= ?1 || '-01' AND answered_at < ?2
-             GROUP BY account_id, phase_id, survey
-         ) v
-         JOIN account a ON a.account_id = v.account_id
-         JOIN metric m ON m.aggregation = v.agg AND m.kind = 'indicator' AND m.target IS NOT NULL
-         JOIN phase p ON p.phase_id = m.phase_id AND p.journey_id = a.journey_id
-         WHERE (v.phase_id IS NULL OR v.phase_id = m.phase_id)
-           AND CASE m.direction WHEN 'higher' THEN m.target - v.value ELSE v.value - m.target END > m.tolerance
-         GROUP BY v.account_id",
-    ),
-    (
-        "tier grace",
-        "INSERT INTO account_signal
-         SELECT ?1, account_id, 'tier_downgrade_risk', 1 FROM account_tier WHERE period = ?1 AND status = 'grace'",
-    ),
-    (
-        "MRR contraction",
-        "INSERT INTO account_signal
-         SELECT ?1, e.account_id, 'mrr_contraction', s.mrr_start - e.mrr_end
-         FROM account_month e JOIN account_month s
-           ON s.account_id = e.account_id AND s.period = strftime('%Y-%m', ?2, '-3 months')
-         WHERE e.period = ?1 AND e.mrr_end IS NOT NULL AND e.mrr_end < s.mrr_start",
+         SELECT m.period, s.account_id, 'renewal_due', min(julianday(s.end_date) - julianday(m.day))
+         FROM temp.triage_month m JOIN subscription s
+           ON s.start_date <= m.day AND s.end_date > m.day AND s.end_date <= date(m.day, '+60 days')
+         WHERE m.live GROUP BY m.period, s.account_id",
     ),
 ];
+
+/// For each month the backtest ranks: every account active at its end, its MRR then, and
+/// whether it is no longer active 3 months later; walking account_month in key order (account,
+/// month), so the month 3 months later is a lookup nearby.
+const BACKTEST_SQL: &str = "
+SELECT s.period, s.account_id, s.mrr_end, e.account_id IS NULL
+FROM account_month s CROSS JOIN temp.triage_month m
+LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = m.outcome AND e.mrr_end IS NOT NULL
+WHERE m.period = s.period AND m.outcome IS NOT NULL AND s.mrr_end IS NOT NULL";
+
+const DROP_TEMP_SQL: &str = "
+DROP TABLE IF EXISTS temp.triage_month;
+DROP TABLE IF EXISTS temp.triage_signal;
+DROP TABLE IF EXISTS temp.triage_open;
+DROP TABLE IF EXISTS temp.triage_usage;
+DROP TABLE IF EXISTS temp.triage_red;";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueRow {
@@ -166,6 +321,104 @@ pub struct QueueRow {
     /// Points moved per signal since last month, largest first.
     pub changes: Vec<(Signal, f64)>,
     pub score_last_month: f64,
+}
+
+impl QueueRow {
+    /// Score x MRR: the revenue the account's risk weighs, for value-weighted triage.
+    pub fn mrr_at_risk(&self) -> f64 {
+        self.score.total * self.mrr.unwrap_or(0.0)
+    }
+}
+
+/// The MRR-at-risk order, highest first: with a stable sort of a queue in score order, equal
+/// MRR at risk keeps the score order.
+pub fn by_mrr_at_risk(a: &QueueRow, b: &QueueRow) -> Ordering {
+    b.mrr_at_risk().total_cmp(&a.mrr_at_risk())
+}
+
+/// The backtest the last refresh stored: the months it ranked (`from` to `to`), its figures, and
+/// whether the weights changed since (the figures are the refresh's weights' until the next one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BacktestSummary {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub figures: Backtest,
+    pub weights_changed: bool,
+}
+
+/// Ranks the accounts of each month the backtest covers (`temp.triage_month` with an outcome)
+/// by their score then, with `weights`, and sums the rankings (`domain::triage::BacktestTally`).
+/// A signal's points do not depend on the others', so each signal row adds its points to its
+/// account-month as it is read: no sort of the signals.
+fn backtest(tx: &rusqlite::Transaction<'_>, weights: &Weights) -> Result<Backtest> {
+    let what = "backtesting the triage score";
+    let mut months: HashMap<String, u32> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare("SELECT period FROM temp.triage_month WHERE outcome IS NOT NULL")
+            .context(what)?;
+        let mut rows = stmt.query([]).context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            let n = months.len() as u32;
+            months.insert(row.get(0).context(what)?, n);
+        }
+    }
+    let mut accounts: HashMap<String, u32> = HashMap::new();
+    let mut points: HashMap<(u32, u32), f64> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare("SELECT period, account_id, signal, value FROM temp.triage_signal")
+            .context(what)?;
+        let mut rows = stmt.query([]).context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or_default());
+            let Some(&month) = months.get(text(0).context(what)?) else {
+                continue;
+            };
+            let Some(signal) = Signal::from_name(text(2).context(what)?) else {
+                continue;
+            };
+            let earned = triage::points(signal, row.get(3).context(what)?, weights);
+            if earned == 0.0 {
+                continue;
+            }
+            let account = text(1).context(what)?;
+            let account = match accounts.get(account) {
+                Some(a) => *a,
+                None => {
+                    let n = accounts.len() as u32;
+                    accounts.insert(account.to_string(), n);
+                    n
+                }
+            };
+            *points.entry((month, account)).or_default() += earned;
+        }
+    }
+    let mut stmt = tx.prepare(BACKTEST_SQL).context(what)?;
+    let mut rows = stmt.query([]).context(what)?;
+    // Each month's ranking: its accounts' outcomes.
+    let mut ranked: Vec<Vec<Outcome>> = vec![Vec::new(); months.len()];
+    while let Some(row) = rows.next().context(what)? {
+        let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or_default());
+        let Some(&month) = months.get(text(0).context(what)?) else {
+            continue;
+        };
+        let earned = accounts
+            .get(text(1).context(what)?)
+            .and_then(|a| points.get(&(month, *a)));
+        if let Some(outcomes) = ranked.get_mut(month as usize) {
+            outcomes.push(Outcome {
+                score: triage::total(earned.copied()),
+                mrr: row.get(2).context(what)?,
+                churned: row.get(3).context(what)?,
+            });
+        }
+    }
+    let mut tally = BacktestTally::default();
+    for outcomes in &ranked {
+        tally.add_month(outcomes);
+    }
+    Ok(tally.result())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -189,32 +442,142 @@ pub enum Action<'a> {
 type StateChange<'a> = (&'a str, Option<String>, Option<String>);
 
 impl Store {
-    /// Recomputes the signals of the store's last two months.
+    /// Recomputes the triage signals of the store's last two months (`account_signal`, the
+    /// queue's) and the backtest (settings `triage_backtest.*`), which ranks the accounts of every
+    /// earlier month that has 3 months after it by their score then: one pass over the raw rows
+    /// computes the signals of all those months.
     pub fn refresh_signals(&mut self) -> Result<Duration> {
         let started = Instant::now();
         let range = self.period_range()?;
+        let windows = self.triage_windows()?;
+        // A malformed weight fails the queue, naming it; the refresh goes on without a backtest.
+        let weights = self.triage_weights().ok();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the triage signals")?;
         tx.execute("DELETE FROM account_signal", [])
             .context("clearing triage signals")?;
+        tx.execute("DELETE FROM setting WHERE key LIKE 'triage_backtest.%'", [])
+            .context("clearing the triage backtest")?;
         if let Some((first, last)) = range {
-            for period in [last.prev(), last].into_iter().filter(|p| *p >= first) {
-                let (month, day) = (period.to_string(), period.next().first_day().to_string());
-                let args: [&dyn rusqlite::ToSql; 2] = [&month, &day];
-                for (what, sql) in SIGNALS_SQL {
-                    let mut stmt = tx.prepare(sql).context(what)?;
-                    // Some statements need only the month.
-                    let used = stmt.parameter_count().min(args.len());
-                    stmt.execute(&args[..used]).context(what)?;
+            let live = [last.prev(), last].into_iter().filter(|p| *p >= first);
+            let tested: Vec<Period> = match last.offset(-BACKTEST_HORIZON) {
+                cutoff if cutoff >= first => first.through(cutoff).collect(),
+                _ => Vec::new(),
+            };
+            tx.execute_batch(DROP_TEMP_SQL)
+                .and_then(|()| tx.execute_batch(MONTHS_SQL))
+                .context("preparing the triage months")?;
+            {
+                let mut insert = tx
+                    .prepare("INSERT INTO temp.triage_month VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                    .context("preparing the triage months")?;
+                let since = |p: Period, signal: Signal| p.offset(1 - windows.len_of(signal) as i32);
+                let months = tested.iter().map(|p| (*p, false)).chain(live.map(|p| (p, true)));
+                for (p, is_live) in months {
+                    let (downtime, red) = (since(p, Signal::Downtime), since(p, Signal::RedIndicator));
+                    let usage = p.offset(-(windows.len_of(Signal::UsageDrop) as i32));
+                    let outcome = (!is_live).then(|| p.offset(BACKTEST_HORIZON).to_string());
+                    insert
+                        .execute(params![
+                            p.to_string(),
+                            p.next().first_day().to_string(),
+                            downtime.to_string(),
+                            usage.to_string(),
+                            red.to_string(),
+                            since(p, Signal::MrrContraction).to_string(),
+                            is_live,
+                            outcome,
+                        ])
+                        .context("preparing the triage months")?;
                 }
             }
+            let modifiers: Vec<(&str, String)> = [
+                Signal::SlaBreach,
+                Signal::Detractor,
+                Signal::NpsFalling,
+                Signal::HighEffort,
+                Signal::OverdueInvoice,
+                Signal::RedIndicator,
+            ]
+            .into_iter()
+            .filter_map(|s| {
+                let w = windows.of(s)?;
+                let unit = match w.unit {
+                    triage::Unit::Days => "days",
+                    triage::Unit::Months => "months",
+                };
+                Some((s.name(), format!("+{} {unit}", w.len)))
+            })
+            .collect();
+            for (what, sql) in SIGNALS_SQL.iter().chain(LIVE_SQL) {
+                let mut stmt = tx.prepare(sql).context(what)?;
+                for (name, modifier) in &modifiers {
+                    if let Some(i) = stmt.parameter_index(&format!(":{name}")).context(what)? {
+                        stmt.raw_bind_parameter(i, modifier).context(what)?;
+                    }
+                }
+                stmt.raw_execute().context(what)?;
+            }
+            if let Some(weights) = &weights {
+                let backtest = if tested.is_empty() {
+                    Backtest::default()
+                } else {
+                    backtest(&tx, weights)?
+                };
+                let put = |key: &str, value: String| {
+                    tx.execute(
+                        "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        params![format!("triage_backtest.{key}"), value],
+                    )
+                    .map(|_| ())
+                    .context("writing the triage backtest")
+                };
+                if let (Some(from), Some(to)) = (tested.first(), tested.last()) {
+                    put("from", from.to_string())?;
+                    put("to", to.to_string())?;
+                }
+                put("months", backtest.months.to_string())?;
+                put("accounts", backtest.accounts.to_string())?;
+                put("churned", backtest.churned.to_string())?;
+                if let Some(auc) = backtest.auc {
+                    put("auc", auc.to_string())?;
+                }
+                if let Some(share) = backtest.top_decile_churned_mrr_share {
+                    put("top_decile_churned_mrr_share", share.to_string())?;
+                }
+                put("weights", weights.signature())?;
+            }
+            tx.execute_batch(DROP_TEMP_SQL)
+                .context("dropping the triage months")?;
         }
         tx.commit().context("committing the triage signals")?;
         Ok(started.elapsed())
     }
 
+    /// The signals' windows: the defaults with the settings `triage_window_days.<signal>` and
+    /// `triage_window_months.<signal>`. They apply at the next refresh.
+    pub fn triage_windows(&self) -> Result<Windows> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM setting WHERE key LIKE 'triage_window_%'")
+            .context("reading triage windows")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("reading triage windows")?
+            .collect::<rusqlite::Result<_>>()
+            .context("reading triage windows")?;
+        Windows::with_settings(rows.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|message| {
+            Error::Store {
+                path: self.path.clone(),
+                message,
+            }
+        })
+    }
+
+    /// The weights (`triage_weight.<signal>`), with the windows the rule texts name.
     pub fn triage_weights(&self) -> Result<Weights> {
         let mut stmt = self
             .conn
@@ -224,6 +587,7 @@ impl Store {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .context("reading triage weights")?;
         let mut weights = Weights::new();
+        weights.windows = self.triage_windows()?;
         for row in rows {
             let (key, value) = row.context("reading triage weights")?;
             let name = key.trim_start_matches("triage_weight.");
@@ -242,6 +606,42 @@ impl Store {
             }
         }
         Ok(weights)
+    }
+
+    /// The backtest the last refresh stored, if it ran one.
+    pub fn triage_backtest(&self) -> Result<Option<BacktestSummary>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM setting WHERE key LIKE 'triage_backtest.%'")
+            .context("reading the triage backtest")?;
+        let rows: HashMap<String, String> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("reading the triage backtest")?
+            .collect::<rusqlite::Result<_>>()
+            .context("reading the triage backtest")?;
+        let get = |key: &str| rows.get(&format!("triage_backtest.{key}"));
+        let number = |key: &str| {
+            get(key)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+        };
+        let Some(months) = number("months") else {
+            return Ok(None);
+        };
+        // Another weight than the refresh's (or a malformed one) ranks the queue differently.
+        let current = self.triage_weights().ok().map(|w| w.signature());
+        Ok(Some(BacktestSummary {
+            from: get("from").cloned(),
+            to: get("to").cloned(),
+            figures: triage::Backtest {
+                months: months as u32,
+                accounts: number("accounts").unwrap_or(0.0) as u64,
+                churned: number("churned").unwrap_or(0.0) as u64,
+                auc: number("auc"),
+                top_decile_churned_mrr_share: number("top_decile_churned_mrr_share"),
+            },
+            weights_changed: current.as_ref() != get("weights"),
+        }))
     }
 
     /// Every account's queue row at the end of the store's last month, highest score first

@@ -128,7 +128,7 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             let started = Instant::now();
             let today = chrono::Local::now().date_naive().to_string();
             let queue = store.triage_queue(*all, false, &today)?;
-            let orders = Orders::of_queue(&queue);
+            let orders = Orders::of_queue(&queue).with_backtest(store.triage_backtest()?);
             Loaded::Queue(queue, orders, started.elapsed().as_secs_f64() * 1000.0)
         }
         Request::Account { id, .. } => Loaded::Account(AccountView::load(store, id, range)?.map(Box::new)),

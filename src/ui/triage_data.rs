@@ -11,7 +11,7 @@ use super::action::{Action, Outcome, TriageKey};
 use super::app::{App, Pane};
 use super::load::Request;
 use crate::store::Store;
-use crate::store::triage::{self, QueueRow};
+use crate::store::triage::{self, BacktestSummary, QueueRow};
 
 /// The queue's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,6 +19,8 @@ pub enum SortKey {
     /// Highest score first (ties: higher MRR, then id).
     #[default]
     Score,
+    /// Highest MRR at risk (score x MRR) first: value-weighted triage (ties: the score order).
+    MrrAtRisk,
     /// Highest MRR first.
     Mrr,
     /// The oldest open item first.
@@ -30,7 +32,8 @@ pub enum SortKey {
 impl SortKey {
     pub fn next(self) -> SortKey {
         match self {
-            SortKey::Score => SortKey::Mrr,
+            SortKey::Score => SortKey::MrrAtRisk,
+            SortKey::MrrAtRisk => SortKey::Mrr,
             SortKey::Mrr => SortKey::Age,
             SortKey::Age => SortKey::Name,
             SortKey::Name => SortKey::Score,
@@ -40,6 +43,7 @@ impl SortKey {
     pub fn label(self) -> &'static str {
         match self {
             SortKey::Score => "score",
+            SortKey::MrrAtRisk => "MRR at risk",
             SortKey::Mrr => "MRR",
             SortKey::Age => "age",
             SortKey::Name => "name",
@@ -134,18 +138,24 @@ impl Filters {
 }
 
 /// The queue's rows in each order but the score's (the queue's own), as indices into it;
-/// sorted where the queue is read, off the cockpit's thread.
+/// sorted where the queue is read, off the cockpit's thread. With them, the score's backtest
+/// (`Store::triage_backtest`) for the pane's header.
 #[derive(Debug, Clone, Default)]
 pub struct Orders {
+    by_mrr_at_risk: Vec<u32>,
     by_mrr: Vec<u32>,
     by_age: Vec<u32>,
     by_name: Vec<u32>,
+    pub backtest: Option<BacktestSummary>,
 }
 
 impl Orders {
     pub fn of_queue(queue: &[QueueRow]) -> Orders {
         let all = || (0..queue.len() as u32).collect::<Vec<u32>>();
         let row = |i: &u32| &queue[*i as usize];
+        // Stable on the score order: equal MRR at risk keeps it.
+        let mut by_mrr_at_risk = all();
+        by_mrr_at_risk.sort_by(|a, b| triage::by_mrr_at_risk(row(a), row(b)));
         let mut by_mrr = all();
         by_mrr.sort_by(|a, b| row(b).mrr.unwrap_or(0.0).total_cmp(&row(a).mrr.unwrap_or(0.0)));
         let mut by_age = all();
@@ -163,15 +173,24 @@ impl Orders {
                 .then_with(|| row(a).account_id.cmp(&row(b).account_id))
         });
         Orders {
+            by_mrr_at_risk,
             by_mrr,
             by_age,
             by_name,
+            backtest: None,
         }
+    }
+
+    /// With the backtest read beside the queue.
+    pub fn with_backtest(mut self, backtest: Option<BacktestSummary>) -> Orders {
+        self.backtest = backtest;
+        self
     }
 
     fn of(&self, sort: SortKey) -> &[u32] {
         match sort {
             SortKey::Score => &[],
+            SortKey::MrrAtRisk => &self.by_mrr_at_risk,
             SortKey::Mrr => &self.by_mrr,
             SortKey::Age => &self.by_age,
             SortKey::Name => &self.by_name,

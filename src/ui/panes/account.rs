@@ -138,7 +138,7 @@ fn triage(v: &AccountView, lines: &mut Vec<Line>) {
             ),
             Kind::Text,
         ));
-        lines.push((format!("    {}", s.signal.rule()), Kind::Dim));
+        lines.push((format!("    {}", s.rule()), Kind::Dim));
     }
     if v.score.signals.is_empty() {
         lines.push(("  no signal scores".into(), Kind::Dim));
