@@ -5,6 +5,7 @@
 use assert_cmd::Command;
 use cxcockpit::domain::Period;
 use cxcockpit::domain::retention::{AccountWindow, Retention, retention};
+use cxcockpit::store::churn::ChurnBy;
 use cxcockpit::store::{OpenMode, Store};
 use proptest::prelude::*;
 
@@ -162,11 +163,13 @@ fn churn_events_follow_the_segment() {
     let march = month("2026-03");
     assert!(
         store
-            .churn_by_reason_in(None, "hvc", march, march)
+            .churn_groups_in(None, "hvc", march, march, ChurnBy::Cause)
             .unwrap()
             .is_empty()
     );
-    let regular = store.churn_by_reason_in(None, "regular", march, march).unwrap();
+    let regular = store
+        .churn_groups_in(None, "regular", march, march, ChurnBy::Cause)
+        .unwrap();
     assert_eq!((regular[0].key.as_str(), regular[0].accounts), ("price", 1));
     let accounts = store.churned_accounts_in(None, "regular", march, march).unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@ use crate::domain::Period;
 use crate::domain::retention::Retention;
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::store::churn::ChurnBy;
 
 #[derive(Debug, Args)]
 pub struct ChurnArgs {
@@ -106,11 +107,11 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
     let breakdown = match args.by {
         None => Vec::new(),
         Some(Breakdown::Phase) => groups_json(
-            &store.churn_by_phase_in(journey, &args.segment, from, to)?,
+            &store.churn_groups_in(journey, &args.segment, from, to, ChurnBy::Phase)?,
             total.n_churned,
         ),
         Some(Breakdown::Reason) => groups_json(
-            &store.churn_by_reason_in(journey, &args.segment, from, to)?,
+            &store.churn_groups_in(journey, &args.segment, from, to, ChurnBy::Cause)?,
             total.n_churned,
         ),
         Some(Breakdown::Segment) => segment_rows(by_segment.iter().filter(|(s, _)| !s.starts_with("tier:"))),

@@ -237,6 +237,23 @@ fn service_segment(store: &Store, text: &str) -> Result<ServiceSegment> {
 }
 
 /// Hours for people: "3.5 h", or "-" without data.
+/// One row per phase and group of the priority service: the phase, the group, then `cells`.
+fn service_rows(
+    service: &[(String, String, Vec<ServiceGroup>)],
+    cells: impl Fn(&ServiceGroup) -> Vec<String>,
+) -> Vec<Vec<String>> {
+    service
+        .iter()
+        .flat_map(|(_, phase, groups)| {
+            groups.iter().map(|g| {
+                let mut row = vec![phase.clone(), g.segment.clone()];
+                row.extend(cells(g));
+                row
+            })
+        })
+        .collect()
+}
+
 fn hours(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.1} h"))
 }
@@ -320,26 +337,19 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
                 "sla_attainment",
             ];
             let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-            let rows: Vec<Vec<String>> = service
-                .iter()
-                .flat_map(|(_, phase, groups)| {
-                    groups.iter().map(move |g| {
-                        vec![
-                            phase.clone(),
-                            g.segment.clone(),
-                            g.tickets.to_string(),
-                            num(g.first_response_hours),
-                            g.responded.to_string(),
-                            num(g.resolution_hours),
-                            g.resolved.to_string(),
-                            g.sla_met.to_string(),
-                            g.sla_breached.to_string(),
-                            g.sla_pending.to_string(),
-                            num(g.sla_attainment),
-                        ]
-                    })
-                })
-                .collect();
+            let rows = service_rows(&service, |g| {
+                vec![
+                    g.tickets.to_string(),
+                    num(g.first_response_hours),
+                    g.responded.to_string(),
+                    num(g.resolution_hours),
+                    g.resolved.to_string(),
+                    g.sla_met.to_string(),
+                    g.sla_breached.to_string(),
+                    g.sla_pending.to_string(),
+                    num(g.sla_attainment),
+                ]
+            });
             print!("{}", output::csv(&header, &rows));
         }
         _ => {
@@ -373,23 +383,16 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
                         "\npriority service in {period}: tickets opened in the month, mean hours to the first response and to resolution, and SLA met (share of the judged tickets answered within sla_first_response_hours.<severity>); HVC as decided in {period}, tiers held at the end of {}",
                         period.prev()
                     );
-                    let rows: Vec<Vec<String>> = service
-                        .iter()
-                        .flat_map(|(_, phase, groups)| {
-                            groups.iter().map(move |g| {
-                                vec![
-                                    phase.clone(),
-                                    g.segment.clone(),
-                                    g.tickets.to_string(),
-                                    hours(g.first_response_hours),
-                                    hours(g.resolution_hours),
-                                    g.sla_attainment
-                                        .map_or_else(|| "-".into(), |a| format!("{:.1}%", 100.0 * a)),
-                                    (g.sla_met + g.sla_breached).to_string(),
-                                ]
-                            })
-                        })
-                        .collect();
+                    let rows = service_rows(&service, |g| {
+                        vec![
+                            g.tickets.to_string(),
+                            hours(g.first_response_hours),
+                            hours(g.resolution_hours),
+                            g.sla_attainment
+                                .map_or_else(|| "-".into(), |a| format!("{:.1}%", 100.0 * a)),
+                            (g.sla_met + g.sla_breached).to_string(),
+                        ]
+                    });
                     let header = [
                         "phase",
                         "group",

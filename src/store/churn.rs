@@ -100,16 +100,31 @@ pub fn describe_aside(aside: &[ChurnAside]) -> String {
     )
 }
 
+/// What the churned accounts are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChurnBy {
+    /// "Journey: Phase" of the churn event (`ChurnedAccount::phase_key`).
+    Phase,
+    /// The event's root cause, or "no reason recorded" (`ChurnedAccount::cause_key`).
+    Cause,
+}
+
+impl ChurnBy {
+    pub fn key(self, account: &ChurnedAccount) -> String {
+        match self {
+            ChurnBy::Phase => account.phase_key(),
+            ChurnBy::Cause => account.cause_key().to_string(),
+        }
+    }
+}
+
 /// Groups churned accounts by a key (phase or cause), most accounts first, with each group's
 /// MRR lost and its three most frequent reasons: the counts add up to the accounts given.
-pub fn group_churned(
-    accounts: &[ChurnedAccount],
-    key: impl Fn(&ChurnedAccount) -> String,
-) -> Vec<ChurnGroup> {
+pub fn group_churned(accounts: &[ChurnedAccount], by: ChurnBy) -> Vec<ChurnGroup> {
     let mut groups: Vec<ChurnGroup> = Vec::new();
     let mut reasons: Vec<std::collections::BTreeMap<String, u64>> = Vec::new();
     for account in accounts {
-        let k = key(account);
+        let k = by.key(account);
         let i = match groups.iter().position(|g| g.key == k) {
             Some(i) => i,
             None => {
@@ -324,40 +339,27 @@ impl Store {
 
     /// Churned accounts of the window grouped by the phase they left in ('(no phase)' when unknown).
     pub fn churn_by_phase(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_by_phase_in(None, "all", from, to)
+        self.churn_groups_in(None, "all", from, to, ChurnBy::Phase)
     }
 
     /// Churned accounts of the window grouped by root cause.
     pub fn churn_by_reason(&self, from: Period, to: Period) -> Result<Vec<ChurnGroup>> {
-        self.churn_by_reason_in(None, "all", from, to)
+        self.churn_groups_in(None, "all", from, to, ChurnBy::Cause)
     }
 
-    /// `churn_by_phase` for the accounts of one segment: the churned accounts of the figures,
-    /// by the phase their churn event names.
-    pub fn churn_by_phase_in(
+    /// The churned accounts of the figures for a segment of a journey, grouped by the phase or
+    /// the cause their churn event names.
+    pub fn churn_groups_in(
         &self,
         journey: Option<&str>,
         segment: &str,
         from: Period,
         to: Period,
+        by: ChurnBy,
     ) -> Result<Vec<ChurnGroup>> {
         Ok(group_churned(
             &self.churned_accounts_in(journey, segment, from, to)?,
-            ChurnedAccount::phase_key,
-        ))
-    }
-
-    /// `churn_by_reason` for the accounts of one segment: by the root cause of their event.
-    pub fn churn_by_reason_in(
-        &self,
-        journey: Option<&str>,
-        segment: &str,
-        from: Period,
-        to: Period,
-    ) -> Result<Vec<ChurnGroup>> {
-        Ok(group_churned(
-            &self.churned_accounts_in(journey, segment, from, to)?,
-            |a| a.cause_key().to_string(),
+            by,
         ))
     }
 

@@ -9,7 +9,7 @@ use crate::domain::Period;
 use crate::domain::retention::{Retention, RetentionSums};
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::churn::{ChurnAside, ChurnGroup, ChurnedAccount, Cohort, group_churned};
+use crate::store::churn::{ChurnAside, ChurnBy, ChurnGroup, ChurnedAccount, Cohort, group_churned};
 
 use super::load::Request;
 
@@ -31,8 +31,8 @@ impl ChurnEvents {
     pub fn load(store: &Store, journey: Option<&str>, period: Period, segment: &str) -> Result<ChurnEvents> {
         let accounts = store.churned_accounts_in(journey, segment, period, period)?;
         Ok(ChurnEvents {
-            by_phase: group_churned(&accounts, ChurnedAccount::phase_key),
-            by_reason: group_churned(&accounts, |a| a.cause_key().to_string()),
+            by_phase: group_churned(&accounts, ChurnBy::Phase),
+            by_reason: group_churned(&accounts, ChurnBy::Cause),
             accounts,
             aside: store.churn_events_aside(journey, segment, period, period)?,
             by_tier: store.churn_window_by_tier(journey, segment, period, period)?,
