@@ -116,13 +116,71 @@ CREATE TABLE survey_response (
     survey      TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
     score       INTEGER NOT NULL,
     touchpoint  TEXT NOT NULL DEFAULT '',
-    comment     TEXT NOT NULL DEFAULT '',
-    CHECK ((survey = 'nps' AND score BETWEEN 0 AND 10)
-        OR (survey = 'csat' AND score BETWEEN 1 AND 5)
-        OR (survey = 'ces' AND score BETWEEN 1 AND 7))
+    comment     TEXT NOT NULL DEFAULT ''
+    -- The score lies on the scale of the account's journey (trigger survey_score_on_scale).
 ) STRICT;
 CREATE INDEX survey_by_phase ON survey_response (phase_id, survey, answered_at);
 CREATE INDEX survey_by_account ON survey_response (account_id, answered_at);
+
+-- The scale a journey's survey answers are scored on, as its definitions declare it (kind,
+-- range, which end is good, which answers are unhappy and happy; ranges inclusive). A journey
+-- that declares none for a survey uses the standard scale (survey_standard_scale).
+CREATE TABLE survey_scale (
+    journey_id   TEXT NOT NULL REFERENCES journey (journey_id) ON DELETE CASCADE,
+    survey       TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
+    min_score    INTEGER NOT NULL,
+    max_score    INTEGER NOT NULL,
+    good         TEXT NOT NULL CHECK (good IN ('higher', 'lower')),
+    unhappy_from INTEGER NOT NULL,
+    unhappy_to   INTEGER NOT NULL,
+    happy_from   INTEGER NOT NULL,
+    happy_to     INTEGER NOT NULL,
+    CHECK (min_score < max_score),
+    CHECK (unhappy_from BETWEEN min_score AND unhappy_to AND unhappy_to <= max_score),
+    CHECK (happy_from BETWEEN min_score AND happy_to AND happy_to <= max_score),
+    PRIMARY KEY (journey_id, survey)
+) STRICT, WITHOUT ROWID;
+
+-- NPS 0-10 (9-10 promoters, 0-6 detractors); CSAT 1-5 (4-5 satisfied); CES 1-7 agreement that it
+-- was easy (CES 2.0). Kept equal to `domain::survey::Scale::standard` (a test checks).
+CREATE VIEW survey_standard_scale (survey, min_score, max_score, good, unhappy_from, unhappy_to,
+                                   happy_from, happy_to) AS
+VALUES ('nps', 0, 10, 'higher', 0, 6, 9, 10),
+       ('csat', 1, 5, 'higher', 1, 3, 4, 5),
+       ('ces', 1, 7, 'higher', 1, 3, 5, 7);
+
+-- The scale each journey's answers are scored on: the declared one, else the standard one.
+-- journey_id NULL: the standard scales, for accounts outside every journey.
+CREATE VIEW survey_scale_in_force AS
+SELECT j.journey_id, d.survey,
+       coalesce(s.min_score, d.min_score) AS min_score, coalesce(s.max_score, d.max_score) AS max_score,
+       coalesce(s.good, d.good) AS good,
+       coalesce(s.unhappy_from, d.unhappy_from) AS unhappy_from, coalesce(s.unhappy_to, d.unhappy_to) AS unhappy_to,
+       coalesce(s.happy_from, d.happy_from) AS happy_from, coalesce(s.happy_to, d.happy_to) AS happy_to
+FROM journey j CROSS JOIN survey_standard_scale d
+LEFT JOIN survey_scale s ON s.journey_id = j.journey_id AND s.survey = d.survey
+UNION ALL
+SELECT NULL, * FROM survey_standard_scale;
+
+-- Every answer with its account's journey and whether it is unhappy or happy on that journey's
+-- scale: what the triage signals, the tier rules and the comment analysis read.
+CREATE VIEW survey_answer AS
+SELECT r.response_id, r.account_id, r.phase_id, r.answered_at, r.survey, r.score, r.touchpoint,
+       r.comment, a.journey_id,
+       r.score BETWEEN sc.unhappy_from AND sc.unhappy_to AS unhappy,
+       r.score BETWEEN sc.happy_from AND sc.happy_to AS happy
+FROM survey_response r
+JOIN account a ON a.account_id = r.account_id
+JOIN survey_scale_in_force sc ON sc.journey_id IS a.journey_id AND sc.survey = r.survey;
+
+CREATE TRIGGER survey_score_on_scale BEFORE INSERT ON survey_response
+WHEN NOT EXISTS (
+    SELECT 1 FROM survey_scale_in_force sc
+    WHERE sc.journey_id IS (SELECT journey_id FROM account WHERE account_id = NEW.account_id)
+      AND sc.survey = NEW.survey AND NEW.score BETWEEN sc.min_score AND sc.max_score)
+BEGIN
+    SELECT RAISE(ABORT, 'survey score outside the scale of its journey');
+END;
 
 -- Billing: an invoice is overdue while unpaid after its due date, or paid late.
 CREATE TABLE invoice (
@@ -216,6 +274,9 @@ CREATE TABLE rollup (
     period    TEXT NOT NULL,
     value     REAL NOT NULL,
     n         INTEGER,
+    -- Survey metrics: the variance of one answer's contribution (NPS: +100, 0 or -100 each),
+    -- for the significance of a change (`domain::change::significance`); NULL otherwise.
+    variance  REAL,
     PRIMARY KEY (metric_id, segment, period)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX rollup_by_period ON rollup (period, segment);

@@ -560,6 +560,12 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              ALTER TABLE metric_value_v1 RENAME TO metric_value;
              ALTER TABLE account_month DROP COLUMN hvc;
              ALTER TABLE tier DROP COLUMN qualify;
+             DROP TRIGGER survey_score_on_scale;
+             DROP VIEW survey_answer;
+             DROP VIEW survey_scale_in_force;
+             DROP VIEW survey_standard_scale;
+             DROP TABLE survey_scale;
+             ALTER TABLE rollup DROP COLUMN variance;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -606,6 +612,22 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
         "{hvc_months} {hvc_last_month}"
     );
     assert_eq!(hvc_now, hvc_last_month, "the account's flag is its last month's");
+    // Version 4: survey scales, and the survey rollups' variance filled by the refresh.
+    let (scales, variances): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM survey_scale_in_force),
+                    (SELECT count(*) FROM rollup r JOIN metric m USING (metric_id)
+                     WHERE m.aggregation = 'nps' AND r.variance > 0)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        scales,
+        3 * 2 + 3,
+        "every journey's three surveys and the standard ones"
+    );
+    assert!(variances > 0);
     let index: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'subscription_by_account' AND tbl_name = 'subscription'",

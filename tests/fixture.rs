@@ -8,7 +8,7 @@ use cxcockpit::domain::Period;
 use cxcockpit::domain::model::Metric;
 use cxcockpit::domain::retention::{AccountWindow, retention};
 use cxcockpit::domain::status::Status;
-use cxcockpit::domain::survey::nps;
+use cxcockpit::domain::survey::{Scale, nps};
 use cxcockpit::domain::tiers::eligible;
 use cxcockpit::store::Store;
 use rusqlite::OptionalExtension;
@@ -183,7 +183,7 @@ fn march_nps_of_phase_use_matches_the_hand_computation() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(scores.len(), 8);
-    assert_eq!(nps(&scores), Some(12.5));
+    assert_eq!(nps(&Scale::standard("nps").unwrap(), &scores), Some(12.5));
 }
 
 #[test]

@@ -588,8 +588,10 @@ fn every_aggregation_word_of_the_schema_imports_from_csv_and_toml() {
     let env = Env::new();
     let mut csv = format!("{HEADER}\n");
     for word in words {
+        // A mean effort score keeps the direction of its (standard, higher-is-easier) scale.
+        let direction = if word == "ces" { "higher" } else { "lower" };
         csv += &format!(
-            "trial,Trial,,start,Start,,,,,,,trial.{word},{word},indicator,delivery,,lower,,,{word},,\n"
+            "trial,Trial,,start,Start,,,,,,,trial.{word},{word},indicator,delivery,,{direction},,,{word},,\n"
         );
     }
     let report = env.import_ok("journeys", &env.write("aggregations.csv", csv), &[]);
@@ -619,5 +621,176 @@ fn every_aggregation_word_of_the_schema_imports_from_csv_and_toml() {
     assert_eq!(
         env.rows("SELECT kind, aggregation FROM metric WHERE metric_id = 'trial.tickets_per_100'"),
         [["success", "tickets_per_100"]]
+    );
+}
+
+/// Two journeys: `easy` scores CES on the standard 1-7 (higher is easier), `effort` declares the
+/// source document's 1-5 with 1 = very low effort (its metric's direction is lower).
+fn scales_env(effort_scale: &str) -> (Env, std::path::PathBuf) {
+    let env = Env::new();
+    let journeys = env.write(
+        "scales.toml",
+        format!(
+            "[[journey]]\nid = \"easy\"\nname = \"Easy\"\n\n[[journey.phase]]\nkey = \"support\"\nname = \"Support\"\n\n\
+             [[journey.phase.metric]]\nid = \"easy.ces\"\nname = \"CES\"\nkind = \"indicator\"\nperspective = \"realization\"\n\
+             direction = \"higher\"\naggregation = \"ces\"\n\n\
+             [[journey]]\nid = \"effort\"\nname = \"Effort\"\n\n[[journey.phase]]\nkey = \"support\"\nname = \"Support\"\n\n\
+             [[journey.phase.metric]]\nid = \"effort.ces\"\nname = \"CES\"\nkind = \"indicator\"\nperspective = \"realization\"\n\
+             direction = \"lower\"\naggregation = \"ces\"\nscale = \"{effort_scale}\"\n"
+        ),
+    );
+    env.import_ok("journeys", &journeys, &[]);
+    let accounts = env.write(
+        "accounts.csv",
+        "account_id,name,journey_id\nA1,Alpha,easy\nB1,Beta,effort\nB2,Gamma,effort\n",
+    );
+    env.import_ok("accounts", &accounts, &[]);
+    let subscriptions = env.write(
+        "subscriptions.csv",
+        "subscription_id,account_id,mrr,start_date\nsa,A1,100,2026-01-01\nsb,B1,100,2026-01-01\nsc,B2,100,2026-01-01\n",
+    );
+    env.import_ok("subscriptions", &subscriptions, &[]);
+    (env, journeys)
+}
+
+#[test]
+fn a_ces_on_the_documents_one_to_five_scale_imports_and_computes() {
+    let (env, journeys) = scales_env("1-5");
+    // Under fixed rules (1-3 hard on 1-7) B1's answers would be high effort and B2's 4 and 5
+    // out of range or easy; on the declared 1-5, low effort good, it is the other way round.
+    let surveys = env.write(
+        "surveys.csv",
+        "account_id,answered_at,survey,score,phase,comment\n\
+         A1,2026-04-02,ces,7,support,easy\nA1,2026-04-03,ces,6,support,fine\nA1,2026-04-04,ces,4,support,meh\n\
+         B1,2026-04-02,ces,1,support,easy\nB1,2026-04-03,ces,2,support,fine\nB1,2026-04-04,ces,3,support,meh\n\
+         B2,2026-04-05,ces,4,support,hard\nB2,2026-04-06,ces,5,support,very hard\n",
+    );
+    env.import_ok("surveys", &surveys, &[]);
+    assert_eq!(
+        env.rows(
+            "SELECT metric_id, round(value, 4), n FROM rollup
+             WHERE segment = 'all' AND period = '2026-04' ORDER BY metric_id"
+        ),
+        [
+            ["easy.ces", "5.6667", "3"], // (7 + 6 + 4) / 3
+            ["effort.ces", "3.0", "5"],  // (1 + 2 + 3 + 4 + 5) / 5
+        ]
+    );
+    assert_eq!(
+        env.rows("SELECT account_id, score, happy, unhappy FROM survey_answer ORDER BY account_id, score"),
+        [
+            ["A1", "4", "0", "0"],
+            ["A1", "6", "1", "0"],
+            ["A1", "7", "1", "0"],
+            ["B1", "1", "1", "0"],
+            ["B1", "2", "1", "0"],
+            ["B1", "3", "0", "0"],
+            ["B2", "4", "0", "1"],
+            ["B2", "5", "0", "1"],
+        ]
+    );
+    // The triage high-effort signal reads the journey's scale: only B2, showing its latest answer.
+    assert_eq!(
+        env.rows(
+            "SELECT DISTINCT account_id, value FROM account_signal WHERE signal = 'high_effort' ORDER BY 1"
+        ),
+        [["B2", "5.0"]]
+    );
+    // A score beyond the declared scale is refused with the journey's scale.
+    let beyond = env.write(
+        "beyond.csv",
+        "account_id,answered_at,survey,score,phase\nB1,2026-04-09,ces,6,support\n",
+    );
+    let out = env.import("surveys", &beyond, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("beyond.csv:2: column score, value '6': a ces score is from 1 to 5 (the scale journey effort declares)"),
+        "{stderr}"
+    );
+    // ... while the same score on the standard 1-7 scale of the other journey is fine.
+    let fine = env.write(
+        "fine.csv",
+        "account_id,answered_at,survey,score,phase\nA1,2026-04-09,ces,6,support\n",
+    );
+    env.import_ok("surveys", &fine, &[]);
+    // Re-declaring a scale that no longer holds the stored answers is refused, nothing written.
+    let narrower = env.write(
+        "narrower.toml",
+        std::fs::read_to_string(&journeys)
+            .unwrap()
+            .replace("scale = \"1-5\"", "scale = \"1-3\""),
+    );
+    refused_by(
+        &env,
+        &narrower,
+        &["journey effort: 2 stored ces answers lie outside the scale 1-3"],
+    );
+}
+
+#[test]
+fn scale_declarations_are_checked() {
+    let (env, journeys) = scales_env("1-5");
+    let toml = std::fs::read_to_string(&journeys).unwrap();
+    // Happy answers at the bad end of a lower-is-better scale.
+    let wrong_way = env.write(
+        "wrong-way.toml",
+        toml.replace(
+            "scale = \"1-5\"",
+            "scale = \"1-5\"\nhappy = \"4-5\"\nunhappy = \"1-2\"",
+        ),
+    );
+    refused_by(
+        &env,
+        &wrong_way,
+        &["metric effort.ces: happy 4-5 is not at the good (lower) end"],
+    );
+    // A lower-is-better CES metric with no scale declared: the standard scale is higher-is-better.
+    let undeclared = env.write("undeclared.toml", toml.replace("scale = \"1-5\"\n", ""));
+    refused_by(
+        &env,
+        &undeclared,
+        &["metric effort.ces: direction lower but the journey's CES scale 1-7 has its good end higher"],
+    );
+    // A scale on a metric that reads no survey.
+    let not_survey = env.write(
+        "not-survey.toml",
+        toml.replace(
+            "aggregation = \"ces\"\nscale",
+            "aggregation = \"downtime_hours\"\nscale",
+        ),
+    );
+    refused_by(
+        &env,
+        &not_survey,
+        &["metric effort.ces: a scale belongs to a survey metric"],
+    );
+    // The CSV layout declares the scale in its own columns, with the same checks.
+    let csv = env.write(
+        "scales.csv",
+        format!(
+            "{HEADER},scale,happy,unhappy\n\
+             effort,Effort,,support,Support,,,,,,,effort.ces,CES,indicator,realization,,lower,,,ces,,,1-5,1,4-5\n\
+             effort,Effort,,support,Support,,,,,,,effort.ces2,CES again,indicator,realization,,lower,,,ces,,,1-5,,\n"
+        ),
+    );
+    refused_by(
+        &env,
+        &csv,
+        &[
+            "metric effort.ces2: declares the ces scale 1-5 (happy 1-2, unhappy 4-5, lower is good) where metric effort.ces declares 1-5 (happy 1, unhappy 4-5, lower is good)",
+        ],
+    );
+    let csv_ok = env.write(
+        "scales-ok.csv",
+        format!(
+            "{HEADER},scale,happy,unhappy\n\
+             effort,Effort,,support,Support,,,,,,,effort.ces,CES,indicator,realization,,lower,,,ces,,,1-5,1,4-5\n"
+        ),
+    );
+    env.import_ok("journeys", &csv_ok, &[]);
+    assert_eq!(
+        env.rows("SELECT journey_id, survey, min_score, max_score, good, unhappy_from, unhappy_to, happy_from, happy_to FROM survey_scale"),
+        [["effort", "ces", "1", "5", "lower", "4", "5", "1", "1"]]
     );
 }

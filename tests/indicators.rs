@@ -114,7 +114,7 @@ fn detractors_comments_carry_the_generated_themes() {
             .unwrap();
         let scored: Vec<(i8, &str)> = comments
             .iter()
-            .map(|c| (terms::sentiment(&c.survey, c.score), c.comment.as_str()))
+            .map(|c| (c.sentiment, c.comment.as_str()))
             .collect();
         terms::over_represented(&scored, 3, 10)
             .into_iter()

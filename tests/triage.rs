@@ -1553,7 +1553,7 @@ fn a_detractor_answer_counts_within_180_days_of_the_evaluation_day() {
     assert_eq!(a19.score.signals[0].signal, Signal::Detractor);
     assert_eq!(
         a19.score.signals[0].rule(),
-        "latest NPS answer in the last 180 days; weight when 0-6"
+        "latest NPS answer in the last 180 days; weight when a detractor on the journey's scale (0-6 of 0-10)"
     );
     // A later answer that is no detractor one supersedes it: A07 answers 9 in February.
     answer(&store, "W07b", "A07", "2026-02-01T09:00:00", 9);
@@ -1592,7 +1592,7 @@ fn the_detractor_window_is_a_setting_that_moves_the_boundary() {
     assert_eq!(detractor.window, Some(Window::days(140)));
     assert_eq!(
         detractor.rule(),
-        "latest NPS answer in the last 140 days; weight when 0-6"
+        "latest NPS answer in the last 140 days; weight when a detractor on the journey's scale (0-6 of 0-10)"
     );
     assert_eq!(
         store.triage_windows().unwrap().of(Signal::Detractor),

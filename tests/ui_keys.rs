@@ -306,11 +306,13 @@ fn month_stepping_changes_the_churn_figures() {
 fn the_definitions_overlay_opens_and_closes() {
     let store = store();
     let mut app = App::load(&store, "t".into()).unwrap();
-    assert_eq!(
-        press(&mut app, &store, &chars("d")),
-        vec![Outcome::Ignored],
-        "not on the overview"
-    );
+    // On the overview: how metrics are judged, and the journey's survey scales.
+    assert_eq!(press(&mut app, &store, &chars("d")), vec![Outcome::Continue]);
+    let overview = cxcockpit::ui::render_text(&app, 100, 30);
+    assert!(overview.contains("Definitions (d or Esc closes)"), "{overview}");
+    assert!(overview.contains("NPS scale"), "{overview}");
+    press(&mut app, &store, &chars("d"));
+    assert!(!app.definitions);
     goto(&mut app, &store, Pane::Churn);
     press(&mut app, &store, &chars("d"));
     assert!(app.definitions);

@@ -504,3 +504,26 @@ fn churn_and_tiers_at_any_size_do_not_panic_and_draw_ascii() {
         }
     }
 }
+
+#[test]
+fn metric_definitions_state_the_test_and_the_journeys_scales_80x24() {
+    let store = demo_store();
+    // The cloud journey (the first) declares the documents' 1-5 effort scale; NPS and CSAT are
+    // standard.
+    let mut app = app(&store);
+    apply(&mut app, &store, Action::GotoPane(3)).unwrap();
+    apply(&mut app, &store, Action::Definitions).unwrap();
+    let screen = render_text(&app, 80, 24);
+    for want in [
+        "Definitions (d or Esc closes)",
+        "|change| / sqrt(v1/n1 + v2/n2) >= 1.96 (95%)",
+        "NPS scale     0-10, higher better: promoters 9-10, detractors 0-6 (standard)",
+        "CES scale     1-5, lower better: easy 1-2, hard 4-5 (declared)",
+        "d Esc close definitions",
+    ] {
+        assert!(screen.contains(want), "{want} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    apply(&mut app, &store, Action::Back).unwrap();
+    assert!(!render_text(&app, 80, 24).contains("Definitions (d or Esc closes)"));
+}

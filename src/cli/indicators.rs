@@ -451,7 +451,7 @@ pub fn run_comments(store: &Store, args: &CommentsArgs, format: Format) -> Resul
     }
     let scored: Vec<(i8, &str)> = comments
         .iter()
-        .map(|c| (terms::sentiment(&c.survey, c.score), c.comment.as_str()))
+        .map(|c| (c.sentiment, c.comment.as_str()))
         .collect();
     let found = terms::over_represented(&scored, 3, 25);
     match format {

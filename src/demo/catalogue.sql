@@ -78,7 +78,7 @@ INSERT INTO metric (metric_id, phase_id, name, kind, perspective, unit, directio
  ('sme.use.churn', 2, 'Churn in Use', 'success', 'proposition', '%', 'lower', 0.5, 0.25, 'logo_churn', 'Billing',
   'Of the journey''s accounts active on the first day of the month, the share that left with a churn event naming Use: churn measured where it happens.'),
  ('sme.pay.ces', 3, 'Billing effort (CES)', 'indicator', 'realization', 'score', 'higher', 5.5, 0.5, 'ces', 'Survey after billing contact',
-  'Mean agreement (1-7) that the company made paying easy.'),
+  'Mean agreement (1-7, CES 2.0) that the company made paying easy.'),
  ('sme.pay.arpu', 3, 'ARPU', 'indicator', 'proposition', 'USD', 'higher', 150, 15, 'arpu', 'Billing',
   'Journey-wide: mean MRR of the journey''s accounts active on the first day of the month.'),
  ('sme.pay.on_time', 3, 'On-time payment rate', 'success', 'proposition', '%', 'higher', 90, 5, 'on_time_payment', 'Billing',
@@ -90,7 +90,7 @@ INSERT INTO metric (metric_id, phase_id, name, kind, perspective, unit, directio
  ('sme.support.tickets', 4, 'Tickets per 100 accounts', 'indicator', 'delivery', 'count', 'lower', 40, 10, 'tickets_per_100', 'Ticketing',
   'Tickets opened in the phase per 100 accounts active at the start of the month.'),
  ('sme.support.ces', 4, 'Support effort (CES)', 'indicator', 'realization', 'score', 'higher', 5, 0.5, 'ces', 'Survey after a ticket',
-  'Mean agreement (1-7) that the company made it easy to get the issue solved.'),
+  'Mean agreement (1-7, CES 2.0) that the company made it easy to get the issue solved.'),
  ('sme.support.csat', 4, 'Support CSAT', 'success', 'realization', '%', 'higher', 80, 5, 'csat', 'Survey after a ticket',
   'Share of 4-5 answers (1-5 scale) after a resolved ticket.'),
  ('sme.repurchase.upgrades', 5, 'Upgrade rate', 'indicator', 'proposition', '%', 'higher', 2, 0.5, 'expansion_rate', 'Billing',
@@ -121,8 +121,8 @@ INSERT INTO metric (metric_id, phase_id, name, kind, perspective, unit, directio
   'Mean hours from a ticket being opened to its resolution.'),
  ('cloud.operate.downtime', 15, 'Platform downtime', 'indicator', 'delivery', 'hours', 'lower', 1, 1, 'downtime_hours', 'Product analytics',
   'Journey-wide: mean hours per account of the journey in which the service was unavailable.'),
- ('cloud.operate.ces', 15, 'Customer effort (CES)', 'indicator', 'realization', 'score', 'higher', 5, 0.5, 'ces', 'Survey after a ticket',
-  'Mean agreement (1-7) that the company made it easy (S1:282).'),
+ ('cloud.operate.ces', 15, 'Customer effort (CES)', 'indicator', 'realization', 'score', 'lower', 2, 0.3, 'ces', 'Survey after a ticket',
+  'Mean effort on the 1-5 scale, 1 = very low effort (S1:282, 296).'),
  ('cloud.operate.nps', 15, 'NPS', 'success', 'realization', 'score', 'higher', 30, 10, 'nps', 'Relationship survey',
   '% promoters (9-10) minus % detractors (0-6) (S1:286-290).'),
  ('cloud.operate.csat', 15, 'CSAT', 'success', 'realization', '%', 'higher', 80, 5, 'csat', 'Survey after a ticket',
@@ -142,3 +142,8 @@ INSERT INTO tier (tier_id, name, rank, benefits, min_mrr, window_months, min_ten
  ('silver', 'Silver', 2, 'Priority queue in Get Support; exclusive partner promotions', 150, 3, 6, 2, 0, 0, 0, 0),
  ('gold', 'Gold', 3, 'Network assurance and guarantee; faster response times; offers on extra features', 500, 3, 12, 2, 1, 0, 0, 0),
  ('platinum', 'Platinum', 4, 'Dedicated account guidance; early access to new products; priority with assurance guarantee', 1500, 3, 24, 3, 1, 1, 0, 0);
+
+-- The cloud journey measures effort as the journey-measuring document defines it (S1:296): 1-5,
+-- 1 = very low effort. The SME journey keeps the standard CES 2.0 (1-7, higher is easier).
+INSERT INTO survey_scale (journey_id, survey, min_score, max_score, good, unhappy_from, unhappy_to, happy_from, happy_to) VALUES
+ ('cloud-security', 'ces', 1, 5, 'lower', 4, 5, 1, 2);

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::{Transaction, params};
 
 use super::DemoSummary;
-use super::text::{self, Theme};
+use super::text::{self, ChurnDriver, Theme};
 use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 
@@ -30,6 +30,9 @@ struct JourneyPlan {
     downtime_factor: f64,
     lead_days: f64,
     products: (&'static str, &'static str),
+    /// CES on the documents' 1-5 effort scale, 1 = very low effort (S1:296), instead of CES 2.0's
+    /// 1-7 agreement that it was easy; catalogue.sql declares the journey's scale.
+    ces_effort_1_to_5: bool,
 }
 
 const JOURNEYS: [JourneyPlan; 2] = [
@@ -55,6 +58,7 @@ const JOURNEYS: [JourneyPlan; 2] = [
         downtime_factor: 1.0,
         lead_days: 6.0,
         products: ("Business Broadband", "Static IP / Managed Wi-Fi"),
+        ces_effort_1_to_5: false,
     },
     JourneyPlan {
         id: "cloud-security",
@@ -78,10 +82,18 @@ const JOURNEYS: [JourneyPlan; 2] = [
         downtime_factor: 0.25,
         lead_days: 9.0,
         products: ("Cloud Firewall", "Extra seats / Threat intelligence"),
+        ces_effort_1_to_5: true,
     },
 ];
 
-const CHURN_CAUSES: [&str; 5] = ["service", "people", "price", "promotion", "service"];
+/// The churn drivers, in the order of the hazards in `simulate`.
+const CHURN_DRIVERS: [ChurnDriver; 5] = [
+    ChurnDriver::Faults,
+    ChurnDriver::SlowSupport,
+    ChurnDriver::Price,
+    ChurnDriver::Promotion,
+    ChurnDriver::Early,
+];
 
 struct Sub {
     id: String,
@@ -318,14 +330,16 @@ impl Simulation<'_, '_> {
                     )?;
                 }
                 if rng.gen_bool(0.2) {
-                    let score = normal(rng, 5.8 - 0.12 * first_response - 0.02 * resolution, 1.0)
-                        .round()
-                        .clamp(1.0, 7.0) as i64;
-                    let theme = if score >= 5 {
-                        Theme::Praise
+                    let ease = normal(rng, 5.8 - 0.12 * first_response - 0.02 * resolution, 1.0);
+                    let (score, easy) = if plan.ces_effort_1_to_5 {
+                        // Ease 7 is effort 1, ease 1 effort 5.
+                        let effort = (1.0 + (7.0 - ease) * 4.0 / 6.0).round().clamp(1.0, 5.0) as i64;
+                        (effort, effort <= 2)
                     } else {
-                        Theme::SlowSupport
+                        let score = ease.round().clamp(1.0, 7.0) as i64;
+                        (score, score >= 5)
                     };
+                    let theme = if easy { Theme::Praise } else { Theme::SlowSupport };
                     self.survey(
                         rng,
                         &account_id,
@@ -431,12 +445,13 @@ impl Simulation<'_, '_> {
                     lost += sub.mrr;
                     self.close_sub(sub, d1)?;
                 }
-                let cause = if driver == 1 && rng.gen_bool(0.4) {
-                    "process"
+                // Slow support is a process failure (phone-only support) 4 times in 10.
+                let why = if driver == 1 && rng.gen_bool(0.4) {
+                    ChurnDriver::PhoneOnlySupport
                 } else {
-                    CHURN_CAUSES[driver]
+                    CHURN_DRIVERS[driver]
                 };
-                let reason = text::churn_reason(cause, rng.gen_range(0..8));
+                let (cause, reason) = text::churn_cause(why, rng.gen_range(0..8));
                 self.tx
                     .prepare_cached(
                         "INSERT INTO churn_event (account_id, churned_on, phase_id, root_cause, reason, mrr_lost)

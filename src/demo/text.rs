@@ -90,24 +90,86 @@ pub fn comment(theme: Theme, pick: usize) -> &'static str {
     options[pick % options.len()]
 }
 
-pub fn churn_reason(cause: &str, pick: usize) -> &'static str {
-    let options: &[&str] = match cause {
-        "service" => &[
-            "Recurring connection faults",
-            "Inconsistent service quality",
-            "Oversold expectations; left after the first invoices",
+/// What drove a demo account to leave (see `simulate`): faults, slow support, price, unrewarded
+/// loyalty, or an early exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChurnDriver {
+    Faults,
+    SlowSupport,
+    /// Slow support where the process is the cause: support reachable only by phone.
+    PhoneOnlySupport,
+    Price,
+    Promotion,
+    Early,
+}
+
+/// The root cause and reason a churner of `driver` records, coded as the fishbone codes them
+/// (S0:84-86: service/product, price, promotion, people, process) or as one of the other causes
+/// (S3:566, 716, 736-749: a budget cut is reorganisation or economy, not price; oversold
+/// expectations show after the first invoices, so only early exits give that reason).
+pub fn churn_cause(driver: ChurnDriver, pick: usize) -> (&'static str, &'static str) {
+    let options: &[(&str, &str)] = match driver {
+        ChurnDriver::Faults => &[
+            ("service", "Recurring connection faults"),
+            ("service", "Inconsistent service quality"),
+            ("other", "Many small failures adding up"),
         ],
-        "people" => &[
-            "Too few skilled technicians",
-            "Agents follow rigid scripts and cannot solve the problem",
+        ChurnDriver::SlowSupport => &[
+            (
+                "people",
+                "Agents follow rigid scripts and cannot solve the problem",
+            ),
+            ("people", "Agents lack the skills to solve the problem"),
+            ("service", "Too few skilled technicians"),
         ],
-        "process" => &["Support only reachable by phone", "Many small failures adding up"],
-        "price" => &["Price not competitive", "Reorganisation cut the IT budget"],
-        "promotion" => &[
-            "Rewards ignore loyal high spenders",
-            "Competitor offered a loyalty bundle",
+        ChurnDriver::PhoneOnlySupport => &[("process", "Support only reachable by phone")],
+        ChurnDriver::Price => &[
+            ("price", "Price not competitive"),
+            ("price", "A competitor offered the same for less"),
+            ("other", "Reorganisation cut the IT budget"),
         ],
-        _ => &["No business value gained"],
+        ChurnDriver::Promotion => &[
+            ("promotion", "Rewards ignore loyal high spenders"),
+            ("promotion", "Competitor offered a loyalty bundle"),
+        ],
+        ChurnDriver::Early => &[
+            ("other", "Oversold expectations; left after the first invoices"),
+            ("other", "No business value gained"),
+        ],
     };
     options[pick % options.len()]
+}
+
+#[cfg(test)]
+mod churn_tests {
+    use super::*;
+
+    const DRIVERS: [ChurnDriver; 6] = [
+        ChurnDriver::Faults,
+        ChurnDriver::SlowSupport,
+        ChurnDriver::PhoneOnlySupport,
+        ChurnDriver::Price,
+        ChurnDriver::Promotion,
+        ChurnDriver::Early,
+    ];
+
+    #[test]
+    fn causes_are_coded_as_the_fishbone_codes_them() {
+        for driver in DRIVERS {
+            for pick in 0..8 {
+                let (cause, reason) = churn_cause(driver, pick);
+                if reason.contains("budget") {
+                    assert_eq!(cause, "other", "a budget cut is not a price cause");
+                }
+                if reason.contains("first invoices") {
+                    assert_eq!(
+                        driver,
+                        ChurnDriver::Early,
+                        "only a short tenure leaves after the first invoices"
+                    );
+                }
+                assert!(["service", "price", "promotion", "people", "process", "other"].contains(&cause));
+            }
+        }
+    }
 }

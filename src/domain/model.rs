@@ -147,4 +147,7 @@ impl Metric {
 pub struct MonthValue {
     pub value: f64,
     pub n: Option<i64>,
+    /// Survey metrics: the sample variance of one answer's contribution (the significance of a
+    /// change rests on it); None for other metrics.
+    pub variance: Option<f64>,
 }

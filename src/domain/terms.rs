@@ -38,19 +38,6 @@ const NEGATIONS: &[&str] = &[
 /// English clitics cut from a word ("it's" is "it", "customer's" is "customer"); "n't" stays.
 const CLITICS: &[&str] = &["'s", "'re", "'ve", "'ll", "'d", "'m"];
 
-/// Whether an answer is unhappy (-1), happy (1) or neither (0), by survey scale.
-pub fn sentiment(survey: &str, score: i64) -> i8 {
-    match survey {
-        "nps" if score <= 6 => -1,
-        "nps" if score >= 9 => 1,
-        "csat" if score <= 3 => -1,
-        "csat" => 1,
-        "ces" if score <= 3 => -1,
-        "ces" if score >= 5 => 1,
-        _ => 0,
-    }
-}
-
 fn is_negation(word: &str) -> bool {
     word.ends_with("n't") || NEGATIONS.contains(&word)
 }
@@ -417,18 +404,5 @@ mod tests {
         let koneksi = terms.iter().find(|t| t.term == "koneksi").unwrap();
         assert!(koneksi.score < terms[0].score);
         assert!(!names.contains(&"stabil"));
-    }
-
-    #[test]
-    fn sentiment_by_scale() {
-        assert_eq!(
-            (sentiment("nps", 6), sentiment("nps", 7), sentiment("nps", 9)),
-            (-1, 0, 1)
-        );
-        assert_eq!((sentiment("csat", 3), sentiment("csat", 4)), (-1, 1));
-        assert_eq!(
-            (sentiment("ces", 3), sentiment("ces", 4), sentiment("ces", 5)),
-            (-1, 0, 1)
-        );
     }
 }

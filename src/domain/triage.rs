@@ -143,12 +143,18 @@ impl Signal {
                 "usage drop % of the month against the {} before; weight from 20%",
                 months(n)
             ),
-            Signal::Detractor => format!("latest NPS answer in the last {}; weight when 0-6", days(n)),
+            Signal::Detractor => format!(
+                "latest NPS answer in the last {}; weight when a detractor on the journey's scale (0-6 of 0-10)",
+                days(n)
+            ),
             Signal::NpsFalling => format!(
                 "latest NPS minus the one before, both in the last {}; weight when down 2 or more",
                 days(n)
             ),
-            Signal::HighEffort => format!("lowest CES answer in the last {}; weight when 1-3", days(n)),
+            Signal::HighEffort => format!(
+                "a high-effort CES answer in the last {} (unhappy on the journey's scale: 1-3 of 1-7 by default); weight, shows the latest",
+                days(n)
+            ),
             Signal::OverdueInvoice => format!(
                 "invoices due in the last {} and unpaid; weight each, at most 2",
                 days(n)
@@ -180,9 +186,10 @@ impl Signal {
             | Signal::LongRunningTicket => value.clamp(0.0, 3.0),
             Signal::Downtime => (value / 8.0).clamp(0.0, 2.0),
             Signal::UsageDrop => flag(value >= 20.0),
-            Signal::Detractor => flag(value <= 6.0),
+            // Stored only for unhappy answers on the journey's own scale (`store::triage`): the
+            // score is shown, the scale already judged it.
+            Signal::Detractor | Signal::HighEffort => 1.0,
             Signal::NpsFalling => flag(value <= -2.0),
-            Signal::HighEffort => flag(value <= 3.0),
             Signal::OverdueInvoice => value.clamp(0.0, 2.0),
             Signal::RenewalDue => flag((0.0..=60.0).contains(&value)),
             Signal::RedIndicator => value.max(0.0),
@@ -565,6 +572,7 @@ mod tests {
             (Signal::OpenTicketCritical, 25.0),
             (Signal::Downtime, 15.0),
             (Signal::Detractor, 20.0),
+            (Signal::NpsFalling, 10.0),
             (Signal::RenewalDue, 10.0),
         ]
         .into_iter()
@@ -577,7 +585,7 @@ mod tests {
             &[
                 (Signal::OpenTicketCritical, 5.0), // capped at 3: 75
                 (Signal::Downtime, 12.0),          // 12/8 = 1.5: 22.5
-                (Signal::Detractor, 7.0),          // a passive: 0
+                (Signal::NpsFalling, -1.0),        // down 1 only: 0
                 (Signal::RenewalDue, 61.0),        // beyond 60 days: 0
             ],
             &weights(),
@@ -638,11 +646,11 @@ mod tests {
     fn rules_name_their_window() {
         assert_eq!(
             Signal::Detractor.rule(None),
-            "latest NPS answer in the last 180 days; weight when 0-6"
+            "latest NPS answer in the last 180 days; weight when a detractor on the journey's scale (0-6 of 0-10)"
         );
         assert_eq!(
             Signal::Detractor.rule(Some(Window::days(90))),
-            "latest NPS answer in the last 90 days; weight when 0-6"
+            "latest NPS answer in the last 90 days; weight when a detractor on the journey's scale (0-6 of 0-10)"
         );
         assert!(Signal::SlaBreach.rule(None).contains("in the last 30 days"));
         assert!(Signal::HighEffort.rule(None).contains("in the last 90 days"));

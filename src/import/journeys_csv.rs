@@ -45,9 +45,12 @@ enum Col {
     Aggregation,
     Source,
     Definition,
+    Scale,
+    Happy,
+    Unhappy,
 }
 
-const COUNT: usize = 22;
+const COUNT: usize = 25;
 
 const NAMES: [&str; COUNT] = [
     "journey_id",
@@ -72,6 +75,9 @@ const NAMES: [&str; COUNT] = [
     "aggregation",
     "source",
     "definition",
+    "scale",
+    "happy",
+    "unhappy",
 ];
 
 /// Required on every row.
@@ -86,8 +92,9 @@ const METRIC_REQUIRED: [Col; 5] = [
     Col::Aggregation,
 ];
 
-/// The columns after metric_id: they describe the row's metric.
-const METRIC_DETAILS: [Col; 10] = [
+/// The columns after metric_id: they describe the row's metric (a survey metric also declares
+/// its survey's scale: scale "1-5", happy and unhappy answers "1-2", "4-5").
+const METRIC_DETAILS: [Col; 13] = [
     Col::MetricName,
     Col::Kind,
     Col::Perspective,
@@ -98,6 +105,9 @@ const METRIC_DETAILS: [Col; 10] = [
     Col::Aggregation,
     Col::Source,
     Col::Definition,
+    Col::Scale,
+    Col::Happy,
+    Col::Unhappy,
 ];
 
 /// Separates the items of the list columns (touchpoints, moments_of_truth, pain_points).
@@ -240,6 +250,13 @@ impl<'r> Cells<'r> {
         } else {
             Some(text.to_string())
         }
+    }
+
+    /// The cell's text, None when empty.
+    fn optional(&self, column: Col) -> Option<String> {
+        Some(self.get(column))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
     }
 
     fn list(&self, column: Col) -> Vec<String> {
@@ -575,6 +592,9 @@ fn metric_of(cells: &Cells<'_>, problems: &mut Problems) -> Option<MetricDef> {
         aggregation: aggregation?,
         source: cells.get(Col::Source).to_string(),
         definition: cells.get(Col::Definition).to_string(),
+        scale: cells.optional(Col::Scale),
+        happy: cells.optional(Col::Happy),
+        unhappy: cells.optional(Col::Unhappy),
     })
 }
 
@@ -600,7 +620,8 @@ mod tests {
         assert_eq!(Col::PainPoints.name(), "pain_points");
         assert_eq!(Col::MetricId.name(), "metric_id");
         assert_eq!(Col::Definition.name(), "definition");
-        assert_eq!(Col::Definition as usize, COUNT - 1);
+        assert_eq!(Col::Unhappy.name(), "unhappy");
+        assert_eq!(Col::Unhappy as usize, COUNT - 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 
 use super::kinds::Kind;
 use super::{Problem, Row};
+use crate::domain::survey::Scale;
 use crate::error::{Result, SqlContext};
 
 pub struct Lookups {
@@ -20,6 +21,8 @@ pub struct Lookups {
     phase_keys: HashMap<String, Vec<String>>,
     /// metric id -> aggregation
     metrics: HashMap<String, String>,
+    /// (journey, survey) -> the range of its declared scale; other answers use the standard one.
+    scales: HashMap<(String, String), (i64, i64)>,
 }
 
 impl Lookups {
@@ -30,6 +33,7 @@ impl Lookups {
             phases: HashMap::new(),
             phase_keys: HashMap::new(),
             metrics: HashMap::new(),
+            scales: HashMap::new(),
         };
         let mut stmt = tx
             .prepare("SELECT account_id, journey_id FROM account")
@@ -80,7 +84,26 @@ impl Lookups {
             let (id, aggregation) = row.context("loading metrics")?;
             lookups.metrics.insert(id, aggregation);
         }
+        let mut stmt = tx
+            .prepare("SELECT journey_id, survey, min_score, max_score FROM survey_scale")
+            .context("loading survey scales")?;
+        let rows = stmt
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))
+            .context("loading survey scales")?;
+        for row in rows {
+            let (key, range) = row.context("loading survey scales")?;
+            lookups.scales.insert(key, range);
+        }
         Ok(lookups)
+    }
+
+    /// The range of a survey's scale for the journey: declared, else standard.
+    fn score_range(&self, journey: Option<&str>, survey: &str) -> Option<(i64, i64, bool)> {
+        let declared = journey.and_then(|j| self.scales.get(&(j.to_string(), survey.to_string())));
+        match declared {
+            Some(&(min, max)) => Some((min, max, true)),
+            None => Scale::standard(survey).map(|s| (s.min, s.max, false)),
+        }
     }
 
     /// Checks that need more than one field or the store: references, date order, score
@@ -157,19 +180,19 @@ impl Lookups {
             Kind::Surveys => {
                 let journey = self.account(row, line, "survey response of", "answered_at")?;
                 let survey = text(row, "survey").unwrap_or_default();
-                let (low, high) = match survey.as_str() {
-                    "csat" => (1, 5),
-                    "ces" => (1, 7),
-                    _ => (0, 10),
-                };
                 if let Some(Value::Integer(score)) = row.get("score")
+                    && let Some((low, high, declared)) = self.score_range(journey, &survey)
                     && !(low..=high).contains(score)
                 {
+                    let whose = match (declared, journey) {
+                        (true, Some(journey)) => format!("the scale journey {journey} declares"),
+                        _ => "the standard scale".to_string(),
+                    };
                     return Err(Problem::at(
                         line,
                         "score",
                         &score.to_string(),
-                        format!("a {survey} score is from {low} to {high}"),
+                        format!("a {survey} score is from {low} to {high} ({whose})"),
                     ));
                 }
                 self.phase(row, line, journey)?;

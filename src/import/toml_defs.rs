@@ -6,11 +6,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Deserialize;
 
 use super::Report;
 use super::ladder;
+use crate::domain::survey::{SURVEYS, Scale};
 use crate::error::{Error, Result, SqlContext};
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +71,13 @@ pub struct MetricDef {
     pub source: String,
     #[serde(default)]
     pub definition: String,
+    /// A survey metric (nps, csat, ces) declares its survey's scale for the journey: "1-5"; its
+    /// direction says which end is good. None: the standard scale.
+    pub scale: Option<String>,
+    /// The answers that count as happy and unhappy ("1-2", "4-5"); by default the halves of the
+    /// scale beyond its midpoint.
+    pub happy: Option<String>,
+    pub unhappy: Option<String>,
 }
 
 /// The schema's vocabularies, as the domain declares them (serde reads their words).
@@ -205,11 +213,16 @@ pub fn write_journeys(
             }
         }
     }
+    let scales: Vec<Vec<(&str, Scale)>> = defs
+        .journeys
+        .iter()
+        .map(|journey| survey_scales(journey, &mut problems))
+        .collect();
     if !problems.is_empty() {
         return Err(invalid(file, problems));
     }
     let mut written = 0u64;
-    for journey in &defs.journeys {
+    for (journey, scales) in defs.journeys.iter().zip(&scales) {
         report.rows += 1;
         written += tx
             .execute(
@@ -299,6 +312,7 @@ pub fn write_journeys(
                     .context("writing a metric")? as u64;
             }
         }
+        written += write_scales(tx, file, &journey.id, scales)?;
         // Phases dropped from the file keep their old order after the listed ones.
         let parked: Vec<i64> = {
             let mut stmt = tx
@@ -320,6 +334,139 @@ pub fn write_journeys(
     report.changed = written;
     report.unchanged = report.rows.saturating_sub(written);
     Ok(())
+}
+
+/// The survey scales a journey's metrics declare (`scale`, `happy`, `unhappy`; the metric's
+/// direction is the good end), one per survey. Two metrics of one survey must agree, and a mean
+/// (CES) metric's direction must be its scale's good end, declared or standard.
+fn survey_scales<'d>(journey: &'d JourneyDef, problems: &mut Vec<String>) -> Vec<(&'d str, Scale)> {
+    let mut declared: Vec<(&str, &str, Scale)> = Vec::new();
+    let metrics = journey.phases.iter().flat_map(|p| &p.metrics);
+    for metric in metrics.clone() {
+        let survey = metric.aggregation.as_str();
+        let is_survey = SURVEYS.contains(&survey);
+        let Some(range) = metric.scale.as_deref() else {
+            if metric.happy.is_some() || metric.unhappy.is_some() {
+                problems.push(format!(
+                    "metric {}: happy and unhappy answers need a scale (e.g. scale = \"1-5\")",
+                    metric.id
+                ));
+            }
+            continue;
+        };
+        if !is_survey {
+            problems.push(format!(
+                "metric {}: a scale belongs to a survey metric (aggregation {}), not to {survey}",
+                metric.id,
+                SURVEYS.join(", ")
+            ));
+            continue;
+        }
+        match Scale::declared(range, metric.direction, metric.unhappy.as_deref(), metric.happy.as_deref()) {
+            Err(message) => problems.push(format!("metric {}: {message}", metric.id)),
+            Ok(scale) => match declared.iter().find(|(s, _, _)| *s == survey) {
+                Some((_, other, earlier)) if *earlier != scale => problems.push(format!(
+                    "metric {}: declares the {survey} scale {} (happy {}, unhappy {}, {} is good) where metric {other} declares {} (happy {}, unhappy {}, {} is good): expected one scale per survey and journey",
+                    metric.id,
+                    scale.range_text(),
+                    scale.band_text(scale.happy),
+                    scale.band_text(scale.unhappy),
+                    scale.good.as_str(),
+                    earlier.range_text(),
+                    earlier.band_text(earlier.happy),
+                    earlier.band_text(earlier.unhappy),
+                    earlier.good.as_str(),
+                )),
+                Some(_) => {}
+                None => declared.push((survey, &metric.id, scale)),
+            },
+        }
+    }
+    for metric in metrics {
+        if metric.aggregation.as_str() != "ces" {
+            continue;
+        }
+        let scale = declared
+            .iter()
+            .find(|(s, _, _)| *s == "ces")
+            .map(|(_, _, scale)| *scale)
+            .or_else(|| Scale::standard("ces"));
+        if let Some(scale) = scale
+            && scale.good != metric.direction
+        {
+            problems.push(format!(
+                "metric {}: direction {} but the journey's CES scale {} has its good end {}: expected direction {}, or a scale declared with the metric (e.g. scale = \"1-5\" for the 1-5 effort scale, 1 = very low effort)",
+                metric.id,
+                metric.direction.as_str(),
+                scale.range_text(),
+                scale.good.as_str(),
+                scale.good.as_str()
+            ));
+        }
+    }
+    declared
+        .into_iter()
+        .map(|(survey, _, scale)| (survey, scale))
+        .collect()
+}
+
+/// Replaces the journey's declared survey scales; refused when answers already stored for the
+/// journey fall outside the new range. Returns how many scales changed.
+fn write_scales(tx: &Transaction<'_>, file: &str, journey_id: &str, scales: &[(&str, Scale)]) -> Result<u64> {
+    // The scales as one text, to tell whether the file changed them.
+    let fingerprint = || {
+        tx.query_row(
+            "SELECT group_concat(survey || min_score || max_score || good || unhappy_from || unhappy_to
+                                || happy_from || happy_to, ';') FROM survey_scale WHERE journey_id = ?1",
+            [journey_id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .context("reading survey scales")
+    };
+    let before = fingerprint()?;
+    tx.execute("DELETE FROM survey_scale WHERE journey_id = ?1", [journey_id])
+        .context("writing survey scales")?;
+    for (survey, scale) in scales {
+        tx.execute(
+            "INSERT INTO survey_scale (journey_id, survey, min_score, max_score, good, unhappy_from, unhappy_to,
+                                       happy_from, happy_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                journey_id,
+                survey,
+                scale.min,
+                scale.max,
+                scale.good.as_str(),
+                scale.unhappy.0,
+                scale.unhappy.1,
+                scale.happy.0,
+                scale.happy.1
+            ],
+        )
+        .context("writing survey scales")?;
+    }
+    let outside: Option<(String, i64, i64, i64, i64)> = tx
+        .query_row(
+            "SELECT r.survey, count(*), min(r.score), sc.min_score, sc.max_score
+             FROM survey_response r JOIN account a ON a.account_id = r.account_id
+             JOIN survey_scale_in_force sc ON sc.journey_id = a.journey_id AND sc.survey = r.survey
+             WHERE a.journey_id = ?1 AND r.score NOT BETWEEN sc.min_score AND sc.max_score
+             GROUP BY r.survey LIMIT 1",
+            [journey_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()
+        .context("checking stored answers against the scales")?;
+    if let Some((survey, count, example, min, max)) = outside {
+        return Err(invalid(
+            file,
+            vec![format!(
+                "journey {journey_id}: {count} stored {survey} answers lie outside the scale {min}-{max} (e.g. {example}): expected a scale that holds the answers already imported"
+            )],
+        ));
+    }
+    let after = fingerprint()?;
+    Ok(u64::from(before != after))
 }
 
 /// Phases take the file's order. When the store has them in another order, every phase of the

@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use super::escape::html as esc;
-use super::{MetricDoc, PhaseDoc, ReviewDoc, number, relative_text, review_line, signed, status_text};
+use super::{
+    MetricDoc, PhaseDoc, ReviewDoc, change_text, number, relative_text, review_line, signed, status_text,
+};
 use crate::domain::status::Status;
 
 const STYLE: &str = "
@@ -191,7 +193,7 @@ fn write_phase(out: &mut String, doc: &ReviewDoc, phase: &PhaseDoc) -> std::fmt:
                 m.target.map_or("none".to_string(), number),
                 status_class(m.status),
                 esc(&status_text(m)),
-                m.change.map_or("n/a".to_string(), signed),
+                change_text(m),
                 chart(doc, m)
             )?;
         }

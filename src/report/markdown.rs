@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::escape::{md_cell, md_inline, md_paragraphs};
-use super::{MetricDoc, ReviewDoc, number, review_line, signed, signed_percent, status_text};
+use super::{MetricDoc, ReviewDoc, change_text, number, review_line, signed, signed_percent, status_text};
 
 pub fn render(doc: &ReviewDoc) -> String {
     let mut out = String::new();
@@ -43,9 +43,17 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
         s.green, s.amber, s.red, s.no_data, s.no_target, s.low_sample
     )?;
     if doc.movers.is_empty() {
-        writeln!(out, "- Biggest movers since {}: none", doc.previous_period)?;
+        writeln!(
+            out,
+            "- Biggest movers since {} (survey changes only when significant at 95%): none",
+            doc.previous_period
+        )?;
     } else {
-        writeln!(out, "- Biggest movers since {}:", doc.previous_period)?;
+        writeln!(
+            out,
+            "- Biggest movers since {} (survey changes only when significant at 95%):",
+            doc.previous_period
+        )?;
         for m in &doc.movers {
             writeln!(
                 out,
@@ -139,7 +147,7 @@ fn write_row(out: &mut String, m: &MetricDoc) -> std::fmt::Result {
         m.value.map_or("no data".to_string(), number),
         m.target.map_or("none".to_string(), number),
         status_text(m),
-        m.change.map_or("n/a".to_string(), signed)
+        change_text(m)
     )
 }
 

@@ -114,6 +114,10 @@ pub struct MetricDoc {
     /// (value - previous) / |previous|, when both exist, previous is not zero and the metric is
     /// neither a percentage nor a net score.
     pub relative_change: Option<f64>,
+    /// Survey metrics: whether the change is significant at 95% (a two-sample z test, see
+    /// `domain::change::significant`); None where no test applies. Movers are never
+    /// insignificant changes.
+    pub significant: Option<bool>,
     pub status: Status,
     pub previous_status: Status,
     /// One value per month of [`ReviewDoc::months`], None where there is no data.
@@ -172,6 +176,8 @@ impl ReviewDoc {
             let status_at =
                 |p: Period| Status::judged(at(p), n_at(p), min_sample, m.target, m.tolerance, m.direction);
             let (value, prev) = (at(period), at(previous));
+            let point = |p: Period| values.and_then(|v| v.get(&p));
+            let significant = change::significance(m, point(period), point(previous));
             let change = value.zip(prev).map(|(v, p)| round6(v - p));
             let relative_change = value
                 .zip(prev)
@@ -190,6 +196,7 @@ impl ReviewDoc {
                 previous: prev,
                 change,
                 relative_change,
+                significant,
                 status: status_at(period),
                 previous_status: status_at(previous),
                 series: months.iter().map(|p| at(*p)).collect(),
@@ -213,6 +220,7 @@ impl ReviewDoc {
                 }
                 if let (Some(value), Some(prev), Some(delta)) = (doc.value, doc.previous, doc.change)
                     && delta != 0.0
+                    && doc.significant != Some(false)
                 {
                     movers.push((
                         movers.len(),
@@ -315,6 +323,16 @@ pub fn number(value: f64) -> String {
 }
 
 /// A change with its sign: "+2.5", "-3.88", "0".
+/// A metric's change for the documents: signed, and "(noise)" when a survey change is within its
+/// sampling error (not significant at 95%).
+pub fn change_text(m: &MetricDoc) -> String {
+    match (m.change, m.significant) {
+        (None, _) => "n/a".to_string(),
+        (Some(change), Some(false)) => format!("{} (noise)", signed(change)),
+        (Some(change), _) => signed(change),
+    }
+}
+
 pub fn signed(value: f64) -> String {
     let text = number(value);
     if value > 0.0 && text != "0" {

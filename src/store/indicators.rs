@@ -39,9 +39,9 @@ const OBSERVATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "survey answers",
-        "CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.score >= 4)
-                       ELSE 100.0 * (sum(r.score >= 9) - sum(r.score <= 6)) / count(*) END",
-        "FROM survey_response r JOIN metric m ON m.phase_id = r.phase_id AND m.aggregation = r.survey
+        "CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.happy)
+                       ELSE 100.0 * (sum(r.happy) - sum(r.unhappy)) / count(*) END",
+        "FROM survey_answer r JOIN metric m ON m.phase_id = r.phase_id AND m.aggregation = r.survey
          WHERE MK
          GROUP BY m.metric_id, r.account_id, substr(r.answered_at, 1, 7)",
     ),
@@ -112,6 +112,8 @@ pub struct Comment {
     pub score: i64,
     pub touchpoint: String,
     pub comment: String,
+    /// Unhappy (-1), happy (1) or neither (0) on the journey's scale of the survey.
+    pub sentiment: i8,
 }
 
 /// Whose tickets and answers a touchpoint figure counts (`touchpoints --segment`): every
@@ -420,11 +422,11 @@ impl Store {
                      GROUP BY channel),
                  s AS (
                      SELECT touchpoint,
-                            100.0 * avg(CASE WHEN survey = 'csat' THEN score >= 4 END) AS csat,
+                            100.0 * avg(CASE WHEN survey = 'csat' THEN happy END) AS csat,
                             avg(CASE WHEN survey = 'ces' THEN score END) AS ces,
                             sum(survey = 'nps') AS nps_n,
-                            1.0 * sum(survey = 'nps' AND score <= 6) / nullif(sum(survey = 'nps'), 0) AS detractors
-                     FROM survey_response WHERE phase_id = ?1 AND answered_at >= ?2 AND answered_at < ?3
+                            1.0 * sum(survey = 'nps' AND unhappy) / nullif(sum(survey = 'nps'), 0) AS detractors
+                     FROM survey_answer WHERE phase_id = ?1 AND answered_at >= ?2 AND answered_at < ?3
                                            AND (?4 = 'all' OR account_id IN seg)
                      GROUP BY touchpoint),
                  names AS (SELECT touchpoint FROM t UNION SELECT touchpoint FROM s
@@ -533,7 +535,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT account_id, answered_at, survey, score, touchpoint, comment FROM survey_response
+                "SELECT account_id, answered_at, survey, score, touchpoint, comment, happy - unhappy
+                 FROM survey_answer
                  WHERE phase_id = ?1 AND comment <> '' AND answered_at >= ?2 AND answered_at < ?3
                    AND (?4 IS NULL OR touchpoint = ?4)
                  ORDER BY answered_at DESC, response_id",
@@ -555,6 +558,7 @@ impl Store {
                         score: r.get(3)?,
                         touchpoint: r.get(4)?,
                         comment: r.get(5)?,
+                        sentiment: r.get(6)?,
                     })
                 },
             )

@@ -10,6 +10,7 @@ pub mod check;
 pub mod churn;
 pub mod indicators;
 mod queries;
+pub use queries::SurveyScale;
 pub mod review;
 pub mod rollup;
 pub mod tier_eval;
@@ -27,7 +28,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -81,6 +82,75 @@ const MIGRATIONS: &[&str] = &[
          ) STRICT, WITHOUT ROWID;",
         include_str!("hvc.sql")
     ),
+    // 4: surveys declare their scale per journey (survey_scale, else the standard scales); the
+    // score is checked against it instead of fixed ranges; survey rollups keep their variance.
+    // Frozen copies of schema.sql's statements at version 4: later versions migrate from here.
+    "CREATE TABLE survey_response_v4 (
+        response_id TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+        phase_id    INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
+        answered_at TEXT NOT NULL,
+        survey      TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
+        score       INTEGER NOT NULL,
+        touchpoint  TEXT NOT NULL DEFAULT '',
+        comment     TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    INSERT INTO survey_response_v4 SELECT response_id, account_id, phase_id, answered_at, survey, score,
+        touchpoint, comment FROM survey_response;
+    DROP TABLE survey_response;
+    ALTER TABLE survey_response_v4 RENAME TO survey_response;
+    CREATE INDEX survey_by_phase ON survey_response (phase_id, survey, answered_at);
+    CREATE INDEX survey_by_account ON survey_response (account_id, answered_at);
+    CREATE TABLE survey_scale (
+        journey_id   TEXT NOT NULL REFERENCES journey (journey_id) ON DELETE CASCADE,
+        survey       TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
+        min_score    INTEGER NOT NULL,
+        max_score    INTEGER NOT NULL,
+        good         TEXT NOT NULL CHECK (good IN ('higher', 'lower')),
+        unhappy_from INTEGER NOT NULL,
+        unhappy_to   INTEGER NOT NULL,
+        happy_from   INTEGER NOT NULL,
+        happy_to     INTEGER NOT NULL,
+        CHECK (min_score < max_score),
+        CHECK (unhappy_from BETWEEN min_score AND unhappy_to AND unhappy_to <= max_score),
+        CHECK (happy_from BETWEEN min_score AND happy_to AND happy_to <= max_score),
+        PRIMARY KEY (journey_id, survey)
+    ) STRICT, WITHOUT ROWID;
+    CREATE VIEW survey_standard_scale (survey, min_score, max_score, good, unhappy_from, unhappy_to,
+                                       happy_from, happy_to) AS
+    VALUES ('nps', 0, 10, 'higher', 0, 6, 9, 10),
+           ('csat', 1, 5, 'higher', 1, 3, 4, 5),
+           ('ces', 1, 7, 'higher', 1, 3, 5, 7);
+
+    CREATE VIEW survey_scale_in_force AS
+    SELECT j.journey_id, d.survey,
+           coalesce(s.min_score, d.min_score) AS min_score, coalesce(s.max_score, d.max_score) AS max_score,
+           coalesce(s.good, d.good) AS good,
+           coalesce(s.unhappy_from, d.unhappy_from) AS unhappy_from, coalesce(s.unhappy_to, d.unhappy_to) AS unhappy_to,
+           coalesce(s.happy_from, d.happy_from) AS happy_from, coalesce(s.happy_to, d.happy_to) AS happy_to
+    FROM journey j CROSS JOIN survey_standard_scale d
+    LEFT JOIN survey_scale s ON s.journey_id = j.journey_id AND s.survey = d.survey
+    UNION ALL
+    SELECT NULL, * FROM survey_standard_scale;
+
+    CREATE VIEW survey_answer AS
+    SELECT r.response_id, r.account_id, r.phase_id, r.answered_at, r.survey, r.score, r.touchpoint,
+           r.comment, a.journey_id,
+           r.score BETWEEN sc.unhappy_from AND sc.unhappy_to AS unhappy,
+           r.score BETWEEN sc.happy_from AND sc.happy_to AS happy
+    FROM survey_response r
+    JOIN account a ON a.account_id = r.account_id
+    JOIN survey_scale_in_force sc ON sc.journey_id IS a.journey_id AND sc.survey = r.survey;
+
+    CREATE TRIGGER survey_score_on_scale BEFORE INSERT ON survey_response
+    WHEN NOT EXISTS (
+        SELECT 1 FROM survey_scale_in_force sc
+        WHERE sc.journey_id IS (SELECT journey_id FROM account WHERE account_id = NEW.account_id)
+          AND sc.survey = NEW.survey AND NEW.score BETWEEN sc.min_score AND sc.max_score)
+    BEGIN
+        SELECT RAISE(ABORT, 'survey score outside the scale of its journey');
+    END;
+    ALTER TABLE rollup ADD COLUMN variance REAL;",
 ];
 
 /// The page cache, in KiB.
@@ -247,9 +317,10 @@ impl Store {
                 });
             }
             self.migrate(version)?;
-            if version > 0 && version < 3 {
-                // Version 3 decides HVC per month and keeps churn per journey: what the older
-                // store derived is computed again, so no reader sees the old figures.
+            if version > 0 && version < 4 {
+                // Version 3 decides HVC per month and keeps churn per journey, version 4 keeps
+                // the survey rollups' variance: what the older store derived is computed again,
+                // so no reader sees the old figures.
                 self.refresh()?;
             }
         }
@@ -322,5 +393,51 @@ fn describe(error: &rusqlite::Error) -> String {
         Some(ErrorCode::PermissionDenied) => "permission denied".into(),
         Some(ErrorCode::DatabaseBusy) => "the store is busy (another cockpit is writing)".into(),
         _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::survey::{SURVEYS, Scale};
+
+    #[test]
+    fn the_schema_scores_surveys_on_the_domains_standard_scales() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA_SQL).unwrap();
+        for survey in SURVEYS {
+            let stored: (i64, i64, String, i64, i64, i64, i64) = conn
+                .query_row(
+                    "SELECT min_score, max_score, good, unhappy_from, unhappy_to, happy_from, happy_to
+                     FROM survey_standard_scale WHERE survey = ?1",
+                    [survey],
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                        ))
+                    },
+                )
+                .unwrap();
+            let scale = Scale::standard(survey).unwrap();
+            assert_eq!(
+                stored,
+                (
+                    scale.min,
+                    scale.max,
+                    scale.good.as_str().to_string(),
+                    scale.unhappy.0,
+                    scale.unhappy.1,
+                    scale.happy.0,
+                    scale.happy.1
+                ),
+                "{survey}"
+            );
+        }
     }
 }

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::Row;
 
 use crate::domain::Period;
-use crate::domain::model::{Journey, Metric, MonthValue, Phase};
+use crate::domain::model::{Direction, Journey, Metric, MonthValue, Phase};
+use crate::domain::survey::Scale;
 use crate::domain::tiers::TierRule;
 use crate::error::{Result, SqlContext};
 
@@ -13,6 +14,15 @@ use super::Store;
 
 /// Rollup values of one journey and segment: metric id -> month -> value.
 pub type Series = HashMap<String, BTreeMap<Period, MonthValue>>;
+
+/// A survey's scale for one journey (`Store::survey_scales`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyScale {
+    pub survey: String,
+    pub scale: Scale,
+    /// Declared by the journey's definitions; else the standard scale.
+    pub declared: bool,
+}
 
 impl Store {
     pub fn journeys(&self) -> Result<Vec<Journey>> {
@@ -92,7 +102,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT r.metric_id, r.period, r.value, r.n
+                "SELECT r.metric_id, r.period, r.value, r.n, r.variance
                  FROM rollup r JOIN metric m ON m.metric_id = r.metric_id
                  JOIN phase p ON p.phase_id = m.phase_id
                  WHERE p.journey_id = ?1 AND r.segment = ?2",
@@ -109,10 +119,49 @@ impl Store {
             let value = MonthValue {
                 value: row.get(2).context("reading rollups")?,
                 n: row.get(3).context("reading rollups")?,
+                variance: row.get(4).context("reading rollups")?,
             };
             series.entry(metric_id).or_default().insert(period, value);
         }
         Ok(series)
+    }
+
+    /// The scales the journey's surveys are scored on (nps, csat, ces), each with whether the
+    /// journey declared it (else it is the standard one).
+    pub fn survey_scales(&self, journey_id: &str) -> Result<Vec<SurveyScale>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT f.survey, f.min_score, f.max_score, f.good, f.unhappy_from, f.unhappy_to,
+                        f.happy_from, f.happy_to, d.survey IS NOT NULL
+                 FROM survey_scale_in_force f
+                 LEFT JOIN survey_scale d ON d.journey_id = f.journey_id AND d.survey = f.survey
+                 WHERE f.journey_id = ?1
+                 ORDER BY CASE f.survey WHEN 'nps' THEN 0 WHEN 'csat' THEN 1 ELSE 2 END",
+            )
+            .context("reading survey scales")?;
+        let rows = stmt
+            .query_map([journey_id], |r| {
+                let good: String = r.get(3)?;
+                Ok(SurveyScale {
+                    survey: r.get(0)?,
+                    scale: Scale {
+                        min: r.get(1)?,
+                        max: r.get(2)?,
+                        good: if good == "lower" {
+                            Direction::Lower
+                        } else {
+                            Direction::Higher
+                        },
+                        unhappy: (r.get(4)?, r.get(5)?),
+                        happy: (r.get(6)?, r.get(7)?),
+                    },
+                    declared: r.get(8)?,
+                })
+            })
+            .context("reading survey scales")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("reading survey scales")
     }
 
     /// The segments that hold data: 'all', 'hvc', 'regular', then each company size.

@@ -46,8 +46,9 @@ const HVC_SQL: &str = include_str!("hvc.sql");
 /// every measure is a ratio of sums and no raw row is read once per segment.
 const FACTS_SQL: &str = "
 DROP TABLE IF EXISTS temp.cell;
+-- sq: for survey measures, the sum of squares of each answer's contribution (its variance).
 CREATE TEMP TABLE cell (journey_id TEXT, phase_id INTEGER, period TEXT, hvc INTEGER, size TEXT,
-                        measure TEXT, num REAL, den REAL, n INTEGER);
+                        measure TEXT, num REAL, den REAL, n INTEGER, sq REAL);
 
 DROP TABLE IF EXISTS temp.first_start;
 CREATE TEMP TABLE first_start (account_id TEXT PRIMARY KEY, period TEXT) WITHOUT ROWID;
@@ -96,7 +97,7 @@ WHERE period BETWEEN ?1 AND ?2
 GROUP BY period, scope, segment
 HAVING sum(n_start) > 0;
 
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT journey_id, NULL, period, hvc, size, 'logo_churn', 100.0 * churned, n_start, n_start FROM temp.am_cell
 UNION ALL SELECT journey_id, NULL, period, hvc, size, 'grr', 100.0 * kept_mrr, start_mrr, n_start FROM temp.am_cell
 UNION ALL SELECT journey_id, NULL, period, hvc, size, 'nrr', 100.0 * end_mrr, start_mrr, n_start FROM temp.am_cell
@@ -106,7 +107,7 @@ UNION ALL SELECT journey_id, NULL, period, hvc, size, 'arpu', start_mrr, n_start
 UNION ALL SELECT journey_id, NULL, period, hvc, size, 'new_accounts', new, NULL, NULL FROM temp.am_cell WHERE n_end > 0;
 
 -- Lead time from order to start, for subscriptions starting in the month.
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT a.journey_id, NULL, substr(s.start_date, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, 'lead_time_days',
        sum(julianday(s.start_date) - julianday(s.ordered_on)), count(*), count(*)
 FROM subscription s JOIN account a ON a.account_id = s.account_id
@@ -114,19 +115,31 @@ LEFT JOIN account_month h ON h.account_id = s.account_id AND h.period = substr(s
 WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL
 GROUP BY a.journey_id, substr(s.start_date, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
--- Surveys, per phase: NPS, CSAT (% of 4-5), CES (mean).
-INSERT INTO temp.cell
-SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, r.survey,
-       CASE r.survey
-           WHEN 'nps' THEN 100.0 * (sum(r.score >= 9) - sum(r.score <= 6))
-           WHEN 'csat' THEN 100.0 * sum(r.score >= 4)
-           ELSE sum(r.score)
-       END,
-       count(*), count(*)
-FROM survey_response r JOIN account a ON a.account_id = r.account_id
-LEFT JOIN account_month h ON h.account_id = r.account_id AND h.period = substr(r.answered_at, 1, 7)
-WHERE r.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
-GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0), a.company_size, r.survey;
+-- Surveys, per phase, on the scale of the journey (`survey_scale_in_force`): NPS (% happy minus
+-- % unhappy), CSAT (% happy), CES (mean); sq sums the squares of each answer's contribution.
+DROP TABLE IF EXISTS temp.scale;
+CREATE TEMP TABLE scale (journey_id TEXT, survey TEXT, unhappy_from INTEGER, unhappy_to INTEGER,
+                         happy_from INTEGER, happy_to INTEGER, PRIMARY KEY (journey_id, survey)) WITHOUT ROWID;
+INSERT INTO temp.scale SELECT journey_id, survey, unhappy_from, unhappy_to, happy_from, happy_to
+FROM survey_scale_in_force WHERE journey_id IS NOT NULL;
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n, sq)
+SELECT journey_id, phase_id, period, hvc, size, survey,
+       CASE survey WHEN 'nps' THEN 100.0 * (happy - unhappy) WHEN 'csat' THEN 100.0 * happy ELSE score END,
+       n, n,
+       CASE survey WHEN 'nps' THEN 10000.0 * (happy + unhappy) WHEN 'csat' THEN 10000.0 * happy ELSE score_sq END
+FROM (
+    SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7) AS period, coalesce(h.hvc, 0) AS hvc,
+           a.company_size AS size, r.survey, count(*) AS n,
+           sum(r.score BETWEEN sc.happy_from AND sc.happy_to) AS happy,
+           sum(r.score BETWEEN sc.unhappy_from AND sc.unhappy_to) AS unhappy,
+           sum(r.score) AS score, sum(1.0 * r.score * r.score) AS score_sq
+    FROM survey_response r JOIN account a ON a.account_id = r.account_id
+    JOIN temp.scale sc ON sc.journey_id = a.journey_id AND sc.survey = r.survey
+    LEFT JOIN account_month h ON h.account_id = r.account_id AND h.period = substr(r.answered_at, 1, 7)
+    WHERE r.phase_id IS NOT NULL
+    GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0), a.company_size, r.survey
+);
+DROP TABLE temp.scale;
 
 -- Tickets, per phase and month opened, one pass: hours to first response and to resolution,
 -- and the count for tickets per 100 accounts.
@@ -143,7 +156,7 @@ LEFT JOIN account_month h ON h.account_id = t.account_id AND h.period = substr(t
 WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
 GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT journey_id, phase_id, period, hvc, size, 'first_response_hours', response_hours, responded, responded
 FROM temp.ticket_cell WHERE responded > 0
 UNION ALL
@@ -151,7 +164,7 @@ SELECT journey_id, phase_id, period, hvc, size, 'resolution_hours', resolution_h
 FROM temp.ticket_cell WHERE resolved > 0;
 
 -- Tickets per 100 accounts active at the start of the month, per phase (zero counts included).
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT c.journey_id, p.phase_id, c.period, c.hvc, c.size, 'tickets_per_100',
        100.0 * coalesce(t.tickets, 0), c.n_start, c.n_start
 FROM (SELECT journey_id, period, hvc, size, sum(n_start) AS n_start FROM temp.am_cell
@@ -164,7 +177,7 @@ WHERE c.n_start > 0;
 -- A phase's churn: of the accounts active at the month's start, the share that churned with a
 -- churn event naming the phase (the account's last event of the month). A churn metric placed in
 -- a phase other than the journey's last reads this; in the last phase it is the journey's churn.
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT c.journey_id, p.phase_id, c.period, c.hvc, c.size, 'phase_churn',
        100.0 * coalesce(x.churned, 0), c.n_start, c.n_start
 FROM (SELECT journey_id, period, hvc, size, sum(n_start) AS n_start FROM temp.am_cell
@@ -184,7 +197,7 @@ LEFT JOIN (
 WHERE c.n_start > 0;
 
 -- Usage: mean downtime hours per account reporting usage that month.
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT a.journey_id, NULL, u.period, coalesce(h.hvc, 0) AS hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
 FROM usage_month u JOIN account a ON a.account_id = u.account_id
 LEFT JOIN account_month h ON h.account_id = u.account_id AND h.period = u.period
@@ -192,7 +205,7 @@ WHERE a.journey_id IS NOT NULL
 GROUP BY a.journey_id, u.period, coalesce(h.hvc, 0), a.company_size;
 
 -- Billing: % of the invoices due in the month that were paid by their due date.
-INSERT INTO temp.cell
+INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, 'on_time_payment',
        100.0 * sum(coalesce(i.paid_on <= i.due_on, 0)), count(*), count(*)
 FROM invoice i JOIN account a ON a.account_id = i.account_id
@@ -209,7 +222,9 @@ DROP TABLE IF EXISTS temp.fact;
 CREATE TEMP TABLE fact AS
 SELECT c.journey_id, c.phase_id, c.period, seg.segment, c.measure,
        CASE WHEN c.measure = 'new_accounts' THEN sum(c.num) ELSE sum(c.num) / nullif(sum(c.den), 0) END AS value,
-       sum(c.n) AS n
+       sum(c.n) AS n,
+       -- The sample variance of one answer's contribution: (sum of squares - n mean^2) / (n - 1).
+       (sum(c.sq) - sum(c.num) * sum(c.num) / sum(c.n)) / nullif(sum(c.n) - 1, 0) AS variance
 FROM temp.cell c JOIN seg ON (seg.c_hvc IS NULL OR seg.c_hvc = c.hvc) AND (seg.c_size IS NULL OR seg.c_size = c.size)
 GROUP BY c.journey_id, c.phase_id, c.period, seg.segment, c.measure;
 DROP TABLE temp.cell;
@@ -221,8 +236,8 @@ DROP TABLE temp.seg;
 
 const ROLLUP_SQL: &str = "
 DELETE FROM rollup;
-INSERT INTO rollup (metric_id, segment, period, value, n)
-SELECT m.metric_id, f.segment, f.period, f.value, f.n
+INSERT INTO rollup (metric_id, segment, period, value, n, variance)
+SELECT m.metric_id, f.segment, f.period, f.value, f.n, f.variance
 FROM metric m
 JOIN phase p ON p.phase_id = m.phase_id
 -- Logo churn placed before the journey's last phase is that phase's churn ('phase_churn').
@@ -234,7 +249,7 @@ JOIN temp.fact f ON f.measure = CASE
                 AND (f.phase_id IS NULL OR f.phase_id = m.phase_id)
 WHERE f.value IS NOT NULL AND f.period BETWEEN ?1 AND ?2
 UNION ALL
-SELECT v.metric_id, v.segment, v.period, v.value, v.n
+SELECT v.metric_id, v.segment, v.period, v.value, v.n, NULL
 FROM metric_value v JOIN metric m ON m.metric_id = v.metric_id
 WHERE m.aggregation = 'imported';
 DROP TABLE temp.fact;

@@ -178,11 +178,11 @@ impl Store {
             (
                 "reading NPS answers for tiers",
                 "SELECT account_id FROM (
-                     SELECT account_id, score,
+                     SELECT account_id, unhappy,
                             row_number() OVER (PARTITION BY account_id
                                                ORDER BY answered_at DESC, response_id DESC) AS latest
-                     FROM survey_response WHERE survey = 'nps' AND answered_at < ?1 FILTER)
-                 WHERE latest = 1 AND score <= 6",
+                     FROM survey_answer WHERE survey = 'nps' AND answered_at < ?1 FILTER)
+                 WHERE latest = 1 AND unhappy",
             ),
         ];
         for (which, (what, sql)) in conditions.iter().enumerate() {

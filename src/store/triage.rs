@@ -142,14 +142,14 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
         // months whose day falls in (answered_at, next answer], within the window.
         "INSERT INTO temp.triage_signal
          WITH n AS (
-             SELECT account_id, answered_at, score,
+             SELECT account_id, answered_at, score, unhappy,
                     lag(score) OVER w AS previous, lag(answered_at) OVER w AS previous_at,
                     lead(answered_at) OVER w AS next_at
-             FROM survey_response WHERE survey = 'nps'
+             FROM survey_answer WHERE survey = 'nps'
              WINDOW w AS (PARTITION BY account_id ORDER BY answered_at, response_id))
          SELECT m.period, n.account_id, 'detractor', n.score
          FROM n CROSS JOIN temp.triage_month m
-         WHERE n.score <= 6 AND m.day > n.answered_at AND m.day <= coalesce(n.next_at, '9999-12-31')
+         WHERE n.unhappy AND m.day > n.answered_at AND m.day <= coalesce(n.next_at, '9999-12-31')
            AND m.day <= date(n.answered_at, :detractor)
          UNION ALL
          SELECT m.period, n.account_id, 'nps_falling', n.score - n.previous
@@ -159,12 +159,16 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
     ),
     (
         "high effort",
+        // Unhappy on the journey's CES scale (1-3 of the standard 1-7, 4-5 of the documents'
+        // 1-5 with low effort good); the value is the latest such answer (SQLite's bare column
+        // of max()).
         "INSERT INTO temp.triage_signal
-         SELECT m.period, r.account_id, 'high_effort', min(r.score)
-         FROM survey_response r CROSS JOIN temp.triage_month m
-         WHERE r.survey = 'ces' AND r.score <= 3
-           AND m.day > r.answered_at AND m.day <= date(r.answered_at, :high_effort)
-         GROUP BY m.period, r.account_id",
+         SELECT period, account_id, 'high_effort', score FROM (
+             SELECT m.period, r.account_id, r.score, max(r.answered_at)
+             FROM survey_answer r CROSS JOIN temp.triage_month m
+             WHERE r.survey = 'ces' AND r.unhappy
+               AND m.day > r.answered_at AND m.day <= date(r.answered_at, :high_effort)
+             GROUP BY m.period, r.account_id)",
     ),
     (
         "overdue invoices",
@@ -210,9 +214,9 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
             indicators!(),
             ", v AS (
              SELECT m.period, r.account_id, r.phase_id, r.survey,
-                    CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.score >= 4)
-                                  ELSE 100.0 * (sum(r.score >= 9) - sum(r.score <= 6)) / count(*) END AS value
-             FROM survey_response r CROSS JOIN temp.triage_month m
+                    CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.happy)
+                                  ELSE 100.0 * (sum(r.happy) - sum(r.unhappy)) / count(*) END AS value
+             FROM survey_answer r CROSS JOIN temp.triage_month m
              WHERE (r.phase_id IS NULL OR r.phase_id IN (SELECT phase_id FROM k WHERE aggregation = r.survey))
                AND m.period >= substr(r.answered_at, 1, 7)
                AND m.period < strftime('%Y-%m', substr(r.answered_at, 1, 7) || '-01', :red_indicator)

@@ -109,7 +109,7 @@ pub struct App {
     pub churn: ChurnData,
     /// The tiers pane's data, loaded when the pane shows a month for the first time.
     pub tiers: TiersData,
-    /// The definitions overlay (the formula of each churn figure) is open.
+    /// The definitions overlay (the formula of each figure of the pane) is open.
     pub definitions: bool,
     /// The triage pane's queue, filters, prompt and messages.
     pub triage: super::triage_data::TriageState,
@@ -528,7 +528,7 @@ impl App {
                 _ => Outcome::Ignored,
             },
             Action::Definitions => match self.pane {
-                Pane::Churn | Pane::Tiers => {
+                Pane::Churn | Pane::Tiers | Pane::Overview | Pane::Phase(_) => {
                     self.definitions = !self.definitions;
                     self.detail = false;
                     Outcome::Continue

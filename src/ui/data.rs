@@ -9,6 +9,7 @@ use crate::domain::model::{Journey, Metric, MonthValue, Phase};
 use crate::domain::status::MinSamples;
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::SurveyScale;
 
 /// Rollup values of one journey and segment: metric id -> month -> value (`Store::series`).
 pub type Series = HashMap<String, BTreeMap<Period, MonthValue>>;
@@ -60,6 +61,8 @@ pub struct Dataset {
     pub series: Series,
     /// The minimum sample each aggregation needs to be judged (`Status::judged`).
     pub min_samples: MinSamples,
+    /// The scales the journey's surveys are scored on, for the definitions overlay.
+    pub scales: Vec<SurveyScale>,
 }
 
 impl Dataset {
@@ -71,6 +74,7 @@ impl Dataset {
             metrics: store.metrics(journey_id)?,
             series: store.series(journey_id, segment)?,
             min_samples: store.min_samples()?,
+            scales: store.survey_scales(journey_id)?,
         })
     }
 

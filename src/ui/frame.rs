@@ -96,6 +96,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         (Pane::Triage, _) => panes::triage::render(app, body, buf, theme),
         _ => panes::overview::render(app, body, buf, theme),
     }
+    if app.definitions && matches!(app.pane, Pane::Overview | Pane::Phase(_)) {
+        panes::metric_definitions::render(app, body, buf, theme);
+    }
     if app.help {
         help::render(area, buf, theme);
     }
@@ -249,6 +252,8 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             spans.push((text::fit(&text::clean(message), room), theme.alert()));
         }
         keys
+    } else if app.definitions && matches!(app.pane, Pane::Overview | Pane::Phase(_)) {
+        &[("d Esc", "close definitions"), ("[ ]", "month"), ("q", "quit")]
     } else if app.detail {
         &[
             ("?", "help"),
@@ -274,6 +279,7 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
                 ("J", "journey"),
                 ("/", "filter"),
                 ("z", "zoom"),
+                ("d", "definitions"),
             ],
             Pane::Churn | Pane::Tiers | Pane::Triage => &[],
             Pane::Phase(_) => &[
@@ -290,6 +296,7 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
                 ("J", "journey"),
                 ("/", "filter"),
                 ("z", "zoom"),
+                ("d", "definitions"),
             ],
         }
     };

@@ -201,7 +201,7 @@ pub fn load_said(store: &Store, phase_id: i64, touchpoint: Option<&str>, period:
     let comments = store.comments(phase_id, touchpoint, from, period)?;
     let scored: Vec<(i8, &str)> = comments
         .iter()
-        .map(|c| (terms::sentiment(&c.survey, c.score), c.comment.as_str()))
+        .map(|c| (c.sentiment, c.comment.as_str()))
         .collect();
     let terms = terms::over_represented(&scored, MIN_COUNT, TERMS);
     Ok(Said {

@@ -138,7 +138,7 @@ pub const NORMAL: &[Binding] = &[
     },
     Binding {
         keys: "d",
-        help: "formulas (churn, tiers)",
+        help: "definitions: formulas, tests, survey scales",
         map: &[(ch('d'), Action::Definitions)],
     },
     Binding {

@@ -28,6 +28,9 @@ pub struct MetricView<'a> {
     pub previous: Option<f64>,
     /// Value minus the previous month's, when both exist.
     pub delta: Option<f64>,
+    /// Survey metrics: whether the change is significant at 95% (`domain::change::significant`);
+    /// None where no test applies. An insignificant change is drawn dim and is no mover.
+    pub significant: Option<bool>,
     /// The last `TREND_MONTHS` months, oldest first; None where there is no data.
     pub trend: Vec<Option<f64>>,
     /// Computed over all the journey's accounts, not from the phase's own events.
@@ -42,6 +45,7 @@ impl<'a> MetricView<'a> {
         let value = current.map(|v| v.value);
         let previous = at(period.prev()).map(|v| v.value);
         let delta = value.zip(previous).map(|(v, p)| v - p);
+        let significant = crate::domain::change::significance(metric, current, at(period.prev()));
         let last_position = data.phases.iter().map(|p| p.position).max();
         let in_last_phase = data
             .phases
@@ -66,6 +70,7 @@ impl<'a> MetricView<'a> {
             ),
             previous,
             delta,
+            significant,
             trend: period
                 .offset(1 - TREND_MONTHS)
                 .through(period)
@@ -162,13 +167,15 @@ pub fn phase_summaries(data: &Dataset, period: Period) -> Vec<PhaseSummary<'_>> 
         .collect()
 }
 
-/// The metrics that moved most since the previous month, largest move first (ties by name).
+/// The metrics that moved most since the previous month, largest move first (ties by name);
+/// survey changes within their sampling error are no movers.
 pub fn movers<'a>(data: &'a Dataset, period: Period, filter: &str, limit: usize) -> Vec<MetricView<'a>> {
     let mut moved: Vec<(f64, MetricView<'a>)> = data
         .metrics
         .iter()
         .filter(|m| matches(m, filter))
         .map(|m| MetricView::new(data, m, period))
+        .filter(|v| v.significant != Some(false))
         .filter_map(|v| v.movement().filter(|x| *x > 0.0).map(|x| (x, v)))
         .collect();
     moved.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(b.1.name)));

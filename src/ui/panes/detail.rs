@@ -57,10 +57,15 @@ pub fn render(app: &App, metric: &Metric, area: Rect, buf: &mut Buffer, theme: T
     let n = view.n.map_or("n = unknown".into(), |n| format!("n = {n}"));
     let change = match (view.delta, view.previous) {
         (Some(d), Some(p)) => format!(
-            "change {} from {} ({})",
+            "change {} from {} ({}){}",
             text::delta(d, unit),
             app.period.prev(),
-            text::value(p, unit)
+            text::value(p, unit),
+            match view.significant {
+                Some(true) => ", significant at 95%",
+                Some(false) => ", within sampling error (not significant at 95%)",
+                None => "",
+            }
         ),
         _ => format!(
             "no change to show: {} or {} has no data",

@@ -24,7 +24,7 @@ use crate::domain::Period;
 use crate::domain::model::Phase;
 use crate::domain::predict::Verdict;
 use crate::domain::stats::Proportion;
-use crate::domain::terms::{self, Term};
+use crate::domain::terms::Term;
 use crate::store::indicators::{ServiceGroup, TouchpointMonth};
 use crate::ui::app::App;
 use crate::ui::insight_data::{self, InsightView};
@@ -597,14 +597,11 @@ fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &m
         return;
     };
     let from = said.from.map(|p| p.to_string()).unwrap_or_default();
-    let (unhappy, happy) =
-        said.comments
-            .iter()
-            .fold((0, 0), |(u, h), c| match terms::sentiment(&c.survey, c.score) {
-                -1 => (u + 1, h),
-                1 => (u, h + 1),
-                _ => (u, h),
-            });
+    let (unhappy, happy) = said.comments.iter().fold((0, 0), |(u, h), c| match c.sentiment {
+        -1 => (u + 1, h),
+        1 => (u, h + 1),
+        _ => (u, h),
+    });
     let intro = [(
         format!(
             "Words and two-word phrases more frequent in unhappy comments than in happy ones, {from} to {}: {unhappy} unhappy, {happy} happy comments (stop words removed, English and Indonesian). C: the comments.",
@@ -666,7 +663,7 @@ fn comments(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf:
         if y >= bottom {
             break;
         }
-        let feeling = match terms::sentiment(&c.survey, c.score) {
+        let feeling = match c.sentiment {
             -1 => "unhappy",
             1 => "happy",
             _ => "neutral",

@@ -5,6 +5,7 @@ pub mod account;
 pub mod churn;
 pub mod detail;
 pub mod insight;
+pub mod metric_definitions;
 pub mod overview;
 pub mod phase;
 pub mod review;

@@ -9,7 +9,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use serde_json::Value;
 
-use super::churn::overlay;
 use super::{pane_block, section_title, waiting};
 use crate::analysis::tiers::describe_gap;
 use crate::domain::Period;
@@ -19,6 +18,7 @@ use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::tiers_data::{TierAccount, TierMonth, Watch};
+use crate::ui::widgets::overlay::overlay;
 use crate::ui::widgets::table::{Column, Row, Table};
 
 /// What the lists and statuses mean.

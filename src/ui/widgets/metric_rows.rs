@@ -57,6 +57,8 @@ impl Row for MetricView<'_> {
             },
             STATUS => (status_text(self.status), theme.status(self.status)),
             CHANGE => match self.delta {
+                // Within the sampling error: drawn as no change of note.
+                Some(d) if self.significant == Some(false) => (text::delta(d, unit), theme.dim()),
                 Some(d) => (
                     text::delta(d, unit),
                     theme.change(text::better(d, self.metric.direction)),

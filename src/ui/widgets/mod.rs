@@ -3,6 +3,7 @@
 
 pub mod help;
 pub mod metric_rows;
+pub mod overlay;
 pub mod sparkline;
 pub mod table;
 pub mod trend;
