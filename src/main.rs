@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,7 +9,10 @@ fn main() -> ExitCode {
     match cxcockpit::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("cxcockpit: {error}");
+            // Messages quote names and values from files: cleaned like every other output
+            // (line breaks kept), and not `eprintln!`, which panics when stderr cannot be written.
+            let message = cxcockpit::report::escape::clean(&error.to_string());
+            let _ = writeln!(std::io::stderr(), "cxcockpit: {message}");
             ExitCode::from(error.exit_code() as u8)
         }
     }

@@ -650,3 +650,184 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
     );
     assert_eq!(values_of(&conn), values_before);
 }
+
+// ---- private by default, and `backup` (issue #16) ----
+
+/// The binary run under a umask (CI runs as root with its own: set it explicitly).
+fn under_umask(umask: &str, args: &[&str]) -> Output {
+    std::process::Command::new("sh")
+        .args(["-c", "umask \"$1\"; shift; exec \"$@\"", "sh", umask])
+        .arg(env!("CARGO_BIN_EXE_cxcockpit"))
+        .args(args)
+        .env_remove("CXCOCKPIT_DB")
+        .output()
+        .unwrap()
+}
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A path with a suffix: the store's -wal and -shm.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[test]
+fn new_stores_and_their_wal_and_shm_are_0600_under_umask_022_and_077() {
+    let dir = TempDir::new().unwrap();
+    for umask in ["022", "077", "000"] {
+        let db = dir.path().join(format!("store-{umask}.db"));
+        let out = under_umask(umask, &["--db", s(&db), "init"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(mode_of(&db), 0o600, "init under umask {umask}");
+        // SQLite gives the -wal and -shm files the main file's mode.
+        let conn = Connection::open(&db).unwrap();
+        conn.execute("INSERT INTO setting (key, value) VALUES ('k', 'v')", [])
+            .unwrap();
+        for suffix in ["-wal", "-shm"] {
+            let file = with_suffix(&db, suffix);
+            assert!(file.exists(), "{suffix} while the store is open");
+            assert_eq!(mode_of(&file), 0o600, "{suffix} under umask {umask}");
+        }
+    }
+    let demo_db = dir.path().join("demo.db");
+    let out = under_umask(
+        "022",
+        &[
+            "demo",
+            "--out",
+            s(&demo_db),
+            "--accounts",
+            "50",
+            "--months",
+            "3",
+            "--as-of",
+            "2026-06",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(mode_of(&demo_db), 0o600, "demo --out");
+}
+
+#[test]
+fn a_store_in_a_setgid_directory_is_0660_for_the_group_within_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let shared = dir.path().join("team");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o2770)).unwrap();
+    for (umask, expected) in [("002", 0o660), ("027", 0o640), ("077", 0o600)] {
+        let db = shared.join(format!("store-{umask}.db"));
+        let out = under_umask(umask, &["--db", s(&db), "init"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(mode_of(&db), expected, "umask {umask}");
+    }
+}
+
+#[test]
+fn backup_copies_the_store_0600_and_replaces_a_file_only_with_force() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(demo(&db, "7").status.success());
+    let copy = dir.path().join("copy.db");
+    let out = under_umask("022", &["--db", s(&db), "backup", "--out", s(&copy)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("backed up"), "{}", text(&out.stdout));
+    assert_eq!(mode_of(&copy), 0o600);
+    assert_eq!(dump(&copy), dump(&db), "the copy holds what the store holds");
+    cx().args(["--db", s(&copy), "check"]).assert().code(0);
+    // An existing file: refused without --force, left as it was.
+    std::fs::write(&copy, "keep me").unwrap();
+    let out = run(&["--db", s(&db), "backup", "--out", s(&copy)]);
+    assert_one_line_failure(&out, 2, &[s(&copy), "--force"]);
+    assert_eq!(std::fs::read(&copy).unwrap(), b"keep me");
+    let out = run(&["--db", s(&db), "backup", "--out", s(&copy), "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(dump(&copy), dump(&db));
+    // Never over anything but a regular file, nor over the store itself; no temporary file left.
+    let before = snapshot(dir.path());
+    for target in [dir.path().to_path_buf(), PathBuf::from("/dev/null"), db.clone()] {
+        let out = run(&["--db", s(&db), "backup", "--out", s(&target), "--force"]);
+        assert_one_line_failure(&out, 2, &[s(&target)]);
+    }
+    let fresh = dir.path().join("fresh.db");
+    let out = run(&[
+        "--db",
+        s(&dir.path().join("missing.db")),
+        "backup",
+        "--out",
+        s(&fresh),
+    ]);
+    assert_one_line_failure(&out, 2, &["cxcockpit init"]);
+    // The -shm of the store is SQLite's shared memory, rewritten by any reader: left out.
+    let files = |snap: BTreeMap<PathBuf, Option<Vec<u8>>>| {
+        snap.into_iter()
+            .filter(|(p, _)| !p.to_string_lossy().ends_with("-shm"))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let after = files(snapshot(dir.path()));
+    let before = files(before);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &before {
+        assert!(after.get(path) == Some(bytes), "{} changed", path.display());
+    }
+}
+
+#[test]
+fn backup_while_another_connection_writes_is_a_consistent_snapshot() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(demo(&db, "7").status.success());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (db, stop) = (db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let conn = Connection::open(&db).unwrap();
+            conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+            let mut i = 0u64;
+            // Each write is two rows in one transaction: a copy holds both or neither.
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                conn.execute_batch(&format!(
+                    "BEGIN IMMEDIATE; INSERT INTO setting VALUES ('a{i}', '{i}'); \
+                     INSERT INTO setting VALUES ('b{i}', '{i}'); COMMIT;"
+                ))
+                .unwrap();
+                i += 1;
+            }
+            i
+        })
+    };
+    let mut seen = Vec::new();
+    for n in 0..4 {
+        let copy = dir.path().join(format!("copy-{n}.db"));
+        let out = run(&["--db", s(&db), "backup", "--out", s(&copy)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let conn = Connection::open(&copy).unwrap();
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let count = |prefix: &str| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM setting WHERE key GLOB ?1",
+                [format!("{prefix}[0-9]*")],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let (a, b) = (count("a"), count("b"));
+        assert_eq!(a, b, "half a transaction in copy {n}");
+        seen.push(a);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(written > 0);
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+}

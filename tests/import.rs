@@ -1225,3 +1225,188 @@ fn metric_values_refresh_the_rollups_only() {
     assert_eq!(env.cx(&["rollup"]).status.code(), Some(0));
     assert_eq!(derived(&env), after_import);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile text (issue #16): control bytes, bidi overrides and formulas never reach an output
+// raw; text fields have a length bound
+// ---------------------------------------------------------------------------------------------
+
+/// A name, comment, reason or channel as an attacker would write it: a clipboard write (OSC 52),
+/// a screen clear, a C1 CSI, a right-to-left override, line breaks and a spreadsheet formula.
+const HOSTILE: &str =
+    "=cmd|' /C calc'!A0 \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{9b}31m\u{202E}gnp.exe\nINJECTED\r\tend";
+
+/// A CSV field, quoted.
+fn quoted(field: &str) -> String {
+    format!("\"{}\"", field.replace('"', "\"\""))
+}
+
+/// What no text or CSV output may hold: C0 controls but the line feed, DEL, C1 controls, and the
+/// bidirectional controls; nor a line that the hostile text's line break started.
+fn assert_clean(what: &str, output: &str) {
+    let bad: Vec<char> = output
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what}: raw {bad:?} in {output}");
+    assert!(
+        !output.lines().any(|l| l.starts_with("INJECTED")),
+        "{what}: a line break from the data broke the output: {output}"
+    );
+}
+
+#[test]
+fn hostile_text_is_neutralised_in_every_text_and_csv_output_and_kept_in_json() {
+    let env = Env::with_examples();
+    let accounts = env.write(
+        "hostile-accounts.csv",
+        format!("account_id,name\nX002,{}\n", quoted(HOSTILE)),
+    );
+    env.import_ok("accounts", &accounts, &[]);
+    let churn = env.write(
+        "hostile-churn.csv",
+        format!("account_id,churned_on,root_cause,phase,reason,mrr_lost\nX002,2026-05-01,price,get-support,{},65.50\n", quoted(HOSTILE)),
+    );
+    env.import_ok("churn-events", &churn, &[]);
+    let surveys = env.write(
+        "hostile-surveys.csv",
+        format!(
+            "account_id,answered_at,survey,score,touchpoint,phase,comment\nX002,2026-04-12,nps,2,{},use,{}\n",
+            quoted(HOSTILE),
+            quoted(HOSTILE)
+        ),
+    );
+    env.import_ok("surveys", &surveys, &[]);
+    let tickets = env.write(
+        "hostile-tickets.csv",
+        format!(
+            "ticket_id,account_id,opened_at,first_response_at,resolved_at,severity,channel,phase\nTK-H,X002,2026-04-06T09:00:00,2026-04-06T10:00:00,,high,{},get-support\n",
+            quoted(HOSTILE)
+        ),
+    );
+    env.import_ok("tickets", &tickets, &[]);
+    let runs: &[&[&str]] = &[
+        &[
+            "churn", "--by", "accounts", "--from", "2026-04", "--to", "2026-04",
+        ],
+        &["comments", "--phase", "use", "--list"],
+        &["touchpoints", "--phase", "use", "--period", "2026-04"],
+        &["touchpoints", "--phase", "get-support", "--period", "2026-04"],
+    ];
+    for args in runs {
+        for format in ["table", "csv"] {
+            let mut all = vec!["--format", format];
+            all.extend_from_slice(args);
+            let out = env.cx(&all);
+            let stdout = text(&out.stdout);
+            assert_eq!(out.status.code(), Some(0), "{all:?}: {}", text(&out.stderr));
+            assert!(
+                stdout.contains("gnp.exe INJECTED end"),
+                "{all:?} lost the text: {stdout}"
+            );
+            assert_clean(&format!("{all:?}"), &stdout);
+            if format == "csv" {
+                // Text that a spreadsheet would run is prefixed; numbers keep their sign.
+                assert!(
+                    stdout.contains("'=cmd|"),
+                    "{all:?}: formula not guarded: {stdout}"
+                );
+                assert!(
+                    !stdout.contains(",=cmd") && !stdout.starts_with("=cmd"),
+                    "{all:?}: {stdout}"
+                );
+            }
+        }
+    }
+    // JSON keeps the data as it is (escaped by JSON's rules).
+    let out = env.cx(&[
+        "--format", "json", "churn", "--by", "accounts", "--from", "2026-04", "--to", "2026-04",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = json["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(names.contains(&HOSTILE), "{names:?}");
+    let out = env.cx(&["--format", "json", "comments", "--phase", "use", "--list"]);
+    assert!(
+        text(&out.stdout).contains("\\u001b]52;c;ZXZpbA=="),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn import_errors_quote_hostile_values_cleaned_on_one_line() {
+    let env = env_with_accounts();
+    let file = env.write(
+        "hostile-dates.csv",
+        format!("account_id,name,created_on\nX001,ok,{}\n", quoted(HOSTILE)),
+    );
+    let out = env.import("accounts", &file, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_clean("the import error", &stderr);
+    assert!(
+        stderr.contains("hostile-dates.csv:2: column created_on"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "the summary and one problem: {stderr}");
+}
+
+#[test]
+fn text_fields_past_their_limit_are_refused_naming_file_line_and_column() {
+    let env = env_with_accounts();
+    let before = env.snapshot();
+    let long_name = "N".repeat(10_001);
+    let file = env.write(
+        "long-name.csv",
+        format!("account_id,name\nX001,fine\nX002,{long_name}\n"),
+    );
+    let out = env.import("accounts", &file, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("long-name.csv:3: column name"), "{stderr}");
+    assert!(
+        stderr.contains("10,001 characters, longer than the limit of 10,000"),
+        "{stderr}"
+    );
+    env.assert_unchanged(&before, "a name past the limit");
+    // Names up to the limit, and comments up to theirs, are taken.
+    let file = env.write(
+        "name-at-limit.csv",
+        format!("account_id,name\nX002,{}\n", "N".repeat(10_000)),
+    );
+    env.import_ok("accounts", &file, &[]);
+    let comments = |n: usize| {
+        format!(
+            "account_id,answered_at,survey,score,touchpoint,phase,comment\nX002,2026-04-12,nps,2,email,use,{}\n",
+            "c".repeat(n)
+        )
+    };
+    env.import_ok(
+        "surveys",
+        &env.write("comment-at-limit.csv", comments(100_000)),
+        &[],
+    );
+    let out = env.import(
+        "surveys",
+        &env.write("comment-too-long.csv", comments(100_001)),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("comment-too-long.csv:2: column comment"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("100,001 characters, longer than the limit of 100,000"),
+        "{stderr}"
+    );
+}

@@ -617,3 +617,141 @@ fn review_reads_a_read_only_store_and_writes_nothing_to_it() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+// --- --out: what it refuses to replace, and the modes it writes (issue #16) ------------------
+
+/// The binary run under a umask (CI runs as root with its own umask: set it explicitly).
+#[cfg(unix)]
+fn under_umask(umask: &str, db: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args(["-c", "umask \"$1\"; shift; exec \"$@\"", "sh", umask])
+        .arg(env!("CARGO_BIN_EXE_cxcockpit"))
+        .args(["--db", db.to_str().unwrap()])
+        .args(args)
+        .env_remove("CXCOCKPIT_DB")
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn review_out_refuses_devices_fifos_directories_and_symlinks_to_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = store_file(dir.path());
+    let targets = dir.path().join("targets");
+    std::fs::create_dir(&targets).unwrap();
+    let fifo = targets.join("fifo");
+    let c_fifo = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path that lives across the call.
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink(&fifo, targets.join("to-fifo")).unwrap();
+    // A symlink to /dev/null, never /dev/null itself: if the refusal regressed, the rename
+    // would replace the link, not the machine's device.
+    std::os::unix::fs::symlink("/dev/null", targets.join("to-null")).unwrap();
+    std::fs::create_dir(targets.join("subdir")).unwrap();
+    std::os::unix::fs::symlink(targets.join("subdir"), targets.join("to-subdir")).unwrap();
+    // A character device of our own where we may make one (root, as in CI).
+    let device = targets.join("null");
+    let c_device = std::ffi::CString::new(device.to_str().unwrap()).unwrap();
+    // SAFETY: as above; makedev(1, 3) is the null device.
+    let have_device =
+        unsafe { libc::mknod(c_device.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) } == 0;
+    let mut names = vec!["fifo", "to-fifo", "to-null", "subdir", "to-subdir"];
+    if have_device {
+        names.push("null");
+    }
+    let device_mode = have_device.then(|| mode_of(&device));
+    let before = files_in(&targets);
+    for name in &names {
+        let target = targets.join(name);
+        let out = cx(&db)
+            .args(["review", "--period", "2026-03", "--out"])
+            .arg(&target)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{name}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        files_in(&targets),
+        before,
+        "nothing replaced, no temporary file left"
+    );
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(targets.join("to-null"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    if have_device {
+        assert!(
+            std::fs::symlink_metadata(&device)
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        assert_eq!(
+            Some(mode_of(&device)),
+            device_mode,
+            "the device's mode is untouched"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn review_out_creates_0600_and_never_widens_a_mode_past_the_umask() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = store_file(dir.path());
+    for umask in ["022", "077"] {
+        let new = dir.path().join(format!("new-{umask}.md"));
+        let out = under_umask(
+            umask,
+            &db,
+            &["review", "--period", "2026-03", "--out", new.to_str().unwrap()],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(mode_of(&new), 0o600, "a new review under umask {umask}");
+    }
+    // A replaced file keeps its mode, narrowed by the umask.
+    use std::os::unix::fs::PermissionsExt;
+    for (umask, had, expected) in [
+        ("022", 0o640, 0o640),
+        ("077", 0o664, 0o600),
+        ("022", 0o4755, 0o755),
+    ] {
+        let old = dir.path().join(format!("old-{umask}-{had:o}.md"));
+        std::fs::write(&old, "old").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(had)).unwrap();
+        let out = under_umask(
+            umask,
+            &db,
+            &["review", "--period", "2026-03", "--out", old.to_str().unwrap()],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(mode_of(&old), expected, "{had:o} replaced under umask {umask}");
+        assert_ne!(std::fs::read_to_string(&old).unwrap(), "old");
+    }
+}

@@ -1885,3 +1885,136 @@ fn cli_triage_order_mrr_at_risk() {
     let out = cxcockpit(&path, "kim", &["triage", "--order", "value"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+// ---- hostile text, long cells, a full stdout (issue #16) ----
+
+/// A name or note as an attacker would write it: a clipboard write (OSC 52), a screen clear, a
+/// C1 CSI, a right-to-left override, a line break and a spreadsheet formula.
+const HOSTILE: &str =
+    "=HYPERLINK(\"http://x\") \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{9b}31m\u{202E}gnp.exe\nINJECTED\tend";
+
+/// No C0 control but the line feed, no DEL, no C1, no bidirectional control, and no line that a
+/// line break from the data started.
+fn assert_clean(what: &str, output: &str) {
+    let bad: Vec<char> = output
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what}: raw {bad:?} in {output}");
+    assert!(
+        !output.lines().any(|l| l.starts_with("INJECTED")),
+        "{what}: {output}"
+    );
+}
+
+fn set_name(path: &Path, account: &str, name: &str) {
+    let store = Store::open(path, OpenMode::Existing).unwrap();
+    store
+        .conn()
+        .execute(
+            "UPDATE account SET name = ?1 WHERE account_id = ?2",
+            [name, account],
+        )
+        .unwrap();
+}
+
+#[test]
+fn cli_triage_and_history_print_hostile_names_and_notes_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    set_name(&path, "A16", HOSTILE);
+    let out = cxcockpit(&path, "kim", &["triage", "note", "A16", HOSTILE]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for args in [
+        &["triage"][..],
+        &["--format", "csv", "triage"],
+        &["triage", "history", "A16"],
+        &["--format", "csv", "triage", "history", "A16"],
+    ] {
+        let out = cxcockpit(&path, "kim", args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("gnp.exe INJECTED end"), "{args:?}: {text}");
+        assert_clean(&format!("{args:?}"), &text);
+        if args[0] == "--format" {
+            assert!(
+                text.contains("\"'=HYPERLINK(\"\"http://x\"\")"),
+                "{args:?}: {text}"
+            );
+        }
+    }
+    // The history is one line per event: the note's line break did not add one.
+    let out = cxcockpit(&path, "kim", &["triage", "history", "A16"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    // JSON keeps the data as it is.
+    let rows = json_queue(&cxcockpit(&path, "kim", &["triage", "--format", "json"]));
+    let a16 = rows.iter().find(|r| r["account_id"] == "A16").unwrap();
+    assert_eq!(a16["name"].as_str(), Some(HOSTILE));
+}
+
+#[test]
+fn cli_cells_of_65536_characters_and_more_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    let long = "L".repeat(70_000);
+    set_name(&path, "A16", &long);
+    let out = cxcockpit(&path, "kim", &["triage", "note", "A13", &long]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for args in [&["triage", "--all"][..], &["triage", "history", "A13"]] {
+        let out = cxcockpit(&path, "kim", args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&long), "{args:?}");
+    }
+    // A note past the documented limit (100,000 characters) is refused, exit 2.
+    let too_long = "L".repeat(100_001);
+    let out = cxcockpit(&path, "kim", &["triage", "note", "A13", &too_long]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("longer than the limit of 100,000"), "{stderr}");
+}
+
+#[test]
+fn cli_a_full_stdout_is_exit_1_with_a_message_not_a_panic() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    for args in [
+        &["triage", "--all", "--format", "json"][..],
+        &["triage", "--all"],
+        &["tiers"],
+        &["churn"],
+        &["--format", "csv", "churn"],
+    ] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_cxcockpit"))
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .env_remove("CXCOCKPIT_DB")
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("writing to standard output"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! `cxcockpit check`: prints the findings; exit 1 when there is a problem.
 
-use super::output::{self, Format};
+use super::output::{self, Format, out, outln};
 use crate::error::Result;
 use crate::store::Store;
 
@@ -18,17 +18,17 @@ pub fn run(store: &Store, format: Format) -> Result<u8> {
         Format::Json => {
             let json =
                 serde_json::json!({ "ok": code == 0, "problems": report.problems, "notes": report.notes });
-            println!("{json:#}");
+            outln!("{json:#}");
         }
-        Format::Csv => print!("{}", output::csv(&["level", "rule", "detail"], &rows)),
+        Format::Csv => out!("{}", output::csv(&["level", "rule", "detail"], &rows)),
         Format::Table => {
             if !rows.is_empty() {
-                print!("{}", output::table(&["level", "rule", "detail"], &rows));
+                out!("{}", output::table(&["level", "rule", "detail"], &rows));
             }
             if code == 0 {
-                println!("{}: ok ({} notes)", store.path().display(), report.notes.len());
+                outln!("{}: ok ({} notes)", store.path().display(), report.notes.len());
             } else {
-                println!("{}: {} problems", store.path().display(), report.problems.len());
+                outln!("{}: {} problems", store.path().display(), report.problems.len());
             }
         }
     }

@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::output::{self, Format};
+use super::output::{self, Format, out, outln};
 use crate::domain::Period;
 use crate::domain::retention::Retention;
 use crate::error::{Error, Result};
@@ -169,7 +169,7 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
                 "breakdown": breakdown,
                 "events_aside": aside,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Csv => {
             let rows: Vec<Vec<Value>> = if args.by.is_some() {
@@ -183,12 +183,12 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             };
             let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
             let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-            print!("{}", output::csv(&header_refs, &cells));
+            out!("{}", output::csv(&header_refs, &cells));
         }
         Format::Table => {
-            print!("{}", table(args, from, to, &months, &total, &breakdown));
+            out!("{}", table(args, from, to, &months, &total, &breakdown));
             if !aside_events.is_empty() {
-                println!("\n{}", crate::store::churn::describe_aside(&aside_events));
+                outln!("\n{}", crate::store::churn::describe_aside(&aside_events));
             }
         }
     }

@@ -11,6 +11,8 @@ use crate::domain::Period;
 use crate::error::{Error, Result, SqlContext};
 use crate::store::{OpenMode, Store};
 
+use super::output::outln;
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where to write the store.
@@ -51,7 +53,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
     };
     let started = Instant::now();
     let summary = write_demo(&args.out, &params)?;
-    println!(
+    outln!(
         "wrote {}: {} accounts, {} subscriptions, {} tickets, {} survey responses, {} invoices, {} churn events; {} months to {} in {:.1} s",
         args.out.display(),
         summary.accounts,
@@ -65,7 +67,7 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
         started.elapsed().as_secs_f64(),
     );
     if let Some(refresh) = summary.refresh {
-        println!("{}", super::describe_refresh(&refresh));
+        outln!("{}", super::describe_refresh(&refresh));
     }
     Ok(0)
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{self, Format};
+use super::output::{self, Format, out, outln};
 use crate::error::{Error, Result};
 use crate::import::fields::DateOrder;
 use crate::import::kinds::Kind;
@@ -55,11 +55,12 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
     };
     let report = import::import(store, args.kind, &args.file, &options)?;
     if !report.ignored_columns.is_empty() {
+        // Column names come from the file: cleaned like every other text from data.
         eprintln!(
             "notice: {}: ignored columns not used by {}: {}",
-            report.file,
+            crate::report::escape::line(&report.file),
             report.kind,
-            report.ignored_columns.join(", ")
+            crate::report::escape::line(&report.ignored_columns.join(", "))
         );
     }
     if report.rows == 0 {
@@ -67,8 +68,8 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
     }
     let rows_per_second = report.rows as f64 / report.elapsed.as_secs_f64().max(1e-9);
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
-        Format::Csv => print!(
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        Format::Csv => out!(
             "{}",
             output::csv(
                 &["kind", "file", "rows", "new", "changed", "unchanged", "dry_run"],
@@ -89,7 +90,7 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
             } else {
                 "imported"
             };
-            println!(
+            outln!(
                 "{verb} {} from {}: {} rows: {} new, {} changed, {} unchanged ({:.2} s, {:.0} rows/s){}",
                 report.kind,
                 report.file,
@@ -106,7 +107,7 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
                 }
             );
             if let Some(refresh) = report.refresh {
-                println!("{}", super::describe_refresh(&refresh));
+                outln!("{}", super::describe_refresh(&refresh));
             }
         }
     }

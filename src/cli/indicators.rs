@@ -7,7 +7,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::output::{self, Format};
+use super::output::{self, Format, out, outln};
 use crate::analysis::indicators::powers;
 use crate::domain::Period;
 use crate::domain::model::{Metric, Phase};
@@ -161,7 +161,7 @@ pub fn run_indicators(store: &Store, args: &IndicatorsArgs, format: Format) -> R
         unpredicted.extend(u);
     }
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json!({"period": last.to_string(), "indicators": all, "unpredicted_success_metrics": unpredicted}))
                 .unwrap_or_default()
@@ -199,12 +199,12 @@ pub fn run_indicators(store: &Store, args: &IndicatorsArgs, format: Format) -> R
                 "verdict",
             ];
             if format == Format::Csv {
-                print!("{}", output::csv(&header, &rows));
+                out!("{}", output::csv(&header, &rows));
             } else {
-                println!("indicators up to {last}: churn within 3 months when red vs green (95% Wilson intervals), and rank correlation with the phase's success metrics 1-3 months later");
-                print!("{}", output::table(&header, &rows));
+                outln!("indicators up to {last}: churn within 3 months when red vs green (95% Wilson intervals), and rank correlation with the phase's success metrics 1-3 months later");
+                out!("{}", output::table(&header, &rows));
                 if !unpredicted.is_empty() {
-                    println!("\nsuccess metrics no indicator predicts: {}", unpredicted.join(", "));
+                    outln!("\nsuccess metrics no indicator predicts: {}", unpredicted.join(", "));
                 }
             }
         }
@@ -311,7 +311,7 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
                 .iter()
                 .map(|(journey, phase, groups)| json!({"journey": journey, "phase": phase, "groups": groups}))
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "period": period.to_string(),
@@ -350,7 +350,7 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
                     num(g.sla_attainment),
                 ]
             });
-            print!("{}", output::csv(&header, &rows));
+            out!("{}", output::csv(&header, &rows));
         }
         _ => {
             let header = [
@@ -367,19 +367,19 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
                 "NPS n",
             ];
             if format == Format::Csv {
-                print!("{}", output::csv(&header, &rows));
+                out!("{}", output::csv(&header, &rows));
             } else {
                 let of_segment = match segment {
                     ServiceSegment::All => String::new(),
                     ref s => format!(", accounts of segment {s}"),
                 };
-                println!(
+                outln!(
                     "touchpoints in {period} (change against {}){of_segment}",
                     period.prev()
                 );
-                print!("{}", output::table(&header, &rows));
+                out!("{}", output::table(&header, &rows));
                 if !service.is_empty() {
-                    println!(
+                    outln!(
                         "\npriority service in {period}: tickets opened in the month, mean hours to the first response and to resolution, and SLA met (share of the judged tickets answered within sla_first_response_hours.<severity>); HVC as decided in {period}, tiers held at the end of {}",
                         period.prev()
                     );
@@ -402,7 +402,7 @@ pub fn run_touchpoints(store: &Store, args: &TouchpointsArgs, format: Format) ->
                         "SLA met",
                         "judged",
                     ];
-                    print!("{}", output::table(&header, &rows));
+                    out!("{}", output::table(&header, &rows));
                 }
             }
         }
@@ -422,7 +422,7 @@ pub fn run_comments(store: &Store, args: &CommentsArgs, format: Format) -> Resul
     }
     if args.list {
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&comments).unwrap_or_default()),
+            Format::Json => outln!("{}", serde_json::to_string_pretty(&comments).unwrap_or_default()),
             _ => {
                 let rows: Vec<Vec<String>> = comments
                     .iter()
@@ -437,7 +437,7 @@ pub fn run_comments(store: &Store, args: &CommentsArgs, format: Format) -> Resul
                     })
                     .collect();
                 let header = ["date", "account", "answer", "touchpoint", "comment"];
-                print!(
+                out!(
                     "{}",
                     if format == Format::Csv {
                         output::csv(&header, &rows)
@@ -455,7 +455,7 @@ pub fn run_comments(store: &Store, args: &CommentsArgs, format: Format) -> Resul
         .collect();
     let found = terms::over_represented(&scored, 3, 25);
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(
                 &json!({"from": from.to_string(), "to": to.to_string(), "terms": found})
@@ -476,12 +476,12 @@ pub fn run_comments(store: &Store, args: &CommentsArgs, format: Format) -> Resul
                 .collect();
             let header = ["term", "unhappy comments", "happy comments", "log odds"];
             if format == Format::Csv {
-                print!("{}", output::csv(&header, &rows));
+                out!("{}", output::csv(&header, &rows));
             } else {
-                println!(
+                outln!(
                     "what unhappy customers say more than happy ones, {from} to {to} (--list for the comments)"
                 );
-                print!("{}", output::table(&header, &rows));
+                out!("{}", output::table(&header, &rows));
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the dispatch to one module per subcommand.
 
+mod backup;
 mod check;
 mod churn;
 mod cockpit;
@@ -21,6 +22,7 @@ use crate::paths;
 use crate::store::{OpenMode, Store};
 
 pub use output::Format;
+use output::outln;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,6 +82,8 @@ pub enum Command {
     Check,
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
     Rollup,
+    /// Copy the store, consistent while others write to it, to a new file (mode 0600).
+    Backup(backup::BackupArgs),
     /// Print where cxcockpit looks for its store.
     Paths,
     /// Print one pane as the cockpit draws it, as plain text (or its data with --format json).
@@ -116,7 +120,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 })?;
             }
             let store = Store::open(&path, OpenMode::Create)?;
-            println!("store ready: {}", store.path().display());
+            outln!("store ready: {}", store.path().display());
             Ok(0)
         }
         Some(Command::Demo(args)) => demo::run(&args),
@@ -155,16 +159,17 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Rollup) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
             let refresh = store.refresh()?;
-            println!("{}", describe_refresh(&refresh));
+            outln!("{}", describe_refresh(&refresh));
             Ok(0)
         }
+        Some(Command::Backup(args)) => backup::run(cli.db, &args),
         Some(Command::Paths) => {
             let (path, _) = paths::resolve_db(cli.db)?;
-            println!("store: {}", path.display());
+            outln!("store: {}", path.display());
             if let Some(default) = paths::default_db() {
-                println!("default store: {}", default.display());
+                outln!("default store: {}", default.display());
             }
-            println!("environment: {}", paths::DB_ENV);
+            outln!("environment: {}", paths::DB_ENV);
             Ok(0)
         }
         Some(Command::Snapshot(args)) => {

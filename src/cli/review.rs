@@ -120,30 +120,17 @@ pub fn run(store: &Store, args: &ReviewArgs, global: Format) -> Result<u8> {
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it into place: a reader sees the
-/// old file or the new one, never half of one. A new file gets mode 0644, an existing one keeps
-/// its mode.
+/// old file or the new one, never half of one. An existing target must be a regular file (see
+/// `existing_file`). A new file gets mode 0600 (a review holds customer data); a replaced one
+/// keeps its mode, narrowed by the umask, never widened.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |what: &str, source: std::io::Error| Error::Io {
         context: format!("{what} {}", path.display()),
         source,
     };
-    if path.is_dir() {
-        return Err(Error::input(format!(
-            "--out {}: is a directory, expected a file name",
-            path.display()
-        )));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::input(format!(
-            "--out {}: the directory {} does not exist",
-            path.display(),
-            dir.display()
-        )));
-    }
+    let existing = existing_file("--out", path)?;
+    let dir = directory_of("--out", path)?;
+    // tempfile creates the file 0600 (O_EXCL), so nobody else can open it meanwhile.
     let mut tmp = tempfile::Builder::new()
         .prefix(".cxcockpit-review")
         .tempfile_in(&dir)
@@ -152,12 +139,93 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| io("writing", e))?;
     #[cfg(unix)]
-    {
+    if let Some(meta) = existing {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        // Permission bits only: set-id and sticky bits are not carried onto a document.
+        let mode = meta.permissions().mode() & 0o777 & !umask();
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
             .map_err(|e| io("setting the mode of", e))?;
     }
+    #[cfg(not(unix))]
+    let _ = existing;
     tmp.persist(path).map_err(|e| io("renaming into", e.error))?;
     Ok(())
+}
+
+/// The metadata of an existing target of `flag` (`--out`), None when there is none. Anything
+/// but a regular file (followed through symlinks) is refused, exit 2: renaming over a device
+/// node, a FIFO or a socket would destroy it (`--out /dev/null` as root), and its mode would be
+/// copied onto the file.
+pub fn existing_file(flag: &str, path: &Path) -> Result<Option<std::fs::Metadata>> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(Some(meta)),
+        Ok(meta) => Err(Error::input(format!(
+            "{flag} {}: is {}, not a regular file; name a file to write",
+            path.display(),
+            file_kind(&meta)
+        ))),
+        // Missing (or a symlink to nothing): a new file is written.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            context: format!("{flag} {}", path.display()),
+            source,
+        }),
+    }
+}
+
+/// The directory a target of `flag` goes in (for its temporary file); it must exist.
+pub fn directory_of(flag: &str, path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::input(format!(
+            "{flag} {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
+/// What a file that is not a regular file is, for the message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The process's umask, read from /proc (setting it to read it would race other threads);
+/// where it cannot be read, 077, so a mode is never widened.
+#[cfg(unix)]
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+        })
+        .unwrap_or(0o077)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::output::{self, Format};
+use super::output::{self, Format, out, outln};
 use crate::analysis::tiers::{Decision, decisions, describe_gap};
 use crate::domain::Period;
 use crate::domain::tiers::TierStatus;
@@ -90,7 +90,7 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
                 "summary": summary,
                 "accounts": all.iter().map(account_json).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Csv => {
             let rows: Vec<Vec<String>> = all
@@ -115,7 +115,7 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 output::csv(
                     &[
@@ -145,8 +145,8 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
                     ]
                 })
                 .collect();
-            println!("loyalty tiers at the end of {period}");
-            print!(
+            outln!("loyalty tiers at the end of {period}");
+            out!(
                 "{}",
                 output::table(&["tier", "members", "change", "benefits"], &rows)
             );
@@ -166,11 +166,11 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
                     ]
                 })
                 .collect();
-            println!(
+            outln!(
                 "\n{} accounts upgraded, in grace or downgraded this month",
                 notable.len()
             );
-            print!(
+            out!(
                 "{}",
                 output::table(
                     &[

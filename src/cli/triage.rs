@@ -4,8 +4,9 @@
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::output::{self, Format};
+use super::output::{self, Format, out, outln};
 use crate::error::{Error, Result};
+use crate::import::fields::{MAX_LONG_TEXT, MAX_SHORT_TEXT, too_long};
 use crate::store::Store;
 use crate::store::triage::{Action, BacktestSummary, QueueRow, by_mrr_at_risk};
 
@@ -96,7 +97,7 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
         Format::Json => {
             let rows: Vec<_> = queue.iter().map(row_json).collect();
             let doc = json!({ "backtest": backtest.as_ref().map(backtest_json), "queue": rows });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Csv => {
             let rows: Vec<Vec<String>> = queue
@@ -116,12 +117,12 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
                 .collect();
             let mut header = HEADER.to_vec();
             header.push("signals");
-            print!("{}", output::csv(&header, &rows));
+            out!("{}", output::csv(&header, &rows));
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = queue.iter().map(cells).collect();
-            println!("{}", backtest_line(backtest.as_ref()));
-            println!(
+            outln!("{}", backtest_line(backtest.as_ref()));
+            outln!(
                 "priority queue ({}; {})",
                 if args.all { "all accounts" } else { "HVC" },
                 match args.order {
@@ -129,7 +130,7 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
                     Order::MrrAtRisk => "by MRR at risk: score x MRR, highest first",
                 }
             );
-            print!("{}", output::table(&HEADER, &rows));
+            out!("{}", output::table(&HEADER, &rows));
         }
     }
     Ok(0)
@@ -264,7 +265,7 @@ fn act(store: &mut Store, action: &TriageAction, format: Format, readonly: bool)
     if let TriageAction::History { account } = action {
         let history = store.triage_history(account)?;
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&history).unwrap_or_default()),
+            Format::Json => outln!("{}", serde_json::to_string_pretty(&history).unwrap_or_default()),
             _ => {
                 let rows: Vec<Vec<String>> = history
                     .iter()
@@ -277,7 +278,12 @@ fn act(store: &mut Store, action: &TriageAction, format: Format, readonly: bool)
                         ]
                     })
                     .collect();
-                print!("{}", output::table(&["when", "who", "action", "note"], &rows));
+                let header = ["when", "who", "action", "note"];
+                if format == Format::Csv {
+                    out!("{}", output::csv(&header, &rows));
+                } else {
+                    out!("{}", output::table(&header, &rows));
+                }
             }
         }
         return Ok(0);
@@ -313,7 +319,17 @@ fn act(store: &mut Store, action: &TriageAction, format: Format, readonly: bool)
         TriageAction::Reopen { account, note } => (account, Action::Reopen { note }),
         TriageAction::History { .. } => return Ok(0),
     };
+    // The same bounds as an import's, so one note cannot become a cell every reader has to print.
+    let (text, field, max) = match &action {
+        Action::Assign { to } => (*to, "--to", MAX_SHORT_TEXT),
+        Action::Snooze { reason, .. } => (*reason, "--reason", MAX_LONG_TEXT),
+        Action::Note { body } => (*body, "the note", MAX_LONG_TEXT),
+        Action::Resolve { note } | Action::Reopen { note } => (*note, "--note", MAX_LONG_TEXT),
+    };
+    if let Some(problem) = too_long(text, max) {
+        return Err(Error::input(format!("triage {account}: {field} has {problem}")));
+    }
     store.triage_act(account, action, &me, &now_stamp())?;
-    println!("{account}: recorded ({me})");
+    outln!("{account}: recorded ({me})");
     Ok(0)
 }

@@ -38,6 +38,50 @@ pub enum DateOrder {
 /// store's months (and every rollup) over centuries.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
 
+/// The longest field an import takes, in characters: names, ids and other short text.
+pub const MAX_SHORT_TEXT: usize = 10_000;
+/// The longest comment, reason or note an import takes, in characters.
+pub const MAX_LONG_TEXT: usize = 100_000;
+
+/// The longest value a column takes: free text (comments, reasons, notes, descriptions) up to
+/// `MAX_LONG_TEXT`, everything else up to `MAX_SHORT_TEXT`. A bound keeps one stray field from
+/// becoming a cell that every user of the store has to print.
+pub fn max_chars(column: &str) -> usize {
+    match column {
+        "comment" | "reason" | "note" | "notes" | "description" | "body" => MAX_LONG_TEXT,
+        _ => MAX_SHORT_TEXT,
+    }
+}
+
+/// The problem with a field longer than `max` characters, if it is.
+pub fn too_long(text: &str, max: usize) -> Option<String> {
+    // Bytes first: a string of `max` bytes or fewer cannot have more characters.
+    if text.len() <= max {
+        return None;
+    }
+    let chars = text.chars().count();
+    (chars > max).then(|| {
+        format!(
+            "{} characters, longer than the limit of {}",
+            grouped(chars),
+            grouped(max)
+        )
+    })
+}
+
+/// A count with thousands separators: 100,000.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 fn plausible(text: &str) -> Result<(), String> {
     match text.get(0..4).and_then(|y| y.parse::<i32>().ok()) {
         Some(year) if !YEARS.contains(&year) => Err(format!(

@@ -85,20 +85,24 @@ impl Problem {
         }
     }
 
+    /// The problem on one line, with the file's text cleaned for the terminal (`escape::line`):
+    /// a value or a column name from the file can hold escape sequences and line breaks.
     fn render(&self, file: &str) -> String {
-        let mut out = file.to_string();
+        use crate::report::escape::line as clean;
+        let mut out = clean(file);
         if let Some(line) = self.line {
             out += &format!(":{line}");
         }
         out += ": ";
         if let Some(column) = &self.column {
-            out += &format!("column {column}");
+            out += &format!("column {}", clean(column));
             if let Some(value) = &self.value {
-                out += &format!(", value '{}'", value.chars().take(60).collect::<String>());
+                let value: String = value.chars().take(60).collect();
+                out += &format!(", value '{}'", clean(&value));
             }
             out += ": ";
         }
-        out + &self.message
+        out + &clean(&self.message)
     }
 }
 
@@ -691,6 +695,13 @@ fn parse_row(
             } else {
                 row.values[i] = Some(empty_value(column));
             }
+            continue;
+        }
+        if let Some(problem) = fields::too_long(text, fields::max_chars(column.name)) {
+            // Only the start is shown (see `Problem::render`): no need to copy the whole field.
+            let start: String = text.chars().take(60).collect();
+            problems.push(Problem::at(record.line, column.name, &start, problem));
+            ok = false;
             continue;
         }
         match column.ty.parse(text, dates) {

@@ -1,12 +1,49 @@
-//! Escaping of text from data (names, goals, notes) for the documents, so that nothing a user
-//! typed can inject markup. Control characters are dropped first (line breaks and tabs kept;
-//! CRLF and lone CR read as LF), as the cockpit does before drawing.
+//! Escaping of text from data (names, goals, notes, comments): for the terminal and the command
+//! line's tables and CSV (`line`, the one function every text output goes through), and for the
+//! documents, so that nothing a user typed can inject markup (`clean`, then `html` or `md_*`).
 
-/// Text from data with control characters removed and line breaks normalised to `\n`.
+/// Whether a character from data must never reach a terminal, a document or a spreadsheet as it
+/// is: C0 and C1 controls and DEL (escape sequences that move the cursor, clear the screen or set
+/// the clipboard), and the Unicode bidirectional controls and line separators, which reorder or
+/// break the text drawn around them (U+202E shows "txt.exe" as "exe.txt").
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Text from data on one line, safe to draw: line breaks, tabs and other breaking whitespace
+/// become one space, every other unsafe character (see `is_unsafe`) is dropped, and the ends
+/// are trimmed. The cockpit draws with it, and the command line writes every table and CSV cell
+/// and every import error through it.
+pub fn line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_whitespace() && is_unsafe(c) {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else if !is_unsafe(c) {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Text from data with unsafe characters removed (see `is_unsafe`; line breaks and tabs kept)
+/// and line breaks normalised to `\n`: for the documents, and for messages of several lines.
 pub fn clean(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     text.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .filter(|c| !is_unsafe(*c) || *c == '\n' || *c == '\t')
         .collect()
 }
 
@@ -124,6 +161,17 @@ mod tests {
             "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
         );
         assert_eq!(html("a\u{1b}[31mb\r\nc"), "a[31mb\nc");
+    }
+
+    #[test]
+    fn line_drops_escapes_and_bidi_and_joins_lines() {
+        let hostile =
+            "a\u{1b}]52;c;ZXZpbA==\u{7}b\u{1b}[2J\u{9b}31m\u{202E}cod.exe\u{2066}\r\nnext\tcol\u{2028}x\u{0}";
+        let out = line(hostile);
+        assert!(!out.chars().any(is_unsafe), "{out:?}");
+        assert_eq!(out, "a]52;c;ZXZpbA==b[2J31mcod.exe next col x");
+        assert_eq!(line("  plain  name "), "plain  name");
+        assert_eq!(clean("a\u{202E}b\nc\u{1b}"), "ab\nc");
     }
 
     #[test]

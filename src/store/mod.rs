@@ -153,6 +153,28 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE rollup ADD COLUMN variance REAL;",
 ];
 
+/// Creates an empty store file (SQLite takes an empty file as a new database) readable by its
+/// owner only, or by the group too in a setgid (team-shared) directory; the umask narrows either.
+/// SQLite gives the -wal and -shm files the main file's mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let team_shared = std::fs::metadata(parent).is_ok_and(|m| m.mode() & 0o2000 != 0);
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(if team_shared { 0o660 } else { 0o600 })
+        .open(path);
+    match created {
+        // Another process created it meanwhile: open it as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
 /// The page cache, in KiB.
 pub(crate) const CACHE_KIB: i64 = 65536;
 
@@ -220,6 +242,9 @@ impl Store {
                 };
                 return Err(store_error(format!("{} {problem}", parent.display())));
             }
+        }
+        if mode == OpenMode::Create && !path.exists() {
+            create_private(path).map_err(|e| store_error(format!("cannot create: {e}")))?;
         }
         let flags = match mode {
             OpenMode::Create => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,

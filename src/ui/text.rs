@@ -5,20 +5,11 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::domain::model::{Direction, Perspective};
 
-/// Text from the store with control characters removed (line breaks and tabs become spaces),
-/// so a name or a note can never move the cursor or change the terminal's state.
+/// Text from the store on one line with control and bidirectional characters removed (line
+/// breaks and tabs become spaces), so a name or a note can never move the cursor or change the
+/// terminal's state: the function the command line uses too (`report::escape::line`).
 pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '\n' || c == '\t' || c == '\r' {
-            if !out.ends_with(' ') {
-                out.push(' ');
-            }
-        } else if !c.is_control() {
-            out.push(c);
-        }
-    }
-    out.trim().to_string()
+    crate::report::escape::line(text)
 }
 
 /// Display width of a string.
