@@ -436,3 +436,24 @@ fn snapshot_draws_touchpoints_and_predictive_power() {
     assert!(!ok);
     assert!(err.contains("touchpoints[:PHASE]"), "{err}");
 }
+
+#[test]
+fn touchpoints_follow_the_segment() {
+    let store = demo_store();
+    let mut app = sme_phase(&store, 5);
+    press(&mut app, &store, "T");
+    // s: the HVC accounts' tickets only, the 2 of June's 69 that the priority service counts.
+    press(&mut app, &store, "s");
+    assert_eq!(app.segment_id(), "hvc");
+    let screen = render_text(&app, 80, 24);
+    assert!(screen.contains("segment hvc"), "{screen}");
+    let tickets: u64 = ["call center", "website", "WhatsApp", "social media"]
+        .iter()
+        .filter_map(|name| screen.lines().find(|l| l.starts_with(&format!("│{name} "))))
+        .map(|l| {
+            let count = l.trim_start_matches('│')[18..].split_whitespace().next().unwrap();
+            count.parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(tickets, 2, "{screen}");
+}

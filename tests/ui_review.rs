@@ -127,6 +127,11 @@ fn review_80x24() {
     ] {
         assert!(screen.contains(part), "{part} missing:\n{screen}");
     }
+    // The phase's moments of truth, as in the phase pane and the review documents.
+    assert!(
+        screen.contains("Moments of truth: First visit to the website"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 

@@ -302,9 +302,16 @@ impl App {
                 Loaded::Review(doc, ids),
             ) => super::review_data::receive(self, &journey, period, version, *doc, ids),
             (Request::Power { journey }, Loaded::Power(power)) => self.insight.receive_power(journey, power),
-            (Request::Touchpoints { phase_id, period }, Loaded::Touchpoints(rows)) => {
-                self.insight.receive_touchpoints(phase_id, period, rows)
-            }
+            (
+                Request::Touchpoints {
+                    phase_id,
+                    period,
+                    segment,
+                },
+                Loaded::Touchpoints(rows),
+            ) => self
+                .insight
+                .receive_touchpoints((phase_id, period, segment), rows),
             (
                 Request::Said {
                     phase_id,

@@ -14,7 +14,7 @@ use crate::domain::Period;
 use crate::domain::terms::{self, Term};
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::indicators::{Comment, ServiceGroup, TouchpointMonth};
+use crate::store::indicators::{Comment, ServiceGroup, ServiceSegment, TouchpointMonth};
 
 use super::load::Request;
 
@@ -75,6 +75,9 @@ pub struct PhaseTouchpoints {
     pub service: Vec<ServiceGroup>,
 }
 
+/// (phase id, month, segment id)
+pub type TouchpointsKey = (i64, Period, String);
+
 /// (phase id, touchpoint or None for all, last month)
 pub type SaidKey = (i64, Option<String>, Period);
 
@@ -84,8 +87,8 @@ pub struct InsightState {
     pub view: Option<InsightView>,
     /// Journey id -> its indicators' predictive power.
     power: HashMap<String, JourneyPower>,
-    /// (phase id, month) -> the phase's touchpoints and priority service that month.
-    touchpoints: HashMap<(i64, Period), PhaseTouchpoints>,
+    /// (phase id, month, segment) -> the phase's touchpoints and priority service that month.
+    touchpoints: HashMap<TouchpointsKey, PhaseTouchpoints>,
     said: HashMap<SaidKey, Said>,
     /// The touchpoint selected in the touchpoints view (None: all of them), and its phase.
     pub touchpoint: Option<(i64, String)>,
@@ -109,16 +112,16 @@ impl InsightState {
         self.power.get(journey)
     }
 
-    pub fn touchpoints(&self, phase_id: i64, period: Period) -> Option<&[TouchpointMonth]> {
+    pub fn touchpoints(&self, phase_id: i64, period: Period, segment: &str) -> Option<&[TouchpointMonth]> {
         self.touchpoints
-            .get(&(phase_id, period))
+            .get(&(phase_id, period, segment.to_string()))
             .map(|t| t.touchpoints.as_slice())
     }
 
     /// The priority service of a phase's tickets in a month (HVC, regular, tiers), once read.
-    pub fn service(&self, phase_id: i64, period: Period) -> Option<&[ServiceGroup]> {
+    pub fn service(&self, phase_id: i64, period: Period, segment: &str) -> Option<&[ServiceGroup]> {
         self.touchpoints
-            .get(&(phase_id, period))
+            .get(&(phase_id, period, segment.to_string()))
             .map(|t| t.service.as_slice())
     }
 
@@ -186,10 +189,17 @@ pub fn load_power(store: &Store, journey: &str, range: Option<(Period, Period)>)
     })
 }
 
-/// Reads a phase's touchpoints in a month and the priority service of its tickets.
-pub fn load_touchpoints(store: &Store, phase_id: i64, period: Period) -> Result<PhaseTouchpoints> {
+/// Reads a phase's touchpoints in a month, counting the segment's accounts (the cockpit's
+/// segments: all, hvc, regular, size:*), and the priority service of its tickets.
+pub fn load_touchpoints(
+    store: &Store,
+    phase_id: i64,
+    period: Period,
+    segment: &str,
+) -> Result<PhaseTouchpoints> {
+    let segment = ServiceSegment::parse(segment).unwrap_or(ServiceSegment::All);
     Ok(PhaseTouchpoints {
-        touchpoints: store.touchpoints(phase_id, period)?,
+        touchpoints: store.touchpoints_in(phase_id, period, &segment)?,
         service: store.priority_service(phase_id, period)?,
     })
 }
@@ -229,11 +239,17 @@ pub fn needs(app: &App, out: &mut Vec<Request>) {
             }
         }
         InsightView::Touchpoints => {
+            let segment = app.segment_id().to_string();
             for month in [period, period.prev()] {
-                if !app.insight.touchpoints.contains_key(&(phase_id, month)) {
+                if !app
+                    .insight
+                    .touchpoints
+                    .contains_key(&(phase_id, month, segment.clone()))
+                {
                     out.push(Request::Touchpoints {
                         phase_id,
                         period: month,
+                        segment: segment.clone(),
                     });
                 }
             }
@@ -258,9 +274,9 @@ impl InsightState {
         self.power.insert(journey, power);
     }
 
-    pub fn receive_touchpoints(&mut self, phase_id: i64, period: Period, month: PhaseTouchpoints) {
+    pub fn receive_touchpoints(&mut self, key: TouchpointsKey, month: PhaseTouchpoints) {
         self.loads.touchpoints += 1;
-        self.touchpoints.insert((phase_id, period), month);
+        self.touchpoints.insert(key, month);
     }
 
     pub fn receive_said(&mut self, key: SaidKey, said: Said) {
@@ -280,7 +296,7 @@ fn view_rows(app: &App, view: InsightView) -> usize {
         InsightView::Power => phase_power(app, phase_id).len(),
         InsightView::Touchpoints => app
             .insight
-            .touchpoints(phase_id, app.period)
+            .touchpoints(phase_id, app.period, app.segment_id())
             .map_or(0, <[_]>::len),
         InsightView::Words => app
             .insight
@@ -311,7 +327,7 @@ fn step_touchpoint(app: &mut App, by: isize) -> Outcome {
     };
     let names: Vec<String> = app
         .insight
-        .touchpoints(phase_id, app.period)
+        .touchpoints(phase_id, app.period, app.segment_id())
         .unwrap_or_default()
         .iter()
         .map(|t| t.touchpoint.clone())

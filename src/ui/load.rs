@@ -55,7 +55,12 @@ pub enum Request {
     Power { journey: String },
     /// A phase's touchpoints in a month, and the priority service of its tickets (HVC,
     /// regular, loyalty tiers).
-    Touchpoints { phase_id: i64, period: Period },
+    /// Counting the tickets and answers of one segment's accounts (`ServiceSegment`).
+    Touchpoints {
+        phase_id: i64,
+        period: Period,
+        segment: String,
+    },
     /// What customers say in a phase (one touchpoint or all), over the months to `period`.
     Said {
         phase_id: i64,
@@ -143,9 +148,13 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             Loaded::Review(Box::new(doc), ids)
         }
         Request::Power { journey } => Loaded::Power(insight_data::load_power(store, journey, range)?),
-        Request::Touchpoints { phase_id, period } => {
-            Loaded::Touchpoints(insight_data::load_touchpoints(store, *phase_id, *period)?)
-        }
+        Request::Touchpoints {
+            phase_id,
+            period,
+            segment,
+        } => Loaded::Touchpoints(insight_data::load_touchpoints(
+            store, *phase_id, *period, segment,
+        )?),
         Request::Said {
             phase_id,
             touchpoint,

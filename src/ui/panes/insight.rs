@@ -408,7 +408,7 @@ impl Row for TouchRow<'_> {
 
 fn touchpoints(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     let period = app.period;
-    let Some(now) = app.insight.touchpoints(phase.id, period) else {
+    let Some(now) = app.insight.touchpoints(phase.id, period, app.segment_id()) else {
         waiting(
             app.waiting_for(|r| matches!(r, Request::Touchpoints { .. })),
             area,
@@ -419,13 +419,14 @@ fn touchpoints(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Th
     };
     let before = app
         .insight
-        .touchpoints(phase.id, period.prev())
+        .touchpoints(phase.id, period.prev(), app.segment_id())
         .unwrap_or_default();
     let selected = app.insight.selected_touchpoint(phase.id);
     let intro = [
         (
             format!(
-                "Touchpoints in {period}, change (chg) against {}: tickets, mean response and resolution hours, CSAT (% 4-5), CES, detractors (% of NPS answers 0-6).",
+                "Touchpoints in {period}, segment {}, chg against {}: tickets, mean response and resolution hours, CSAT (% satisfied), CES, detractors (% of NPS).",
+                app.segment_id(),
                 period.prev()
             ),
             theme.dim(),
@@ -453,7 +454,7 @@ fn touchpoints(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Th
     // title, the HVC line, its header and at least one group).
     let service = app
         .insight
-        .service(phase.id, period)
+        .service(phase.id, period, app.segment_id())
         .filter(|groups| groups.iter().any(|g| g.tickets > 0));
     let touch_h = (1 + rows.len().max(1)).min(usize::from(rest.height)) as u16;
     let (table_area, service_area) = match service {
@@ -723,10 +724,13 @@ pub fn pane_json(app: &App, view: InsightView) -> Value {
         }
         InsightView::Touchpoints => {
             out["pane"] = json!(format!("touchpoints:{}", phase.key));
-            let now = app.insight.touchpoints(phase.id, app.period).unwrap_or_default();
+            let now = app
+                .insight
+                .touchpoints(phase.id, app.period, app.segment_id())
+                .unwrap_or_default();
             let before = app
                 .insight
-                .touchpoints(phase.id, app.period.prev())
+                .touchpoints(phase.id, app.period.prev(), app.segment_id())
                 .unwrap_or_default();
             out["touchpoints"] = json!(
                 now.iter()
@@ -736,7 +740,11 @@ pub fn pane_json(app: &App, view: InsightView) -> Value {
                     }))
                     .collect::<Vec<_>>()
             );
-            out["priority_service"] = json!(app.insight.service(phase.id, app.period).unwrap_or_default());
+            out["priority_service"] = json!(
+                app.insight
+                    .service(phase.id, app.period, app.segment_id())
+                    .unwrap_or_default()
+            );
         }
         InsightView::Words | InsightView::Comments => {
             let touchpoint = app.insight.selected_touchpoint(phase.id);

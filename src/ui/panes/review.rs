@@ -119,6 +119,19 @@ fn head_lines(
         Some(owner) => lines.push((text::fit(&format!("Owner: {owner}"), w), theme.dim())),
         None => lines.push((text::fit("! NO OWNER: nobody owns this phase", w), theme.alert())),
     }
+    // What the documents put at the centre of a journey map, as the phase pane shows them.
+    for (label, items) in [
+        ("Moments of truth", &phase.moments_of_truth),
+        ("Pain points", &phase.pain_points),
+    ] {
+        if !items.is_empty() {
+            let items: Vec<String> = items.iter().map(|i| text::clean(i)).collect();
+            lines.push((
+                text::fit(&format!("{label}: {}", items.join("; ")), w),
+                theme.dim(),
+            ));
+        }
+    }
     let previous = state
         .doc
         .as_ref()
