@@ -34,8 +34,9 @@ struct History {
     mrr_end: Vec<Option<f64>>,
     overdue: Vec<bool>,
     open_severe: Vec<bool>,
-    /// The latest NPS score answered in or before each month.
-    latest_nps: Vec<Option<i64>>,
+    /// Whether the latest NPS answer in or before each month is a detractor's, on the scale of
+    /// the account's journey (`survey_answer.unhappy`).
+    latest_nps: Vec<Option<bool>>,
 }
 
 impl Store {
@@ -92,7 +93,7 @@ impl Store {
                     facts.tenure_months = history.first_start.map_or(0, |s| whole_months(s, evaluation_day));
                     facts.has_overdue_invoice = history.overdue[k];
                     facts.has_open_severe_ticket = history.open_severe[k];
-                    facts.is_detractor = history.latest_nps[k].is_some_and(|s| s <= 6);
+                    facts.is_detractor = history.latest_nps[k].unwrap_or(false);
                     facts.is_hvc = history.hvc[k];
                     *holding = next_holding(
                         &ladder,
@@ -252,15 +253,15 @@ fn load_histories(
     )?;
     // Answers in time order: the latest of each month wins, then carries forward.
     scan(
-        "SELECT account_id, answered_at, score FROM survey_response WHERE survey = 'nps' ORDER BY answered_at, response_id",
+        "SELECT account_id, answered_at, unhappy FROM survey_answer WHERE survey = 'nps' ORDER BY answered_at, response_id",
         &[],
         &mut |h, row| {
             let answered: String = row.get(1)?;
             if let Some(k) = month_index(first, &answered) {
-                let score: i64 = row.get(2)?;
+                let detractor: bool = row.get(2)?;
                 let k = k.max(0) as usize;
                 if k < h.latest_nps.len() {
-                    h.latest_nps[k] = Some(score);
+                    h.latest_nps[k] = Some(detractor);
                 }
             }
             Ok(())
