@@ -364,6 +364,81 @@ CREATE TABLE triage_note (
 CREATE INDEX triage_note_by_account ON triage_note (account_id, created_at);
 
 -- Tunable settings: HVC rule, triage weights, SLA targets, the store's as-of month.
+-- Raw rows changed since the derived tables were last computed, by source table: the earliest
+-- month a change reaches (an update counts its old and new rows), and how many changes. Written
+-- by the triggers below in the transaction of the change itself, so an import and its pending
+-- refresh commit together; the refresh that takes a row into account deletes it (only if no
+-- change arrived meanwhile: `touched` is unchanged). Any row here: the derived tables are behind.
+-- 'account': an account's journey, size or industry changed (everything is behind: '0000-00').
+CREATE TABLE refresh_pending (
+    source      TEXT PRIMARY KEY,
+    from_period TEXT NOT NULL,
+    touched     INTEGER NOT NULL DEFAULT 1
+) STRICT, WITHOUT ROWID;
+
+-- One row per change: the triggers insert here, this keeps the earliest month.
+CREATE VIEW refresh_touch (source, from_period) AS SELECT source, from_period FROM refresh_pending;
+CREATE TRIGGER refresh_touch_insert INSTEAD OF INSERT ON refresh_touch
+BEGIN
+    INSERT INTO refresh_pending (source, from_period) VALUES (NEW.source, NEW.from_period)
+    ON CONFLICT (source) DO UPDATE SET from_period = min(from_period, excluded.from_period),
+                                       touched = touched + 1;
+END;
+
+CREATE TRIGGER subscription_changed_insert AFTER INSERT ON subscription
+BEGIN INSERT INTO refresh_touch VALUES ('subscription', substr(NEW.start_date, 1, 7)); END;
+-- A subscription that only ends (or ends at another date) reaches the months from the end on.
+CREATE TRIGGER subscription_changed_update AFTER UPDATE ON subscription
+BEGIN INSERT INTO refresh_touch VALUES ('subscription', CASE
+    WHEN OLD.start_date IS NEW.start_date AND OLD.mrr IS NEW.mrr AND OLD.account_id IS NEW.account_id
+         AND OLD.ordered_on IS NEW.ordered_on
+    THEN substr(min(coalesce(OLD.end_date, '9999-12'), coalesce(NEW.end_date, '9999-12')), 1, 7)
+    ELSE min(substr(OLD.start_date, 1, 7), substr(NEW.start_date, 1, 7)) END); END;
+CREATE TRIGGER subscription_changed_delete AFTER DELETE ON subscription
+BEGIN INSERT INTO refresh_touch VALUES ('subscription', substr(OLD.start_date, 1, 7)); END;
+CREATE TRIGGER ticket_changed_insert AFTER INSERT ON ticket
+BEGIN INSERT INTO refresh_touch VALUES ('ticket', substr(NEW.opened_at, 1, 7)); END;
+CREATE TRIGGER ticket_changed_update AFTER UPDATE ON ticket
+BEGIN INSERT INTO refresh_touch VALUES ('ticket', min(substr(OLD.opened_at, 1, 7), substr(NEW.opened_at, 1, 7))); END;
+CREATE TRIGGER ticket_changed_delete AFTER DELETE ON ticket
+BEGIN INSERT INTO refresh_touch VALUES ('ticket', substr(OLD.opened_at, 1, 7)); END;
+CREATE TRIGGER survey_response_changed_insert AFTER INSERT ON survey_response
+BEGIN INSERT INTO refresh_touch VALUES ('survey_response', substr(NEW.answered_at, 1, 7)); END;
+CREATE TRIGGER survey_response_changed_update AFTER UPDATE ON survey_response
+BEGIN INSERT INTO refresh_touch VALUES ('survey_response', min(substr(OLD.answered_at, 1, 7), substr(NEW.answered_at, 1, 7))); END;
+CREATE TRIGGER survey_response_changed_delete AFTER DELETE ON survey_response
+BEGIN INSERT INTO refresh_touch VALUES ('survey_response', substr(OLD.answered_at, 1, 7)); END;
+CREATE TRIGGER invoice_changed_insert AFTER INSERT ON invoice
+BEGIN INSERT INTO refresh_touch VALUES ('invoice', substr(NEW.issued_on, 1, 7)); END;
+CREATE TRIGGER invoice_changed_update AFTER UPDATE ON invoice
+BEGIN INSERT INTO refresh_touch VALUES ('invoice', min(substr(OLD.issued_on, 1, 7), substr(NEW.issued_on, 1, 7))); END;
+CREATE TRIGGER invoice_changed_delete AFTER DELETE ON invoice
+BEGIN INSERT INTO refresh_touch VALUES ('invoice', substr(OLD.issued_on, 1, 7)); END;
+CREATE TRIGGER usage_month_changed_insert AFTER INSERT ON usage_month
+BEGIN INSERT INTO refresh_touch VALUES ('usage_month', NEW.period); END;
+CREATE TRIGGER usage_month_changed_update AFTER UPDATE ON usage_month
+BEGIN INSERT INTO refresh_touch VALUES ('usage_month', min(OLD.period, NEW.period)); END;
+CREATE TRIGGER usage_month_changed_delete AFTER DELETE ON usage_month
+BEGIN INSERT INTO refresh_touch VALUES ('usage_month', OLD.period); END;
+CREATE TRIGGER churn_event_changed_insert AFTER INSERT ON churn_event
+BEGIN INSERT INTO refresh_touch VALUES ('churn_event', substr(NEW.churned_on, 1, 7)); END;
+CREATE TRIGGER churn_event_changed_update AFTER UPDATE ON churn_event
+BEGIN INSERT INTO refresh_touch VALUES ('churn_event', min(substr(OLD.churned_on, 1, 7), substr(NEW.churned_on, 1, 7))); END;
+CREATE TRIGGER churn_event_changed_delete AFTER DELETE ON churn_event
+BEGIN INSERT INTO refresh_touch VALUES ('churn_event', substr(OLD.churned_on, 1, 7)); END;
+CREATE TRIGGER metric_value_changed_insert AFTER INSERT ON metric_value
+BEGIN INSERT INTO refresh_touch VALUES ('metric_value', NEW.period); END;
+CREATE TRIGGER metric_value_changed_update AFTER UPDATE ON metric_value
+BEGIN INSERT INTO refresh_touch VALUES ('metric_value', min(OLD.period, NEW.period)); END;
+CREATE TRIGGER metric_value_changed_delete AFTER DELETE ON metric_value
+BEGIN INSERT INTO refresh_touch VALUES ('metric_value', OLD.period); END;
+CREATE TRIGGER account_changed_update AFTER UPDATE OF journey_id, company_size, industry ON account
+WHEN OLD.journey_id IS NOT NEW.journey_id OR OLD.company_size IS NOT NEW.company_size
+  OR OLD.industry IS NOT NEW.industry
+BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;
+CREATE TRIGGER account_changed_delete AFTER DELETE ON account
+BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;
+
 CREATE TABLE setting (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL

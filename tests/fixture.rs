@@ -18,7 +18,7 @@ const SMALL: &str = include_str!("../fixtures/small.sql");
 fn small_store() -> Store {
     let mut store = Store::open_in_memory().unwrap();
     store.conn().execute_batch(SMALL).unwrap();
-    store.refresh_rollups().unwrap();
+    store.refresh().unwrap();
     store
 }
 

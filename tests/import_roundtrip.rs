@@ -385,3 +385,263 @@ fn demo_tables_exported_as_csv_import_into_a_fresh_store_as_the_same_rows() {
     assert_eq!(sizes["account"], 100);
     assert!(sizes["subscription"] >= 100, "{sizes:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The refresh after an import does only what the import reached, and gives what a full one gives
+// ---------------------------------------------------------------------------------------------
+
+/// Every derived table, as text rounded to 9 significant places (sums over the same rows in the
+/// same order are the same; the rounding only keeps the comparison readable).
+fn derived(store: &Store) -> BTreeMap<&'static str, Vec<String>> {
+    let tables: [(&str, &str); 8] = [
+        (
+            "account_month",
+            "SELECT * FROM account_month ORDER BY account_id, period",
+        ),
+        (
+            "account.hvc",
+            "SELECT account_id, hvc FROM account ORDER BY account_id",
+        ),
+        (
+            "rollup",
+            "SELECT * FROM rollup ORDER BY metric_id, segment, period",
+        ),
+        (
+            "churn_month",
+            "SELECT * FROM churn_month ORDER BY journey_id, segment, period",
+        ),
+        (
+            "account_tier",
+            "SELECT * FROM account_tier ORDER BY period, account_id",
+        ),
+        (
+            "account_signal",
+            "SELECT * FROM account_signal ORDER BY period, account_id, signal",
+        ),
+        (
+            "indicator_outcome",
+            "SELECT * FROM indicator_outcome ORDER BY metric_id, status",
+        ),
+        (
+            "backtest",
+            "SELECT * FROM setting WHERE key LIKE 'triage_backtest.%' ORDER BY key",
+        ),
+    ];
+    tables
+        .into_iter()
+        .map(|(name, sql)| {
+            let lines = rows(store, sql)
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| match v {
+                            Value::Real(r) => format!("{r:.9e}"),
+                            other => field(other),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect();
+            (name, lines)
+        })
+        .collect()
+}
+
+fn assert_same_as_full_refresh(store: &mut Store, what: &str) {
+    assert!(
+        store.pending().unwrap().is_empty(),
+        "{what}: the import's refresh settled it"
+    );
+    let incremental = derived(store);
+    store.refresh().unwrap();
+    let full = derived(store);
+    for (table, rows) in &full {
+        let got = &incremental[table];
+        let differ: Vec<_> = rows.iter().zip(got).filter(|(a, b)| a != b).take(3).collect();
+        assert!(
+            rows.len() == got.len() && differ.is_empty(),
+            "{what}: {table} differs from a full refresh ({} rows, {} after the import): {differ:?}",
+            rows.len(),
+            got.len()
+        );
+    }
+}
+
+#[test]
+fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let params = DemoParams {
+        accounts: 150,
+        months: 10,
+        seed: 11,
+        as_of: "2026-06".parse().unwrap(),
+    };
+    demo::generate(&mut store, &params).unwrap();
+    assert!(
+        store.pending().unwrap().is_empty(),
+        "the demo's full refresh settled its rows"
+    );
+    let accounts: Vec<(String, String)> = rows(
+        &store,
+        "SELECT a.account_id, a.journey_id FROM account a
+         WHERE EXISTS (SELECT 1 FROM subscription s WHERE s.account_id = a.account_id AND s.end_date IS NULL)
+         ORDER BY a.account_id LIMIT 12",
+    )
+    .iter()
+    .map(|r| (field(&r[0]), field(&r[1])))
+    .collect();
+    let phase_of = |journey: &str| {
+        if journey == "sme-broadband" {
+            "get-support"
+        } else {
+            "operate-loyalty"
+        }
+    };
+    let write = |name: &str, header: &str, lines: Vec<String>| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        path
+    };
+    let cases: Vec<(Kind, PathBuf)> = vec![
+        (
+            Kind::Surveys,
+            write(
+                "surveys.csv",
+                "account_id,answered_at,survey,score,phase,comment",
+                accounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (a, j))| {
+                        let (survey, score) =
+                            [("nps", i % 11), ("csat", 1 + i % 5), ("ces", 1 + i % 5)][i % 3];
+                        format!(
+                            "{a},2026-06-{:02}T10:00:00,{survey},{score},{},slow answer",
+                            1 + i,
+                            phase_of(j)
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            Kind::Tickets,
+            write(
+                "tickets.csv",
+                "ticket_id,account_id,opened_at,first_response_at,resolved_at,severity,channel,phase",
+                accounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (a, j))| {
+                        format!(
+                            "inc-t{i},{a},2026-05-{:02}T08:00:00,2026-05-{:02}T20:00:00,,critical,website,{}",
+                            10 + i,
+                            10 + i,
+                            phase_of(j)
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            Kind::Invoices,
+            write(
+                "invoices.csv",
+                "invoice_id,account_id,issued_on,due_on,paid_on,amount",
+                accounts
+                    .iter()
+                    .map(|(a, _)| format!("inc-i-{a},{a},2026-05-01,2026-05-15,,500"))
+                    .collect(),
+            ),
+        ),
+        (
+            Kind::Usage,
+            write(
+                "usage.csv",
+                "account_id,period,downtime_hours,usage_index",
+                accounts
+                    .iter()
+                    .map(|(a, _)| format!("{a},2026-06,30,40"))
+                    .collect(),
+            ),
+        ),
+        (
+            Kind::Subscriptions,
+            write(
+                "subscriptions.csv",
+                "subscription_id,account_id,product,mrr,start_date,end_date",
+                accounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (a, _))| format!("inc-s{i},{a},Add-on,{},2026-04-01,", 50 + 400 * (i % 3)))
+                    .collect(),
+            ),
+        ),
+        (
+            Kind::ChurnEvents,
+            write(
+                "churn-events.csv",
+                "account_id,churned_on,root_cause,phase,reason,mrr_lost",
+                accounts
+                    .iter()
+                    .take(3)
+                    .map(|(a, j)| format!("{a},2026-06-20,price,{},Price not competitive,100", phase_of(j)))
+                    .collect(),
+            ),
+        ),
+    ];
+    for (kind, path) in cases {
+        let report = import(&mut store, kind, &path);
+        assert!(report.new + report.changed > 0, "{kind:?}: {report:?}");
+        assert_same_as_full_refresh(&mut store, &format!("{kind:?}"));
+    }
+    // A subscription that ends: an update, whose old and new rows both count.
+    let ended = dir.path().join("ended.csv");
+    std::fs::write(
+        &ended,
+        "subscription_id,account_id,product,mrr,start_date,end_date\ninc-s0,".to_string()
+            + &accounts[0].0
+            + ",Add-on,50,2026-04-01,2026-05-10\n",
+    )
+    .unwrap();
+    assert_eq!(import(&mut store, Kind::Subscriptions, &ended).changed, 1);
+    assert_same_as_full_refresh(&mut store, "an ended subscription");
+}
+
+#[test]
+fn a_change_without_its_refresh_stays_pending_until_one_takes_it_up() {
+    let mut store = Store::open_in_memory().unwrap();
+    let params = DemoParams {
+        accounts: 60,
+        months: 6,
+        seed: 3,
+        as_of: "2026-06".parse().unwrap(),
+    };
+    demo::generate(&mut store, &params).unwrap();
+    // As if the refresh after an import had been killed: the rows are in, the refresh is not.
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO survey_response (response_id, account_id, answered_at, survey, score)
+             SELECT 'p1', account_id, '2026-05-02', 'nps', 2 FROM account ORDER BY account_id LIMIT 1;
+             INSERT INTO survey_response (response_id, account_id, answered_at, survey, score)
+             SELECT 'p2', account_id, '2026-06-02', 'nps', 10 FROM account ORDER BY account_id LIMIT 1;",
+        )
+        .unwrap();
+    let pending = store.pending().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(
+        (
+            pending[0].source.as_str(),
+            pending[0].from_period.as_str(),
+            pending[0].touched
+        ),
+        ("survey_response", "2026-05", 2)
+    );
+    let refreshed = store.refresh_pending().unwrap().expect("something was pending");
+    // Only the months from the change on are computed again.
+    assert_eq!(refreshed.rollup.first, Some("2026-05".parse().unwrap()));
+    assert_eq!(refreshed.rollup.last, Some("2026-06".parse().unwrap()));
+    assert!(store.pending().unwrap().is_empty());
+    assert!(store.refresh_pending().unwrap().is_none(), "nothing left to do");
+}

@@ -33,7 +33,7 @@ fn at(text: &str) -> NaiveDateTime {
 
 fn load(store: &mut Store) {
     store.conn().execute_batch(SMALL).unwrap();
-    store.refresh_rollups().unwrap();
+    store.refresh().unwrap();
 }
 
 /// The review of March 2026 the golden files show: Onboard signed off with notes; Use in review

@@ -129,27 +129,28 @@ pub fn run(cli: Cli) -> Result<u8> {
             import::run(&mut store, &args, cli.format)
         }
         Some(Command::Churn(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             churn::run(&store, &args, cli.format)
         }
         Some(Command::Tiers(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             tiers::run(&store, &args, cli.format)
         }
         Some(Command::Triage(args)) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
+            note_pending(&store);
             triage::run(&mut store, &args, cli.format, cli.readonly)
         }
         Some(Command::Indicators(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             indicators::run_indicators(&store, &args, cli.format)
         }
         Some(Command::Touchpoints(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             indicators::run_touchpoints(&store, &args, cli.format)
         }
         Some(Command::Comments(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             indicators::run_comments(&store, &args, cli.format)
         }
         Some(Command::Check) => {
@@ -173,11 +174,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Snapshot(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             snapshot::run(&store, &args, cli.format)
         }
         Some(Command::Review(args)) => {
-            let store = open_existing(cli.db, true)?;
+            let store = open_reading(cli.db)?;
             review::run(&store, &args, cli.format)
         }
         None => cockpit::run(cockpit::CockpitArgs {
@@ -216,6 +217,36 @@ pub fn describe_refresh(refresh: &crate::store::rollup::Refresh) -> String {
         None => line += " (tiers, triage signals and indicator outcomes do not read these rows)",
     }
     line
+}
+
+/// Opens the store read-only for a command that shows derived figures, and says so when they
+/// are behind the raw rows.
+fn open_reading(db: Option<PathBuf>) -> Result<Store> {
+    let store = open_existing(db, true)?;
+    note_pending(&store);
+    Ok(store)
+}
+
+/// A line on stderr when changes to raw rows are not reflected yet (a refresh was cut short):
+/// no reader sees figures that disagree with the rows without being told.
+fn note_pending(store: &Store) {
+    let Ok(pending) = store.pending() else { return };
+    let Some(from) = pending.iter().map(|p| p.from_period.as_str()).min() else {
+        return;
+    };
+    let sources: Vec<&str> = pending.iter().map(|p| p.source.as_str()).collect();
+    let since = if from == "0000-00" {
+        String::new()
+    } else {
+        format!(" from {from}")
+    };
+    let _ = std::io::Write::write_fmt(
+        &mut std::io::stderr(),
+        format_args!(
+            "cxcockpit: note: the figures do not reflect changes to {}{since} yet (a refresh was cut short); cxcockpit rollup brings them up to date\n",
+            sources.join(", ")
+        ),
+    );
 }
 
 /// Opens the store the user named for a command that needs one to exist.

@@ -198,9 +198,8 @@ fn import_definitions(store: &mut Store, kind: Kind, path: &Path, options: &Opti
     report.new = (after - before).max(0) as u64;
     report.changed = report.changed.saturating_sub(report.new);
     finish(
-        store_finish(tx, options.dry_run)?,
+        store_finish(tx, kind, options.dry_run)?,
         store,
-        kind,
         &mut report,
         started,
     )?;
@@ -211,8 +210,14 @@ fn is_toml(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
 
-/// Commits (or, for a dry run, rolls back); true when committed.
-fn store_finish(tx: rusqlite::Transaction<'_>, dry_run: bool) -> Result<bool> {
+/// Commits (or, for a dry run, rolls back); true when committed. Changed definitions (journeys,
+/// metrics, tiers) reach every month: recorded as a pending full refresh in the import's own
+/// transaction (raw rows record theirs by triggers), so a refresh cut short is taken up later.
+fn store_finish(tx: rusqlite::Transaction<'_>, kind: Kind, dry_run: bool) -> Result<bool> {
+    if matches!(kind, Kind::Journeys | Kind::Tiers) {
+        tx.execute("INSERT INTO refresh_touch VALUES ('definitions', '0000-00')", [])
+            .context("recording the pending refresh")?;
+    }
     if dry_run {
         tx.rollback().context("discarding the dry run")?;
         Ok(false)
@@ -222,20 +227,11 @@ fn store_finish(tx: rusqlite::Transaction<'_>, dry_run: bool) -> Result<bool> {
     }
 }
 
-fn finish(
-    committed: bool,
-    store: &mut Store,
-    kind: Kind,
-    report: &mut Report,
-    started: Instant,
-) -> Result<()> {
+fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Instant) -> Result<()> {
     report.elapsed = started.elapsed();
     if committed {
-        report.refresh = Some(if kind == Kind::MetricValues {
-            store.refresh_rollups_only()?
-        } else {
-            store.refresh()?
-        });
+        // What the import changed (and anything an earlier refresh left undone).
+        report.refresh = store.refresh_pending()?;
     }
     Ok(())
 }
@@ -249,7 +245,7 @@ fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &
     let loaded = load_csv(store, kind, spec, path, options);
     set_foreign_keys(store, true)?;
     let (mut report, committed) = loaded?;
-    finish(committed, store, kind, &mut report, started)?;
+    finish(committed, store, &mut report, started)?;
     Ok(report)
 }
 
@@ -387,7 +383,7 @@ fn load_csv(
             ladder::count_changes(before, &ladder::snapshot(&tx)?, |id| tier_lines.contains_key(id));
     }
     report.unchanged = report.rows.saturating_sub(report.new + report.changed);
-    let committed = store_finish(tx, options.dry_run)?;
+    let committed = store_finish(tx, kind, options.dry_run)?;
     Ok((report, committed))
 }
 

@@ -64,8 +64,9 @@ fn first_day(period: Period) -> u32 {
     period.year().max(0) as u32 * 10_000 + period.month() * 100 + 1
 }
 
-/// Rewrites `account_month` for the months `first..=last`; returns the rows written.
-pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period) -> Result<u64> {
+/// Rewrites `account_month` for the months `first..=last` (and drops every other month, unless
+/// `keep_before`: the months before `first` stay as they are); returns the rows written.
+pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: bool) -> Result<u64> {
     let months: Vec<Period> = first.through(last).collect();
     // A month's start is its first day and its end the next month's first day.
     let boundaries: Vec<u32> = months
@@ -132,8 +133,15 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period) -> Result<u64>
     }
     subs.sort_unstable_by_key(|s| (rank[s.account as usize], s.start, s.end));
 
-    tx.execute("DELETE FROM account_month", [])
-        .context("clearing account months")?;
+    if keep_before {
+        tx.execute(
+            "DELETE FROM account_month WHERE period >= ?1",
+            [first.to_string()],
+        )
+    } else {
+        tx.execute("DELETE FROM account_month", [])
+    }
+    .context("clearing account months")?;
     let mut insert = tx
         .prepare("INSERT INTO account_month (account_id, period, mrr_start, mrr_end) VALUES (?1, ?2, ?3, ?4)")
         .context("writing account months")?;

@@ -28,6 +28,14 @@ struct Rule {
 
 const RULES: &[Rule] = &[
     Rule {
+        name: "pending refresh",
+        problem: true,
+        sql: "SELECT 'the derived figures do not reflect ' || touched || ' change(s) to ' || source
+                     || CASE WHEN from_period = '0000-00' THEN '' ELSE ' from ' || from_period END
+                     || ' (a refresh was cut short): cxcockpit rollup brings them up to date'
+              FROM refresh_pending ORDER BY source",
+    },
+    Rule {
         name: "subscription dates",
         problem: true,
         sql: "SELECT 'subscription ' || subscription_id || ' of ' || account_id || ' ends ' || end_date
@@ -88,6 +96,47 @@ const RULES: &[Rule] = &[
         sql: "SELECT 'metric ' || v.metric_id || ' has imported values but is computed as ' || m.aggregation
               FROM metric_value v JOIN metric m USING (metric_id)
               WHERE m.aggregation <> 'imported' GROUP BY v.metric_id",
+    },
+    // Imports refuse figures beyond 1e12 (`import::fields::MAX_FIGURE`); a store written before
+    // that, or by other means, is caught here, as is any sum that overflowed to infinity.
+    Rule {
+        name: "figure out of range",
+        problem: true,
+        sql: "SELECT 'subscription ' || subscription_id || ': mrr ' || mrr || ' is beyond 1e12'
+              FROM subscription WHERE abs(mrr) > 1e12
+              UNION ALL
+              SELECT 'churn event of ' || account_id || ' on ' || churned_on || ': mrr_lost ' || mrr_lost
+                     || ' is beyond 1e12'
+              FROM churn_event WHERE abs(mrr_lost) > 1e12
+              UNION ALL
+              SELECT 'invoice ' || invoice_id || ': amount ' || amount || ' is beyond 1e12'
+              FROM invoice WHERE abs(amount) > 1e12
+              UNION ALL
+              SELECT 'usage of ' || account_id || ' in ' || period || ' is beyond 1e12'
+              FROM usage_month WHERE abs(downtime_hours) > 1e12 OR abs(usage_index) > 1e12
+              UNION ALL
+              SELECT 'metric value ' || metric_id || ' ' || period || ' ' || segment || ': ' || value
+                     || ' is beyond 1e12'
+              FROM metric_value WHERE abs(value) > 1e12
+              UNION ALL
+              SELECT 'tier ' || tier_id || ': min_mrr ' || min_mrr || ' is beyond 1e12'
+              FROM tier WHERE abs(min_mrr) > 1e12",
+    },
+    Rule {
+        name: "infinite figure",
+        problem: true,
+        sql: "SELECT 'rollup of ' || metric_id || ' for ' || segment || ' in ' || period
+                     || ' is infinite: a sum overflowed; run `cxcockpit rollup` once the figures are fixed'
+              FROM rollup WHERE abs(value) > 1.7976931348623157e308 OR abs(variance) > 1.7976931348623157e308
+              UNION ALL
+              SELECT 'churn of ' || segment || ' in ' || period || ' is infinite: a sum overflowed'
+              FROM churn_month
+              WHERE max(abs(start_mrr), abs(churned_mrr), abs(contraction_mrr), abs(expansion_mrr))
+                    > 1.7976931348623157e308
+              UNION ALL
+              SELECT 'MRR of ' || account_id || ' in ' || period || ' is infinite: a sum overflowed'
+              FROM account_month
+              WHERE abs(mrr_start) > 1.7976931348623157e308 OR abs(mrr_end) > 1.7976931348623157e308",
     },
     Rule {
         name: "tier ladder",

@@ -72,11 +72,12 @@ SELECT a.journey_id, am.period, am.hvc, a.company_size AS size, a.industry,
        coalesce(sum(CASE WHEN am.mrr_end > am.mrr_start THEN am.mrr_end - am.mrr_start END), 0) AS expansion_mrr
 FROM account_month am JOIN account a ON a.account_id = am.account_id
 JOIN temp.first_start f ON f.account_id = am.account_id
+WHERE am.period >= ?1
 GROUP BY a.journey_id, am.period, am.hvc, a.company_size, a.industry;
 
 -- Churn and revenue retention per month and segment, for the churn pane and command.
 -- Every journey together (journey_id '') and each journey alone.
-DELETE FROM churn_month;
+DELETE FROM churn_month WHERE period >= ?3;
 INSERT INTO churn_month (period, journey_id, segment, n_start, n_churned, start_mrr, churned_mrr,
                          contraction_mrr, expansion_mrr)
 WITH seg AS (
@@ -112,7 +113,7 @@ SELECT a.journey_id, NULL, substr(s.start_date, 1, 7), coalesce(h.hvc, 0) AS hvc
        sum(julianday(s.start_date) - julianday(s.ordered_on)), count(*), count(*)
 FROM subscription s JOIN account a ON a.account_id = s.account_id
 LEFT JOIN account_month h ON h.account_id = s.account_id AND h.period = substr(s.start_date, 1, 7)
-WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL
+WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL AND s.start_date >= ?1 || '-01'
 GROUP BY a.journey_id, substr(s.start_date, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 -- Surveys, per phase, on the scale of the journey (`survey_scale_in_force`): NPS (% happy minus
@@ -136,7 +137,7 @@ FROM (
     FROM survey_response r JOIN account a ON a.account_id = r.account_id
     JOIN temp.scale sc ON sc.journey_id = a.journey_id AND sc.survey = r.survey
     LEFT JOIN account_month h ON h.account_id = r.account_id AND h.period = substr(r.answered_at, 1, 7)
-    WHERE r.phase_id IS NOT NULL
+    WHERE r.phase_id IS NOT NULL AND r.answered_at >= ?1 || '-01'
     GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0), a.company_size, r.survey
 );
 DROP TABLE temp.scale;
@@ -153,7 +154,7 @@ SELECT a.journey_id, t.phase_id, substr(t.opened_at, 1, 7) AS period, coalesce(h
        count(t.resolved_at) AS resolved
 FROM ticket t JOIN account a ON a.account_id = t.account_id
 LEFT JOIN account_month h ON h.account_id = t.account_id AND h.period = substr(t.opened_at, 1, 7)
-WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL
+WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL AND t.opened_at >= ?1 || '-01'
 GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
@@ -190,7 +191,7 @@ LEFT JOIN (
         SELECT max(e2.churned_on) FROM churn_event e2
         WHERE e2.account_id = am.account_id AND e2.churned_on > am.period || '-01'
           AND e2.churned_on <= date(am.period || '-01', '+1 month'))
-    WHERE am.mrr_start IS NOT NULL AND am.mrr_end IS NULL AND ev.phase_id IS NOT NULL
+    WHERE am.mrr_start IS NOT NULL AND am.mrr_end IS NULL AND ev.phase_id IS NOT NULL AND am.period >= ?1
     GROUP BY a.journey_id, ev.phase_id, am.period, am.hvc, a.company_size
 ) x ON x.journey_id = c.journey_id AND x.phase_id = p.phase_id AND x.period = c.period
    AND x.hvc = c.hvc AND x.size = c.size
@@ -201,7 +202,7 @@ INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, de
 SELECT a.journey_id, NULL, u.period, coalesce(h.hvc, 0) AS hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
 FROM usage_month u JOIN account a ON a.account_id = u.account_id
 LEFT JOIN account_month h ON h.account_id = u.account_id AND h.period = u.period
-WHERE a.journey_id IS NOT NULL
+WHERE a.journey_id IS NOT NULL AND u.period >= ?1
 GROUP BY a.journey_id, u.period, coalesce(h.hvc, 0), a.company_size;
 
 -- Billing: % of the invoices due in the month that were paid by their due date.
@@ -210,7 +211,7 @@ SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), coalesce(h.hvc, 0) AS hvc, a.
        100.0 * sum(coalesce(i.paid_on <= i.due_on, 0)), count(*), count(*)
 FROM invoice i JOIN account a ON a.account_id = i.account_id
 LEFT JOIN account_month h ON h.account_id = i.account_id AND h.period = substr(i.due_on, 1, 7)
-WHERE a.journey_id IS NOT NULL
+WHERE a.journey_id IS NOT NULL AND i.due_on >= ?1 || '-01'
 GROUP BY a.journey_id, substr(i.due_on, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 -- Segments are sums of cells: all; HVC or regular; each company size.
@@ -235,7 +236,7 @@ DROP TABLE temp.seg;
 ";
 
 const ROLLUP_SQL: &str = "
-DELETE FROM rollup;
+DELETE FROM rollup WHERE period >= ?3;
 INSERT INTO rollup (metric_id, segment, period, value, n, variance)
 SELECT m.metric_id, f.segment, f.period, f.value, f.n, f.variance
 FROM metric m
@@ -251,15 +252,32 @@ WHERE f.value IS NOT NULL AND f.period BETWEEN ?1 AND ?2
 UNION ALL
 SELECT v.metric_id, v.segment, v.period, v.value, v.n, NULL
 FROM metric_value v JOIN metric m ON m.metric_id = v.metric_id
-WHERE m.aggregation = 'imported';
+WHERE m.aggregation = 'imported' AND v.period >= ?3;
 DROP TABLE temp.fact;
 ";
+
+/// The part of the derived tables a change reaches: the months from `from` on, and the account
+/// months and HVC flags only when subscriptions changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub from: Period,
+    pub subscriptions: bool,
+}
+
+/// A change the derived tables do not reflect yet (a row of `refresh_pending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub source: String,
+    /// The earliest month the changes reach ('0000-00': every month).
+    pub from_period: String,
+    pub touched: i64,
+}
 
 /// What one refresh computed, and how long each step took.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Refresh {
     pub rollup: RollupStats,
-    /// None when the refresh left them alone (see `Store::refresh_rollups_only`).
+    /// None when the refresh left them alone (imported metric values reach only the rollups).
     pub derived: Option<Derived>,
 }
 
@@ -273,20 +291,121 @@ pub struct Derived {
 
 impl Store {
     /// Everything derived from the raw rows, in order: rollups (with account months and the HVC
-    /// flags), tier evaluations, triage signals, indicator outcomes. Run after generation and
-    /// after every import.
+    /// flags), tier evaluations, triage signals, indicator outcomes: the full refresh (`rollup`,
+    /// generation, migration). It settles every pending change (`refresh_pending`).
     pub fn refresh(&mut self) -> Result<Refresh> {
-        self.with_refresh_settings(|store| store.refresh_all())
+        let pending = self.pending()?;
+        let refreshed = self.with_refresh_settings(|store| store.refresh_all())?;
+        self.settle(&pending)?;
+        Ok(refreshed)
     }
 
-    /// Only the rollups: for imported metric values, which nothing but the rollups reads (tier
-    /// evaluation, triage signals and indicator outcomes come from the raw rows).
-    pub fn refresh_rollups_only(&mut self) -> Result<Refresh> {
-        self.with_refresh_settings(|store| {
-            Ok(Refresh {
-                rollup: store.refresh_rollups()?,
-                derived: None,
+    /// The changes to raw rows the derived tables do not reflect yet (`refresh_pending`, written
+    /// by triggers with each change): source table, earliest month reached, count.
+    pub fn pending(&self) -> Result<Vec<Pending>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT source, from_period, touched FROM refresh_pending ORDER BY source")
+            .context("reading the pending refresh")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Pending {
+                    source: r.get(0)?,
+                    from_period: r.get(1)?,
+                    touched: r.get(2)?,
+                })
             })
+            .context("reading the pending refresh")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("reading the pending refresh")
+    }
+
+    /// Marks the changes a refresh took into account as done; a change that arrived meanwhile
+    /// (its count moved on) stays pending for the next refresh.
+    fn settle(&self, seen: &[Pending]) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM refresh_pending WHERE source = ?1 AND touched = ?2")
+            .context("settling the pending refresh")?;
+        for p in seen {
+            stmt.execute(rusqlite::params![p.source, p.touched])
+                .context("settling the pending refresh")?;
+        }
+        Ok(())
+    }
+
+    /// Brings the derived tables up to date with the changes pending, doing no more than they
+    /// reach: the months from the earliest change on (all of them after a change of an account's
+    /// journey, size or industry, or of rows before the store's first month); account months and
+    /// HVC only after subscription changes; the triage backtest and the indicator outcomes only
+    /// when a month they rest on changed. None when nothing was pending. An import runs it.
+    pub fn refresh_pending(&mut self) -> Result<Option<Refresh>> {
+        let pending = self.pending()?;
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let range = self.period_range()?;
+        // A subscription starting (or ending) on a month's first day also moves the month
+        // before's end MRR: subscriptions reach one month earlier than their dates.
+        let from = pending
+            .iter()
+            .map(|p| {
+                let month = p.from_period.parse::<Period>().ok()?;
+                Some(if p.source == "subscription" {
+                    month.prev()
+                } else {
+                    month
+                })
+            })
+            .collect::<Option<Vec<Period>>>()
+            .and_then(|months| months.into_iter().min());
+        let scope = match (from, range) {
+            (Some(from), Some((first, _)))
+                if from > first && pending.iter().all(|p| p.source != "account") =>
+            {
+                Some(Scope {
+                    from,
+                    subscriptions: pending.iter().any(|p| p.source == "subscription"),
+                })
+            }
+            _ => None,
+        };
+        let only_values = pending.iter().all(|p| p.source == "metric_value");
+        let refreshed = self.with_refresh_settings(|store| match (scope, only_values) {
+            (None, _) => store.refresh_all(),
+            (Some(scope), true) => Ok(Refresh {
+                rollup: store.refresh_rollups_in(Some(scope))?,
+                derived: None,
+            }),
+            (Some(scope), false) => store.refresh_scoped(scope),
+        })?;
+        self.settle(&pending)?;
+        Ok(Some(refreshed))
+    }
+
+    /// The derived tables from `scope.from` on (see `refresh_pending`).
+    fn refresh_scoped(&mut self, scope: Scope) -> Result<Refresh> {
+        let rollup = self.refresh_rollups_in(Some(scope))?;
+        let tiers = self.evaluate_tiers_from(Some(scope.from))?;
+        // The backtest ranks months up to 3 before the last by their signals (raw rows dated up
+        // to then) and looks at churn after them (the subscriptions); the indicator outcomes
+        // observe the same months. Later answers, tickets or invoices change neither.
+        let tested_changed = self
+            .period_range()?
+            .is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3));
+        let signals = self.refresh_signals_with(tested_changed)?;
+        let indicators = if tested_changed {
+            self.refresh_indicators()?
+        } else {
+            Duration::ZERO
+        };
+        Ok(Refresh {
+            rollup,
+            derived: Some(Derived {
+                tiers,
+                signals,
+                indicators,
+            }),
         })
     }
 
@@ -339,6 +458,14 @@ impl Store {
 
     /// Recomputes account months, the HVC flags and every metric's rollup, in one transaction.
     pub fn refresh_rollups(&mut self) -> Result<RollupStats> {
+        self.refresh_rollups_in(None)
+    }
+
+    /// Recomputes the rollups of every month (`scope` None) or only of the months from a
+    /// scope's first on, and the account months and HVC flags too when subscriptions changed.
+    /// Every figure of a month rests on rows dated in that month (and account months on the
+    /// subscriptions alone), so the months before stay right.
+    pub(crate) fn refresh_rollups_in(&mut self, scope: Option<Scope>) -> Result<RollupStats> {
         let started = Instant::now();
         let range = self.period_range()?;
         let tx = self
@@ -346,9 +473,10 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the rollup")?;
         let (mut account_months, mut rollup_rows) = (0, 0);
+        // The months computed again.
+        let mut months = None;
         match range {
-            Some((range_first, range_last)) => {
-                let (first, last) = (range_first.to_string(), range_last.to_string());
+            Some((range_first, range_last)) if scope.is_none_or(|s| s.from <= range_last) => {
                 // execute_batch takes no parameters: bind the range through a one-row temp table.
                 // Account months start early enough for the longest tier window: MRR before the
                 // store's first month is real history, not zero.
@@ -357,24 +485,45 @@ impl Store {
                         r.get(0)
                     })
                     .context("reading the tier windows")?;
-                let (first_month, last_month) = (range_first, range_last);
-                let history_start = first_month.offset(1 - window.clamp(1, 120) as i32);
+                let history_start = range_first.offset(1 - window.clamp(1, 120) as i32);
+                // The months recomputed, and the floor of the rows replaced ('' for all).
+                let (first, floor) = match scope {
+                    Some(scope) => (
+                        scope.from.max(range_first),
+                        scope.from.max(range_first).to_string(),
+                    ),
+                    None => (range_first, String::new()),
+                };
+                months = Some((first, range_last));
                 tx.execute_batch(
-                    "CREATE TEMP TABLE IF NOT EXISTS rollup_range (first TEXT, last TEXT, history TEXT);
+                    "CREATE TEMP TABLE IF NOT EXISTS rollup_range (first TEXT, last TEXT, floor TEXT);
                      DELETE FROM temp.rollup_range;",
                 )
                 .context("preparing the rollup")?;
                 tx.execute(
                     "INSERT INTO temp.rollup_range VALUES (?1, ?2, ?3)",
-                    [&first, &last, &history_start.to_string()],
+                    [&first.to_string(), &range_last.to_string(), &floor],
                 )
                 .context("preparing the rollup")?;
                 let bind = |sql: &str| {
                     sql.replace("?1", "(SELECT first FROM temp.rollup_range)")
                         .replace("?2", "(SELECT last FROM temp.rollup_range)")
+                        .replace("?3", "(SELECT floor FROM temp.rollup_range)")
                 };
-                super::account_month::refresh(&tx, history_start, last_month)?;
-                tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
+                match scope {
+                    None => {
+                        super::account_month::refresh(&tx, history_start, range_last, false)?;
+                        tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
+                    }
+                    Some(scope) if scope.subscriptions => {
+                        super::account_month::refresh(&tx, first, range_last, true)?;
+                        tx.execute_batch(
+                            &HVC_SQL.replace("'0000-00'", "(SELECT floor FROM temp.rollup_range)"),
+                        )
+                        .context("applying the HVC rule")?;
+                    }
+                    Some(_) => {}
+                }
                 tx.execute_batch(&bind(FACTS_SQL))
                     .context("computing metric facts")?;
                 tx.execute_batch(&bind(ROLLUP_SQL)).context("writing rollups")?;
@@ -385,6 +534,7 @@ impl Store {
                     .query_row("SELECT count(*) FROM rollup", [], |r| r.get(0))
                     .context("counting rollups")?;
             }
+            Some(_) => {}
             None => {
                 tx.execute_batch(
                     "DELETE FROM account_month; DELETE FROM rollup; UPDATE account SET hvc = 0;",
@@ -394,8 +544,8 @@ impl Store {
         }
         tx.commit().context("committing the rollup")?;
         Ok(RollupStats {
-            first: range.map(|r| r.0),
-            last: range.map(|r| r.1),
+            first: months.map(|r| r.0),
+            last: months.map(|r| r.1),
             account_months,
             rollup_rows,
             elapsed: started.elapsed(),

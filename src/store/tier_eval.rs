@@ -42,15 +42,29 @@ struct History {
 impl Store {
     /// Recomputes `account_tier` for every month of the store's range.
     pub fn evaluate_tiers(&mut self) -> Result<TierEvalStats> {
+        self.evaluate_tiers_from(None)
+    }
+
+    /// Recomputes `account_tier` for the months from `from` on (None: every month), carrying on
+    /// from the holdings stored for the month before: a month's holding depends on the month
+    /// before's and on facts of its own window, so the months before `from` need no rework.
+    pub fn evaluate_tiers_from(&mut self, from: Option<Period>) -> Result<TierEvalStats> {
         let started = Instant::now();
         let ladder = self.tiers()?;
         let range = self.period_range()?;
+        let range = match (range, from) {
+            (Some((first, last)), Some(from)) if from > first => (from <= last).then_some((from, last)),
+            (range, _) => range,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the tier evaluation")?;
-        tx.execute("DELETE FROM account_tier", [])
-            .context("clearing tiers")?;
+        match from {
+            Some(from) => tx.execute("DELETE FROM account_tier WHERE period >= ?1", [from.to_string()]),
+            None => tx.execute("DELETE FROM account_tier", []),
+        }
+        .context("clearing tiers")?;
         let mut stats = TierEvalStats {
             months: 0,
             rows: 0,
@@ -78,7 +92,12 @@ impl Store {
                 is_hvc: false,
             };
             // Month by month, accounts in id order: rows arrive in the table's key order.
-            let mut holdings = vec![Holding::NONE; histories.len()];
+            // Before the store's first month nothing is stored: every account starts with none.
+            let mut holdings = if from.is_some() {
+                held_before(&tx, &ladder, first, &histories)?
+            } else {
+                vec![Holding::NONE; histories.len()]
+            };
             for (k, (period, month)) in periods.iter().enumerate() {
                 let at = window - 1 + k;
                 let evaluation_day = period.next().first_day();
@@ -122,6 +141,39 @@ impl Store {
         stats.elapsed = started.elapsed();
         Ok(stats)
     }
+}
+
+/// Each account's holding at the end of the month before `first`, as stored.
+fn held_before(
+    conn: &Connection,
+    ladder: &[crate::domain::tiers::TierRule],
+    first: Period,
+    histories: &[(String, History)],
+) -> Result<Vec<Holding>> {
+    let what = "reading last month's tiers";
+    let position = |id: Option<String>| id.and_then(|id| ladder.iter().position(|t| t.id == id));
+    let mut stored: HashMap<String, Holding> = HashMap::new();
+    let mut stmt = conn
+        .prepare("SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier WHERE period = ?1")
+        .context(what)?;
+    let mut rows = stmt.query([first.prev().to_string()]).context(what)?;
+    while let Some(row) = rows.next().context(what)? {
+        let status: String = row.get(3).context(what)?;
+        let grace: Option<String> = row.get(4).context(what)?;
+        stored.insert(
+            row.get(0).context(what)?,
+            Holding {
+                held: position(row.get(1).context(what)?),
+                eligible: position(row.get(2).context(what)?),
+                status: status.parse().unwrap_or(crate::domain::tiers::TierStatus::None),
+                grace_until: grace.and_then(|g| g.parse().ok()),
+            },
+        );
+    }
+    Ok(histories
+        .iter()
+        .map(|(id, _)| stored.get(id).copied().unwrap_or(Holding::NONE))
+        .collect())
 }
 
 /// Month index of an ISO date or timestamp relative to `first`, if it parses.

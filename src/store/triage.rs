@@ -451,6 +451,12 @@ impl Store {
     /// earlier month that has 3 months after it by their score then: one pass over the raw rows
     /// computes the signals of all those months.
     pub fn refresh_signals(&mut self) -> Result<Duration> {
+        self.refresh_signals_with(true)
+    }
+
+    /// As `refresh_signals`; without `with_backtest` the stored backtest is kept (nothing it rests on
+    /// changed: see `Store::refresh_pending`) and only the queue's months are computed.
+    pub(crate) fn refresh_signals_with(&mut self, with_backtest: bool) -> Result<Duration> {
         let started = Instant::now();
         let range = self.period_range()?;
         let windows = self.triage_windows()?;
@@ -462,12 +468,14 @@ impl Store {
             .context("starting the triage signals")?;
         tx.execute("DELETE FROM account_signal", [])
             .context("clearing triage signals")?;
-        tx.execute("DELETE FROM setting WHERE key LIKE 'triage_backtest.%'", [])
-            .context("clearing the triage backtest")?;
+        if with_backtest {
+            tx.execute("DELETE FROM setting WHERE key LIKE 'triage_backtest.%'", [])
+                .context("clearing the triage backtest")?;
+        }
         if let Some((first, last)) = range {
             let live = [last.prev(), last].into_iter().filter(|p| *p >= first);
             let tested: Vec<Period> = match last.offset(-BACKTEST_HORIZON) {
-                cutoff if cutoff >= first => first.through(cutoff).collect(),
+                cutoff if cutoff >= first && with_backtest => first.through(cutoff).collect(),
                 _ => Vec::new(),
             };
             tx.execute_batch(DROP_TEMP_SQL)
@@ -524,7 +532,7 @@ impl Store {
                 }
                 stmt.raw_execute().context(what)?;
             }
-            if let Some(weights) = &weights {
+            if let Some(weights) = weights.as_ref().filter(|_| with_backtest) {
                 let backtest = if tested.is_empty() {
                     Backtest::default()
                 } else {
