@@ -527,3 +527,27 @@ fn metric_definitions_state_the_test_and_the_journeys_scales_80x24() {
     apply(&mut app, &store, Action::Back).unwrap();
     assert!(!render_text(&app, 80, 24).contains("Definitions (d or Esc closes)"));
 }
+
+#[test]
+fn the_header_says_when_figures_are_behind_the_raw_rows() {
+    let store = demo_store();
+    assert!(!render_text(&app(&store), 80, 24).contains("REFRESH PENDING"));
+    // A row written without its refresh (as when a refresh is cut short).
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO usage_month (account_id, period, downtime_hours)
+             SELECT account_id, '2026-06', 99 FROM account ORDER BY account_id LIMIT 1
+             ON CONFLICT DO UPDATE SET downtime_hours = 99;",
+        )
+        .unwrap();
+    let screen = render_text(&app(&store), 80, 24);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains("! REFRESH PENDING (cxcockpit rollup)"),
+        "{screen}"
+    );
+}

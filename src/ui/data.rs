@@ -22,6 +22,8 @@ pub struct Catalogue {
     pub segments: Vec<String>,
     /// The first and last month of the store's data.
     pub range: Option<(Period, Period)>,
+    /// Changes to raw rows the derived figures do not reflect yet (a refresh was cut short).
+    pub refresh_pending: bool,
 }
 
 impl Catalogue {
@@ -34,6 +36,7 @@ impl Catalogue {
             journeys: store.journeys()?,
             segments,
             range: months(store)?,
+            refresh_pending: !store.pending()?.is_empty(),
         })
     }
 }

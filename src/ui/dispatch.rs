@@ -36,6 +36,10 @@ pub fn poll(app: &mut App, store: &Store) -> bool {
     app.data_version = Some(version);
     if changed {
         app.version += 1;
+        // Another process imported or refreshed: whether figures are behind may have changed.
+        if let Ok(pending) = store.pending() {
+            app.catalogue.refresh_pending = !pending.is_empty();
+        }
     }
     changed
 }

@@ -122,7 +122,13 @@ fn header(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         // The month first, then the segment, the journey and the store, as far as they go.
         format!(" {period} | segment {segment} | {journey} | {store}")
     };
-    buf.set_stringn(area.x, area.y, text::fit(&line, w), w, theme.title());
+    if app.catalogue.refresh_pending {
+        // Said before anything else, in words (no colour needed): the figures are behind.
+        let line = format!(" ! REFRESH PENDING (cxcockpit rollup)  {}", line.trim_start());
+        buf.set_stringn(area.x, area.y, text::fit(&line, w), w, theme.alert());
+    } else {
+        buf.set_stringn(area.x, area.y, text::fit(&line, w), w, theme.title());
+    }
 }
 
 /// The tabs with the x where each starts, fitted to `width`: names are cut (the active one
