@@ -295,7 +295,8 @@ fn a_truncated_store_is_refused_and_left_untouched() {
         .set_len(len / 2)
         .unwrap();
     let before = snapshot(dir.path());
-    for command in ["check", "init", "rollup"] {
+    // `check` reports it as its problem: see check_reports_a_truncated_store_as_a_problem_and_exits_1.
+    for command in ["init", "rollup"] {
         let out = run(&["--db", s(&db), command]);
         assert_one_line_failure(&out, 2, &[s(&db), "corrupt or truncated"]);
         assert_eq!(snapshot(dir.path()), before, "after {command}");
@@ -852,4 +853,220 @@ fn backup_while_another_connection_writes_is_a_consistent_snapshot() {
     let written = writer.join().unwrap();
     assert!(written > 0);
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+}
+
+// ---- someone else's files, empty and truncated stores, killed demos (issue #16) ----
+
+fn application_id(path: &Path) -> i64 {
+    Connection::open(path)
+        .unwrap()
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap()
+}
+
+/// Another application's SQLite files: a schema version and tables that are not ours, our
+/// tables and some of another's, another application id. Every command refuses them in one line
+/// (exit 2) and leaves them byte for byte: no migration, no WAL switch, no mark.
+#[test]
+fn another_applications_database_is_refused_and_left_unchanged() {
+    let dir = TempDir::new().unwrap();
+    let make = |name: &str, sql: &str| {
+        let path = dir.path().join(name);
+        Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        path
+    };
+    let files = [
+        (
+            make(
+                "v2.db",
+                "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep'); PRAGMA user_version = 2;",
+            ),
+            "no account table",
+        ),
+        (
+            make(
+                "v4.db",
+                "CREATE TABLE account (id); CREATE TABLE notes (body TEXT); PRAGMA user_version = 4;",
+            ),
+            "table notes is not cxcockpit's",
+        ),
+        (
+            make("id.db", "PRAGMA application_id = 305419896;"),
+            "application id 0x12345678",
+        ),
+        (
+            make(
+                "id4.db",
+                "CREATE TABLE account (id); PRAGMA user_version = 4; PRAGMA application_id = -2;",
+            ),
+            "application id 0xfffffffe",
+        ),
+    ];
+    let before = snapshot(dir.path());
+    for (db, why) in &files {
+        for args in [
+            &["init"][..],
+            &["check"],
+            &["--readonly", "check"],
+            &["rollup"],
+            &["triage"],
+        ] {
+            let mut all = vec!["--db", s(db)];
+            all.extend_from_slice(args);
+            let out = run(&all);
+            assert_one_line_failure(
+                &out,
+                2,
+                &[s(db), "another application", why, "not a cxcockpit store"],
+            );
+            assert_eq!(snapshot(dir.path()), before, "after {args:?} on {}", db.display());
+        }
+    }
+}
+
+/// New stores carry cxcockpit's application id ("CXCP"); a store made before the mark is read
+/// as it is with --readonly and marked by its first writable open.
+#[test]
+fn stores_are_marked_with_the_application_id_and_old_stores_on_a_writable_open() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    init_store(&db);
+    assert_eq!(application_id(&db), 0x4358_4350);
+    assert_eq!(cxcockpit::store::APPLICATION_ID, 0x4358_4350);
+    let demo_db = dir.path().join("demo.db");
+    assert!(demo(&demo_db, "3").status.success());
+    assert_eq!(application_id(&demo_db), 0x4358_4350);
+    // A store from before the mark.
+    Connection::open(&demo_db)
+        .unwrap()
+        .pragma_update(None, "application_id", 0)
+        .unwrap();
+    let out = run(&["--db", s(&demo_db), "--readonly", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(application_id(&demo_db), 0, "--readonly writes nothing");
+    let out = run(&["--db", s(&demo_db), "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(application_id(&demo_db), 0x4358_4350);
+}
+
+/// A zero-byte file is not a store: no command but `init` makes it one.
+#[test]
+fn an_empty_file_becomes_a_store_only_through_init() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("empty.db");
+    std::fs::write(&db, b"").unwrap();
+    let accounts = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/import/accounts.csv");
+    let before = snapshot(dir.path());
+    for args in [
+        &["check"][..],
+        &["--readonly", "check"],
+        &["rollup"],
+        &["triage"],
+        &["triage", "note", "A1", "hello"],
+        &["import", "accounts", s(&accounts)],
+    ] {
+        let mut all = vec!["--db", s(&db)];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        assert_one_line_failure(&out, 2, &[s(&db), "empty file", "cxcockpit init"]);
+        assert_eq!(snapshot(dir.path()), before, "after {args:?}");
+    }
+    init_store(&db);
+    cx().args(["--db", s(&db), "check"]).assert().code(0);
+}
+
+/// `check` on a store too damaged to open reports the damage as its problem: exit 1, the
+/// problem on stdout in the format asked for.
+#[test]
+fn check_reports_a_truncated_store_as_a_problem_and_exits_1() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("store.db");
+    let out = run(&[
+        "demo",
+        "--out",
+        s(&db),
+        "--accounts",
+        "60",
+        "--months",
+        "3",
+        "--seed",
+        "1",
+        "--as-of",
+        "2026-03",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let before = snapshot(dir.path());
+    let out = run(&["--db", s(&db), "check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("integrity")
+            && stdout.contains("corrupt or truncated")
+            && stdout.contains("1 problems"),
+        "{stdout}"
+    );
+    let out = run(&["--db", s(&db), "--format", "json", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["problems"][0]["rule"], "integrity");
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+/// A demo killed mid-way leaves `<out>.partial-<pid>` (and its journal files): the next demo
+/// into the same path removes them, and leaves alone a partial file whose process still runs.
+#[test]
+fn the_next_demo_removes_the_partial_files_of_a_killed_one() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    // A process that has ended: its pid is free.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale: Vec<PathBuf> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| dir.path().join(format!("demo.db.partial-{dead}{suffix}")))
+        .collect();
+    for file in &stale {
+        std::fs::write(file, b"half a store").unwrap();
+    }
+    let running = dir.path().join(format!("demo.db.partial-{}", std::process::id()));
+    std::fs::write(&running, b"still being written").unwrap();
+    let out = demo(&db, "5");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for file in &stale {
+        assert!(!file.exists(), "{} is left", file.display());
+    }
+    assert!(running.exists(), "a running demo's file is kept");
+    // And a real kill -9 during generation.
+    std::fs::remove_file(&running).unwrap();
+    let big = dir.path().join("big.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cxcockpit"))
+        .env_remove("CXCOCKPIT_DB")
+        .args(["demo", "--out", s(&big), "--accounts", "20000", "--months", "24"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = dir.path().join(format!("big.db.partial-{}", child.id()));
+    let started = std::time::Instant::now();
+    while !partial.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(partial.exists(), "the killed demo left its partial file");
+    assert!(demo(&big, "5").status.success());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -1410,3 +1410,219 @@ fn text_fields_past_their_limit_are_refused_naming_file_line_and_column() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile files (issue #16): absurd figures, UTF-16, directories, NUL bytes, endless input
+// ---------------------------------------------------------------------------------------------
+
+/// Figures beyond 1e12 in magnitude (and non-finite ones) are refused naming file, line,
+/// column, value and the bound; a figure written around the import is a problem for `check`.
+#[test]
+fn figures_past_the_bound_are_refused_and_check_finds_them_in_the_store() {
+    let env = env_with_accounts();
+    let before = env.snapshot();
+    let subscriptions = env.write(
+        "huge-mrr.csv",
+        "account_id,subscription_id,mrr,start_date\nX001,S-A,1e12,2026-01-01\nX001,S-B,1.7e308,2026-01-01\nX002,S-C,inf,2026-01-01\n",
+    );
+    let out = env.import("subscriptions", &subscriptions, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("huge-mrr.csv:3: column mrr, value '1.7e308'")
+            && stderr.contains("no larger than 1,000,000,000,000"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("huge-mrr.csv:4: column mrr, value 'inf'"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(":2:"), "1e12 itself is taken: {stderr}");
+    let values = env.write(
+        "huge-values.csv",
+        "metric_id,period,value\ncloud.awareness.followers,2026-04,-1.5e12\n",
+    );
+    let out = env.import("metric-values", &values, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("huge-values.csv:2: column value, value '-1.5e12'")
+            && stderr.contains("1,000,000,000,000"),
+        "{stderr}"
+    );
+    let tiers = env.write(
+        "huge.toml",
+        "[[tier]]\nid = \"gold\"\nname = \"Gold\"\nrank = 1\nmin_mrr = inf\n",
+    );
+    let out = env.import("tiers", &tiers, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("min_mrr inf is beyond the limit of 1e12"),
+        "{}",
+        text(&out.stderr)
+    );
+    env.assert_unchanged(&before, "figures past the bound");
+    // Two such MRRs written by other means: the sum would overflow, `check` says so.
+    env.conn()
+        .execute_batch(
+            "INSERT INTO subscription (subscription_id, account_id, mrr, start_date)
+             VALUES ('S-X', 'X001', 1.7e308, '2026-01-01'), ('S-Y', 'X001', 1.7e308, '2026-01-01');",
+        )
+        .unwrap();
+    let out = env.cx(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("figure out of range")
+            && stdout.contains("subscription S-X: mrr 1.7e+308 is beyond 1e12"),
+        "{stdout}"
+    );
+}
+
+/// UTF-16 files (with or without a byte order mark) get the advice to save them as UTF-8, with
+/// no NUL byte on stderr; a directory is bad input like a missing file.
+#[test]
+fn utf16_files_and_directories_are_refused_as_bad_input() {
+    let env = Env::new();
+    let before = env.snapshot();
+    let utf16 = |text: &str, bom: bool| -> Vec<u8> {
+        let mut bytes = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    };
+    for (kind, name, bytes) in [
+        (
+            "accounts",
+            "accounts16.csv",
+            utf16("account_id,name\nX1,Acme\n", true),
+        ),
+        (
+            "accounts",
+            "nobom16.csv",
+            utf16("account_id,name\nX1,Acme\n", false),
+        ),
+        (
+            "journeys",
+            "journeys16.toml",
+            utf16("[[journey]]\nid = \"j\"\nname = \"J\"\n", true),
+        ),
+    ] {
+        let file = env.write(name, bytes);
+        let out = env.import(kind, &file, &[]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{name}: this file is UTF-16; save it as UTF-8")),
+            "{stderr}"
+        );
+        assert!(!out.stderr.contains(&0), "a NUL byte on stderr: {stderr:?}");
+    }
+    for (kind, name) in [("accounts", "folder"), ("journeys", "folder.toml")] {
+        let path = env.dir.path().join(name);
+        std::fs::create_dir(&path).unwrap();
+        let out = env.import(kind, &path, &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(&format!("{name}: is a directory")),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    env.assert_unchanged(&before, "UTF-16 and directories");
+}
+
+/// NUL bytes in ids and names are refused, naming file, line and column (CSV) or the
+/// definition (TOML `\u0000`).
+#[test]
+fn nul_bytes_in_ids_and_names_are_refused() {
+    let env = env_with_accounts();
+    let before = env.snapshot();
+    let file = env.write("nul.csv", b"account_id,name\nX9\0,Acme\nX8,Ac\0me\n");
+    let out = env.import("accounts", &file, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("nul.csv:2: column account_id"), "{stderr}");
+    assert!(stderr.contains("nul.csv:3: column name"), "{stderr}");
+    assert!(stderr.contains("NUL byte"), "{stderr}");
+    assert!(!out.stderr.contains(&0));
+    let journeys = std::fs::read(fixture("journeys.csv")).unwrap();
+    let journeys = String::from_utf8(journeys)
+        .unwrap()
+        .replacen("sme-broadband", "sme\0broadband", 1);
+    let out = env.import("journeys", &env.write("nul-journeys.csv", journeys), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("nul-journeys.csv:2: column journey_id")
+            && text(&out.stderr).contains("NUL byte"),
+        "{}",
+        text(&out.stderr)
+    );
+    let toml = env.write("nul.toml", "[[journey]]\nid = \"j\\u0000x\"\nname = \"J\"\n");
+    let out = env.import("journeys", &toml, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("NUL byte"), "{}", text(&out.stderr));
+    env.assert_unchanged(&before, "NUL bytes");
+}
+
+/// Endless input, under a memory limit: `/dev/zero` as a CSV or as a TOML file, a line that
+/// never ends, a quoted field that never closes. Each is refused with its line number (exit 2)
+/// in bounded memory, never killed or aborted.
+#[test]
+fn endless_input_is_refused_with_its_line_in_bounded_memory() {
+    let env = env_with_accounts();
+    let before = env.snapshot();
+    let zero_toml = env.dir.path().join("zero.toml");
+    std::os::unix::fs::symlink("/dev/zero", &zero_toml).unwrap();
+    let mut endless_quote = b"account_id,name\nX001,fine\nX002,\"".to_vec();
+    endless_quote.resize(endless_quote.len() + (5 << 20), b'q');
+    for (i, chunk) in endless_quote.chunks_mut(1000).enumerate().skip(1) {
+        chunk[0] = if i % 2 == 0 { b'\n' } else { b'q' };
+    }
+    let mut endless_line = b"account_id,name\nX001,fine\nX002,".to_vec();
+    endless_line.resize(endless_line.len() + (5 << 20), b'n');
+    let quote = env.write("endless-quote.csv", &endless_quote);
+    let line = env.write("endless-line.csv", &endless_line);
+    let cases: [(&str, &str, String); 5] = [
+        (
+            "journeys",
+            "/dev/zero",
+            "/dev/zero:1: a line or field longer than the limit of 4 MiB".into(),
+        ),
+        (
+            "accounts",
+            "/dev/zero",
+            "/dev/zero:1: a line or field longer than the limit of 4 MiB".into(),
+        ),
+        (
+            "journeys",
+            common::s(&zero_toml),
+            "zero.toml: larger than the limit of 16 MiB".into(),
+        ),
+        (
+            "accounts",
+            common::s(&quote),
+            "endless-quote.csv:3: a line or field longer than the limit of 4 MiB".into(),
+        ),
+        (
+            "accounts",
+            common::s(&line),
+            "endless-line.csv:3: a line or field longer than the limit of 4 MiB".into(),
+        ),
+    ];
+    for (kind, file, expected) in cases {
+        // 1 GiB of address space: far more than a bounded import needs, far less than /dev/zero.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 1048576; exec \"$@\"")
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_cxcockpit"))
+            .args(["--db", common::s(&env.db), "import", kind, file])
+            .env_remove("CXCOCKPIT_DB")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{kind} {file}: {stderr}");
+        assert!(stderr.contains(&expected), "{kind} {file}: {stderr}");
+    }
+    env.assert_unchanged(&before, "endless input");
+}

@@ -1440,7 +1440,7 @@ fn cli_unknown_account_is_exit_2() {
             "snooze",
             "A99",
             "--until",
-            "2026-08-01",
+            "2199-08-01",
             "--reason",
             "x",
         ][..],
@@ -1464,6 +1464,52 @@ fn cli_unknown_account_is_exit_2() {
         .query_row("SELECT count(*) FROM triage_note", [], |r| r.get(0))
         .unwrap();
     assert_eq!(notes, 0);
+}
+
+/// A snooze until a past day would snooze nothing: refused (exit 2), nothing recorded; today
+/// and later are taken.
+#[test]
+fn cli_snooze_until_a_past_day_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    let today = chrono::Local::now().date_naive();
+    let yesterday = (today - chrono::Days::new(1)).to_string();
+    let out = cxcockpit(
+        &path,
+        "kim",
+        &["triage", "snooze", "A16", "--until", &yesterday, "--reason", "x"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--until {yesterday} is in the past")) && stderr.contains("A16"),
+        "{stderr}"
+    );
+    let store = Store::open(&path, OpenMode::ReadOnly).unwrap();
+    assert!(
+        store.triage_history("A16").unwrap().is_empty(),
+        "nothing was written"
+    );
+    drop(store);
+    let out = cxcockpit(
+        &path,
+        "kim",
+        &[
+            "triage",
+            "snooze",
+            "A16",
+            "--until",
+            &today.to_string(),
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

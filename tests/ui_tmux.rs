@@ -214,7 +214,7 @@ fn resize_small_tiny_and_back() {
 fn signals_and_panics_restore_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let db = store(dir.path());
-    for (signal, exit) in [("TERM", 143), ("HUP", 129)] {
+    for (signal, exit) in [("TERM", 143), ("HUP", 129), ("QUIT", 131)] {
         let pid_file = dir.path().join(format!("pid-{signal}"));
         let tmux = Tmux::start(80, 24, &[], &cockpit(&db, &pid_file, ""));
         tmux.wait_for("period 2026-06");

@@ -86,6 +86,7 @@ pub fn write_demo(out: &Path, params: &DemoParams) -> Result<demo::DemoSummary> 
             message: format!("{} {problem}", parent.display()),
         });
     }
+    remove_stale_partials(out);
     let mut partial = out.as_os_str().to_owned();
     partial.push(format!(".partial-{}", std::process::id()));
     let partial = PathBuf::from(partial);
@@ -109,11 +110,54 @@ pub fn write_demo(out: &Path, params: &DemoParams) -> Result<demo::DemoSummary> 
         Ok(summary)
     })();
     if result.is_err() {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut file = partial.as_os_str().to_owned();
             file.push(suffix);
             let _ = std::fs::remove_file(PathBuf::from(file));
         }
     }
     result
+}
+
+/// Removes the partial files (and their -wal, -shm, -journal) a killed demo left beside `out`: those whose
+/// process is gone. A demo still running into the same path keeps its file.
+fn remove_stale_partials(out: &Path) {
+    let (Some(dir), Some(name)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut prefix = name.to_owned();
+    prefix.push(".partial-");
+    let Some(prefix) = prefix.to_str() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let pid = ["-wal", "-shm", "-journal"]
+            .iter()
+            .fold(rest, |rest, suffix| rest.strip_suffix(suffix).unwrap_or(rest));
+        let Ok(pid) = pid.parse::<libc::pid_t>() else {
+            continue;
+        };
+        if pid > 0 && !process_exists(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn process_exists(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    // EPERM: it exists, owned by another user.
+    alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }

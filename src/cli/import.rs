@@ -40,9 +40,12 @@ fn parse_mapping(text: &str) -> Result<(String, String), String> {
 
 pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
     if store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) && !args.dry_run {
-        return Err(Error::input(
-            "the store is open read-only: drop --readonly, or use --dry-run",
-        ));
+        // `--readonly import` without --dry-run is refused before the store opens: here the
+        // file or its directory is what cannot be written.
+        return Err(Error::input(format!(
+            "{}: the store cannot be written by you (check the permissions of the file and its directory); use --dry-run to validate the file without writing",
+            store.path().display()
+        )));
     }
     let options = Options {
         map: args.map.clone(),

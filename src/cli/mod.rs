@@ -154,7 +154,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             indicators::run_comments(&store, &args, cli.format)
         }
         Some(Command::Check) => {
-            let store = open_existing(cli.db, cli.readonly)?;
+            let store = match open_existing(cli.db, cli.readonly) {
+                Err(Error::Store { path, message }) if message == crate::store::CORRUPT => {
+                    return check::run_unreadable(&path, &message, cli.format);
+                }
+                opened => opened?,
+            };
             check::run(&store, cli.format)
         }
         Some(Command::Rollup) => {

@@ -305,6 +305,13 @@ fn act(store: &mut Store, action: &TriageAction, format: Format, readonly: bool)
             until: date,
             reason,
         } => {
+            // A past date would snooze nothing: the account would be back at once.
+            let today = chrono::Local::now().date_naive();
+            if *date < today {
+                return Err(Error::input(format!(
+                    "triage snooze {account}: --until {date} is in the past (today is {today}); expected today or later"
+                )));
+            }
             until = date.to_string();
             (
                 account,

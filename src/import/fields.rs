@@ -38,6 +38,15 @@ pub enum DateOrder {
 /// store's months (and every rollup) over centuries.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
 
+/// The largest magnitude of an imported figure (MRR, amounts, metric values, hours, indexes):
+/// a trillion is beyond any real account or metric, and bounded figures keep every sum the
+/// store computes finite and exact enough to print.
+pub const MAX_FIGURE: f64 = 1e12;
+
+/// The problem with text holding a NUL byte: C tools, SQLite's own text functions and terminals
+/// cut text there, so an id or name with one would not read back as it was written.
+pub const NUL_TEXT: &str = "contains a NUL byte: expected text without NUL (\\0) bytes";
+
 /// The longest field an import takes, in characters: names, ids and other short text.
 pub const MAX_SHORT_TEXT: usize = 10_000;
 /// The longest comment, reason or note an import takes, in characters.
@@ -106,6 +115,7 @@ impl FieldType {
     fn parse_any(self, text: &str, dates: DateOrder) -> Result<Value, String> {
         let text = text.trim();
         match self {
+            FieldType::Text if text.contains('\0') => Err(NUL_TEXT.to_string()),
             FieldType::Text => Ok(Value::Text(text.to_string())),
             FieldType::Number { min } => {
                 let number: f64 = text
@@ -115,6 +125,10 @@ impl FieldType {
                     .ok_or_else(|| "expected a number, e.g. 1250.50".to_string())?;
                 match min {
                     Some(min) if number < min => Err(format!("expected a number >= {min}")),
+                    _ if number.abs() > MAX_FIGURE => Err(format!(
+                        "expected a number no larger than {} in magnitude (1e12)",
+                        grouped(MAX_FIGURE as usize)
+                    )),
                     _ => Ok(Value::Real(number)),
                 }
             }
@@ -329,6 +343,14 @@ mod tests {
         assert_eq!(money.parse("-1", iso), Err("expected a number >= 0".into()));
         assert!(money.parse("twelve", iso).is_err());
         assert!(money.parse("NaN", iso).is_err());
+        assert!(money.parse("inf", iso).is_err());
+        assert!(money.parse("1.7e308", iso).is_err());
+        assert_eq!(money.parse("1e12", iso), Ok(Value::Real(1e12)));
+        assert!(
+            FieldType::Number { min: None }
+                .parse("-1.000001e12", iso)
+                .is_err()
+        );
         assert_eq!(FieldType::Bool.parse("Yes", iso), Ok(Value::Integer(1)));
         assert_eq!(FieldType::Bool.parse("false", iso), Ok(Value::Integer(0)));
         assert!(FieldType::Bool.parse("maybe", iso).is_err());

@@ -12,7 +12,7 @@ use rusqlite::Transaction;
 
 use rusqlite::types::Value;
 
-use super::fields::{DateOrder, FieldType};
+use super::fields::{self, DateOrder, FieldType};
 use super::reader::{self, Record};
 use super::toml_defs::{
     self, Aggregation, Direction, JourneyDef, JourneysFile, Kind, MetricDef, Perspective, PhaseDef,
@@ -214,6 +214,10 @@ impl<'r> Cells<'r> {
             let Some(index) = index else { continue };
             let raw = record.fields.get(*index).unwrap_or_default();
             match std::str::from_utf8(raw) {
+                Ok(cell) if cell.contains('\0') => {
+                    problems.push(Problem::at(record.line, NAMES[i], cell, fields::NUL_TEXT));
+                    ok = false;
+                }
                 Ok(cell) => text[i] = cell.trim(),
                 Err(_) => {
                     problems.push(Problem::at(

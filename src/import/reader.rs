@@ -10,8 +10,13 @@ use super::Problem;
 use super::kinds::Spec;
 use crate::error::{Error, Result};
 
+/// The longest record (a line, or the lines of a quoted field) a CSV import reads, in bytes:
+/// far beyond any real row (a comment is at most 100,000 characters), and small enough that a
+/// file without line ends (`/dev/zero`) is refused in bounded memory.
+pub const MAX_RECORD_BYTES: u64 = 4 << 20;
+
 pub struct Source {
-    csv: csv::Reader<BufReader<File>>,
+    csv: csv::Reader<Bounded<BufReader<File>>>,
     file: String,
     record: Record,
 }
@@ -34,8 +39,19 @@ pub fn open(path: &Path) -> Result<Source> {
         std::io::ErrorKind::NotFound => Error::input(format!("{file}: no such file")),
         _ => io_error(source),
     })?;
+    // A directory opens as a file on Unix and fails only when read: bad input, as a missing file.
+    if handle.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::input(format!(
+            "{file}: is a directory, expected a CSV file"
+        )));
+    }
     let mut reader = BufReader::with_capacity(1 << 16, handle);
     let head = reader.fill_buf().map_err(io_error)?;
+    if is_utf16(head) {
+        return Err(Error::input(format!(
+            "{file}: this file is UTF-16; save it as UTF-8"
+        )));
+    }
     let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
     let delimiter = sniff_delimiter(&head[if bom { 3 } else { 0 }..]);
     let bare_cr = bare_cr_endings(head);
@@ -56,7 +72,7 @@ pub fn open(path: &Path) -> Result<Source> {
         .terminator(terminator)
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(Bounded::new(reader, delimiter, bare_cr));
     Ok(Source {
         csv,
         file,
@@ -66,6 +82,114 @@ pub fn open(path: &Path) -> Result<Source> {
             fields: csv::ByteRecord::new(),
         },
     })
+}
+
+/// True for UTF-16 text: its byte order mark, or an ASCII first character with its zero byte.
+pub fn is_utf16(head: &[u8]) -> bool {
+    match head {
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => true,
+        [a, 0, ..] | [0, a, ..] => a.is_ascii_graphic(),
+        _ => false,
+    }
+}
+
+/// A record longer than `MAX_RECORD_BYTES`, starting on `line`.
+#[derive(Debug)]
+struct TooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a line or field longer than the limit of {} MiB; nothing was written",
+            MAX_RECORD_BYTES >> 20
+        )
+    }
+}
+
+impl std::error::Error for TooLong {}
+
+/// Where the reader is in the CSV grammar, as the csv crate reads it: a quote opens a quoted
+/// field only at the field's start, and a quoted field's line ends do not end the record.
+#[derive(Clone, Copy, PartialEq)]
+enum Lexeme {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: a second one is an escaped quote, anything else closes.
+    QuoteInQuoted,
+}
+
+/// Counts the bytes of the current record as they are read and fails once they pass
+/// `MAX_RECORD_BYTES`, before the csv crate buffers more: memory stays bounded whatever the
+/// file holds.
+struct Bounded<R> {
+    inner: R,
+    delimiter: u8,
+    /// Bare CR line ends (old Mac exports) end records too.
+    bare_cr: bool,
+    state: Lexeme,
+    record_bytes: u64,
+    line: u64,
+    record_line: u64,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R, delimiter: u8, bare_cr: bool) -> Self {
+        Bounded {
+            inner,
+            delimiter,
+            bare_cr,
+            state: Lexeme::FieldStart,
+            record_bytes: 0,
+            line: 1,
+            record_line: 1,
+        }
+    }
+
+    fn scan(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        for &b in bytes {
+            let line_end = b == b'\n' || (self.bare_cr && b == b'\r');
+            if line_end {
+                self.line += 1;
+            }
+            self.record_bytes += 1;
+            self.state = match (self.state, b) {
+                (Lexeme::Quoted, b'"') => Lexeme::QuoteInQuoted,
+                (Lexeme::Quoted, _) => Lexeme::Quoted,
+                (Lexeme::QuoteInQuoted, b'"') => Lexeme::Quoted,
+                (Lexeme::FieldStart, b'"') => Lexeme::Quoted,
+                (_, b) if b == self.delimiter => Lexeme::FieldStart,
+                (_, b'\n' | b'\r') => {
+                    if line_end {
+                        self.record_bytes = 0;
+                        self.record_line = self.line;
+                    }
+                    Lexeme::FieldStart
+                }
+                _ => Lexeme::Unquoted,
+            };
+            if self.record_bytes > MAX_RECORD_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    TooLong {
+                        line: self.record_line,
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.scan(&buf[..n])?;
+        Ok(n)
+    }
 }
 
 /// True when the first line ends with a CR not followed by LF.
@@ -124,6 +248,14 @@ impl Source {
                 Ok(Some(&self.record))
             }
             Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind()
+                    && let Some(too_long) = io.get_ref().and_then(|r| r.downcast_ref::<TooLong>())
+                {
+                    return Err(Error::input(format!(
+                        "{}:{}: {too_long}",
+                        self.file, too_long.line
+                    )));
+                }
                 let line = e.position().map(|p| format!(":{}", p.line())).unwrap_or_default();
                 Err(Error::input(format!(
                     "{}{line}: cannot read the file as CSV: {e}",
@@ -245,6 +377,32 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
         assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+
+    #[test]
+    fn records_past_the_limit_are_refused_with_their_first_line() {
+        use std::io::Read;
+        let mut text = b"a,b\n\"x\n".to_vec();
+        text.resize(text.len() + MAX_RECORD_BYTES as usize, b'y');
+        let mut bounded = Bounded::new(&text[..], b',', false);
+        let error = bounded.read_to_end(&mut Vec::new()).unwrap_err();
+        let too_long = error.get_ref().and_then(|e| e.downcast_ref::<TooLong>());
+        assert_eq!(too_long.map(|t| t.line), Some(2));
+        // Many short records, a quote inside an unquoted field, escaped quotes: no error.
+        let row = b"1,5\" screen,\"say \"\"hi\"\"\nthere\"\r\n";
+        let many: Vec<u8> = row.repeat(MAX_RECORD_BYTES as usize / row.len() * 3);
+        let mut bounded = Bounded::new(&many[..], b',', false);
+        assert!(bounded.read_to_end(&mut Vec::new()).is_ok());
+    }
+
+    #[test]
+    fn utf16_is_recognised() {
+        assert!(is_utf16(b"\xFF\xFEa\0"));
+        assert!(is_utf16(b"a\0c\0"));
+        assert!(is_utf16(b"\0a\0c"));
+        assert!(!is_utf16(b"\xEF\xBB\xBFa,b"));
+        assert!(!is_utf16(b"a,b"));
+        assert!(!is_utf16(b""));
     }
 
     #[test]

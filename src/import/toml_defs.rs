@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Deserialize;
 
 use super::Report;
+use super::fields;
 use super::ladder;
 use crate::domain::survey::{SURVEYS, Scale};
 use crate::error::{Error, Result, SqlContext};
@@ -141,15 +142,43 @@ fn three() -> u32 {
     3
 }
 
+/// The largest TOML file an import reads, in bytes: definitions are read whole, and real ones
+/// are a few kilobytes; `/dev/zero` or a stray export is refused at this size, not read to the
+/// end of memory.
+pub const MAX_TOML_BYTES: u64 = 16 << 20;
+
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+    let io_error = |source| Error::Io {
+        context: format!("reading {file}"),
+        source,
+    };
+    let handle = std::fs::File::open(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => Error::input(format!("{file}: no such file")),
-        _ => Error::Io {
-            context: format!("reading {file}"),
-            source,
-        },
+        _ => io_error(source),
     })?;
+    if handle.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::input(format!(
+            "{file}: is a directory, expected a TOML file"
+        )));
+    }
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_TOML_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_TOML_BYTES {
+        return Err(Error::input(format!(
+            "{file}: larger than the limit of {} MiB for a TOML file",
+            MAX_TOML_BYTES >> 20
+        )));
+    }
+    if super::reader::is_utf16(&bytes) {
+        return Err(Error::input(format!(
+            "{file}: this file is UTF-16; save it as UTF-8"
+        )));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
             "{file}: not valid UTF-8 at byte {}: expected UTF-8 text",
@@ -158,6 +187,13 @@ fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     toml::from_str(text).map_err(|e| Error::input(format!("{file}: {}", e.to_string().trim_end())))
+}
+
+/// An id or name holding a NUL byte (a TOML `\u0000`), refused as the CSV imports refuse it.
+fn nul_in(what: &str, texts: &[&str], problems: &mut Vec<String>) {
+    if texts.iter().any(|t| t.contains('\0')) {
+        problems.push(format!("{what}: id or name {}", fields::NUL_TEXT));
+    }
 }
 
 fn invalid(file: &str, problems: Vec<String>) -> Error {
@@ -191,6 +227,25 @@ pub fn write_journeys(
         if journey.id.trim().is_empty() {
             problems.push(format!("journey '{}': id is empty", journey.name));
         }
+        nul_in(
+            &format!("journey {}", journey.id),
+            &[&journey.id, &journey.name],
+            &mut problems,
+        );
+        for phase in &journey.phases {
+            nul_in(
+                &format!("journey {} phase {}", journey.id, phase.key),
+                &[&phase.key, &phase.name],
+                &mut problems,
+            );
+            for metric in &phase.metrics {
+                nul_in(
+                    &format!("metric {}", metric.id),
+                    &[&metric.id, &metric.name],
+                    &mut problems,
+                );
+            }
+        }
         let mut keys = HashSet::new();
         for phase in &journey.phases {
             if !keys.insert(phase.key.to_lowercase()) {
@@ -209,6 +264,14 @@ pub fn write_journeys(
                         "metric {}: tolerance {} is negative",
                         metric.id, metric.tolerance
                     ));
+                }
+                for (name, value) in [("target", metric.target), ("tolerance", Some(metric.tolerance))] {
+                    if let Some(v) = value.filter(|v| !v.is_finite() || v.abs() > fields::MAX_FIGURE) {
+                        problems.push(format!(
+                            "metric {}: {name} {v} is beyond the limit of 1e12 in magnitude",
+                            metric.id
+                        ));
+                    }
                 }
             }
         }
@@ -505,6 +568,17 @@ pub fn import_tiers(tx: &Transaction<'_>, path: &Path, report: &mut Report) -> R
             problems.push(format!(
                 "tier {}: rank {} is used twice: expected unique ranks",
                 tier.id, tier.rank
+            ));
+        }
+        nul_in(
+            &format!("tier {}", tier.id),
+            &[&tier.id, &tier.name],
+            &mut problems,
+        );
+        if !tier.min_mrr.is_finite() || tier.min_mrr.abs() > fields::MAX_FIGURE {
+            problems.push(format!(
+                "tier {}: min_mrr {} is beyond the limit of 1e12",
+                tier.id, tier.min_mrr
             ));
         }
         if tier.rank == 0 || tier.window_months == 0 {

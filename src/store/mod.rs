@@ -243,6 +243,32 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// A zero-byte file with no write-ahead log holding its pages.
+fn is_empty_file(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(path).is_ok_and(|m| m.len() == 0)
+        && !std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0)
+}
+
+/// `PRAGMA application_id` of every cxcockpit store: "CXCP" in ASCII (0x43584350). Set when the
+/// schema is created, and on the first writable open of a store made before it was.
+pub const APPLICATION_ID: i64 = 0x4358_4350;
+
+/// The tables of a store at this version, read from the schema built in memory: every older
+/// version's tables are among them (migrations rename and rebuild, never drop for good).
+fn our_tables() -> Result<Vec<String>> {
+    let conn = Connection::open_in_memory().context("reading the schema")?;
+    conn.execute_batch(SCHEMA_SQL).context("reading the schema")?;
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .context("reading the schema")?;
+    stmt.query_map([], |row| row.get::<_, String>(0))
+        .context("reading the schema")?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .context("reading the schema")
+}
+
 /// The page cache, in KiB.
 pub(crate) const CACHE_KIB: i64 = 65536;
 
@@ -299,6 +325,13 @@ impl Store {
         }
         if path.is_dir() {
             return Err(store_error("is a directory, expected a store file".into()));
+        }
+        if mode != OpenMode::Create && is_empty_file(path) {
+            // SQLite would take it as a new database and the first write command would make it a
+            // store: only `init` (and `demo`) create stores.
+            return Err(store_error(
+                "is an empty file, not a cxcockpit store; create one with `cxcockpit init`".into(),
+            ));
         }
         if mode == OpenMode::Create {
             let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
@@ -381,6 +414,13 @@ impl Store {
             .conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .context("reading the schema version")?;
+        let application_id: i64 = self
+            .conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .context("reading the application id")?;
+        // Before anything is written (a migration, the switch to WAL, the mark): another
+        // application's database is left exactly as it was.
+        self.refuse_foreign(version, application_id)?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerSchema {
                 path: self.path.clone(),
@@ -417,6 +457,18 @@ impl Store {
                 self.refresh()?;
             }
         }
+        if writable && version == SCHEMA_VERSION && application_id != APPLICATION_ID {
+            // A store made before stores were marked (its tables checked above): mark it now.
+            // Only a convenience: a store that is read-only or busy for now is marked later.
+            match self.conn.pragma_update(None, "application_id", APPLICATION_ID) {
+                Err(e)
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::DatabaseBusy)
+                    ) => {}
+                other => other.context("marking the store")?,
+            }
+        }
         if writable && self.path.as_os_str() != ":memory:" {
             // WAL lets other cockpits read while one writes.
             let _mode: String = self
@@ -425,6 +477,66 @@ impl Store {
                 .context("switching to WAL")?;
         }
         Ok(())
+    }
+
+    /// Refuses another application's SQLite database: another application id, or, in a file
+    /// without one (every store made before the mark), a schema version but tables that are not
+    /// a cxcockpit store's.
+    fn refuse_foreign(&self, version: i64, application_id: i64) -> Result<()> {
+        let foreign = |why: String| Error::Store {
+            path: self.path.clone(),
+            message: format!(
+                "is another application's SQLite database ({why}), not a cxcockpit store; left unchanged"
+            ),
+        };
+        if application_id == APPLICATION_ID {
+            return Ok(());
+        }
+        if application_id != 0 {
+            // The id is a signed 32-bit number; printed as the 8 hex digits tools show.
+            return Err(foreign(format!("application id {:#010x}", application_id as u32)));
+        }
+        if version == 0 {
+            // An empty file or database, or one refused below as having no schema version.
+            return Ok(());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+                 ORDER BY name",
+            )
+            .context("inspecting the file")?;
+        let tables = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .context("inspecting the file")?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .context("inspecting the file")?;
+        if !tables.iter().any(|t| t == "account") {
+            return Err(foreign(format!("schema version {version} but no account table")));
+        }
+        if version > SCHEMA_VERSION {
+            // A newer cxcockpit may have tables this one does not know.
+            return Ok(());
+        }
+        let ours = our_tables()?;
+        let strangers: Vec<&str> = tables
+            .iter()
+            .filter(|t| !ours.contains(t))
+            .map(String::as_str)
+            .collect();
+        match strangers.as_slice() {
+            [] => Ok(()),
+            [one] => Err(foreign(format!("table {one} is not cxcockpit's"))),
+            [first, second, rest @ ..] => Err(foreign(format!(
+                "tables {first}, {second}{} are not cxcockpit's",
+                if rest.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and {} more", rest.len())
+                }
+            ))),
+        }
     }
 
     fn migrate(&mut self, from: i64) -> Result<()> {
@@ -445,6 +557,8 @@ impl Store {
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .context("recording the schema version")?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .context("marking the store")?;
         tx.commit().context("committing the migration")
     }
 
@@ -476,11 +590,14 @@ impl Store {
 }
 
 /// A message for a SQLite error a user can act on.
+/// What a store SQLite finds corrupt is described as (`check` reports it as a problem).
+pub const CORRUPT: &str = "the store is corrupt or truncated";
+
 fn describe(error: &rusqlite::Error) -> String {
     use rusqlite::ErrorCode;
     match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => "is not a cxcockpit store (not a SQLite database)".into(),
-        Some(ErrorCode::DatabaseCorrupt) => "the store is corrupt or truncated".into(),
+        Some(ErrorCode::DatabaseCorrupt) => CORRUPT.into(),
         Some(ErrorCode::CannotOpen) => "cannot open the file (check the path and permissions)".into(),
         Some(ErrorCode::ReadOnly) => "the store is read-only (check the file's permissions)".into(),
         Some(ErrorCode::PermissionDenied) => "permission denied".into(),

@@ -1,5 +1,5 @@
 //! The terminal: a guard that enters raw mode and the alternate screen and always leaves them
-//! (on return, on error, on panic through a hook, on SIGTERM, SIGHUP and SIGINT through a
+//! (on return, on error, on panic through a hook, on SIGTERM, SIGHUP, SIGINT and SIGQUIT through a
 //! signal thread), and the event loop, which blocks until something happens and draws only
 //! after an event that changed something: idle uses no CPU and sends nothing down the line.
 //! Keys, signals and the loader's answers arrive on one channel; the loop never waits for the
@@ -17,7 +17,7 @@ use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use super::action::{Action, Outcome};
@@ -133,10 +133,12 @@ fn spawn_input(tx: Sender<Message>) {
     });
 }
 
-/// Turns SIGTERM, SIGHUP and SIGINT into messages; if the loop has not closed in order within
-/// `SIGNAL_GRACE`, restores the terminal and exits from this thread.
+/// Turns SIGTERM, SIGHUP, SIGINT and SIGQUIT into messages (SIGQUIT's default would dump core
+/// and leave the terminal raw); if the loop has not closed in order within `SIGNAL_GRACE`,
+/// restores the terminal and exits from this thread.
 fn spawn_signals(tx: Sender<Message>) -> Result<()> {
-    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT]).map_err(io_error("listening for signals"))?;
+    let mut signals =
+        Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT]).map_err(io_error("listening for signals"))?;
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             let _ = tx.send(Message::Signal(signal));
