@@ -295,7 +295,7 @@ impl Store {
     /// generation, migration). It settles every pending change (`refresh_pending`).
     pub fn refresh(&mut self) -> Result<Refresh> {
         let pending = self.pending()?;
-        let refreshed = self.with_refresh_settings(|store| store.refresh_all())?;
+        let refreshed = self.with_refresh_settings(|store| store.refresh_in(None))?;
         self.settle(&pending)?;
         Ok(refreshed)
     }
@@ -372,27 +372,31 @@ impl Store {
         };
         let only_values = pending.iter().all(|p| p.source == "metric_value");
         let refreshed = self.with_refresh_settings(|store| match (scope, only_values) {
-            (None, _) => store.refresh_all(),
+            (None, _) => store.refresh_in(None),
             (Some(scope), true) => Ok(Refresh {
                 rollup: store.refresh_rollups_in(Some(scope))?,
                 derived: None,
             }),
-            (Some(scope), false) => store.refresh_scoped(scope),
+            (Some(scope), false) => store.refresh_in(Some(scope)),
         })?;
         self.settle(&pending)?;
         Ok(Some(refreshed))
     }
 
-    /// The derived tables from `scope.from` on (see `refresh_pending`).
-    fn refresh_scoped(&mut self, scope: Scope) -> Result<Refresh> {
-        let rollup = self.refresh_rollups_in(Some(scope))?;
-        let tiers = self.evaluate_tiers_from(Some(scope.from))?;
+    /// The derived tables: all of them (`scope` None), or from `scope.from` on (see
+    /// `refresh_pending`).
+    fn refresh_in(&mut self, scope: Option<Scope>) -> Result<Refresh> {
+        let rollup = self.refresh_rollups_in(scope)?;
+        let tiers = self.evaluate_tiers_from(scope.map(|s| s.from))?;
         // The backtest ranks months up to 3 before the last by their signals (raw rows dated up
         // to then) and looks at churn after them (the subscriptions); the indicator outcomes
         // observe the same months. Later answers, tickets or invoices change neither.
-        let tested_changed = self
-            .period_range()?
-            .is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3));
+        let tested_changed = match scope {
+            None => true,
+            Some(scope) => self
+                .period_range()?
+                .is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3)),
+        };
         let signals = self.refresh_signals_with(tested_changed)?;
         let indicators = if tested_changed {
             self.refresh_indicators()?
@@ -417,21 +421,6 @@ impl Store {
         let refreshed = refresh(self);
         super::parallel_sorts(&self.conn, false)?;
         refreshed
-    }
-
-    fn refresh_all(&mut self) -> Result<Refresh> {
-        let rollup = self.refresh_rollups()?;
-        let tiers = self.evaluate_tiers()?;
-        let signals = self.refresh_signals()?;
-        let indicators = self.refresh_indicators()?;
-        Ok(Refresh {
-            rollup,
-            derived: Some(Derived {
-                tiers,
-                signals,
-                indicators,
-            }),
-        })
     }
 
     /// The first and last month of the store's data, if it holds any.
