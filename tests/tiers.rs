@@ -221,3 +221,123 @@ hvc_only = true
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ladder.toml") && err.contains("qualify"), "{err}");
 }
+
+/// The `tiers --format json` document as it was built before the rows were streamed: every
+/// decision in memory, then the whole document pretty-printed.
+fn tiers_document_in_memory(store: &Store, period: Period, changes: bool) -> String {
+    use cxcockpit::analysis::tiers::{Decision, decisions};
+    use cxcockpit::domain::tiers::TierStatus;
+    use serde_json::json;
+    let (first, _) = store.period_range().unwrap().unwrap();
+    let ladder = store.tiers().unwrap();
+    let mut all = decisions(store, &ladder, period).unwrap();
+    let before = if period > first {
+        store.tier_rows(period.prev()).unwrap()
+    } else {
+        Default::default()
+    };
+    let count = |rows: &mut dyn Iterator<Item = &Option<String>>, tier: &str| {
+        rows.filter(|h| h.as_deref() == Some(tier)).count() as i64
+    };
+    let summary: Vec<serde_json::Value> = ladder
+        .iter()
+        .map(|t| {
+            let now = count(&mut all.iter().map(|d| &d.row.held), &t.id);
+            let then = count(&mut before.values().map(|r| &r.held), &t.id);
+            json!({"tier": t.id, "name": t.name, "rank": t.rank, "benefits": t.benefits, "members": now, "change": now - then})
+        })
+        .collect();
+    if changes {
+        all.retain(|d| {
+            let was = before.get(&d.account_id).and_then(|r| r.held.clone());
+            was != d.row.held
+                || matches!(
+                    d.row.status,
+                    TierStatus::Grace | TierStatus::Upgrade | TierStatus::Downgrade
+                )
+        });
+    }
+    let account_json = |d: &Decision| {
+        json!({
+            "account_id": d.account_id,
+            "held_tier": d.row.held,
+            "eligible_tier": d.row.eligible,
+            "status": d.row.status.as_str(),
+            "grace_until": d.row.grace_until,
+            "criteria": d.criteria,
+            "next_tier": d.next_tier,
+            "gap": d.gap,
+            "near_miss": d.near_miss,
+            "downgrade_risk": d.downgrade_risk,
+        })
+    };
+    let doc = json!({
+        "period": period.to_string(),
+        "summary": summary,
+        "accounts": all.iter().map(account_json).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&doc).unwrap() + "\n"
+}
+
+/// The streamed export is byte for byte the document built in memory, every month of the
+/// fixture, with and without `--changes`; the CSV lists the same accounts in the same order.
+#[test]
+fn the_streamed_exports_are_the_documents_built_in_memory() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("small.db");
+    {
+        let mut store = Store::open(&db, cxcockpit::store::OpenMode::Create).unwrap();
+        store.conn().execute_batch(SMALL).unwrap();
+        store.refresh().unwrap();
+    }
+    let store = Store::open(&db, cxcockpit::store::OpenMode::ReadOnly).unwrap();
+    let (first, last) = store.period_range().unwrap().unwrap();
+    let cx = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("cxcockpit")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for period in first.through(last) {
+        let p = period.to_string();
+        for changes in [false, true] {
+            let mut args = vec!["--format", "json", "tiers", "--period", &p];
+            if changes {
+                args.push("--changes");
+            }
+            let streamed = cx(&args);
+            assert_eq!(
+                streamed,
+                tiers_document_in_memory(&store, period, changes),
+                "{args:?}"
+            );
+            let doc: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+            let ids: Vec<&str> = doc["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["account_id"].as_str().unwrap())
+                .collect();
+            args[1] = "csv";
+            let csv = cx(&args);
+            let mut lines = csv.lines();
+            assert_eq!(
+                lines.next(),
+                Some(
+                    "account_id,held_tier,eligible_tier,status,grace_until,next_tier,mrr_short,tenure_months_to_go,failing"
+                )
+            );
+            let csv_ids: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
+            assert_eq!(csv_ids, ids, "{args:?}");
+        }
+    }
+}

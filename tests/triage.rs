@@ -2064,3 +2064,168 @@ fn cli_a_full_stdout_is_exit_1_with_a_message_not_a_panic() {
         );
     }
 }
+
+/// `triage_queue_each` hands over `triage_queue`'s rows in its order (or the MRR-at-risk
+/// order), cut to the limit, with snoozed and resolved accounts left out unless asked for.
+#[test]
+fn the_streamed_queue_is_the_queue_in_memory() {
+    let mut store = fixture();
+    let ids = |rows: &[QueueRow]| rows.iter().map(|q| q.account_id.clone()).collect::<Vec<_>>();
+    let all = store.triage_queue(true, true, TODAY).unwrap();
+    assert!(all.len() >= 4, "{:?}", ids(&all));
+    store
+        .triage_act(
+            &all[0].account_id,
+            Action::Snooze {
+                until: "2099-01-01",
+                reason: "later",
+            },
+            "ana",
+            "2026-07-01T09:00:00",
+        )
+        .unwrap();
+    store
+        .triage_act(
+            &all[1].account_id,
+            Action::Resolve { note: "done" },
+            "ana",
+            "2026-07-01T09:00:00",
+        )
+        .unwrap();
+    for all in [false, true] {
+        for closed in [false, true] {
+            for mrr_at_risk in [false, true] {
+                for limit in [None, Some(0), Some(2)] {
+                    let mut want = store.triage_queue(all, closed, TODAY).unwrap();
+                    if mrr_at_risk {
+                        want.sort_by(cxcockpit::store::triage::by_mrr_at_risk);
+                    }
+                    if let Some(limit) = limit {
+                        want.truncate(limit);
+                    }
+                    let mut got = Vec::new();
+                    store
+                        .triage_queue_each(all, closed, TODAY, mrr_at_risk, limit, &mut |q| {
+                            got.push(q);
+                            Ok(())
+                        })
+                        .unwrap();
+                    let case = (all, closed, mrr_at_risk, limit);
+                    assert_eq!(ids(&got), ids(&want), "{case:?}");
+                    assert_eq!(
+                        serde_json::to_value(&got).unwrap(),
+                        serde_json::to_value(&want).unwrap(),
+                        "{case:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `triage --format json` as it was built before the rows were streamed: the whole queue in
+/// memory, then the whole document pretty-printed.
+fn triage_document_in_memory(store: &Store, all: bool, mrr_at_risk: bool) -> String {
+    use serde_json::json;
+    let today = chrono::Local::now().date_naive().to_string();
+    let mut queue = store.triage_queue(all, false, &today).unwrap();
+    if mrr_at_risk {
+        queue.sort_by(cxcockpit::store::triage::by_mrr_at_risk);
+    }
+    let backtest = store.triage_backtest().unwrap().map(|b| {
+        json!({
+            "months": b.figures.months,
+            "accounts": b.figures.accounts,
+            "churned": b.figures.churned,
+            "auc": b.figures.auc,
+            "top_decile_churned_mrr_share": b.figures.top_decile_churned_mrr_share,
+            "from": b.from,
+            "to": b.to,
+            "weights_changed": b.weights_changed,
+        })
+    });
+    let rows: Vec<serde_json::Value> = queue
+        .iter()
+        .map(|q| {
+            json!({
+                "account_id": q.account_id,
+                "name": q.name,
+                "segment": q.segment,
+                "company_size": q.company_size,
+                "mrr": q.mrr,
+                "tier": q.tier,
+                "owner": q.owner,
+                "assignee": q.assignee,
+                "status": q.status,
+                "snooze_until": q.snooze_until,
+                "oldest_open_days": q.oldest_open_days,
+                "score": q.score.total,
+                "score_last_month": q.score_last_month,
+                "mrr_at_risk": q.mrr_at_risk(),
+                "signals": q.score.signals.iter().map(|s| json!({
+                    "signal": s.signal.name(), "value": s.value, "points": s.points, "rule": s.rule(),
+                })).collect::<Vec<_>>(),
+                "changes": q.changes.iter().map(|(s, d)| json!({"signal": s.name(), "points": d})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = json!({ "backtest": backtest, "queue": rows });
+    serde_json::to_string_pretty(&doc).unwrap() + "\n"
+}
+
+#[test]
+fn cli_the_streamed_queue_is_the_document_built_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    let store = Store::open(&path, OpenMode::ReadOnly).unwrap();
+    for (all, mrr_at_risk) in [(false, false), (true, false), (true, true)] {
+        let mut args = vec!["--format", "json", "triage"];
+        if all {
+            args.push("--all");
+        }
+        if mrr_at_risk {
+            args.extend(["--order", "mrr-at-risk"]);
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_cxcockpit"))
+            .arg("--db")
+            .arg(&path)
+            .args(&args)
+            .env_remove("CXCOCKPIT_DB")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let streamed = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            streamed,
+            triage_document_in_memory(&store, all, mrr_at_risk),
+            "{args:?}"
+        );
+        // The CSV lists the same accounts in the same order.
+        args[1] = "csv";
+        let out = Command::new(env!("CARGO_BIN_EXE_cxcockpit"))
+            .arg("--db")
+            .arg(&path)
+            .args(&args)
+            .env_remove("CXCOCKPIT_DB")
+            .output()
+            .unwrap();
+        let csv = String::from_utf8(out.stdout).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+        let ids: Vec<&str> = doc["queue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["account_id"].as_str().unwrap())
+            .collect();
+        let csv_ids: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(csv_ids, ids, "{args:?}");
+    }
+}

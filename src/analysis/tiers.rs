@@ -58,6 +58,21 @@ pub fn decisions_of(
         .collect())
 }
 
+/// `decisions` handed to `f` one account at a time, in account id order, with the tier each
+/// account held at the end of `before` (a month earlier, or none): for listings of every
+/// account that must not hold them all.
+pub fn decisions_each(
+    store: &Store,
+    ladder: &[TierRule],
+    period: Period,
+    before: Option<Period>,
+    f: &mut dyn FnMut(Decision, Option<String>) -> Result<()>,
+) -> Result<()> {
+    store.tier_facts_each(period, before, &mut |a| {
+        f(explain(ladder, a.account_id, a.row, &a.facts), a.held_before)
+    })
+}
+
 /// One account's decision explained against its held tier and the next one up (shared with
 /// the cockpit's tiers pane).
 pub fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &AccountFacts) -> Decision {

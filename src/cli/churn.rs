@@ -4,12 +4,12 @@
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::output::{self, Format, out, outln};
+use super::output::{self, Format, JsonPart, Stream, stop_when_closed};
 use crate::domain::Period;
 use crate::domain::retention::Retention;
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::churn::ChurnBy;
+use crate::store::churn::{AsideTally, ChurnBy};
 
 #[derive(Debug, Args)]
 pub struct ChurnArgs {
@@ -81,6 +81,9 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
         }
         None => None,
     };
+    // The window's rows are read once: a page cache the size of the store's usual one would
+    // be most of this command's memory, for pages the operating system caches anyway.
+    store.set_cache_kib(crate::store::COCKPIT_CACHE_KIB)?;
     let journey = journey.as_deref();
     let months = store.churn_months(journey, &args.segment, from, to)?;
     let by_segment = store.churn_window_by_segment(journey, from, to)?;
@@ -125,27 +128,19 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             .into_iter()
             .map(|c| json!({"cohort": c.cohort, "size": c.size, "retained": c.retained}))
             .collect(),
-        Some(Breakdown::Accounts) => store
-            .churned_accounts_in(journey, &args.segment, from, to)?
-            .into_iter()
-            .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
-            .collect(),
+        // Written as they are read, below (table: held for the widths).
+        Some(Breakdown::Accounts) => Vec::new(),
     };
-    // Churn events whose account the figures do not count, listed apart with why.
-    let aside_events = match args.by {
-        Some(Breakdown::Phase | Breakdown::Reason | Breakdown::Accounts) => {
-            store.churn_events_aside(journey, &args.segment, from, to)?
-        }
-        _ => Vec::new(),
-    };
-    let aside: Vec<Value> = aside_events
-        .iter()
-        .map(|a| {
-            let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
-            v["why_text"] = json!(a.why_text());
-            v
+    let listed = args.by == Some(Breakdown::Accounts);
+    let accounts_each = |f: &mut dyn FnMut(Value) -> Result<()>| {
+        store.churned_accounts_each(journey, &args.segment, from, to, &mut |a| {
+            f(serde_json::to_value(a).unwrap_or(Value::Null))
         })
-        .collect();
+    };
+    let aside_listed = matches!(
+        args.by,
+        Some(Breakdown::Phase | Breakdown::Reason | Breakdown::Accounts)
+    );
     let windows: Vec<Value> = months
         .iter()
         .map(|(period, r)| {
@@ -159,17 +154,52 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
     let mut total_json = retention_json(&total);
     total_json["start"] = json!(from.first_day().to_string());
     total_json["end"] = json!(to.next().first_day().to_string());
+    let mut stream = Stream::stdout();
     match format {
         Format::Json => {
-            let doc = json!({
-                "journey": journey,
-                "segment": args.segment,
-                "windows": windows,
-                "total": total_json,
-                "breakdown": breakdown,
-                "events_aside": aside,
+            let mut breakdown_rows = |row: &mut dyn FnMut(Value) -> Result<()>| {
+                if listed {
+                    accounts_each(row)
+                } else {
+                    breakdown.iter().try_for_each(|v| row(v.clone()))
+                }
+            };
+            // Churn events whose account the figures do not count, listed apart with why.
+            let mut aside_rows = |row: &mut dyn FnMut(Value) -> Result<()>| {
+                if !aside_listed {
+                    return Ok(());
+                }
+                store.churn_events_aside_each(journey, &args.segment, from, to, &mut |a| {
+                    let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
+                    v["why_text"] = json!(a.why_text());
+                    row(v)
+                })
+            };
+            stream.json_document(&mut [
+                ("journey", JsonPart::Value(json!(journey))),
+                ("segment", JsonPart::Value(json!(args.segment))),
+                ("windows", JsonPart::Value(Value::Array(windows))),
+                ("total", JsonPart::Value(total_json)),
+                ("breakdown", JsonPart::Rows(Box::new(&mut breakdown_rows))),
+                ("events_aside", JsonPart::Rows(Box::new(&mut aside_rows))),
+            ])?;
+        }
+        Format::Csv if listed => {
+            // The header is the rows' keys: written with the first row (none without rows).
+            let mut first = true;
+            let written = accounts_each(&mut |v| {
+                if first {
+                    first = false;
+                    stream.write_str(&output::csv_line(&keys(&v)))?;
+                }
+                let cells: Vec<String> = flat(&v).iter().map(cell).collect();
+                stream.write_str(&output::csv_line(&cells))?;
+                stop_when_closed(&stream)
             });
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            output::unless_closed(written, &stream)?;
+            if first {
+                stream.write_str("\n")?;
+            }
         }
         Format::Csv => {
             let rows: Vec<Vec<Value>> = if args.by.is_some() {
@@ -183,15 +213,31 @@ pub fn run(store: &Store, args: &ChurnArgs, format: Format) -> Result<u8> {
             };
             let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
             let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-            out!("{}", output::csv(&header_refs, &cells));
+            stream.write_str(&output::csv(&header_refs, &cells))?;
         }
         Format::Table => {
-            out!("{}", table(args, from, to, &months, &total, &breakdown));
-            if !aside_events.is_empty() {
-                outln!("\n{}", crate::store::churn::describe_aside(&aside_events));
+            // The table's widths depend on every row: the churned accounts' cells are held.
+            let mut account_rows: Vec<Vec<String>> = Vec::new();
+            if listed {
+                accounts_each(&mut |a| {
+                    account_rows.push(account_cells(&a));
+                    Ok(())
+                })?;
+            }
+            stream.write_str(&table(args, from, to, &months, &total, &breakdown, &account_rows))?;
+            if aside_listed {
+                let mut aside = AsideTally::default();
+                store.churn_events_aside_each(journey, &args.segment, from, to, &mut |a| {
+                    aside.add(&a);
+                    Ok(())
+                })?;
+                if !aside.is_empty() {
+                    stream.write_str(&format!("\n{}\n", aside.describe()))?;
+                }
             }
         }
     }
+    stream.finish()?;
     Ok(0)
 }
 
@@ -257,6 +303,20 @@ fn cell(v: &Value) -> String {
     }
 }
 
+/// One churned account (`ChurnedAccount` as JSON) as a row of the table.
+fn account_cells(a: &Value) -> Vec<String> {
+    vec![
+        cell(&a["account_id"]),
+        cell(&a["name"]),
+        cell(&a["churned_on"]),
+        money(a["mrr_lost"].as_f64().unwrap_or(0.0)),
+        cell(&a["phase"]),
+        cell(&a["root_cause"]),
+        cell(&a["tenure_months"]),
+        cell(&a["reason"]),
+    ]
+}
+
 fn pct(rate: Option<f64>) -> String {
     rate.map_or("-".to_string(), |r| format!("{:.2}%", 100.0 * r))
 }
@@ -272,6 +332,7 @@ fn table(
     months: &[(Period, Retention)],
     total: &Retention,
     breakdown: &[Value],
+    account_rows: &[Vec<String>],
 ) -> String {
     let header = [
         "period",
@@ -376,36 +437,19 @@ fn table(
                     .collect();
                 output::table(&header_refs, &rows)
             }
-            Breakdown::Accounts => {
-                let rows: Vec<Vec<String>> = breakdown
-                    .iter()
-                    .map(|a| {
-                        vec![
-                            cell(&a["account_id"]),
-                            cell(&a["name"]),
-                            cell(&a["churned_on"]),
-                            money(a["mrr_lost"].as_f64().unwrap_or(0.0)),
-                            cell(&a["phase"]),
-                            cell(&a["root_cause"]),
-                            cell(&a["tenure_months"]),
-                            cell(&a["reason"]),
-                        ]
-                    })
-                    .collect();
-                output::table(
-                    &[
-                        "account",
-                        "name",
-                        "churned on",
-                        "MRR lost",
-                        "phase",
-                        "cause",
-                        "tenure",
-                        "reason",
-                    ],
-                    &rows,
-                )
-            }
+            Breakdown::Accounts => output::table(
+                &[
+                    "account",
+                    "name",
+                    "churned on",
+                    "MRR lost",
+                    "phase",
+                    "cause",
+                    "tenure",
+                    "reason",
+                ],
+                account_rows,
+            ),
         };
     }
     out

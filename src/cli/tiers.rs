@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::output::{self, Format, out, outln};
-use crate::analysis::tiers::{Decision, decisions, describe_gap};
+use super::output::{self, Format, JsonPart, Stream, stop_when_closed};
+use crate::analysis::tiers::{Decision, decisions_each, describe_gap};
 use crate::domain::Period;
 use crate::domain::tiers::TierStatus;
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::tiers::TierRow;
 
 #[derive(Debug, Args)]
 pub struct TiersArgs {
@@ -42,33 +41,30 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
             "the store has no loyalty tiers: import some with `cxcockpit import tiers FILE`",
         ));
     }
-    let mut all = decisions(store, &ladder, period)?;
-    let before: HashMap<String, TierRow> = if period > first {
-        store.tier_rows(period.prev())?
-    } else {
-        HashMap::new()
-    };
-    let count = |rows: &mut dyn Iterator<Item = &Option<String>>, tier: &str| {
-        rows.filter(|h| h.as_deref() == Some(tier)).count() as i64
+    // Rows are written as they are read (`decisions_each`), so that memory does not grow with
+    // the number of accounts; the members per tier are counted by the store.
+    let before = (period > first).then(|| period.prev());
+    let now = store.tier_members(period, true)?;
+    let then = match before {
+        Some(p) => store.tier_members(p, false)?,
+        None => HashMap::new(),
     };
     let summary: Vec<Value> = ladder
         .iter()
         .map(|t| {
-            let now = count(&mut all.iter().map(|d| &d.row.held), &t.id);
-            let then = count(&mut before.values().map(|r| &r.held), &t.id);
+            let now = now.get(&t.id).copied().unwrap_or(0);
+            let then = then.get(&t.id).copied().unwrap_or(0);
             json!({"tier": t.id, "name": t.name, "rank": t.rank, "benefits": t.benefits, "members": now, "change": now - then})
         })
         .collect();
-    if args.changes {
-        all.retain(|d| {
-            let was = before.get(&d.account_id).and_then(|r| r.held.clone());
-            was != d.row.held
-                || matches!(
-                    d.row.status,
-                    TierStatus::Grace | TierStatus::Upgrade | TierStatus::Downgrade
-                )
-        });
-    }
+    let keep = |d: &Decision, held_before: &Option<String>| {
+        !args.changes
+            || *held_before != d.row.held
+            || matches!(
+                d.row.status,
+                TierStatus::Grace | TierStatus::Upgrade | TierStatus::Downgrade
+            )
+    };
     let account_json = |d: &Decision| {
         json!({
             "account_id": d.account_id,
@@ -83,55 +79,63 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
             "downgrade_risk": d.downgrade_risk,
         })
     };
+    // Every account's rows are read once: a page cache the size of the store's usual one would
+    // be most of this command's memory, for pages the operating system caches anyway.
+    store.set_cache_kib(crate::store::COCKPIT_CACHE_KIB)?;
+    let mut stream = Stream::stdout();
     match format {
         Format::Json => {
-            let doc = json!({
-                "period": period.to_string(),
-                "summary": summary,
-                "accounts": all.iter().map(account_json).collect::<Vec<_>>(),
-            });
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            let mut accounts = |row: &mut dyn FnMut(Value) -> Result<()>| {
+                decisions_each(store, &ladder, period, before, &mut |d, held_before| {
+                    if keep(&d, &held_before) {
+                        row(account_json(&d))
+                    } else {
+                        Ok(())
+                    }
+                })
+            };
+            stream.json_document(&mut [
+                ("period", JsonPart::Value(json!(period.to_string()))),
+                ("summary", JsonPart::Value(Value::Array(summary))),
+                ("accounts", JsonPart::Rows(Box::new(&mut accounts))),
+            ])?;
         }
         Format::Csv => {
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|d| {
-                    vec![
-                        d.account_id.clone(),
-                        d.row.held.clone().unwrap_or_default(),
-                        d.row.eligible.clone().unwrap_or_default(),
-                        d.row.status.as_str().to_string(),
-                        d.row.grace_until.clone().unwrap_or_default(),
-                        d.next_tier.clone().unwrap_or_default(),
-                        d.gap
-                            .as_ref()
-                            .map(|g| format!("{:.2}", g.mrr_short))
-                            .unwrap_or_default(),
-                        d.gap
-                            .as_ref()
-                            .map(|g| g.tenure_months_to_go.to_string())
-                            .unwrap_or_default(),
-                        d.gap.as_ref().map(|g| g.failing.join("; ")).unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            out!(
-                "{}",
-                output::csv(
-                    &[
-                        "account_id",
-                        "held_tier",
-                        "eligible_tier",
-                        "status",
-                        "grace_until",
-                        "next_tier",
-                        "mrr_short",
-                        "tenure_months_to_go",
-                        "failing"
-                    ],
-                    &rows
-                )
-            );
+            stream.write_str(&output::csv_line(&[
+                "account_id",
+                "held_tier",
+                "eligible_tier",
+                "status",
+                "grace_until",
+                "next_tier",
+                "mrr_short",
+                "tenure_months_to_go",
+                "failing",
+            ]))?;
+            let written = decisions_each(store, &ladder, period, before, &mut |d, held_before| {
+                if !keep(&d, &held_before) {
+                    return Ok(());
+                }
+                stream.write_str(&output::csv_line(&[
+                    d.account_id.clone(),
+                    d.row.held.clone().unwrap_or_default(),
+                    d.row.eligible.clone().unwrap_or_default(),
+                    d.row.status.as_str().to_string(),
+                    d.row.grace_until.clone().unwrap_or_default(),
+                    d.next_tier.clone().unwrap_or_default(),
+                    d.gap
+                        .as_ref()
+                        .map(|g| format!("{:.2}", g.mrr_short))
+                        .unwrap_or_default(),
+                    d.gap
+                        .as_ref()
+                        .map(|g| g.tenure_months_to_go.to_string())
+                        .unwrap_or_default(),
+                    d.gap.as_ref().map(|g| g.failing.join("; ")).unwrap_or_default(),
+                ]))?;
+                stop_when_closed(&stream)
+            });
+            output::unless_closed(written, &stream)?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = summary
@@ -145,46 +149,44 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
                     ]
                 })
                 .collect();
-            outln!("loyalty tiers at the end of {period}");
-            out!(
-                "{}",
-                output::table(&["tier", "members", "change", "benefits"], &rows)
-            );
-            let notable: Vec<Vec<String>> = all
-                .iter()
-                .filter(|d| {
-                    args.changes || d.row.status != TierStatus::Qualified && d.row.status != TierStatus::None
-                })
-                .map(|d| {
-                    vec![
+            stream.write_str(&format!("loyalty tiers at the end of {period}\n"))?;
+            stream.write_str(&output::table(&["tier", "members", "change", "benefits"], &rows))?;
+            // The table's widths depend on every row: only the notable accounts (upgraded, in
+            // grace, downgraded: a few percent) are held, never the decisions of every account.
+            let mut notable: Vec<Vec<String>> = Vec::new();
+            decisions_each(store, &ladder, period, before, &mut |d, held_before| {
+                let shown = keep(&d, &held_before)
+                    && (args.changes
+                        || d.row.status != TierStatus::Qualified && d.row.status != TierStatus::None);
+                if shown {
+                    notable.push(vec![
                         d.account_id.clone(),
                         d.row.held.clone().unwrap_or_else(|| "-".into()),
                         d.row.eligible.clone().unwrap_or_else(|| "-".into()),
                         d.row.status.as_str().to_string(),
                         d.row.grace_until.clone().unwrap_or_default(),
                         d.gap.as_ref().map(describe_gap).unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            outln!(
-                "\n{} accounts upgraded, in grace or downgraded this month",
+                    ]);
+                }
+                Ok(())
+            })?;
+            stream.write_str(&format!(
+                "\n{} accounts upgraded, in grace or downgraded this month\n",
                 notable.len()
-            );
-            out!(
-                "{}",
-                output::table(
-                    &[
-                        "account",
-                        "held",
-                        "eligible",
-                        "status",
-                        "grace until",
-                        "to the next tier"
-                    ],
-                    &notable
-                )
-            );
+            ))?;
+            stream.write_str(&output::table(
+                &[
+                    "account",
+                    "held",
+                    "eligible",
+                    "status",
+                    "grace until",
+                    "to the next tier",
+                ],
+                &notable,
+            ))?;
         }
     }
+    stream.finish()?;
     Ok(0)
 }

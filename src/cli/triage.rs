@@ -4,11 +4,11 @@
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::output::{self, Format, out, outln};
+use super::output::{self, Format, JsonPart, Stream, out, outln, stop_when_closed};
 use crate::error::{Error, Result};
 use crate::import::fields::{MAX_LONG_TEXT, MAX_SHORT_TEXT, too_long};
 use crate::store::Store;
-use crate::store::triage::{Action, BacktestSummary, QueueRow, by_mrr_at_risk};
+use crate::store::triage::{Action, BacktestSummary, QueueRow};
 
 /// The queue's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -85,54 +85,69 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
         return act(store, action, format, readonly);
     }
     let today = chrono::Local::now().date_naive().to_string();
-    let mut queue = store.triage_queue(args.all, args.closed, &today)?;
-    if args.order == Order::MrrAtRisk {
-        queue.sort_by(by_mrr_at_risk);
-    }
-    if let Some(limit) = args.limit {
-        queue.truncate(limit);
-    }
     let backtest = store.triage_backtest()?;
+    // Rows are written as they are read (`triage_queue_each`), so that memory does not grow with
+    // the number of accounts.
+    let mrr_at_risk = args.order == Order::MrrAtRisk;
+    let each = |f: &mut dyn FnMut(QueueRow) -> Result<()>| {
+        store.triage_queue_each(args.all, args.closed, &today, mrr_at_risk, args.limit, f)
+    };
+    // Every account's rows are read once: a page cache the size of the store's usual one would
+    // be most of this command's memory, for pages the operating system caches anyway.
+    store.set_cache_kib(crate::store::COCKPIT_CACHE_KIB)?;
+    let mut stream = Stream::stdout();
     match format {
         Format::Json => {
-            let rows: Vec<_> = queue.iter().map(row_json).collect();
-            let doc = json!({ "backtest": backtest.as_ref().map(backtest_json), "queue": rows });
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            let mut rows =
+                |row: &mut dyn FnMut(serde_json::Value) -> Result<()>| each(&mut |q| row(row_json(&q)));
+            stream.json_document(&mut [
+                (
+                    "backtest",
+                    JsonPart::Value(json!(backtest.as_ref().map(backtest_json))),
+                ),
+                ("queue", JsonPart::Rows(Box::new(&mut rows))),
+            ])?;
         }
         Format::Csv => {
-            let rows: Vec<Vec<String>> = queue
-                .iter()
-                .map(|q| {
-                    let mut row = cells(q);
-                    row.push(
-                        q.score
-                            .signals
-                            .iter()
-                            .map(|s| format!("{}={}:{}", s.signal.name(), s.value, s.points))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    );
-                    row
-                })
-                .collect();
             let mut header = HEADER.to_vec();
             header.push("signals");
-            out!("{}", output::csv(&header, &rows));
+            stream.write_str(&output::csv_line(&header))?;
+            let written = each(&mut |q| {
+                let mut row = cells(&q);
+                row.push(
+                    q.score
+                        .signals
+                        .iter()
+                        .map(|s| format!("{}={}:{}", s.signal.name(), s.value, s.points))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+                stream.write_str(&output::csv_line(&row))?;
+                stop_when_closed(&stream)
+            });
+            output::unless_closed(written, &stream)?;
         }
         Format::Table => {
-            let rows: Vec<Vec<String>> = queue.iter().map(cells).collect();
-            outln!("{}", backtest_line(backtest.as_ref()));
-            outln!(
-                "priority queue ({}; {})",
+            // The table's widths depend on every row: its cells are held (not the rows' signals
+            // and explanations), then printed.
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            each(&mut |q| {
+                rows.push(cells(&q));
+                Ok(())
+            })?;
+            stream.write_str(&format!("{}\n", backtest_line(backtest.as_ref())))?;
+            stream.write_str(&format!(
+                "priority queue ({}; {})\n",
                 if args.all { "all accounts" } else { "HVC" },
                 match args.order {
                     Order::Score => "a higher score is more urgent",
                     Order::MrrAtRisk => "by MRR at risk: score x MRR, highest first",
                 }
-            );
-            out!("{}", output::table(&HEADER, &rows));
+            ))?;
+            stream.write_str(&output::table(&HEADER, &rows))?;
         }
     }
+    stream.finish()?;
     Ok(0)
 }
 

@@ -84,20 +84,42 @@ impl ChurnAside {
 
 /// "3 churn events outside the figures: 2 started and left within the window, 1 still active".
 pub fn describe_aside(aside: &[ChurnAside]) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
+    let mut tally = AsideTally::default();
     for a in aside {
-        match counts.iter_mut().find(|(w, _)| *w == a.why_text()) {
+        tally.add(a);
+    }
+    tally.describe()
+}
+
+/// `describe_aside` counted one event at a time, so that the events need not be held.
+#[derive(Debug, Default)]
+pub struct AsideTally {
+    counts: Vec<(&'static str, usize)>,
+    total: usize,
+}
+
+impl AsideTally {
+    pub fn add(&mut self, a: &ChurnAside) {
+        self.total += 1;
+        match self.counts.iter_mut().find(|(w, _)| *w == a.why_text()) {
             Some((_, n)) => *n += 1,
-            None => counts.push((a.why_text(), 1)),
+            None => self.counts.push((a.why_text(), 1)),
         }
     }
-    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
-    format!(
-        "{} churn event{} outside the figures: {}",
-        aside.len(),
-        if aside.len() == 1 { "" } else { "s" },
-        parts.join(", ")
-    )
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self.counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        format!(
+            "{} churn event{} outside the figures: {}",
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
 }
 
 /// What the churned accounts are grouped by.
@@ -121,9 +143,23 @@ impl ChurnBy {
 /// Groups churned accounts by a key (phase or cause), most accounts first, with each group's
 /// MRR lost and its three most frequent reasons: the counts add up to the accounts given.
 pub fn group_churned(accounts: &[ChurnedAccount], by: ChurnBy) -> Vec<ChurnGroup> {
-    let mut groups: Vec<ChurnGroup> = Vec::new();
-    let mut reasons: Vec<std::collections::BTreeMap<String, u64>> = Vec::new();
+    let mut grouping = Grouping::default();
     for account in accounts {
+        grouping.add(account, by);
+    }
+    grouping.finish()
+}
+
+/// `group_churned` one account at a time, so that the accounts need not be held.
+#[derive(Default)]
+struct Grouping {
+    groups: Vec<ChurnGroup>,
+    reasons: Vec<std::collections::BTreeMap<String, u64>>,
+}
+
+impl Grouping {
+    fn add(&mut self, account: &ChurnedAccount, by: ChurnBy) {
+        let Grouping { groups, reasons } = self;
         let k = by.key(account);
         let i = match groups.iter().position(|g| g.key == k) {
             Some(i) => i,
@@ -144,14 +180,18 @@ pub fn group_churned(accounts: &[ChurnedAccount], by: ChurnBy) -> Vec<ChurnGroup
             *reasons[i].entry(reason.clone()).or_default() += 1;
         }
     }
-    for (group, counts) in groups.iter_mut().zip(reasons) {
-        let mut top: Vec<(String, u64)> = counts.into_iter().collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        top.truncate(3);
-        group.top_reasons = top;
+
+    fn finish(self) -> Vec<ChurnGroup> {
+        let Grouping { mut groups, reasons } = self;
+        for (group, counts) in groups.iter_mut().zip(reasons) {
+            let mut top: Vec<(String, u64)> = counts.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            top.truncate(3);
+            group.top_reasons = top;
+        }
+        groups.sort_by(|a, b| b.accounts.cmp(&a.accounts).then_with(|| a.key.cmp(&b.key)));
+        groups
     }
-    groups.sort_by(|a, b| b.accounts.cmp(&a.accounts).then_with(|| a.key.cmp(&b.key)));
-    groups
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -357,10 +397,12 @@ impl Store {
         to: Period,
         by: ChurnBy,
     ) -> Result<Vec<ChurnGroup>> {
-        Ok(group_churned(
-            &self.churned_accounts_in(journey, segment, from, to)?,
-            by,
-        ))
+        let mut grouping = Grouping::default();
+        self.churned_accounts_each(journey, segment, from, to, &mut |a| {
+            grouping.add(&a, by);
+            Ok(())
+        })?;
+        Ok(grouping.finish())
     }
 
     /// The accounts that churned in the window, largest MRR lost first.
@@ -378,6 +420,24 @@ impl Store {
         from: Period,
         to: Period,
     ) -> Result<Vec<ChurnedAccount>> {
+        let mut all = Vec::new();
+        self.churned_accounts_each(journey, segment, from, to, &mut |a| {
+            all.push(a);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// `churned_accounts_in` handed to `f` one account at a time, in the same order: for
+    /// listings that must not hold every account.
+    pub fn churned_accounts_each(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+        f: &mut dyn FnMut(ChurnedAccount) -> Result<()>,
+    ) -> Result<()> {
         let (condition, args) = window_args(journey, segment, from, to);
         let sql = format!(
             "WITH churned AS (
@@ -401,32 +461,35 @@ impl Store {
             .conn
             .prepare_cached(&sql)
             .context("listing churned accounts")?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                let churned_on: Option<String> = r.get(3)?;
-                let first: Option<String> = r.get(4)?;
-                let tenure = match (
-                    first.and_then(|f| f.parse().ok()),
-                    churned_on.as_deref().and_then(|c| c.parse().ok()),
-                ) {
-                    (Some(first), Some(churned)) => crate::domain::tiers::whole_months(first, churned),
-                    _ => 0,
-                };
-                Ok(ChurnedAccount {
-                    account_id: r.get(0)?,
-                    name: r.get(1)?,
-                    churned_on,
-                    mrr_lost: r.get(2)?,
-                    phase: r.get(5)?,
-                    journey: r.get(6)?,
-                    root_cause: r.get(7)?,
-                    reason: r.get(8)?,
-                    tenure_months: tenure,
-                })
-            })
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
             .context("listing churned accounts")?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("listing churned accounts")
+        let read = |r: &rusqlite::Row<'_>| {
+            let churned_on: Option<String> = r.get(3)?;
+            let first: Option<String> = r.get(4)?;
+            let tenure = match (
+                first.and_then(|f| f.parse().ok()),
+                churned_on.as_deref().and_then(|c| c.parse().ok()),
+            ) {
+                (Some(first), Some(churned)) => crate::domain::tiers::whole_months(first, churned),
+                _ => 0,
+            };
+            Ok(ChurnedAccount {
+                account_id: r.get(0)?,
+                name: r.get(1)?,
+                churned_on,
+                mrr_lost: r.get(2)?,
+                phase: r.get(5)?,
+                journey: r.get(6)?,
+                root_cause: r.get(7)?,
+                reason: r.get(8)?,
+                tenure_months: tenure,
+            })
+        };
+        while let Some(r) = rows.next().context("listing churned accounts")? {
+            f(read(r).context("listing churned accounts")?)?;
+        }
+        Ok(())
     }
 
     /// The churn events of the window (for one segment) whose account the figures do not count
@@ -438,6 +501,23 @@ impl Store {
         from: Period,
         to: Period,
     ) -> Result<Vec<ChurnAside>> {
+        let mut all = Vec::new();
+        self.churn_events_aside_each(journey, segment, from, to, &mut |a| {
+            all.push(a);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// `churn_events_aside` handed to `f` one event at a time, in the same order.
+    pub fn churn_events_aside_each(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+        f: &mut dyn FnMut(ChurnAside) -> Result<()>,
+    ) -> Result<()> {
         let (condition, args) = window_args(journey, segment, from, to);
         let sql = format!(
             "SELECT c.account_id, a.name, c.churned_on, c.root_cause,
@@ -451,27 +531,30 @@ impl Store {
              ORDER BY c.churned_on, c.account_id"
         );
         let mut stmt = self.conn.prepare_cached(&sql).context("listing churn events")?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                let active_at_end: bool = r.get(5)?;
-                let started_within: Option<bool> = r.get(6)?;
-                Ok(ChurnAside {
-                    account_id: r.get(0)?,
-                    name: r.get(1)?,
-                    churned_on: r.get(2)?,
-                    root_cause: r.get(3)?,
-                    why: if active_at_end {
-                        "still_active"
-                    } else if started_within == Some(true) {
-                        "started_and_left"
-                    } else {
-                        "not_active_at_start"
-                    },
-                })
-            })
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
             .context("listing churn events")?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("listing churn events")
+        let read = |r: &rusqlite::Row<'_>| {
+            let active_at_end: bool = r.get(5)?;
+            let started_within: Option<bool> = r.get(6)?;
+            Ok(ChurnAside {
+                account_id: r.get(0)?,
+                name: r.get(1)?,
+                churned_on: r.get(2)?,
+                root_cause: r.get(3)?,
+                why: if active_at_end {
+                    "still_active"
+                } else if started_within == Some(true) {
+                    "started_and_left"
+                } else {
+                    "not_active_at_start"
+                },
+            })
+        };
+        while let Some(r) = rows.next().context("listing churn events")? {
+            f(read(r).context("listing churn events")?)?;
+        }
+        Ok(())
     }
 
     /// Accounts by the month their first subscription started, and the share still active at

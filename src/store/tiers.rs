@@ -205,6 +205,264 @@ impl Store {
     }
 }
 
+/// One account's facts at the end of a month with its evaluated tier then (`row`; none when the
+/// account has no row) and the tier it held at the end of the month before (`held_before`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountTierFacts {
+    pub account_id: String,
+    pub facts: AccountFacts,
+    pub row: TierRow,
+    pub held_before: Option<String>,
+}
+
+/// A query's rows in account id order, read one row ahead so that several such queries can be
+/// walked side by side (a merge join on the account id): nothing is held per account.
+struct ById<'s, T> {
+    rows: rusqlite::Rows<'s>,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<(String, T)>,
+    what: &'static str,
+    head: Option<(String, T)>,
+}
+
+impl<'s, T> ById<'s, T> {
+    fn new(
+        rows: rusqlite::Rows<'s>,
+        read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<(String, T)>,
+        what: &'static str,
+    ) -> Result<Self> {
+        let mut cursor = ById {
+            rows,
+            read,
+            what,
+            head: None,
+        };
+        cursor.advance()?;
+        Ok(cursor)
+    }
+
+    fn advance(&mut self) -> Result<()> {
+        self.head = match self.rows.next().context(self.what)? {
+            Some(row) => Some((self.read)(row).context(self.what)?),
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// Each row of account `id`, in order; the rows of accounts before it (not in `account`)
+    /// are skipped, as `tier_facts` skips them.
+    fn each_of(&mut self, id: &str, mut f: impl FnMut(T)) -> Result<()> {
+        while self.head.as_ref().is_some_and(|(h, _)| h.as_str() < id) {
+            self.advance()?;
+        }
+        while self.head.as_ref().is_some_and(|(h, _)| h == id) {
+            if let Some((_, value)) = self.head.take() {
+                f(value);
+            }
+            self.advance()?;
+        }
+        Ok(())
+    }
+}
+
+/// The first day of a subscription start (`YYYY-MM-DD...`), or the store error naming it.
+fn start_day(path: &std::path::Path, id: &str, first: &str) -> Result<NaiveDate> {
+    first
+        .get(..10)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .ok_or_else(|| Error::Store {
+            path: path.to_path_buf(),
+            message: format!(
+                "account {id}: subscription start date '{first}' is not YYYY-MM-DD \
+                 (run `cxcockpit check`)"
+            ),
+        })
+}
+
+impl Store {
+    /// `tier_facts` and `tier_rows` of every account at the end of `period`, handed to `f` one
+    /// account at a time in account id order, for listings that must not hold every account:
+    /// the same queries as `tier_facts_in`, each sorted by account id and walked side by side.
+    /// `held_before` is read from `before` (none: no month before).
+    pub fn tier_facts_each(
+        &self,
+        period: Period,
+        before: Option<Period>,
+        f: &mut dyn FnMut(AccountTierFacts) -> Result<()>,
+    ) -> Result<()> {
+        let conn = &self.conn;
+        let d_date = period.next().first_day();
+        let d = d_date.format("%Y-%m-%d").to_string();
+        let window: i64 = conn
+            .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
+                r.get(0)
+            })
+            .context("reading the tier windows")?;
+        let window = window.clamp(1, 1200) as usize;
+        let first_month = period.offset(1 - window as i32);
+        // '' matches no month: without a month before, no account held a tier then.
+        let before = before.map(|p| p.to_string()).unwrap_or_default();
+
+        let what_accounts = "listing accounts for tiers";
+        let mut accounts = conn
+            .prepare(
+                "SELECT a.account_id,
+                        coalesce((SELECT h.hvc FROM account_month h
+                                  WHERE h.account_id = a.account_id AND h.period = ?1), 0),
+                        t.account_id IS NOT NULL, t.held_tier, t.eligible_tier, t.status, t.grace_until,
+                        b.held_tier
+                 FROM account a
+                 LEFT JOIN account_tier t ON t.period = ?1 AND t.account_id = a.account_id
+                 LEFT JOIN account_tier b ON b.period = ?2 AND b.account_id = a.account_id
+                 ORDER BY a.account_id",
+            )
+            .context(what_accounts)?;
+        let what_subs = "reading subscriptions for tiers";
+        let mut subs = conn
+            .prepare(
+                "SELECT account_id, min(start_date),
+                        max(start_date <= ?1 AND (end_date IS NULL OR end_date > ?1))
+                 FROM subscription GROUP BY account_id ORDER BY account_id",
+            )
+            .context(what_subs)?;
+        let what_mrr = "reading monthly MRR for tiers";
+        let mut mrr = conn
+            .prepare(
+                "SELECT account_id, period, mrr_end FROM account_month
+                 WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL ORDER BY account_id",
+            )
+            .context(what_mrr)?;
+        let what_overdue = "reading overdue invoices for tiers";
+        let mut overdue = conn
+            .prepare(
+                "SELECT account_id FROM invoice
+                 WHERE due_on < ?1 AND (paid_on IS NULL OR paid_on >= ?1)
+                   AND (paid_on IS NULL OR paid_on > due_on) ORDER BY account_id",
+            )
+            .context(what_overdue)?;
+        let what_severe = "reading open severe tickets for tiers";
+        let mut severe = conn
+            .prepare(
+                "SELECT account_id FROM ticket
+                 WHERE severity IN ('high', 'critical') AND opened_at < ?1
+                   AND (resolved_at IS NULL OR resolved_at >= ?1) ORDER BY account_id",
+            )
+            .context(what_severe)?;
+        let what_nps = "reading NPS answers for tiers";
+        let mut detractor = conn
+            .prepare(
+                "SELECT account_id FROM (
+                     SELECT account_id, unhappy,
+                            row_number() OVER (PARTITION BY account_id
+                                               ORDER BY answered_at DESC, response_id DESC) AS latest
+                     FROM survey_answer WHERE survey = 'nps' AND answered_at < ?1)
+                 WHERE latest = 1 AND unhappy ORDER BY account_id",
+            )
+            .context(what_nps)?;
+
+        type Head = (bool, Option<TierRow>, Option<String>);
+        let mut accounts: ById<'_, Head> = ById::new(
+            accounts
+                .query(rusqlite::params![period.to_string(), before])
+                .context(what_accounts)?,
+            |r| {
+                let row = if r.get::<_, bool>(2)? {
+                    let status: String = r.get(5)?;
+                    Some(TierRow {
+                        held: r.get(3)?,
+                        eligible: r.get(4)?,
+                        status: status.parse().unwrap_or(crate::domain::tiers::TierStatus::None),
+                        grace_until: r.get(6)?,
+                    })
+                } else {
+                    None
+                };
+                Ok((r.get(0)?, (r.get(1)?, row, r.get(7)?)))
+            },
+            what_accounts,
+        )?;
+        let mut subs: ById<'_, (String, bool)> = ById::new(
+            subs.query([&d]).context(what_subs)?,
+            |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
+            what_subs,
+        )?;
+        let mut mrr: ById<'_, (String, f64)> = ById::new(
+            mrr.query([first_month.to_string(), period.to_string()])
+                .context(what_mrr)?,
+            |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
+            what_mrr,
+        )?;
+        let flag = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, ()));
+        let mut overdue: ById<'_, ()> =
+            ById::new(overdue.query([&d]).context(what_overdue)?, flag, what_overdue)?;
+        let mut severe: ById<'_, ()> =
+            ById::new(severe.query([&d]).context(what_severe)?, flag, what_severe)?;
+        let mut detractor: ById<'_, ()> =
+            ById::new(detractor.query([&d]).context(what_nps)?, flag, what_nps)?;
+
+        while let Some((account_id, (hvc, row, held_before))) = accounts.head.take() {
+            accounts.advance()?;
+            let mut facts = AccountFacts {
+                active: false,
+                monthly_mrr: vec![0.0; window],
+                tenure_months: 0,
+                has_overdue_invoice: false,
+                has_open_severe_ticket: false,
+                is_detractor: false,
+                is_hvc: hvc,
+            };
+            let mut first_start = None;
+            subs.each_of(&account_id, |(first, active)| {
+                first_start = Some(first);
+                facts.active = active;
+            })?;
+            if let Some(first) = first_start {
+                facts.tenure_months = whole_months(start_day(&self.path, &account_id, &first)?, d_date);
+            }
+            mrr.each_of(&account_id, |(month, value)| {
+                if let Ok(month) = month.parse::<Period>()
+                    && let Ok(k) = usize::try_from(first_month.months_until(month))
+                    && k < window
+                {
+                    facts.monthly_mrr[k] = value;
+                }
+            })?;
+            overdue.each_of(&account_id, |()| facts.has_overdue_invoice = true)?;
+            severe.each_of(&account_id, |()| facts.has_open_severe_ticket = true)?;
+            detractor.each_of(&account_id, |()| facts.is_detractor = true)?;
+            f(AccountTierFacts {
+                account_id,
+                facts,
+                row: row.unwrap_or(TierRow {
+                    held: None,
+                    eligible: None,
+                    status: crate::domain::tiers::TierStatus::None,
+                    grace_until: None,
+                }),
+                held_before,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The accounts holding each tier at the end of `period` (tier id, members), counting only
+    /// the accounts of the `account` table when `known_accounts` (as `tier_facts` lists them).
+    pub fn tier_members(&self, period: Period, known_accounts: bool) -> Result<HashMap<String, i64>> {
+        let sql = if known_accounts {
+            "SELECT t.held_tier, count(*) FROM account_tier t JOIN account a ON a.account_id = t.account_id
+             WHERE t.period = ?1 AND t.held_tier IS NOT NULL GROUP BY t.held_tier"
+        } else {
+            "SELECT held_tier, count(*) FROM account_tier
+             WHERE period = ?1 AND held_tier IS NOT NULL GROUP BY held_tier"
+        };
+        let mut stmt = self.conn.prepare_cached(sql).context("counting tier members")?;
+        let rows = stmt
+            .query_map([period.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("counting tier members")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("counting tier members")
+    }
+}
+
 /// One account's evaluated tier at the end of a month (a row of `account_tier`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierRow {

@@ -774,6 +774,231 @@ impl Store {
         Ok(queue)
     }
 
+    /// `triage_queue`, ordered (`by_mrr_at_risk`: as `by_mrr_at_risk` sorts it) and cut to
+    /// `limit`, handed to `f` one row at a time: for listings of every active account that must
+    /// not hold every row. Only each row's place in the order (id, score, MRR) is held for every
+    /// account; the rows themselves are read a page of accounts at a time, in one read
+    /// transaction, so both reads see the same store.
+    pub fn triage_queue_each(
+        &self,
+        all: bool,
+        include_closed: bool,
+        today: &str,
+        by_mrr_at_risk: bool,
+        limit: Option<usize>,
+        f: &mut dyn FnMut(QueueRow) -> Result<()>,
+    ) -> Result<()> {
+        self.conn
+            .execute_batch("SAVEPOINT triage_queue_each")
+            .context("reading the triage queue")?;
+        let read = self.triage_queue_pages(all, include_closed, today, by_mrr_at_risk, limit, f);
+        // Nothing was written: the savepoint only held the snapshot.
+        let ended = self
+            .conn
+            .execute_batch("ROLLBACK TO triage_queue_each; RELEASE triage_queue_each")
+            .context("reading the triage queue");
+        read.and(ended)
+    }
+
+    fn triage_queue_pages(
+        &self,
+        all: bool,
+        include_closed: bool,
+        today: &str,
+        by_mrr_at_risk: bool,
+        limit: Option<usize>,
+        f: &mut dyn FnMut(QueueRow) -> Result<()>,
+    ) -> Result<()> {
+        const PAGE: usize = 512;
+        let what = "reading the triage queue";
+        let Some((_, last)) = self.period_range()? else {
+            return Ok(());
+        };
+        let weights = self.triage_weights()?;
+        let wake: f64 = match self.setting("triage_snooze_wake_points")? {
+            None => 15.0,
+            Some(text) => text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite())
+                .ok_or_else(|| Error::Store {
+                    path: self.path.clone(),
+                    message: format!("setting triage_snooze_wake_points = '{text}': expected a number"),
+                })?,
+        };
+        let now = last.to_string();
+        let before = last.prev().to_string();
+
+        // Each account's place: its score this month (its signals in key order, as
+        // `triage_queue` reads them) and MRR, walked side by side in account id order.
+        let mut keys: Vec<(String, f64, Option<f64>)> = Vec::new();
+        {
+            let mut accounts = self
+                .conn
+                .prepare(
+                    "SELECT a.account_id, am.mrr_end, coalesce(s.status, 'open'), s.snooze_until, s.snooze_score
+                     FROM account a
+                     JOIN account_month am ON am.account_id = a.account_id AND am.period = ?1 AND am.mrr_end IS NOT NULL
+                     LEFT JOIN triage_state s ON s.account_id = a.account_id
+                     WHERE ?2 OR a.hvc = 1
+                     ORDER BY a.account_id",
+                )
+                .context(what)?;
+            let mut signals = self
+                .conn
+                .prepare(
+                    "SELECT account_id, signal, value FROM account_signal WHERE period = ?1
+                     ORDER BY account_id, signal",
+                )
+                .context("reading triage signals")?;
+            let mut signal_rows = signals.query([&now]).context("reading triage signals")?;
+            let mut head: Option<(String, String, f64)> = None;
+            let mut next_signal = |head: &mut Option<(String, String, f64)>| -> Result<()> {
+                *head = match signal_rows.next().context("reading triage signals")? {
+                    Some(r) => Some((
+                        r.get(0).context("reading triage signals")?,
+                        r.get(1).context("reading triage signals")?,
+                        r.get(2).context("reading triage signals")?,
+                    )),
+                    None => None,
+                };
+                Ok(())
+            };
+            next_signal(&mut head)?;
+            let mut rows = accounts.query(params![now, all]).context(what)?;
+            while let Some(r) = rows.next().context(what)? {
+                let account_id: String = r.get(0).context(what)?;
+                let mut values: Vec<(Signal, f64)> = Vec::new();
+                while head.as_ref().is_some_and(|(a, _, _)| *a < account_id) {
+                    next_signal(&mut head)?;
+                }
+                while head.as_ref().is_some_and(|(a, _, _)| *a == account_id) {
+                    if let Some((_, name, value)) = head.take()
+                        && name != "oldest_open_days"
+                        && let Some(signal) = Signal::from_name(&name)
+                    {
+                        values.push((signal, value));
+                    }
+                    next_signal(&mut head)?;
+                }
+                let score = triage::score(&values, &weights).total;
+                let status: String = r.get(2).context(what)?;
+                let snooze_until: Option<String> = r.get(3).context(what)?;
+                let snooze_score: Option<f64> = r.get(4).context(what)?;
+                let asleep = status == "snoozed"
+                    && snooze_until.as_deref().is_some_and(|u| u > today)
+                    && score < snooze_score.unwrap_or(0.0) + wake;
+                if !include_closed && (asleep || status == "resolved") {
+                    continue;
+                }
+                keys.push((account_id, score, r.get(1).context(what)?));
+            }
+        }
+        keys.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| b.2.unwrap_or(0.0).total_cmp(&a.2.unwrap_or(0.0)))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        if by_mrr_at_risk {
+            let at_risk = |k: &(String, f64, Option<f64>)| k.1 * k.2.unwrap_or(0.0);
+            keys.sort_by(|a, b| at_risk(b).total_cmp(&at_risk(a)));
+        }
+        if let Some(limit) = limit {
+            keys.truncate(limit);
+        }
+
+        let mut rows_stmt = self
+            .conn
+            .prepare(
+                "SELECT a.account_id, a.name, a.hvc, a.company_size, a.owner, am.mrr_end, t.held_tier,
+                        coalesce(s.status, 'open'), s.assignee, s.snooze_until
+                 FROM account a
+                 JOIN account_month am ON am.account_id = a.account_id AND am.period = ?1 AND am.mrr_end IS NOT NULL
+                 LEFT JOIN account_tier t ON t.period = ?1 AND t.account_id = a.account_id
+                 LEFT JOIN triage_state s ON s.account_id = a.account_id
+                 WHERE a.account_id IN (SELECT value FROM json_each(?2))",
+            )
+            .context(what)?;
+        let mut signals_stmt = self
+            .conn
+            .prepare(
+                "SELECT period, account_id, signal, value FROM account_signal
+                 WHERE period IN (?1, ?2) AND account_id IN (SELECT value FROM json_each(?3))
+                 ORDER BY period, account_id, signal",
+            )
+            .context("reading triage signals")?;
+        for page in keys.chunks(PAGE) {
+            let ids: Vec<&str> = page.iter().map(|k| k.0.as_str()).collect();
+            let ids = serde_json::to_string(&ids).map_err(|e| Error::Store {
+                path: self.path.clone(),
+                message: format!("listing the triage queue: {e}"),
+            })?;
+            let mut values: HashMap<(bool, String), Vec<(Signal, f64)>> = HashMap::new();
+            let mut oldest: HashMap<String, f64> = HashMap::new();
+            let mut rows = signals_stmt
+                .query(params![now, before, ids])
+                .context("reading triage signals")?;
+            while let Some(row) = rows.next().context("reading triage signals")? {
+                let period: String = row.get(0).context("reading triage signals")?;
+                let account: String = row.get(1).context("reading triage signals")?;
+                let name: String = row.get(2).context("reading triage signals")?;
+                let value: f64 = row.get(3).context("reading triage signals")?;
+                if name == "oldest_open_days" {
+                    if period == now {
+                        oldest.insert(account, value);
+                    }
+                } else if let Some(signal) = Signal::from_name(&name) {
+                    values
+                        .entry((period == now, account))
+                        .or_default()
+                        .push((signal, value));
+                }
+            }
+            let mut found: HashMap<String, QueueRow> = HashMap::new();
+            let mut rows = rows_stmt.query(params![now, ids]).context(what)?;
+            while let Some(r) = rows.next().context(what)? {
+                let account_id: String = r.get(0).context(what)?;
+                let empty = Vec::new();
+                let score = triage::score(
+                    values.get(&(true, account_id.clone())).unwrap_or(&empty),
+                    &weights,
+                );
+                let previous = triage::score(
+                    values.get(&(false, account_id.clone())).unwrap_or(&empty),
+                    &weights,
+                );
+                let row = QueueRow {
+                    name: r.get(1).context(what)?,
+                    segment: if r.get::<_, bool>(2).context(what)? {
+                        "hvc"
+                    } else {
+                        "regular"
+                    },
+                    company_size: r.get(3).context(what)?,
+                    owner: r.get(4).context(what)?,
+                    mrr: r.get(5).context(what)?,
+                    tier: r.get(6).context(what)?,
+                    status: r.get(7).context(what)?,
+                    assignee: r.get(8).context(what)?,
+                    snooze_until: r.get(9).context(what)?,
+                    oldest_open_days: oldest.get(&account_id).copied(),
+                    changes: triage::changes(&previous, &score),
+                    score_last_month: previous.total,
+                    score,
+                    account_id: account_id.clone(),
+                };
+                found.insert(account_id, row);
+            }
+            for key in page {
+                if let Some(row) = found.remove(&key.0) {
+                    f(row)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Writes one triage action in one transaction: the state (the later write wins) and an
     /// append-only event with who and when, so no note is ever lost.
     pub fn triage_act(&mut self, account_id: &str, action: Action<'_>, who: &str, now: &str) -> Result<()> {
