@@ -54,12 +54,7 @@ impl Store {
         let d_date = period.next().first_day();
         let d = d_date.format("%Y-%m-%d").to_string();
 
-        let window: i64 = conn
-            .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
-                r.get(0)
-            })
-            .context("reading the tier windows")?;
-        let window = window.clamp(1, 1200) as usize;
+        let window = longest_window(conn)?;
         let first_month = period.offset(1 - window as i32);
 
         let mut facts: Vec<(String, AccountFacts)> = Vec::new();
@@ -292,12 +287,7 @@ impl Store {
         let conn = &self.conn;
         let d_date = period.next().first_day();
         let d = d_date.format("%Y-%m-%d").to_string();
-        let window: i64 = conn
-            .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
-                r.get(0)
-            })
-            .context("reading the tier windows")?;
-        let window = window.clamp(1, 1200) as usize;
+        let window = longest_window(conn)?;
         let first_month = period.offset(1 - window as i32);
         // '' matches no month: without a month before, no account held a tier then.
         let before = before.map(|p| p.to_string()).unwrap_or_default();
@@ -497,6 +487,16 @@ impl Store {
             .context("reading tiers")?;
         rows.collect::<rusqlite::Result<_>>().context("reading tiers")
     }
+}
+
+/// The longest window of the ladder in months (at least 1): how far back the MRR facts reach.
+fn longest_window(conn: &rusqlite::Connection) -> Result<usize> {
+    let window: i64 = conn
+        .query_row("SELECT coalesce(max(window_months), 1) FROM tier", [], |r| {
+            r.get(0)
+        })
+        .context("reading the tier windows")?;
+    Ok(window.clamp(1, 1200) as usize)
 }
 
 #[cfg(test)]

@@ -656,6 +656,23 @@ impl Store {
         }))
     }
 
+    /// The score rise that brings a snoozed or resolved account back before its date (setting
+    /// `triage_snooze_wake_points`, default 15).
+    fn snooze_wake_points(&self) -> Result<f64> {
+        match self.setting("triage_snooze_wake_points")? {
+            None => Ok(15.0),
+            Some(text) => text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite())
+                .ok_or_else(|| Error::Store {
+                    path: self.path.clone(),
+                    message: format!("setting triage_snooze_wake_points = '{text}': expected a number"),
+                }),
+        }
+    }
+
     /// Every account's queue row at the end of the store's last month, highest score first
     /// (ties by MRR, then id). `all`: every active account, else HVC only. Snoozed accounts stay
     /// out until their date, unless their score rose by the wake-up margin; resolved ones too,
@@ -665,18 +682,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let weights = self.triage_weights()?;
-        let wake: f64 = match self.setting("triage_snooze_wake_points")? {
-            None => 15.0,
-            Some(text) => text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|w: &f64| w.is_finite())
-                .ok_or_else(|| Error::Store {
-                    path: self.path.clone(),
-                    message: format!("setting triage_snooze_wake_points = '{text}': expected a number"),
-                })?,
-        };
+        let wake = self.snooze_wake_points()?;
         let mut values: HashMap<(String, String), Vec<(Signal, f64)>> = HashMap::new();
         let mut oldest: HashMap<String, f64> = HashMap::new();
         {
@@ -815,18 +821,7 @@ impl Store {
             return Ok(());
         };
         let weights = self.triage_weights()?;
-        let wake: f64 = match self.setting("triage_snooze_wake_points")? {
-            None => 15.0,
-            Some(text) => text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|w: &f64| w.is_finite())
-                .ok_or_else(|| Error::Store {
-                    path: self.path.clone(),
-                    message: format!("setting triage_snooze_wake_points = '{text}': expected a number"),
-                })?,
-        };
+        let wake = self.snooze_wake_points()?;
         let now = last.to_string();
         let before = last.prev().to_string();
 
