@@ -587,6 +587,8 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              DROP VIEW survey_standard_scale;
              DROP TABLE survey_scale;
              ALTER TABLE rollup DROP COLUMN variance;
+             DROP VIEW refresh_touch_account;
+             DROP TABLE refresh_pending_account;
              DROP VIEW refresh_touch;
              DROP TABLE refresh_pending;
              PRAGMA user_version = 1;",

@@ -593,6 +593,21 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
     for (kind, path) in cases {
         let report = import(&mut store, kind, &path);
         assert!(report.new + report.changed > 0, "{kind:?}: {report:?}");
+        let derived = report
+            .refresh
+            .and_then(|r| r.derived)
+            .expect("tiers and signals refreshed");
+        if kind != Kind::Subscriptions {
+            // Only the touched accounts' tiers are evaluated again (a full evaluation of the
+            // months from 2026-05 writes a row for most of the 150 accounts in each month).
+            assert!(
+                derived.tiers.rows <= (accounts.len() as u64) * derived.tiers.months,
+                "{kind:?}: {} tier rows written for {} accounts over {} months",
+                derived.tiers.rows,
+                accounts.len(),
+                derived.tiers.months
+            );
+        }
         assert_same_as_full_refresh(&mut store, &format!("{kind:?}"));
     }
     // A subscription that ends: an update, whose old and new rows both count.
@@ -638,7 +653,13 @@ fn a_change_without_its_refresh_stays_pending_until_one_takes_it_up() {
         ),
         ("survey_response", "2026-05", 2)
     );
+    let touched: Vec<Vec<Value>> = rows(&store, "SELECT touched FROM refresh_pending_account");
+    assert_eq!(touched, [[Value::Integer(2)]], "one account, changed twice");
     let refreshed = store.refresh_pending().unwrap().expect("something was pending");
+    assert!(
+        rows(&store, "SELECT * FROM refresh_pending_account").is_empty(),
+        "settled"
+    );
     // Only the months from the change on are computed again.
     assert_eq!(refreshed.rollup.first, Some("2026-05".parse().unwrap()));
     assert_eq!(refreshed.rollup.last, Some("2026-06".parse().unwrap()));

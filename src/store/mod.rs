@@ -9,6 +9,7 @@ pub mod account_view;
 pub mod check;
 pub mod churn;
 pub mod indicators;
+pub mod pending;
 mod queries;
 pub use queries::SurveyScale;
 pub mod review;
@@ -28,7 +29,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -219,6 +220,8 @@ const MIGRATIONS: &[&str] = &[
     BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;
     CREATE TRIGGER account_changed_delete AFTER DELETE ON account
     BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;",
+    // 5: the accounts a change reached are recorded too (refresh_pending_account).
+    include_str!("migrations/v5.sql"),
 ];
 
 /// Creates an empty store file (SQLite takes an empty file as a new database) readable by its

@@ -13,6 +13,7 @@ use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 
 use super::Store;
+use super::pending::Accounts;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RollupStats {
@@ -53,7 +54,9 @@ CREATE TEMP TABLE cell (journey_id TEXT, phase_id INTEGER, period TEXT, hvc INTE
 DROP TABLE IF EXISTS temp.first_start;
 CREATE TEMP TABLE first_start (account_id TEXT PRIMARY KEY, period TEXT) WITHOUT ROWID;
 INSERT INTO temp.first_start
-SELECT account_id, substr(min(start_date), 1, 7) FROM subscription GROUP BY account_id;
+SELECT account_id, substr(min(start_date), 1, 7) FROM subscription
+WHERE EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('logo_churn', 'grr', 'nrr', 'expansion_rate', 'arpu', 'new_accounts', 'tickets_per_100', 'phase_churn'))
+GROUP BY account_id;
 
 -- Subscriptions, one pass: churn, revenue retention, expansion, ARPU and new accounts.
 DROP TABLE IF EXISTS temp.am_cell;
@@ -72,12 +75,12 @@ SELECT a.journey_id, am.period, am.hvc, a.company_size AS size, a.industry,
        coalesce(sum(CASE WHEN am.mrr_end > am.mrr_start THEN am.mrr_end - am.mrr_start END), 0) AS expansion_mrr
 FROM account_month am JOIN account a ON a.account_id = am.account_id
 JOIN temp.first_start f ON f.account_id = am.account_id
-WHERE am.period >= ?1
+WHERE am.period >= ?1 AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('logo_churn', 'grr', 'nrr', 'expansion_rate', 'arpu', 'new_accounts', 'tickets_per_100', 'phase_churn'))
 GROUP BY a.journey_id, am.period, am.hvc, a.company_size, a.industry;
 
 -- Churn and revenue retention per month and segment, for the churn pane and command.
 -- Every journey together (journey_id '') and each journey alone.
-DELETE FROM churn_month WHERE period >= ?3;
+DELETE FROM churn_month WHERE period >= ?3 AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'logo_churn');
 INSERT INTO churn_month (period, journey_id, segment, n_start, n_churned, start_mrr, churned_mrr,
                          contraction_mrr, expansion_mrr)
 WITH seg AS (
@@ -94,7 +97,7 @@ scoped AS (
 SELECT period, scope, segment, sum(n_start), sum(churned), coalesce(sum(start_mrr), 0), sum(churned_mrr),
        sum(contraction_mrr), sum(expansion_mrr)
 FROM scoped
-WHERE period BETWEEN ?1 AND ?2
+WHERE period BETWEEN ?1 AND ?2 AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'logo_churn')
 GROUP BY period, scope, segment
 HAVING sum(n_start) > 0;
 
@@ -114,6 +117,7 @@ SELECT a.journey_id, NULL, substr(s.start_date, 1, 7), coalesce(h.hvc, 0) AS hvc
 FROM subscription s JOIN account a ON a.account_id = s.account_id
 LEFT JOIN account_month h ON h.account_id = s.account_id AND h.period = substr(s.start_date, 1, 7)
 WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL AND s.start_date >= ?1 || '-01'
+  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'lead_time_days')
 GROUP BY a.journey_id, substr(s.start_date, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 -- Surveys, per phase, on the scale of the journey (`survey_scale_in_force`): NPS (% happy minus
@@ -138,6 +142,7 @@ FROM (
     JOIN temp.scale sc ON sc.journey_id = a.journey_id AND sc.survey = r.survey
     LEFT JOIN account_month h ON h.account_id = r.account_id AND h.period = substr(r.answered_at, 1, 7)
     WHERE r.phase_id IS NOT NULL AND r.answered_at >= ?1 || '-01'
+      AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('nps', 'csat', 'ces'))
     GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0), a.company_size, r.survey
 );
 DROP TABLE temp.scale;
@@ -155,6 +160,7 @@ SELECT a.journey_id, t.phase_id, substr(t.opened_at, 1, 7) AS period, coalesce(h
 FROM ticket t JOIN account a ON a.account_id = t.account_id
 LEFT JOIN account_month h ON h.account_id = t.account_id AND h.period = substr(t.opened_at, 1, 7)
 WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL AND t.opened_at >= ?1 || '-01'
+  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('first_response_hours', 'resolution_hours', 'tickets_per_100'))
 GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
 INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
@@ -192,6 +198,7 @@ LEFT JOIN (
         WHERE e2.account_id = am.account_id AND e2.churned_on > am.period || '-01'
           AND e2.churned_on <= date(am.period || '-01', '+1 month'))
     WHERE am.mrr_start IS NOT NULL AND am.mrr_end IS NULL AND ev.phase_id IS NOT NULL AND am.period >= ?1
+      AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'phase_churn')
     GROUP BY a.journey_id, ev.phase_id, am.period, am.hvc, a.company_size
 ) x ON x.journey_id = c.journey_id AND x.phase_id = p.phase_id AND x.period = c.period
    AND x.hvc = c.hvc AND x.size = c.size
@@ -203,6 +210,7 @@ SELECT a.journey_id, NULL, u.period, coalesce(h.hvc, 0) AS hvc, a.company_size, 
 FROM usage_month u JOIN account a ON a.account_id = u.account_id
 LEFT JOIN account_month h ON h.account_id = u.account_id AND h.period = u.period
 WHERE a.journey_id IS NOT NULL AND u.period >= ?1
+  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'downtime_hours')
 GROUP BY a.journey_id, u.period, coalesce(h.hvc, 0), a.company_size;
 
 -- Billing: % of the invoices due in the month that were paid by their due date.
@@ -212,7 +220,11 @@ SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), coalesce(h.hvc, 0) AS hvc, a.
 FROM invoice i JOIN account a ON a.account_id = i.account_id
 LEFT JOIN account_month h ON h.account_id = i.account_id AND h.period = substr(i.due_on, 1, 7)
 WHERE a.journey_id IS NOT NULL AND i.due_on >= ?1 || '-01'
+  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'on_time_payment')
 GROUP BY a.journey_id, substr(i.due_on, 1, 7), coalesce(h.hvc, 0), a.company_size;
+
+-- Only the facts asked for (the month's subscription cells also serve the ticket and churn facts).
+DELETE FROM temp.cell WHERE measure NOT IN temp.rollup_measure;
 
 -- Segments are sums of cells: all; HVC or regular; each company size.
 DROP TABLE IF EXISTS temp.seg;
@@ -236,42 +248,101 @@ DROP TABLE temp.seg;
 ";
 
 const ROLLUP_SQL: &str = "
-DELETE FROM rollup WHERE period >= ?3;
+-- Each metric with the fact it reads. Logo churn placed before the journey's last phase is that
+-- phase's churn ('phase_churn').
+DROP TABLE IF EXISTS temp.metric_measure;
+CREATE TEMP TABLE metric_measure AS
+SELECT m.metric_id, m.phase_id, p.journey_id,
+       CASE WHEN m.aggregation = 'logo_churn' AND p.position <
+                 (SELECT max(q.position) FROM phase q WHERE q.journey_id = p.journey_id)
+            THEN 'phase_churn' ELSE m.aggregation END AS measure
+FROM metric m JOIN phase p ON p.phase_id = m.phase_id;
+-- From the floor on, the rows of the facts computed again and of imported values (every row on a
+-- full refresh, floor '').
+DELETE FROM rollup WHERE period >= ?3 AND (?3 = '' OR metric_id IN (
+    SELECT metric_id FROM temp.metric_measure WHERE measure = 'imported' OR measure IN temp.rollup_measure));
 INSERT INTO rollup (metric_id, segment, period, value, n, variance)
-SELECT m.metric_id, f.segment, f.period, f.value, f.n, f.variance
-FROM metric m
-JOIN phase p ON p.phase_id = m.phase_id
--- Logo churn placed before the journey's last phase is that phase's churn ('phase_churn').
-JOIN temp.fact f ON f.measure = CASE
-                     WHEN m.aggregation = 'logo_churn' AND p.position <
-                          (SELECT max(q.position) FROM phase q WHERE q.journey_id = p.journey_id)
-                     THEN 'phase_churn' ELSE m.aggregation END
-                AND f.journey_id = p.journey_id
-                AND (f.phase_id IS NULL OR f.phase_id = m.phase_id)
+SELECT mm.metric_id, f.segment, f.period, f.value, f.n, f.variance
+FROM temp.metric_measure mm
+JOIN temp.fact f ON f.measure = mm.measure AND f.journey_id = mm.journey_id
+                AND (f.phase_id IS NULL OR f.phase_id = mm.phase_id)
 WHERE f.value IS NOT NULL AND f.period BETWEEN ?1 AND ?2
 UNION ALL
 SELECT v.metric_id, v.segment, v.period, v.value, v.n, NULL
 FROM metric_value v JOIN metric m ON m.metric_id = v.metric_id
 WHERE m.aggregation = 'imported' AND v.period >= ?3;
 DROP TABLE temp.fact;
+DROP TABLE temp.metric_measure;
 ";
 
-/// The part of the derived tables a change reaches: the months from `from` on, and the account
-/// months and HVC flags only when subscriptions changed.
+/// The part of the derived tables a change reaches: the months from `from` on, the account
+/// months and HVC flags only when subscriptions changed, and the tiers and signals of the
+/// accounts the changes reached or of all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
     pub from: Period,
     pub subscriptions: bool,
+    pub accounts: Accounts,
+    /// The facts computed again (bits of `MEASURES`).
+    pub measures: u32,
 }
 
-/// A change the derived tables do not reflect yet (a row of `refresh_pending`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
-    pub source: String,
-    /// The earliest month the changes reach ('0000-00': every month).
-    pub from_period: String,
-    pub touched: i64,
+/// The facts the rollup computes, with the raw table each rests on. Subscriptions move every
+/// fact (the HVC flags of its segments, the accounts at each month's start), the others only
+/// their own.
+const MEASURES: &[(&str, &str)] = &[
+    ("logo_churn", "subscription"),
+    ("grr", "subscription"),
+    ("nrr", "subscription"),
+    ("expansion_rate", "subscription"),
+    ("arpu", "subscription"),
+    ("new_accounts", "subscription"),
+    ("lead_time_days", "subscription"),
+    ("nps", "survey_response"),
+    ("csat", "survey_response"),
+    ("ces", "survey_response"),
+    ("first_response_hours", "ticket"),
+    ("resolution_hours", "ticket"),
+    ("tickets_per_100", "ticket"),
+    ("phase_churn", "churn_event"),
+    ("downtime_hours", "usage_month"),
+    ("on_time_payment", "invoice"),
+];
+
+/// The facts that changes to `sources` reach (bits of `MEASURES`).
+fn measures_of<'a>(mut sources: impl Iterator<Item = &'a str>) -> u32 {
+    let all = (1u32 << MEASURES.len()) - 1;
+    sources
+        .try_fold(0, |bits, source| {
+            if source == "subscription" {
+                return None;
+            }
+            Some(
+                MEASURES
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, from))| *from == source)
+                    .fold(bits, |bits, (i, _)| bits | 1 << i),
+            )
+        })
+        .unwrap_or(all)
 }
+
+/// The sources whose changes reach only their own account's tiers and signals (besides the
+/// rollups of their months): not subscriptions (account months, HVC ranks), accounts or
+/// definitions. Imported metric values reach no account at all.
+const OWN_ACCOUNT_SOURCES: &[&str] = &[
+    "ticket",
+    "survey_response",
+    "invoice",
+    "usage_month",
+    "churn_event",
+    "metric_value",
+];
+
+/// Past this share of the store's accounts, recomputing every account is cheaper than looking
+/// each one up.
+const TOUCHED_SHARE_LIMIT: f64 = 0.25;
 
 /// What one refresh computed, and how long each step took.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -294,44 +365,10 @@ impl Store {
     /// flags), tier evaluations, triage signals, indicator outcomes: the full refresh (`rollup`,
     /// generation, migration). It settles every pending change (`refresh_pending`).
     pub fn refresh(&mut self) -> Result<Refresh> {
-        let pending = self.pending()?;
+        let pending = self.snapshot_pending()?;
         let refreshed = self.with_refresh_settings(|store| store.refresh_in(None))?;
         self.settle(&pending)?;
         Ok(refreshed)
-    }
-
-    /// The changes to raw rows the derived tables do not reflect yet (`refresh_pending`, written
-    /// by triggers with each change): source table, earliest month reached, count.
-    pub fn pending(&self) -> Result<Vec<Pending>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT source, from_period, touched FROM refresh_pending ORDER BY source")
-            .context("reading the pending refresh")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Pending {
-                    source: r.get(0)?,
-                    from_period: r.get(1)?,
-                    touched: r.get(2)?,
-                })
-            })
-            .context("reading the pending refresh")?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("reading the pending refresh")
-    }
-
-    /// Marks the changes a refresh took into account as done; a change that arrived meanwhile
-    /// (its count moved on) stays pending for the next refresh.
-    fn settle(&self, seen: &[Pending]) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("DELETE FROM refresh_pending WHERE source = ?1 AND touched = ?2")
-            .context("settling the pending refresh")?;
-        for p in seen {
-            stmt.execute(rusqlite::params![p.source, p.touched])
-                .context("settling the pending refresh")?;
-        }
-        Ok(())
     }
 
     /// Brings the derived tables up to date with the changes pending, doing no more than they
@@ -340,14 +377,15 @@ impl Store {
     /// HVC only after subscription changes; the triage backtest and the indicator outcomes only
     /// when a month they rest on changed. None when nothing was pending. An import runs it.
     pub fn refresh_pending(&mut self) -> Result<Option<Refresh>> {
-        let pending = self.pending()?;
-        if pending.is_empty() {
+        let pending = self.snapshot_pending()?;
+        if pending.sources.is_empty() {
             return Ok(None);
         }
+        let sources = &pending.sources;
         let range = self.period_range()?;
         // A subscription starting (or ending) on a month's first day also moves the month
         // before's end MRR: subscriptions reach one month earlier than their dates.
-        let from = pending
+        let from = sources
             .iter()
             .map(|p| {
                 let month = p.from_period.parse::<Period>().ok()?;
@@ -359,18 +397,31 @@ impl Store {
             })
             .collect::<Option<Vec<Period>>>()
             .and_then(|months| months.into_iter().min());
+        let own_accounts = sources
+            .iter()
+            .all(|p| OWN_ACCOUNT_SOURCES.contains(&p.source.as_str()));
+        let accounts = if own_accounts
+            && pending.accounts > 0
+            && (pending.accounts as f64) <= TOUCHED_SHARE_LIMIT * self.account_count()? as f64
+        {
+            Accounts::Touched
+        } else {
+            Accounts::All
+        };
         let scope = match (from, range) {
             (Some(from), Some((first, _)))
-                if from > first && pending.iter().all(|p| p.source != "account") =>
+                if from > first && sources.iter().all(|p| p.source != "account") =>
             {
                 Some(Scope {
                     from,
-                    subscriptions: pending.iter().any(|p| p.source == "subscription"),
+                    subscriptions: sources.iter().any(|p| p.source == "subscription"),
+                    accounts,
+                    measures: measures_of(sources.iter().map(|p| p.source.as_str())),
                 })
             }
             _ => None,
         };
-        let only_values = pending.iter().all(|p| p.source == "metric_value");
+        let only_values = sources.iter().all(|p| p.source == "metric_value");
         let refreshed = self.with_refresh_settings(|store| match (scope, only_values) {
             (None, _) => store.refresh_in(None),
             (Some(scope), true) => Ok(Refresh {
@@ -383,11 +434,18 @@ impl Store {
         Ok(Some(refreshed))
     }
 
+    fn account_count(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM account", [], |r| r.get(0))
+            .context("counting accounts")
+    }
+
     /// The derived tables: all of them (`scope` None), or from `scope.from` on (see
     /// `refresh_pending`).
     fn refresh_in(&mut self, scope: Option<Scope>) -> Result<Refresh> {
         let rollup = self.refresh_rollups_in(scope)?;
-        let tiers = self.evaluate_tiers_from(scope.map(|s| s.from))?;
+        let accounts = scope.map_or(Accounts::All, |s| s.accounts);
+        let tiers = self.evaluate_tiers_from(scope.map(|s| s.from), accounts)?;
         // The backtest ranks months up to 3 before the last by their signals (raw rows dated up
         // to then) and looks at churn after them (the subscriptions); the indicator outcomes
         // observe the same months. Later answers, tickets or invoices change neither.
@@ -397,7 +455,12 @@ impl Store {
                 .period_range()?
                 .is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3)),
         };
-        let signals = self.refresh_signals_with(tested_changed)?;
+        // The backtest ranks every account: it needs them all.
+        let signals = if tested_changed {
+            self.refresh_signals_with(true, Accounts::All)?
+        } else {
+            self.refresh_signals_with(false, accounts)?
+        };
         let indicators = if tested_changed {
             self.refresh_indicators()?
         } else {
@@ -494,6 +557,17 @@ impl Store {
                     [&first.to_string(), &range_last.to_string(), &floor],
                 )
                 .context("preparing the rollup")?;
+                tx.execute_batch(
+                    "CREATE TEMP TABLE IF NOT EXISTS rollup_measure (measure TEXT PRIMARY KEY) WITHOUT ROWID;
+                     DELETE FROM temp.rollup_measure;",
+                )
+                .context("preparing the rollup")?;
+                for (i, (measure, _)) in MEASURES.iter().enumerate() {
+                    if scope.is_none_or(|s| s.measures & (1 << i) != 0) {
+                        tx.execute("INSERT INTO temp.rollup_measure VALUES (?1)", [measure])
+                            .context("preparing the rollup")?;
+                    }
+                }
                 let bind = |sql: &str| {
                     sql.replace("?1", "(SELECT first FROM temp.rollup_range)")
                         .replace("?2", "(SELECT last FROM temp.rollup_range)")
@@ -539,5 +613,40 @@ impl Store {
             rollup_rows,
             elapsed: started.elapsed(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MEASURES, measures_of};
+
+    fn names(bits: u32) -> Vec<&'static str> {
+        MEASURES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1 << i) != 0)
+            .map(|(_, (m, _))| *m)
+            .collect()
+    }
+
+    #[test]
+    fn answers_and_invoices_reach_their_own_facts_only() {
+        assert_eq!(
+            names(measures_of(["survey_response", "invoice"].into_iter())),
+            ["nps", "csat", "ces", "on_time_payment"]
+        );
+        assert_eq!(
+            names(measures_of(["ticket"].into_iter())),
+            ["first_response_hours", "resolution_hours", "tickets_per_100"]
+        );
+        assert!(names(measures_of(["metric_value"].into_iter())).is_empty());
+    }
+
+    #[test]
+    fn subscriptions_reach_every_fact() {
+        assert_eq!(
+            names(measures_of(["ticket", "subscription"].into_iter())).len(),
+            MEASURES.len()
+        );
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::tiers::{AccountFacts, Holding, eligible_index, next_holding, 
 use crate::error::{Result, SqlContext};
 
 use super::Store;
+use super::pending::Accounts;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TierEvalStats {
@@ -42,13 +43,14 @@ struct History {
 impl Store {
     /// Recomputes `account_tier` for every month of the store's range.
     pub fn evaluate_tiers(&mut self) -> Result<TierEvalStats> {
-        self.evaluate_tiers_from(None)
+        self.evaluate_tiers_from(None, Accounts::All)
     }
 
     /// Recomputes `account_tier` for the months from `from` on (None: every month), carrying on
     /// from the holdings stored for the month before: a month's holding depends on the month
-    /// before's and on facts of its own window, so the months before `from` need no rework.
-    pub fn evaluate_tiers_from(&mut self, from: Option<Period>) -> Result<TierEvalStats> {
+    /// before's and on facts of its own window, so the months before `from` need no rework; and
+    /// only for `accounts` (an account's holding rests on its own rows and HVC flags alone).
+    pub fn evaluate_tiers_from(&mut self, from: Option<Period>, accounts: Accounts) -> Result<TierEvalStats> {
         let started = Instant::now();
         let ladder = self.tiers()?;
         let range = self.period_range()?;
@@ -60,10 +62,10 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the tier evaluation")?;
-        match from {
-            Some(from) => tx.execute("DELETE FROM account_tier WHERE period >= ?1", [from.to_string()]),
-            None => tx.execute("DELETE FROM account_tier", []),
-        }
+        tx.execute(
+            &accounts.bind("DELETE FROM account_tier WHERE period >= ?1 AND {accounts:}"),
+            [from.map_or(String::new(), |from| from.to_string())],
+        )
         .context("clearing tiers")?;
         let mut stats = TierEvalStats {
             months: 0,
@@ -74,7 +76,7 @@ impl Store {
             let window = ladder.iter().map(|t| t.window_months).max().unwrap_or(1).max(1);
             let months = first.months_until(last) as usize + 1;
             stats.months = months as u64;
-            let histories = load_histories(&tx, first, months, window)?;
+            let histories = load_histories(&tx, first, months, window, accounts)?;
             let mut insert = tx
                 .prepare(
                     "INSERT INTO account_tier (period, account_id, held_tier, eligible_tier, status, grace_until)
@@ -94,7 +96,7 @@ impl Store {
             // Month by month, accounts in id order: rows arrive in the table's key order.
             // Before the store's first month nothing is stored: every account starts with none.
             let mut holdings = if from.is_some() {
-                held_before(&tx, &ladder, first, &histories)?
+                held_before(&tx, &ladder, first, &histories, accounts)?
             } else {
                 vec![Holding::NONE; histories.len()]
             };
@@ -149,12 +151,16 @@ fn held_before(
     ladder: &[crate::domain::tiers::TierRule],
     first: Period,
     histories: &[(String, History)],
+    accounts: Accounts,
 ) -> Result<Vec<Holding>> {
     let what = "reading last month's tiers";
     let position = |id: Option<String>| id.and_then(|id| ladder.iter().position(|t| t.id == id));
     let mut stored: HashMap<String, Holding> = HashMap::new();
     let mut stmt = conn
-        .prepare("SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier WHERE period = ?1")
+        .prepare(&accounts.bind(
+            "SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier
+             WHERE period = ?1 AND {accounts:}",
+        ))
         .context(what)?;
     let mut rows = stmt.query([first.prev().to_string()]).context(what)?;
     while let Some(row) = rows.next().context(what)? {
@@ -197,15 +203,16 @@ fn load_histories(
     first: Period,
     months: usize,
     window: usize,
+    accounts: Accounts,
 ) -> Result<Vec<(String, History)>> {
     let what = "reading the tier history";
     let mut histories: Vec<(String, History)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut stmt = conn
-        .prepare(
+        .prepare(&accounts.bind(
             "SELECT a.account_id, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id)
-             FROM account a ORDER BY a.account_id",
-        )
+             FROM account a WHERE {accounts:a} ORDER BY a.account_id",
+        ))
         .context(what)?;
     let mut rows = stmt.query([]).context(what)?;
     while let Some(row) = rows.next().context(what)? {
@@ -230,7 +237,7 @@ fn load_histories(
                     args: &[&dyn rusqlite::ToSql],
                     apply: &mut dyn FnMut(&mut History, &rusqlite::Row<'_>) -> rusqlite::Result<()>|
      -> Result<()> {
-        let mut stmt = conn.prepare(sql).context(what)?;
+        let mut stmt = conn.prepare(&accounts.bind(sql)).context(what)?;
         let mut rows = stmt.query(args).context(what)?;
         while let Some(row) = rows.next().context(what)? {
             let id: String = row.get(0).context(what)?;
@@ -242,7 +249,8 @@ fn load_histories(
     };
     let from = first.offset(1 - window as i32).to_string();
     scan(
-        "SELECT account_id, period, mrr_end FROM account_month WHERE period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
+        "SELECT account_id, period, mrr_end FROM account_month
+         WHERE {accounts:} AND period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
         &[&from, &last.to_string()],
         &mut |h, row| {
             let period: String = row.get(1)?;
@@ -256,7 +264,7 @@ fn load_histories(
         },
     )?;
     scan(
-        "SELECT account_id, period FROM account_month WHERE period BETWEEN ?1 AND ?2 AND hvc = 1",
+        "SELECT account_id, period FROM account_month WHERE {accounts:} AND period BETWEEN ?1 AND ?2 AND hvc = 1",
         &[&first.to_string(), &last.to_string()],
         &mut |h, row| {
             let period: String = row.get(1)?;
@@ -272,7 +280,7 @@ fn load_histories(
     // Overdue at the end of month k: due before its next first day, not paid before it, i.e.
     // from the due month to the month before the payment month.
     scan(
-        "SELECT account_id, due_on, paid_on FROM invoice WHERE paid_on IS NULL OR paid_on > due_on",
+        "SELECT account_id, due_on, paid_on FROM invoice WHERE {accounts:} AND (paid_on IS NULL OR paid_on > due_on)",
         &[],
         &mut |h, row| {
             let due: String = row.get(1)?;
@@ -288,7 +296,7 @@ fn load_histories(
         },
     )?;
     scan(
-        "SELECT account_id, opened_at, resolved_at FROM ticket WHERE severity IN ('high', 'critical')",
+        "SELECT account_id, opened_at, resolved_at FROM ticket WHERE {accounts:} AND severity IN ('high', 'critical')",
         &[],
         &mut |h, row| {
             let opened: String = row.get(1)?;
@@ -305,7 +313,7 @@ fn load_histories(
     )?;
     // Answers in time order: the latest of each month wins, then carries forward.
     scan(
-        "SELECT account_id, answered_at, unhappy FROM survey_answer WHERE survey = 'nps' ORDER BY answered_at, response_id",
+        "SELECT account_id, answered_at, unhappy FROM survey_answer WHERE {accounts:} AND survey = 'nps' ORDER BY answered_at, response_id",
         &[],
         &mut |h, row| {
             let answered: String = row.get(1)?;

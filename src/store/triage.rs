@@ -15,6 +15,7 @@ use crate::domain::triage::{self, Backtest, BacktestTally, Outcome, Score, Signa
 use crate::error::{Error, Result, SqlContext};
 
 use super::Store;
+use super::pending::Accounts;
 
 /// The backtest's horizon in months: an account active at the end of a month churned when it is
 /// no longer active at the end of the month this many months later.
@@ -76,7 +77,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
         "CREATE TEMP TABLE triage_open AS
          SELECT m.period, m.day, t.account_id, t.severity, t.opened_at
          FROM ticket t CROSS JOIN temp.triage_month m
-         WHERE m.day > t.opened_at AND m.day <= coalesce(t.resolved_at, '9999-12-31')",
+         WHERE {accounts:t} AND m.day > t.opened_at AND m.day <= coalesce(t.resolved_at, '9999-12-31')",
     ),
     (
         "open tickets by severity",
@@ -98,7 +99,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
          SELECT m.period, t.account_id, 'sla_breach', count(*)
          FROM ticket t CROSS JOIN temp.triage_month m
          JOIN setting s ON s.key = 'sla_first_response_hours.' || t.severity
-         WHERE m.day > t.opened_at AND m.day <= date(t.opened_at, :sla_breach)
+         WHERE {accounts:t} AND m.day > t.opened_at AND m.day <= date(t.opened_at, :sla_breach)
            -- Whole seconds: julianday differences are inexact, and exactly on target is no breach.
            AND unixepoch(coalesce(min(t.first_response_at, m.day), m.day)) - unixepoch(t.opened_at)
                > 3600 * CAST(s.value AS REAL)
@@ -123,7 +124,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
                            WHERE b.account_id = u.account_id AND b.period >= m.red_from AND b.period <= u.period)
                 END AS red_downtime
          FROM usage_month u CROSS JOIN temp.triage_month m
-         WHERE m.period = u.period",
+         WHERE {accounts:u} AND m.period = u.period",
     ),
     (
         "downtime",
@@ -145,7 +146,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
              SELECT account_id, answered_at, score, unhappy,
                     lag(score) OVER w AS previous, lag(answered_at) OVER w AS previous_at,
                     lead(answered_at) OVER w AS next_at
-             FROM survey_answer WHERE survey = 'nps'
+             FROM survey_answer WHERE {accounts:} AND survey = 'nps'
              WINDOW w AS (PARTITION BY account_id ORDER BY answered_at, response_id))
          SELECT m.period, n.account_id, 'detractor', n.score
          FROM n CROSS JOIN temp.triage_month m
@@ -166,7 +167,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
          SELECT period, account_id, 'high_effort', score FROM (
              SELECT m.period, r.account_id, r.score, max(r.answered_at)
              FROM survey_answer r CROSS JOIN temp.triage_month m
-             WHERE r.survey = 'ces' AND r.unhappy
+             WHERE {accounts:r} AND r.survey = 'ces' AND r.unhappy
                AND m.day > r.answered_at AND m.day <= date(r.answered_at, :high_effort)
              GROUP BY m.period, r.account_id)",
     ),
@@ -176,7 +177,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
         "INSERT INTO temp.triage_signal
          SELECT m.period, i.account_id, 'overdue_invoice', count(*)
          FROM invoice i CROSS JOIN temp.triage_month m
-         WHERE (i.paid_on IS NULL OR i.paid_on > i.due_on)
+         WHERE {accounts:i} AND (i.paid_on IS NULL OR i.paid_on > i.due_on)
            AND m.day > i.due_on AND m.day <= coalesce(i.paid_on, '9999-12-31')
            AND m.day <= date(i.due_on, :overdue_invoice)
          GROUP BY m.period, i.account_id",
@@ -193,7 +194,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
                     24 * avg(julianday(t.first_response_at) - julianday(t.opened_at)) AS first_response_hours,
                     24 * avg(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours
              FROM ticket t CROSS JOIN temp.triage_month m
-             WHERE (t.phase_id IS NULL
+             WHERE {accounts:t} AND (t.phase_id IS NULL
                     OR +t.phase_id IN (SELECT phase_id FROM k
                                        WHERE aggregation IN ('first_response_hours', 'resolution_hours')))
                AND m.period >= substr(t.opened_at, 1, 7)
@@ -217,7 +218,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
                     CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.happy)
                                   ELSE 100.0 * (sum(r.happy) - sum(r.unhappy)) / count(*) END AS value
              FROM survey_answer r CROSS JOIN temp.triage_month m
-             WHERE (r.phase_id IS NULL OR r.phase_id IN (SELECT phase_id FROM k WHERE aggregation = r.survey))
+             WHERE {accounts:r} AND (r.phase_id IS NULL OR r.phase_id IN (SELECT phase_id FROM k WHERE aggregation = r.survey))
                AND m.period >= substr(r.answered_at, 1, 7)
                AND m.period < strftime('%Y-%m', substr(r.answered_at, 1, 7) || '-01', :red_indicator)
              GROUP BY m.period, r.account_id, r.phase_id, r.survey)
@@ -251,7 +252,8 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
         "tier grace",
         "INSERT INTO temp.triage_signal
          SELECT m.period, t.account_id, 'tier_downgrade_risk', 1
-         FROM temp.triage_month m JOIN account_tier t ON t.period = m.period AND t.status = 'grace'",
+         FROM temp.triage_month m JOIN account_tier t ON t.period = m.period AND t.status = 'grace'
+         WHERE {accounts:t}",
     ),
     (
         "MRR contraction",
@@ -260,7 +262,7 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
          SELECT m.period, e.account_id, 'mrr_contraction', s.mrr_start - e.mrr_end
          FROM temp.triage_month m JOIN account_month e ON e.period = m.period
          JOIN account_month s ON s.account_id = e.account_id AND s.period = m.contraction_from
-         WHERE e.mrr_end IS NOT NULL AND e.mrr_end < s.mrr_start",
+         WHERE {accounts:e} AND e.mrr_end IS NOT NULL AND e.mrr_end < s.mrr_start",
     ),
 ];
 
@@ -288,7 +290,7 @@ const LIVE_SQL: &[(&str, &str)] = &[
          SELECT m.period, s.account_id, 'renewal_due', min(julianday(s.end_date) - julianday(m.day))
          FROM temp.triage_month m JOIN subscription s
            ON s.start_date <= m.day AND s.end_date > m.day AND s.end_date <= date(m.day, '+60 days')
-         WHERE m.live GROUP BY m.period, s.account_id",
+         WHERE {accounts:s} AND m.live GROUP BY m.period, s.account_id",
     ),
 ];
 
@@ -451,12 +453,18 @@ impl Store {
     /// earlier month that has 3 months after it by their score then: one pass over the raw rows
     /// computes the signals of all those months.
     pub fn refresh_signals(&mut self) -> Result<Duration> {
-        self.refresh_signals_with(true)
+        self.refresh_signals_with(true, Accounts::All)
     }
 
     /// As `refresh_signals`; without `with_backtest` the stored backtest is kept (nothing it rests on
-    /// changed: see `Store::refresh_pending`) and only the queue's months are computed.
-    pub(crate) fn refresh_signals_with(&mut self, with_backtest: bool) -> Result<Duration> {
+    /// changed: see `Store::refresh_pending`) and only the queue's months are computed; and only
+    /// for `accounts` (an account's signals rest on its own rows alone). The backtest needs all.
+    pub(crate) fn refresh_signals_with(
+        &mut self,
+        with_backtest: bool,
+        accounts: Accounts,
+    ) -> Result<Duration> {
+        let with_backtest = with_backtest && accounts == Accounts::All;
         let started = Instant::now();
         let range = self.period_range()?;
         let windows = self.triage_windows()?;
@@ -466,7 +474,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the triage signals")?;
-        tx.execute("DELETE FROM account_signal", [])
+        tx.execute(&accounts.bind("DELETE FROM account_signal WHERE {accounts:}"), [])
             .context("clearing triage signals")?;
         if with_backtest {
             tx.execute("DELETE FROM setting WHERE key LIKE 'triage_backtest.%'", [])
@@ -524,7 +532,7 @@ impl Store {
             })
             .collect();
             for (what, sql) in SIGNALS_SQL.iter().chain(LIVE_SQL) {
-                let mut stmt = tx.prepare(sql).context(what)?;
+                let mut stmt = tx.prepare(&accounts.bind(sql)).context(what)?;
                 for (name, modifier) in &modifiers {
                     if let Some(i) = stmt.parameter_index(&format!(":{name}")).context(what)? {
                         stmt.raw_bind_parameter(i, modifier).context(what)?;

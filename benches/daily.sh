@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A day's import: 1,000 new survey answers (NPS, CSAT, CES, on each journey's scale) for the
+# store's last month, imported into a copy of a store, end to end (import + incremental refresh),
+# then a full `rollup` on the same copy to show it changes no derived row.
+#
+#   benches/daily.sh STORE [ANSWERS]      e.g. benches/daily.sh target/stores/big.db
+#
+# Needs sqlite3 and a release build (cargo build --release).
+set -euo pipefail
+store=${1:?usage: benches/daily.sh STORE [ANSWERS]}
+answers=${2:-1000}
+bin=${CXCOCKPIT_BIN:-target/release/cxcockpit}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cx-daily.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp "$store" "$work/store.db"
+db="$work/store.db"
+# Settle the copy first (a store of an older schema migrates on its first writable open).
+"$bin" --db "$db" check >/dev/null || true
+
+sqlite3 -csv -header "$db" >"$work/answers.csv" <<SQL
+WITH month AS (SELECT value AS m FROM setting WHERE key = 'as_of'),
+picked AS (
+    SELECT a.account_id, a.journey_id, row_number() OVER () AS n
+    FROM account a WHERE a.journey_id IS NOT NULL
+    ORDER BY random() LIMIT $answers),
+kinded AS (
+    SELECT p.*, CASE n % 3 WHEN 0 THEN 'nps' WHEN 1 THEN 'csat' ELSE 'ces' END AS survey FROM picked p)
+SELECT k.account_id,
+       (SELECT m FROM month) || '-' || printf('%02d', 1 + abs(random()) % 28) AS answered_at,
+       k.survey,
+       sc.min_score + abs(random()) % (sc.max_score - sc.min_score + 1) AS score,
+       'email survey' AS touchpoint,
+       (SELECT phase_key FROM phase ph WHERE ph.journey_id = k.journey_id ORDER BY position DESC LIMIT 1) AS phase,
+       'daily bench' AS comment
+FROM kinded k JOIN survey_scale_in_force sc ON sc.journey_id = k.journey_id AND sc.survey = k.survey;
+SQL
+
+digest() {
+    # Every derived table, sorted (ties in any ORDER BY would make equal tables differ).
+    for t in account_month rollup churn_month account_tier account_signal indicator_outcome; do
+        printf '%s %s\n' "$t" "$(sqlite3 "$db" "SELECT * FROM $t" | LC_ALL=C sort | sha1sum)"
+    done
+    printf 'hvc %s\n' "$(sqlite3 "$db" "SELECT account_id, hvc FROM account ORDER BY 1" | sha1sum)"
+    printf 'backtest %s\n' "$(sqlite3 "$db" "SELECT key, value FROM setting WHERE key LIKE 'triage_backtest.%' ORDER BY 1" | sha1sum)"
+}
+
+echo "== import of $(($(wc -l <"$work/answers.csv") - 1)) answers"
+/usr/bin/time -f "end to end %e s, peak %M KB" "$bin" --db "$db" import surveys "$work/answers.csv"
+digest >"$work/after-import"
+echo "== full rollup"
+/usr/bin/time -f "full rollup %e s, peak %M KB" "$bin" --db "$db" rollup >/dev/null
+digest >"$work/after-rollup"
+if diff "$work/after-import" "$work/after-rollup"; then
+    echo "derived tables identical after the full rollup"
+else
+    echo "DIFFERENT after the full rollup" >&2
+    exit 1
+fi
