@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "import_presets/mod.rs"]
+mod presets;
 
 use common::{EXAMPLES, Env, broken, fixture, text};
 

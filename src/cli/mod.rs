@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     let writes = match &cli.command {
         Some(Command::Init) => Some("init"),
         Some(Command::Rollup) => Some("rollup"),
-        Some(Command::Import(args)) if !args.dry_run => Some("import"),
+        Some(Command::Import(args)) if !args.dry_run && args.list.is_none() => Some("import"),
         _ => None,
     };
     if let (true, Some(name)) = (cli.readonly, writes) {
@@ -124,6 +124,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Import(args)) if args.list.is_some() => import::list(cli.format),
         Some(Command::Import(args)) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
             import::run(&mut store, &args, cli.format)

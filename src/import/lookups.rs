@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::Transaction;
 use rusqlite::types::Value;
 
+use super::adapt::AccountBy;
 use super::kinds::Kind;
 use super::{Problem, Row};
 use crate::domain::survey::Scale;
@@ -23,10 +24,14 @@ pub struct Lookups {
     metrics: HashMap<String, String>,
     /// (journey, survey) -> the range of its declared scale; other answers use the standard one.
     scales: HashMap<(String, String), (i64, i64)>,
+    /// How rows name their account.
+    account_by: AccountBy,
+    /// With `--account-by name`: lower-case name -> the ids of the accounts of that name.
+    names: HashMap<String, Vec<String>>,
 }
 
 impl Lookups {
-    pub fn load(tx: &Transaction<'_>) -> Result<Lookups> {
+    pub fn load(tx: &Transaction<'_>, account_by: AccountBy) -> Result<Lookups> {
         let mut lookups = Lookups {
             accounts: HashMap::new(),
             journeys: HashSet::new(),
@@ -34,7 +39,21 @@ impl Lookups {
             phase_keys: HashMap::new(),
             metrics: HashMap::new(),
             scales: HashMap::new(),
+            account_by,
+            names: HashMap::new(),
         };
+        if account_by == AccountBy::Name {
+            let mut stmt = tx
+                .prepare("SELECT lower(name), account_id FROM account WHERE name <> '' ORDER BY account_id")
+                .context("loading account names")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .context("loading account names")?;
+            for row in rows {
+                let (name, id) = row.context("loading account names")?;
+                lookups.names.entry(name).or_default().push(id);
+            }
+        }
         let mut stmt = tx
             .prepare("SELECT account_id, journey_id FROM account")
             .context("loading accounts")?;
@@ -110,6 +129,9 @@ impl Lookups {
     /// ranges; fills in generated keys and resolves phases.
     pub fn refine(&self, kind: Kind, row: &mut Row, line: u64) -> Result<(), Problem> {
         let text = |row: &Row, name: &str| row.text(name).map(str::to_string);
+        if kind != Kind::Accounts {
+            self.resolve_account(row, line)?;
+        }
         match kind {
             Kind::Accounts => {
                 if let Some(journey) = text(row, "journey_id")
@@ -243,6 +265,39 @@ impl Lookups {
             Kind::Tiers | Kind::Journeys => {}
         }
         Ok(())
+    }
+
+    /// With `--account-by name`, the account_id field holds a name: replaced by the id of the
+    /// one account of that name (but for case), else a problem naming the line.
+    fn resolve_account(&self, row: &mut Row, line: u64) -> Result<(), Problem> {
+        if self.account_by != AccountBy::Name {
+            return Ok(());
+        }
+        let Some(name) = row.text("account_id").map(str::to_string) else {
+            return Ok(());
+        };
+        match self.names.get(&name.to_lowercase()).map(Vec::as_slice) {
+            Some([id]) => {
+                row.set("account_id", Value::Text(id.clone()));
+                Ok(())
+            }
+            Some(ids) => Err(Problem::at(
+                line,
+                "account_id",
+                &name,
+                format!(
+                    "{} accounts are named {name} ({}): expected one; give account ids instead",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            )),
+            None => Err(Problem::at(
+                line,
+                "account_id",
+                &name,
+                format!("no account is named {name} (--account-by name; import accounts first)"),
+            )),
+        }
     }
 
     /// The row's account must exist; returns its journey. The error names the row (`what` and

@@ -2,12 +2,19 @@
 //! store. Streamed record by record; validated and written in one transaction, all or nothing;
 //! upsert by natural key, so importing the same file twice changes nothing.
 
+pub mod adapt;
+mod dates;
 mod dedupe;
+mod derive;
+mod encoding;
 pub mod fields;
 mod journeys_csv;
 pub mod kinds;
 mod ladder;
 mod lookups;
+mod mapping;
+mod numbers;
+pub mod presets;
 mod reader;
 mod toml_defs;
 mod writer;
@@ -25,7 +32,8 @@ use serde::Serialize;
 use crate::error::{Error, Result, SqlContext};
 use crate::store::Store;
 use crate::store::rollup::Refresh;
-use fields::DateOrder;
+use adapt::Adapter;
+use fields::{DateOrder, FieldType};
 use kinds::{Column, EmptyAs, Kind, Spec};
 use lookups::Lookups;
 
@@ -50,6 +58,12 @@ pub struct Report {
     pub unchanged: u64,
     pub ignored_columns: Vec<String>,
     pub dry_run: bool,
+    /// The preset applied, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// How the file's columns became our fields (a dry run with adapters says it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mapping: Vec<String>,
     /// Reading, validating and writing, without the rollup refresh that follows.
     #[serde(skip)]
     pub elapsed: Duration,
@@ -147,8 +161,37 @@ impl Problems {
 }
 
 pub fn import(store: &mut Store, kind: Kind, path: &Path, options: &Options) -> Result<Report> {
+    import_with(store, kind, path, options, &Adapter::default())
+}
+
+/// An import through adapters: a preset, a map file, the command line's `--set`, `--values`...
+pub fn import_with(
+    store: &mut Store,
+    kind: Kind,
+    path: &Path,
+    options: &Options,
+    adapter: &Adapter,
+) -> Result<Report> {
+    // `--map` on the command line wins over a preset's or a map file's rename of the same field.
+    let adapter = adapter.clone().overlay(Adapter {
+        columns: options.map.clone(),
+        ..Adapter::default()
+    });
     match kind.spec() {
-        Some(spec) if !(is_toml(path) && kind == Kind::Tiers) => import_csv(store, kind, spec, path, options),
+        Some(spec) if !(is_toml(path) && kind == Kind::Tiers) => {
+            import_csv(store, kind, spec, path, options, &adapter)
+        }
+        _ if adapter.set.len() + adapter.values.len() + adapter.date_formats.len() > 0
+            || adapter.skip_rows > 0
+            || adapter.decimal_comma
+            || adapter.account_by != adapt::AccountBy::Id =>
+        {
+            Err(Error::input(format!(
+                "{}: --set, --values, --skip-rows, --date-format, --decimal-comma, --account-by and presets are for CSV files of accounts, subscriptions, tickets, surveys and the other row kinds, not {}",
+                path.display(),
+                kind.name()
+            )))
+        }
         _ if kind == Kind::Journeys || is_toml(path) => import_definitions(store, kind, path, options),
         _ => Err(Error::input(format!(
             "{}: {} are imported from TOML (a .toml file)",
@@ -236,13 +279,20 @@ fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Inst
     Ok(())
 }
 
-fn import_csv(store: &mut Store, kind: Kind, spec: Spec, path: &Path, options: &Options) -> Result<Report> {
+fn import_csv(
+    store: &mut Store,
+    kind: Kind,
+    spec: Spec,
+    path: &Path,
+    options: &Options,
+    adapter: &Adapter,
+) -> Result<Report> {
     let started = Instant::now();
     // References are checked against the store by the import itself (`Lookups`), before a row
     // is written; the store's own check of each row would only repeat it. The setting cannot
     // change inside a transaction, so it brackets it.
     set_foreign_keys(store, false)?;
-    let loaded = load_csv(store, kind, spec, path, options);
+    let loaded = load_csv(store, kind, spec, path, options, adapter);
     set_foreign_keys(store, true)?;
     let (mut report, committed) = loaded?;
     finish(committed, store, &mut report, started)?;
@@ -263,25 +313,35 @@ fn load_csv(
     spec: Spec,
     path: &Path,
     options: &Options,
+    adapter: &Adapter,
 ) -> Result<(Report, bool)> {
-    let file = path.display().to_string();
-    let mut source = reader::open(path)?;
+    let file = adapter
+        .label
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    let mut source = reader::open_as(path, &file)?;
     let Some(header) = source.header()? else {
         return Err(Error::input(format!(
             "{file}: the file is empty; expected a header line naming the columns ({})",
             column_names(&spec)
         )));
     };
-    let layout = reader::Layout::new(&header, &spec, kind.name(), &options.map).map_err(|p| {
+    let layout = reader::Layout::new(&header, &spec, kind, adapter, &adapter.columns).map_err(|p| {
         let mut problems = Problems::default();
         p.into_iter().for_each(|p| problems.push(p));
         problems.into_error(&file)
     })?;
+    // Header rows after the header (survey tools' question texts and import ids) are no data.
+    for _ in 0..adapter.skip_rows {
+        if source.next_record()?.is_none() {
+            break;
+        }
+    }
     let tx = store
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .context("starting the import")?;
-    let lookups = Lookups::load(&tx)?;
+    let lookups = Lookups::load(&tx, adapter.account_by)?;
     let sql_columns = layout.sql_columns(&spec);
     let count_sql = format!("SELECT count(*) FROM {}", spec.table);
     let before: i64 = tx
@@ -300,12 +360,14 @@ fn load_csv(
     // B-tree work and the parsing overlap.
     let parser = Parser {
         path,
+        file: &file,
         kind,
         spec: &spec,
         layout: &layout,
         width: header.len(),
         lookups: &lookups,
         dates: options.dates,
+        adapter,
         sql_columns: &sql_columns,
     };
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -361,6 +423,12 @@ fn load_csv(
         rows,
         ignored_columns: layout.ignored.clone(),
         dry_run: options.dry_run,
+        preset: adapter.preset.clone(),
+        mapping: if options.dry_run {
+            mapping::describe(&header, kind, &spec, &layout, adapter)
+        } else {
+            Vec::new()
+        },
         ..Report::default()
     };
     if kind == Kind::Tiers && problems.total == 0 {
@@ -412,12 +480,15 @@ struct Parsed {
 /// first problem (then only validating, so every problem is reported).
 struct Parser<'a> {
     path: &'a Path,
+    /// The file as messages name it.
+    file: &'a str,
     kind: Kind,
     spec: &'a Spec,
     layout: &'a reader::Layout,
     width: usize,
     lookups: &'a Lookups,
     dates: DateOrder,
+    adapter: &'a Adapter,
     sql_columns: &'a [&'static str],
 }
 
@@ -432,7 +503,7 @@ impl Parser<'_> {
         let mut keys = dedupe::KeyLedger::new();
         let mut tier_lines = HashMap::new();
         let mut rows = 0u64;
-        let template = Row::template(self.spec);
+        let template = Row::template(self.spec, self.kind);
         let mut batch = Batch::new(self.sql_columns.len());
         let mut sending = true;
         while let Some(record) = source.next_record()? {
@@ -491,7 +562,11 @@ impl Parser<'_> {
             ));
             return None;
         }
-        let mut row = parse_row(self.spec, self.layout, record, self.dates, template, problems)?;
+        let mut row = parse_row(self, record, template, problems)?;
+        if let Err(problem) = derive::apply(self.kind, &mut row, record.line) {
+            problems.push(problem);
+            return None;
+        }
         if let Err(problem) = self.lookups.refine(self.kind, &mut row, record.line) {
             problems.push(problem);
             return None;
@@ -521,7 +596,7 @@ impl Parser<'_> {
     fn confirm_repeats(&self, repeats: &[dedupe::Repeat], template: &Row) -> Result<Vec<Problem>> {
         let wanted: HashSet<u64> = repeats.iter().flat_map(|r| [r.line, r.earlier]).collect();
         let mut keys: HashMap<u64, String> = HashMap::new();
-        let mut source = reader::open(self.path)?;
+        let mut source = reader::open_as(self.path, self.file)?;
         source.header()?;
         let mut scratch = Problems::default();
         while let Some(record) = source.next_record()? {
@@ -609,11 +684,18 @@ pub struct Row {
 }
 
 impl Row {
-    /// An empty row of the kind's fields, cloned for each record.
-    fn template(spec: &Spec) -> Row {
+    /// An empty row of the kind's fields and inputs, cloned for each record.
+    fn template(spec: &Spec, kind: Kind) -> Row {
+        let names: Vec<&'static str> = spec
+            .columns
+            .iter()
+            .chain(derive::inputs(kind))
+            .map(|c| c.name)
+            .chain(["phase_id"])
+            .collect();
         Row {
-            names: spec.columns.iter().map(|c| c.name).chain(["phase_id"]).collect(),
-            values: vec![None; spec.columns.len() + 1],
+            values: vec![None; names.len()],
+            names,
         }
     }
 
@@ -651,41 +733,45 @@ impl Row {
 }
 
 fn parse_row(
-    spec: &Spec,
-    layout: &reader::Layout,
+    parser: &Parser<'_>,
     record: &reader::Record,
-    dates: DateOrder,
     template: &Row,
     problems: &mut Problems,
 ) -> Option<Row> {
+    let (spec, layout) = (parser.spec, parser.layout);
     let mut row = Row {
         names: template.names.clone(),
         values: template.values.clone(),
     };
     let mut ok = true;
-    for (i, column) in spec.columns.iter().enumerate() {
-        let Some(index) = layout.index_of[i] else {
-            // A key field the file lacks takes its default (a metric value's segment is `all`);
-            // other absent fields are not written, so existing rows keep theirs.
-            if spec.key.contains(&column.name) {
-                row.values[i] = Some(empty_value(column));
+    let fields = spec.columns.iter().chain(derive::inputs(parser.kind));
+    for (i, column) in fields.enumerate() {
+        let raw: &[u8] = match (layout.index_of[i], &layout.constants[i]) {
+            (Some(index), _) => record.fields.get(index).unwrap_or_default(),
+            (None, Some(constant)) => constant.as_bytes(),
+            (None, None) => {
+                // A key field the file lacks takes its default (a metric value's segment is
+                // `all`); other absent fields are not written, so existing rows keep theirs.
+                if spec.key.contains(&column.name) {
+                    row.values[i] = Some(empty_value(column));
+                }
+                continue;
             }
-            continue;
         };
-        let raw = record.fields.get(index).unwrap_or_default();
         let Ok(text) = std::str::from_utf8(raw) else {
             problems.push(Problem::at(
                 record.line,
                 column.name,
                 &String::from_utf8_lossy(raw),
-                "not valid UTF-8: expected UTF-8 text (re-export the file as UTF-8)",
+                encoding::not_utf8(raw),
             ));
             ok = false;
             continue;
         };
         let text = text.trim();
+        let text = parser.adapter.mapped_value(column.name, text).unwrap_or(text);
         if text.is_empty() {
-            if column.required {
+            if column.required && !layout.derivable[i] {
                 problems.push(Problem::at(record.line, column.name, "", "a value is required"));
                 ok = false;
             } else {
@@ -700,7 +786,8 @@ fn parse_row(
             ok = false;
             continue;
         }
-        match column.ty.parse(text, dates) {
+        let parsed = adapted(parser, column.ty, text).and_then(|t| column.ty.parse(&t, parser.dates));
+        match parsed {
             Ok(value) => row.values[i] = Some(value),
             Err(expected) => {
                 problems.push(Problem::at(record.line, column.name, text, expected));
@@ -709,6 +796,23 @@ fn parse_row(
         }
     }
     ok.then_some(row)
+}
+
+/// A field's text as the column's parser reads it: numbers without grouping, dates in ISO.
+fn adapted<'t>(
+    parser: &Parser<'_>,
+    ty: FieldType,
+    text: &'t str,
+) -> Result<std::borrow::Cow<'t, str>, String> {
+    match ty {
+        FieldType::Number { .. } | FieldType::Integer { .. } => {
+            numbers::normalise(text, parser.adapter.decimal_comma)
+        }
+        FieldType::Date | FieldType::Timestamp => {
+            dates::normalise(text, ty, &parser.adapter.date_formats, parser.dates)
+        }
+        _ => Ok(std::borrow::Cow::Borrowed(text)),
+    }
 }
 
 fn empty_value(column: &Column) -> Value {

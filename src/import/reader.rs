@@ -7,7 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use super::Problem;
-use super::kinds::Spec;
+use super::adapt::{Adapter, IGNORED};
+use super::derive;
+use super::kinds::{Column, Kind, Spec};
 use crate::error::{Error, Result};
 
 /// The longest record (a line, or the lines of a quoted field) a CSV import reads, in bytes:
@@ -30,7 +32,12 @@ pub struct Record {
 }
 
 pub fn open(path: &Path) -> Result<Source> {
-    let file = path.display().to_string();
+    open_as(path, &path.display().to_string())
+}
+
+/// Opens `path`, naming it `file` in messages (stdin is read from a spooled copy).
+pub fn open_as(path: &Path, file: &str) -> Result<Source> {
+    let file = file.to_string();
     let io_error = |source| Error::Io {
         context: format!("reading {file}"),
         source,
@@ -268,25 +275,90 @@ impl Source {
 
 /// Which column of the file feeds which field of the kind.
 pub struct Layout {
-    /// For each column of the spec, its index in the file, if the file has it.
+    /// For each field of the spec, then each input of the kind (`derive::inputs`), its index in
+    /// the file, if the file has it.
     pub index_of: Vec<Option<usize>>,
     pub ignored: Vec<String>,
+    /// For each field, the constant `--set` gives it.
+    pub constants: Vec<Option<String>>,
+    /// For each field, true when it is computed from an input the file has.
+    pub derivable: Vec<bool>,
 }
 
 fn normalise(name: &str) -> String {
     name.trim().to_ascii_lowercase().replace([' ', '-'], "_")
 }
 
+/// The field a header column feeds: its mapping (the first naming it, exactly or but for
+/// case), else its own name normalised.
+pub fn field_of(raw: &str, map: &[(String, String)]) -> String {
+    map.iter()
+        .find(|(from, _)| from == raw)
+        .or_else(|| map.iter().find(|(from, _)| from.eq_ignore_ascii_case(raw)))
+        .map_or_else(
+            || normalise(raw),
+            |(_, to)| if to == IGNORED { to.clone() } else { normalise(to) },
+        )
+}
+
 impl Layout {
     pub fn new(
         header: &[String],
         spec: &Spec,
-        kind: &str,
+        kind: Kind,
+        adapter: &Adapter,
         map: &[(String, String)],
     ) -> Result<Layout, Vec<Problem>> {
-        let names: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
-        let (layout, problems) =
-            Layout::match_header(header, &names, |i| spec.columns[i].required, kind, map);
+        let fields: Vec<&Column> = spec.columns.iter().chain(derive::inputs(kind)).collect();
+        let names: Vec<&str> = fields.iter().map(|c| c.name).collect();
+        let present: Vec<String> = header.iter().map(|h| field_of(h, map)).collect();
+        let constants: Vec<Option<String>> = names
+            .iter()
+            .map(|n| adapter.constant(n).map(str::to_string))
+            .collect();
+        let derivable: Vec<bool> = names
+            .iter()
+            .map(|n| {
+                derive::computed(kind)
+                    .iter()
+                    .any(|(field, input)| field == n && present.iter().any(|p| p == input))
+            })
+            .collect();
+        let (mut layout, mut problems) = Layout::match_header(
+            header,
+            &names,
+            |i| fields[i].required && constants[i].is_none() && !derivable[i],
+            kind.name(),
+            map,
+        );
+        let expected = || format!("expected one of {}", names.join(", "));
+        for (field, value) in &adapter.set {
+            match names.iter().position(|n| n == field) {
+                None => problems.push(Problem::line(
+                    1,
+                    format!("--set {field}={value}: {field} is not a field of {} ({})", kind.name(), expected()),
+                )),
+                Some(i) if layout.index_of[i].is_some() => problems.push(Problem::line(
+                    1,
+                    format!("--set {field}={value}: the file has a column for {field} too; expected one or the other"),
+                )),
+                Some(_) => {}
+            }
+        }
+        for (field, _) in &adapter.values {
+            if !names.contains(&field.as_str()) {
+                problems.push(Problem::line(
+                    1,
+                    format!(
+                        "--values {field}:...: {field} is not a field of {} ({})",
+                        kind.name(),
+                        expected()
+                    ),
+                ));
+            }
+        }
+        layout.constants = constants;
+        layout.derivable = derivable;
         if problems.is_empty() {
             Ok(layout)
         } else {
@@ -307,10 +379,11 @@ impl Layout {
         let mut ignored = Vec::new();
         let mut problems = Vec::new();
         for (index, raw) in header.iter().enumerate() {
-            let mapped = map
-                .iter()
-                .find(|(from, _)| from == raw || from.eq_ignore_ascii_case(raw))
-                .map_or_else(|| normalise(raw), |(_, to)| normalise(to));
+            let mapped = field_of(raw, map);
+            if mapped == IGNORED {
+                ignored.push(raw.clone());
+                continue;
+            }
             match names.iter().position(|n| *n == mapped) {
                 Some(i) if index_of[i].is_some() => problems.push(Problem::at(
                     1,
@@ -335,7 +408,7 @@ impl Layout {
             }
         }
         for (from, to) in map {
-            if !names.contains(&normalise(to).as_str()) {
+            if to != IGNORED && !names.contains(&normalise(to).as_str()) {
                 problems.push(Problem::line(
                     1,
                     format!(
@@ -345,17 +418,27 @@ impl Layout {
                 ));
             }
         }
-        (Layout { index_of, ignored }, problems)
+        let fields = names.len();
+        let layout = Layout {
+            index_of,
+            ignored,
+            constants: vec![None; fields],
+            derivable: vec![false; fields],
+        };
+        (layout, problems)
     }
 
-    /// The table columns written: those the file has (a phase becomes phase_id) and the key.
+    /// The table columns written: those the file has, is given or computes (a phase becomes
+    /// phase_id) and the key.
     pub fn sql_columns(&self, spec: &Spec) -> Vec<&'static str> {
         let mut columns: Vec<&'static str> = spec
             .columns
             .iter()
-            .zip(&self.index_of)
-            .filter(|(_, index)| index.is_some())
-            .map(|(c, _)| if c.name == "phase" { "phase_id" } else { c.name })
+            .enumerate()
+            .filter(|(i, _)| {
+                self.index_of[*i].is_some() || self.constants[*i].is_some() || self.derivable[*i]
+            })
+            .map(|(_, c)| if c.name == "phase" { "phase_id" } else { c.name })
             .collect();
         for key in spec.key {
             if !columns.contains(key) {
