@@ -405,6 +405,8 @@ fn demo_with_the_same_seed_and_month_gives_the_same_store() {
     for path in [&a, &b] {
         let out = demo(path, "7");
         assert!(out.status.success(), "{}", text(&out.stderr));
+        // The progress spinner is for terminals only: a pipe gets none of it.
+        assert!(out.stderr.is_empty(), "stderr: {:?}", text(&out.stderr));
     }
     let (mut da, mut db) = (dump(&a), dump(&b));
     // The rollups first, for a readable failure; then every raw table.

@@ -74,7 +74,10 @@ pub fn run(args: CockpitArgs) -> Result<u8> {
             "cxcockpit: generating a demo store ({DEMO_ACCOUNTS} accounts, {DEMO_MONTHS} months) in {}",
             dir.path().display()
         );
-        super::demo::write_demo(&path, &params)?;
+        {
+            let steps = super::progress::Steps::start("building the demo store");
+            super::demo::write_demo(&path, &params, &mut |name| steps.step(name))?;
+        }
         _demo_dir = Some(dir);
         Store::open(&path, OpenMode::Existing)?
     } else {

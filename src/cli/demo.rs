@@ -52,7 +52,10 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
         as_of,
     };
     let started = Instant::now();
-    let summary = write_demo(&args.out, &params)?;
+    let summary = {
+        let steps = super::progress::Steps::start("demo");
+        write_demo(&args.out, &params, &mut |name| steps.step(name))?
+    };
     outln!(
         "wrote {}: {} accounts, {} subscriptions, {} tickets, {} survey responses, {} invoices, {} churn events; {} months to {} in {:.1} s",
         args.out.display(),
@@ -73,7 +76,11 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
 }
 
 /// Generates into `<out>.partial-<pid>` and renames it over `out` once complete.
-pub fn write_demo(out: &Path, params: &DemoParams) -> Result<demo::DemoSummary> {
+pub fn write_demo(
+    out: &Path,
+    params: &DemoParams,
+    stage: &mut dyn FnMut(&'static str),
+) -> Result<demo::DemoSummary> {
     // Check the directory first, so an error names the path the user gave, not the partial file.
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
         let problem = if parent.exists() {
@@ -97,7 +104,7 @@ pub fn write_demo(out: &Path, params: &DemoParams) -> Result<demo::DemoSummary> 
             .conn()
             .execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             .context("preparing the demo store")?;
-        let summary = demo::generate(&mut store, params)?;
+        let summary = demo::generate_reporting(&mut store, params, stage)?;
         store
             .conn()
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")

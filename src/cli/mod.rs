@@ -8,6 +8,7 @@ mod demo;
 mod import;
 pub mod indicators;
 mod output;
+mod progress;
 mod review;
 mod snapshot;
 pub(crate) mod tiers;
@@ -165,7 +166,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Rollup) => {
             let mut store = open_existing(cli.db, cli.readonly)?;
-            let refresh = store.refresh()?;
+            let refresh = {
+                let steps = progress::Steps::start("rollup");
+                store.refresh_reporting(&mut |name| steps.step(name))?
+            };
             outln!("{}", describe_refresh(&refresh));
             Ok(0)
         }

@@ -16,6 +16,10 @@ use crate::store::rollup::Refresh;
 
 const CATALOGUE_SQL: &str = include_str!("catalogue.sql");
 
+/// The demo's own steps, before the refresh's (`store::rollup::STAGE_*`).
+pub const STAGE_GENERATE: &str = "generating accounts";
+pub const STAGE_INDEXES: &str = "building indexes";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoParams {
     pub accounts: usize,
@@ -38,6 +42,16 @@ pub struct DemoSummary {
 
 /// Fills an empty store with the catalogue and generated accounts, then computes the rollups.
 pub fn generate(store: &mut Store, params: &DemoParams) -> Result<DemoSummary> {
+    generate_reporting(store, params, &mut |_| {})
+}
+
+/// `generate`, telling `stage` the name of each step as it starts (for progress on a terminal).
+pub fn generate_reporting(
+    store: &mut Store,
+    params: &DemoParams,
+    stage: &mut dyn FnMut(&'static str),
+) -> Result<DemoSummary> {
+    stage(STAGE_GENERATE);
     let first = params.as_of.offset(1 - params.months.max(1) as i32);
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     let tx = store
@@ -69,10 +83,11 @@ pub fn generate(store: &mut Store, params: &DemoParams) -> Result<DemoSummary> {
     .context("recording the demo's months")?;
     let mut summary = simulate::accounts(&tx, &mut rng, params.accounts, first, params.as_of)?;
     simulate::imported_aggregates(&tx, &mut rng, first, params.as_of)?;
+    stage(STAGE_INDEXES);
     for (_, sql) in &indexes {
         tx.execute_batch(sql).context("rebuilding an index")?;
     }
     tx.commit().context("committing the demo")?;
-    summary.refresh = Some(store.refresh()?);
+    summary.refresh = Some(store.refresh_reporting(stage)?);
     Ok(summary)
 }

@@ -344,6 +344,12 @@ const OWN_ACCOUNT_SOURCES: &[&str] = &[
 /// each one up.
 const TOUCHED_SHARE_LIMIT: f64 = 0.25;
 
+/// The steps of a refresh, as `refresh_reporting` names them.
+pub const STAGE_ROLLUPS: &str = "rollups and account months";
+pub const STAGE_TIERS: &str = "tier evaluation";
+pub const STAGE_SIGNALS: &str = "triage signals";
+pub const STAGE_INDICATORS: &str = "indicator outcomes";
+
 /// What one refresh computed, and how long each step took.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Refresh {
@@ -365,8 +371,14 @@ impl Store {
     /// flags), tier evaluations, triage signals, indicator outcomes: the full refresh (`rollup`,
     /// generation, migration). It settles every pending change (`refresh_pending`).
     pub fn refresh(&mut self) -> Result<Refresh> {
+        self.refresh_reporting(&mut |_| {})
+    }
+
+    /// `refresh`, telling `stage` the name of each step as it starts (for progress on a
+    /// terminal).
+    pub fn refresh_reporting(&mut self, stage: &mut dyn FnMut(&'static str)) -> Result<Refresh> {
         let pending = self.snapshot_pending()?;
-        let refreshed = self.with_refresh_settings(|store| store.refresh_in(None))?;
+        let refreshed = self.with_refresh_settings(|store| store.refresh_in(None, stage))?;
         self.settle(&pending)?;
         Ok(refreshed)
     }
@@ -377,6 +389,14 @@ impl Store {
     /// HVC only after subscription changes; the triage backtest and the indicator outcomes only
     /// when a month they rest on changed. None when nothing was pending. An import runs it.
     pub fn refresh_pending(&mut self) -> Result<Option<Refresh>> {
+        self.refresh_pending_reporting(&mut |_| {})
+    }
+
+    /// `refresh_pending`, telling `stage` the name of each step as it starts.
+    pub fn refresh_pending_reporting(
+        &mut self,
+        stage: &mut dyn FnMut(&'static str),
+    ) -> Result<Option<Refresh>> {
         let pending = self.snapshot_pending()?;
         if pending.sources.is_empty() {
             return Ok(None);
@@ -423,12 +443,15 @@ impl Store {
         };
         let only_values = sources.iter().all(|p| p.source == "metric_value");
         let refreshed = self.with_refresh_settings(|store| match (scope, only_values) {
-            (None, _) => store.refresh_in(None),
-            (Some(scope), true) => Ok(Refresh {
-                rollup: store.refresh_rollups_in(Some(scope))?,
-                derived: None,
-            }),
-            (Some(scope), false) => store.refresh_in(Some(scope)),
+            (None, _) => store.refresh_in(None, stage),
+            (Some(scope), true) => {
+                stage(STAGE_ROLLUPS);
+                Ok(Refresh {
+                    rollup: store.refresh_rollups_in(Some(scope))?,
+                    derived: None,
+                })
+            }
+            (Some(scope), false) => store.refresh_in(Some(scope), stage),
         })?;
         self.settle(&pending)?;
         Ok(Some(refreshed))
@@ -442,9 +465,11 @@ impl Store {
 
     /// The derived tables: all of them (`scope` None), or from `scope.from` on (see
     /// `refresh_pending`).
-    fn refresh_in(&mut self, scope: Option<Scope>) -> Result<Refresh> {
+    fn refresh_in(&mut self, scope: Option<Scope>, stage: &mut dyn FnMut(&'static str)) -> Result<Refresh> {
+        stage(STAGE_ROLLUPS);
         let rollup = self.refresh_rollups_in(scope)?;
         let accounts = scope.map_or(Accounts::All, |s| s.accounts);
+        stage(STAGE_TIERS);
         let tiers = self.evaluate_tiers_from(scope.map(|s| s.from), accounts)?;
         // The backtest ranks months up to 3 before the last by their signals (raw rows dated up
         // to then) and looks at churn after them (the subscriptions); the indicator outcomes
@@ -456,12 +481,14 @@ impl Store {
                 .is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3)),
         };
         // The backtest ranks every account: it needs them all.
+        stage(STAGE_SIGNALS);
         let signals = if tested_changed {
             self.refresh_signals_with(true, Accounts::All)?
         } else {
             self.refresh_signals_with(false, accounts)?
         };
         let indicators = if tested_changed {
+            stage(STAGE_INDICATORS);
             self.refresh_indicators()?
         } else {
             Duration::ZERO
@@ -640,6 +667,30 @@ mod tests {
             ["first_response_hours", "resolution_hours", "tickets_per_100"]
         );
         assert!(names(measures_of(["metric_value"].into_iter())).is_empty());
+    }
+
+    #[test]
+    fn a_refresh_names_its_steps_as_they_start() {
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        let params = crate::demo::DemoParams {
+            accounts: 30,
+            months: 6,
+            seed: 1,
+            as_of: "2026-06".parse().unwrap(),
+        };
+        let mut steps = Vec::new();
+        crate::demo::generate_reporting(&mut store, &params, &mut |s| steps.push(s)).unwrap();
+        assert_eq!(
+            steps,
+            [
+                crate::demo::STAGE_GENERATE,
+                crate::demo::STAGE_INDEXES,
+                super::STAGE_ROLLUPS,
+                super::STAGE_TIERS,
+                super::STAGE_SIGNALS,
+                super::STAGE_INDICATORS
+            ]
+        );
     }
 
     #[test]
