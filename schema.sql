@@ -251,6 +251,33 @@ CREATE TABLE account_tier (
     PRIMARY KEY (period, account_id)
 ) STRICT, WITHOUT ROWID;
 
+-- Computed with the tier evaluation, for the tiers pane (a month is read, never a scan of the raw
+-- rows): the accounts to watch in each month (moved up a tier, at risk of a downgrade, or close
+-- to the next tier), with the facts their decision was made on, so it can be explained again
+-- exactly (`analysis::tiers::explain`); the members of each tier; the HVC accounts.
+CREATE TABLE tier_watch (
+    period             TEXT NOT NULL,
+    account_id         TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    active             INTEGER NOT NULL,
+    monthly_mrr        BLOB NOT NULL,     -- MRR of the longest window's months, oldest first: little-endian f64s
+    tenure_months      INTEGER NOT NULL,
+    overdue_invoice    INTEGER NOT NULL,
+    open_severe_ticket INTEGER NOT NULL,
+    detractor          INTEGER NOT NULL,
+    hvc                INTEGER NOT NULL,
+    PRIMARY KEY (period, account_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE tier_month (
+    period  TEXT NOT NULL,
+    tier_id TEXT NOT NULL,
+    members INTEGER NOT NULL,
+    PRIMARY KEY (period, tier_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE hvc_month (
+    period   TEXT PRIMARY KEY,
+    accounts INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
 -- Computed: each account's MRR at the start and at the end of each month in the store's range
 -- (first day of the month, first day of the next). NULL: not active then. Only months in which
 -- the account was active at one end or the other have a row.

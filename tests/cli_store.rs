@@ -589,6 +589,9 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              DROP VIEW survey_standard_scale;
              DROP TABLE survey_scale;
              ALTER TABLE rollup DROP COLUMN variance;
+             DROP TABLE tier_watch;
+             DROP TABLE tier_month;
+             DROP TABLE hvc_month;
              DROP VIEW refresh_touch_account;
              DROP TABLE refresh_pending_account;
              DROP VIEW refresh_touch;

@@ -393,7 +393,7 @@ fn demo_tables_exported_as_csv_import_into_a_fresh_store_as_the_same_rows() {
 /// Every derived table, as text rounded to 9 significant places (sums over the same rows in the
 /// same order are the same; the rounding only keeps the comparison readable).
 fn derived(store: &Store) -> BTreeMap<&'static str, Vec<String>> {
-    let tables: [(&str, &str); 8] = [
+    let tables: [(&str, &str); 11] = [
         (
             "account_month",
             "SELECT * FROM account_month ORDER BY account_id, period",
@@ -414,6 +414,12 @@ fn derived(store: &Store) -> BTreeMap<&'static str, Vec<String>> {
             "account_tier",
             "SELECT * FROM account_tier ORDER BY period, account_id",
         ),
+        (
+            "tier_watch",
+            "SELECT * FROM tier_watch ORDER BY period, account_id",
+        ),
+        ("tier_month", "SELECT * FROM tier_month ORDER BY period, tier_id"),
+        ("hvc_month", "SELECT * FROM hvc_month ORDER BY period"),
         (
             "account_signal",
             "SELECT * FROM account_signal ORDER BY period, account_id, signal",
@@ -436,6 +442,7 @@ fn derived(store: &Store) -> BTreeMap<&'static str, Vec<String>> {
                     row.iter()
                         .map(|v| match v {
                             Value::Real(r) => format!("{r:.9e}"),
+                            Value::Blob(b) => format!("{b:?}"),
                             other => field(other),
                         })
                         .collect::<Vec<_>>()

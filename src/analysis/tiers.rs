@@ -80,11 +80,7 @@ pub fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &Ac
         .held
         .as_ref()
         .and_then(|h| ladder.iter().position(|t| &t.id == h));
-    let next = match held {
-        Some(i) => ladder.get(i + 1),
-        None if facts.active => ladder.first(),
-        None => None,
-    };
+    let next = tiers::next_tier(ladder, held, facts.active).map(|i| &ladder[i]);
     let mut criteria = Vec::new();
     for tier in held.map(|i| &ladder[i]).into_iter().chain(next) {
         for c in tiers::check(tier, facts) {
@@ -98,9 +94,10 @@ pub fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &Ac
         }
     }
     let gap = next.map(|t| tiers::gap(t, facts));
+    let (near_miss, downgrade_risk) = tiers::watch_flags(ladder, held, row.status, facts);
     Decision {
-        near_miss: matches!((&gap, next), (Some(g), Some(t)) if tiers::is_near_miss(g, t)),
-        downgrade_risk: held.is_some_and(|i| tiers::is_downgrade_risk(&ladder[i], facts, row.status)),
+        near_miss,
+        downgrade_risk,
         next_tier: next.map(|t| t.id.clone()),
         account_id,
         row,

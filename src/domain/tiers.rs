@@ -385,6 +385,30 @@ pub fn is_near_miss(gap: &Gap, tier: &TierRule) -> bool {
     gap.failing.is_empty() && close && short
 }
 
+/// The tier an account is measured against next (index into the ladder, lowest first): the one
+/// above its held tier, or the first for an active account that holds none.
+pub fn next_tier(ladder: &[TierRule], held: Option<usize>, active: bool) -> Option<usize> {
+    match held {
+        Some(i) => (i + 1 < ladder.len()).then_some(i + 1),
+        None if active && !ladder.is_empty() => Some(0),
+        None => None,
+    }
+}
+
+/// Whether a month's decision is one to watch: (a near miss of the next tier, a downgrade risk
+/// of the held one).
+pub fn watch_flags(
+    ladder: &[TierRule],
+    held: Option<usize>,
+    status: TierStatus,
+    facts: &AccountFacts,
+) -> (bool, bool) {
+    let near_miss = next_tier(ladder, held, facts.active)
+        .is_some_and(|i| is_near_miss(&gap(&ladder[i], facts), &ladder[i]));
+    let downgrade_risk = held.is_some_and(|i| is_downgrade_risk(&ladder[i], facts, status));
+    (near_miss, downgrade_risk)
+}
+
 /// At risk of losing the held tier: in grace, or its MRR within 10% above the threshold.
 pub fn is_downgrade_risk(tier: &TierRule, facts: &AccountFacts, status: TierStatus) -> bool {
     let avg = window_mrr(&facts.monthly_mrr, tier.window_months);

@@ -29,7 +29,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -222,6 +222,8 @@ const MIGRATIONS: &[&str] = &[
     BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;",
     // 5: the accounts a change reached are recorded too (refresh_pending_account).
     include_str!("migrations/v5.sql"),
+    // 6: the tiers pane's month precomputed (tier_watch, tier_month, hvc_month).
+    include_str!("migrations/v6.sql"),
 ];
 
 /// Creates an empty store file (SQLite takes an empty file as a new database) readable by its
@@ -458,6 +460,9 @@ impl Store {
                 // the survey rollups' variance: what the older store derived is computed again,
                 // so no reader sees the old figures.
                 self.refresh()?;
+            } else if version > 0 && version < 6 {
+                // Version 6 keeps the tiers pane's months: the tier evaluation writes them.
+                self.evaluate_tiers()?;
             }
         }
         if writable && version == SCHEMA_VERSION && application_id != APPLICATION_ID {

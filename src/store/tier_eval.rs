@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
 use crate::domain::Period;
-use crate::domain::tiers::{AccountFacts, Holding, eligible_index, next_holding, whole_months};
+use crate::domain::tiers::{
+    AccountFacts, Holding, TierStatus, eligible_index, next_holding, watch_flags, whole_months,
+};
 use crate::error::{Result, SqlContext};
 
 use super::Store;
@@ -62,11 +64,16 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the tier evaluation")?;
-        tx.execute(
-            &accounts.bind("DELETE FROM account_tier WHERE period >= ?1 AND {accounts:}"),
-            [from.map_or(String::new(), |from| from.to_string())],
-        )
-        .context("clearing tiers")?;
+        let floor = from.map_or(String::new(), |from| from.to_string());
+        for table in ["account_tier", "tier_watch"] {
+            tx.execute(
+                &accounts.bind(&format!(
+                    "DELETE FROM {table} WHERE period >= ?1 AND {{accounts:}}"
+                )),
+                [&floor],
+            )
+            .context("clearing tiers")?;
+        }
         let mut stats = TierEvalStats {
             months: 0,
             rows: 0,
@@ -83,6 +90,13 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .context("writing tiers")?;
+            let mut watch = tx
+                .prepare(
+                    "INSERT INTO tier_watch (period, account_id, active, monthly_mrr, tenure_months,
+                                             overdue_invoice, open_severe_ticket, detractor, hvc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .context("writing the tier watch list")?;
             let periods: Vec<(Period, String)> = first.through(last).map(|p| (p, p.to_string())).collect();
             let mut facts = AccountFacts {
                 active: false,
@@ -136,13 +150,66 @@ impl Store {
                             .context("writing tiers")?;
                         stats.rows += 1;
                     }
+                    let (near_miss, downgrade_risk) =
+                        watch_flags(&ladder, holding.held, holding.status, &facts);
+                    if holding.status == TierStatus::Upgrade || near_miss || downgrade_risk {
+                        watch
+                            .execute(params![
+                                month,
+                                account,
+                                facts.active,
+                                mrr_bytes(&facts.monthly_mrr),
+                                facts.tenure_months,
+                                facts.has_overdue_invoice,
+                                facts.has_open_severe_ticket,
+                                facts.is_detractor,
+                                facts.is_hvc
+                            ])
+                            .context("writing the tier watch list")?;
+                    }
                 }
             }
+        }
+        // The pane's counts of the months evaluated, from the tables (an evaluation of some
+        // accounts only sees those).
+        if let Some((first, last)) = range {
+            tx.execute("DELETE FROM tier_month WHERE period >= ?1", [&floor])
+                .and_then(|_| tx.execute("DELETE FROM hvc_month WHERE period >= ?1", [&floor]))
+                .and_then(|_| {
+                    tx.execute(
+                        "INSERT INTO tier_month (period, tier_id, members)
+                         SELECT period, held_tier, count(*) FROM account_tier
+                         WHERE period BETWEEN ?1 AND ?2 AND held_tier IS NOT NULL GROUP BY period, held_tier",
+                        [first.to_string(), last.to_string()],
+                    )
+                })
+                .and_then(|_| {
+                    tx.execute(
+                        "INSERT INTO hvc_month (period, accounts)
+                         SELECT period, count(*) FROM account_month
+                         WHERE period BETWEEN ?1 AND ?2 AND hvc = 1 GROUP BY period",
+                        [first.to_string(), last.to_string()],
+                    )
+                })
+                .context("counting tier members")?;
         }
         tx.commit().context("committing the tier evaluation")?;
         stats.elapsed = started.elapsed();
         Ok(stats)
     }
+}
+
+/// The window's MRR as stored in `tier_watch.monthly_mrr`: little-endian f64s, exact.
+pub(crate) fn mrr_bytes(mrr: &[f64]) -> Vec<u8> {
+    mrr.iter().flat_map(|m| m.to_le_bytes()).collect()
+}
+
+/// `mrr_bytes` read back (a trailing partial value is ignored).
+pub(crate) fn mrr_from_bytes(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect()
 }
 
 /// Each account's holding at the end of the month before `first`, as stored.

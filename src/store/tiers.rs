@@ -634,3 +634,82 @@ mod tests {
         assert!(!all[0].1.active);
     }
 }
+
+/// One account of a month's tier watch list, as the tier evaluation stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watched {
+    pub account_id: String,
+    pub row: TierRow,
+    pub facts: AccountFacts,
+}
+
+impl Store {
+    /// The month's watch list (`tier_watch`, written by the tier evaluation): the accounts that
+    /// moved up a tier, risk a downgrade or nearly reach the next tier, in account id order, each
+    /// with its tier row and the facts its decision was made on. An indexed read of one month.
+    pub fn tier_watch(&self, period: Period) -> Result<Vec<Watched>> {
+        let what = "reading the tier watch list";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT w.account_id, t.held_tier, t.eligible_tier, t.status, t.grace_until,
+                        w.active, w.monthly_mrr, w.tenure_months, w.overdue_invoice, w.open_severe_ticket,
+                        w.detractor, w.hvc
+                 FROM tier_watch w
+                 LEFT JOIN account_tier t ON t.period = w.period AND t.account_id = w.account_id
+                 WHERE w.period = ?1 ORDER BY w.account_id",
+            )
+            .context(what)?;
+        let rows = stmt
+            .query_map([period.to_string()], |r| {
+                let status: Option<String> = r.get(3)?;
+                let mrr: Vec<u8> = r.get(6)?;
+                Ok(Watched {
+                    account_id: r.get(0)?,
+                    row: TierRow {
+                        held: r.get(1)?,
+                        eligible: r.get(2)?,
+                        status: status
+                            .and_then(|s| s.parse().ok())
+                            .unwrap_or(crate::domain::tiers::TierStatus::None),
+                        grace_until: r.get(4)?,
+                    },
+                    facts: AccountFacts {
+                        active: r.get(5)?,
+                        monthly_mrr: super::tier_eval::mrr_from_bytes(&mrr),
+                        tenure_months: r.get(7)?,
+                        has_overdue_invoice: r.get(8)?,
+                        has_open_severe_ticket: r.get(9)?,
+                        is_detractor: r.get(10)?,
+                        is_hvc: r.get(11)?,
+                    },
+                })
+            })
+            .context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+
+    /// Members of each tier at the end of `period` and the month's HVC accounts, as the tier
+    /// evaluation counted them (`tier_month`, `hvc_month`).
+    pub fn tier_month_counts(&self, period: Period) -> Result<(HashMap<String, i64>, i64)> {
+        let what = "reading the tier members";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT tier_id, members FROM tier_month WHERE period = ?1")
+            .context(what)?;
+        let members = stmt
+            .query_map([period.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context(what)?
+            .collect::<rusqlite::Result<_>>()
+            .context(what)?;
+        let hvc = self
+            .conn
+            .query_row(
+                "SELECT coalesce((SELECT accounts FROM hvc_month WHERE period = ?1), 0)",
+                [period.to_string()],
+                |r| r.get(0),
+            )
+            .context(what)?;
+        Ok((members, hvc))
+    }
+}

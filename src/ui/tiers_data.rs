@@ -10,7 +10,6 @@ use crate::domain::Period;
 use crate::domain::tiers::{TierRule, TierStatus};
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::tiers::TierRow;
 
 use super::load::Request;
 
@@ -123,59 +122,41 @@ pub fn ladder(store: &Store) -> Result<Vec<TierRule>> {
     Ok(ladder)
 }
 
-/// One month's members per tier and the accounts to watch, explained.
+/// One month's members per tier and the accounts to watch, explained: read from what the tier
+/// evaluation stored for the month (`Store::tier_watch`, `Store::tier_month_counts`), each
+/// watched account's decision explained again from the facts it was made on.
 pub fn load_month(
     store: &Store,
     ladder: &[TierRule],
     period: Period,
     has_previous: bool,
 ) -> Result<TierMonth> {
-    let mut rows = store.tier_rows(period)?;
-    let before = if has_previous {
-        store.tier_rows(period.prev())?
+    let (now, hvc) = store.tier_month_counts(period)?;
+    let then = if has_previous {
+        store.tier_month_counts(period.prev())?.0
     } else {
         HashMap::new()
     };
-    let mut members_now = vec![0i64; ladder.len()];
-    let mut hvc = 0;
+    let members = ladder
+        .iter()
+        .map(|t| {
+            let now = now.get(&t.id).copied().unwrap_or(0);
+            (now, now - then.get(&t.id).copied().unwrap_or(0))
+        })
+        .collect();
     let mut accounts = Vec::new();
     let mut whys = Vec::new();
-    for (id, facts) in store.tier_facts(period)? {
-        let row = rows.remove(&id).unwrap_or(TierRow {
-            held: None,
-            eligible: None,
-            status: TierStatus::None,
-            grace_until: None,
-        });
-        let decision = explain(ladder, id, row, &facts);
-        if let Some(i) = held_index(ladder, decision.row.held.as_deref()) {
-            members_now[i] += 1;
-        }
-        hvc += usize::from(facts.is_hvc);
+    for watched in store.tier_watch(period)? {
+        let hvc = watched.facts.is_hvc;
+        let decision = explain(ladder, watched.account_id, watched.row, &watched.facts);
         let on = [
             (Watch::Upgrade, decision.row.status == TierStatus::Upgrade),
             (Watch::DowngradeRisk, decision.downgrade_risk),
             (Watch::NearMiss, decision.near_miss),
         ];
-        if on.iter().any(|(_, on)| *on) {
-            whys.push(on.map(|(why, on)| on.then_some(why)));
-            accounts.push(TierAccount {
-                hvc: facts.is_hvc,
-                decision,
-            });
-        }
+        whys.push(on.map(|(why, on)| on.then_some(why)));
+        accounts.push(TierAccount { hvc, decision });
     }
-    let mut members_then = vec![0i64; ladder.len()];
-    for row in before.values() {
-        if let Some(i) = held_index(ladder, row.held.as_deref()) {
-            members_then[i] += 1;
-        }
-    }
-    let members = members_now
-        .iter()
-        .zip(&members_then)
-        .map(|(now, then)| (*now, now - then))
-        .collect();
     // Upgrades first, then risks, then near misses; within each, in account order.
     let mut watch = Vec::new();
     for (k, why) in [Watch::Upgrade, Watch::DowngradeRisk, Watch::NearMiss]
@@ -191,12 +172,85 @@ pub fn load_month(
     }
     Ok(TierMonth {
         members,
-        hvc,
+        hvc: usize::try_from(hvc).unwrap_or(0),
         accounts,
         watch,
     })
 }
 
-fn held_index(ladder: &[TierRule], held: Option<&str>) -> Option<usize> {
-    held.and_then(|h| ladder.iter().position(|t| t.id == h))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::tiers::decisions;
+
+    /// What the month read from the stored watch list must equal: every account's decision
+    /// explained from the raw rows (`analysis::tiers::decisions`, as `cxcockpit tiers` does).
+    fn from_raw_rows(
+        store: &Store,
+        ladder: &[TierRule],
+        period: Period,
+    ) -> (Vec<(i64, i64)>, usize, Vec<String>) {
+        let count = |p: Period| -> Vec<i64> {
+            let all = decisions(store, ladder, p).unwrap();
+            ladder
+                .iter()
+                .map(|t| {
+                    all.iter()
+                        .filter(|d| d.row.held.as_deref() == Some(&t.id))
+                        .count() as i64
+                })
+                .collect()
+        };
+        let now = count(period);
+        let then = count(period.prev());
+        let members = now.iter().zip(&then).map(|(n, t)| (*n, n - t)).collect();
+        let facts = store.tier_facts(period).unwrap();
+        let hvc = facts.iter().filter(|(_, f)| f.is_hvc).count();
+        let mut watched = Vec::new();
+        for why in [Watch::Upgrade, Watch::DowngradeRisk, Watch::NearMiss] {
+            for d in decisions(store, ladder, period).unwrap() {
+                let on = match why {
+                    Watch::Upgrade => d.row.status == TierStatus::Upgrade,
+                    Watch::DowngradeRisk => d.downgrade_risk,
+                    Watch::NearMiss => d.near_miss,
+                };
+                if on {
+                    watched.push(format!("{why:?} {d:?}"));
+                }
+            }
+        }
+        (members, hvc, watched)
+    }
+
+    #[test]
+    fn the_stored_watch_list_explains_every_month_as_the_raw_rows_do() {
+        let mut store = Store::open_in_memory().unwrap();
+        let params = crate::demo::DemoParams {
+            accounts: 400,
+            months: 14,
+            seed: 5,
+            as_of: "2026-06".parse().unwrap(),
+        };
+        crate::demo::generate(&mut store, &params).unwrap();
+        let ladder = ladder(&store).unwrap();
+        let (first, last) = store.period_range().unwrap().unwrap();
+        let mut watched_somewhere = 0;
+        for period in first.next().through(last) {
+            let month = load_month(&store, &ladder, period, true).unwrap();
+            let stored: Vec<String> = month
+                .watch
+                .iter()
+                .map(|(why, i)| format!("{why:?} {:?}", month.accounts[*i].decision))
+                .collect();
+            let (members, hvc, watched) = from_raw_rows(&store, &ladder, period);
+            assert_eq!(month.members, members, "{period}: members");
+            assert_eq!(month.hvc, hvc, "{period}: HVC accounts");
+            assert_eq!(stored, watched, "{period}: watch list");
+            watched_somewhere += stored.len();
+        }
+        assert!(
+            watched_somewhere > 100,
+            "the demo has accounts to watch: {watched_somewhere}"
+        );
+    }
 }
