@@ -20,6 +20,16 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    /// The store has an older schema and the open may not write (read-only): it needs one
+    /// writable open (which migrates it) first.
+    #[error(
+        "{path}: has schema version {found} and needs migrating to {supported}, which a read-only open does not do: run `cxcockpit init` once as a user who can write the store"
+    )]
+    NeedsMigration {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -37,7 +47,10 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input(_) | Error::Store { .. } | Error::NewerSchema { .. } => 2,
+            Error::Input(_)
+            | Error::Store { .. }
+            | Error::NewerSchema { .. }
+            | Error::NeedsMigration { .. } => 2,
             Error::Io { .. } | Error::Sql { .. } => 1,
         }
     }

@@ -81,9 +81,17 @@ pub fn run(args: CockpitArgs) -> Result<u8> {
         _demo_dir = Some(dir);
         Store::open(&path, OpenMode::Existing)?
     } else {
-        // Writable when it can be (triage actions write); a store that cannot be written still
-        // opens, read-only, and the actions say why they are unavailable.
-        match super::open_existing(args.db.clone(), args.readonly) {
+        // Writable when it can be (triage actions write); a store this user cannot write (the
+        // file, or its directory where SQLite keeps the -wal and -shm) opens read-only, and the
+        // footer and the actions say why they are unavailable.
+        if !args.readonly
+            && let Ok((path, _)) = crate::paths::resolve_db(args.db.clone())
+            && path.exists()
+            && let Some(why) = crate::store::unwritable_reason(&path)
+        {
+            readonly_reason = Some(why);
+        }
+        match super::open_existing(args.db.clone(), readonly_reason.is_some()) {
             Ok(store) => store,
             Err(error) if !args.readonly => match super::open_existing(args.db, true) {
                 Ok(store) => {
@@ -97,6 +105,13 @@ pub fn run(args: CockpitArgs) -> Result<u8> {
     };
     if readonly_reason.is_none() && store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         readonly_reason = Some("the store file cannot be written".into());
+    }
+    if store.is_snapshot()
+        && let Some(why) = &mut readonly_reason
+    {
+        // Opened `immutable` (no -wal, a directory it cannot write): what others write later
+        // is not seen.
+        why.push_str(" (a snapshot)");
     }
     store.set_cache_kib(crate::store::COCKPIT_CACHE_KIB)?;
     let mut app = App::open(&store, label(store.path()))?;

@@ -95,6 +95,24 @@ pub enum Command {
 
 /// Runs the parsed command line; the returned number is the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    let readonly = cli.readonly;
+    run_command(cli).map_err(|error| match error {
+        // The store's own message cannot know whether --readonly was asked for.
+        Error::NeedsMigration {
+            path,
+            found,
+            supported,
+        } if readonly => Error::Store {
+            path,
+            message: format!(
+                "has schema version {found} and needs migrating to {supported}, which --readonly does not do: run a command without --readonly once (e.g. `cxcockpit init`)"
+            ),
+        },
+        other => other,
+    })
+}
+
+fn run_command(cli: Cli) -> Result<u8> {
     let writes = match &cli.command {
         Some(Command::Init) => Some("init"),
         Some(Command::Rollup) => Some("rollup"),
@@ -120,14 +138,21 @@ pub fn run(cli: Cli) -> Result<u8> {
                     source,
                 })?;
             }
+            if path.exists() {
+                refuse_unwritable(&path, "init")?;
+            }
             let store = Store::open(&path, OpenMode::Create)?;
             outln!("store ready: {}", store.path().display());
             Ok(0)
         }
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Import(args)) if args.list.is_some() => import::list(cli.format),
+        Some(Command::Import(args)) if args.dry_run => {
+            let mut dry_run = open_for_dry_run(cli.db, cli.readonly)?;
+            import::run(&mut dry_run.store, &args, cli.format)
+        }
         Some(Command::Import(args)) => {
-            let mut store = open_existing(cli.db, cli.readonly)?;
+            let mut store = open_writing(cli.db, "import")?;
             import::run(&mut store, &args, cli.format)
         }
         Some(Command::Churn(args)) => {
@@ -139,7 +164,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             tiers::run(&store, &args, cli.format)
         }
         Some(Command::Triage(args)) => {
-            let mut store = open_existing(cli.db, cli.readonly)?;
+            let writes = !matches!(args.action, None | Some(triage::TriageAction::History { .. }));
+            // Listing and history only read; an action on a store opened with --readonly is
+            // refused by the action itself.
+            let mut store = if writes && !cli.readonly {
+                open_writing(cli.db, "triage")?
+            } else {
+                open_existing(cli.db, true)?
+            };
             note_pending(&store);
             triage::run(&mut store, &args, cli.format, cli.readonly)
         }
@@ -156,7 +188,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             indicators::run_comments(&store, &args, cli.format)
         }
         Some(Command::Check) => {
-            let store = match open_existing(cli.db, cli.readonly) {
+            // Read-only where the store cannot be written: checking only reads (the writable
+            // open is there to migrate an older store first).
+            let readonly = cli.readonly || unwritable(&cli.db);
+            let store = match open_existing(cli.db, readonly) {
                 Err(Error::Store { path, message }) if message == crate::store::CORRUPT => {
                     return check::run_unreadable(&path, &message, cli.format);
                 }
@@ -165,7 +200,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             check::run(&store, cli.format)
         }
         Some(Command::Rollup) => {
-            let mut store = open_existing(cli.db, cli.readonly)?;
+            let mut store = open_writing(cli.db, "rollup")?;
             let refresh = {
                 let steps = progress::Steps::start("rollup");
                 store.refresh_reporting(&mut |name| steps.step(name))?
@@ -257,6 +292,85 @@ fn note_pending(store: &Store) {
             sources.join(", ")
         ),
     );
+}
+
+/// Whether the store the user named exists and cannot be written by this user (see
+/// `store::unwritable_reason`).
+fn unwritable(db: &Option<PathBuf>) -> bool {
+    paths::resolve_db(db.clone())
+        .is_ok_and(|(path, _)| path.exists() && crate::store::unwritable_reason(&path).is_some())
+}
+
+/// Opens the store for a command that writes to it; a store this user cannot write is refused
+/// up front with the reason (one line, exit 2), before SQLite says "read-only".
+fn open_writing(db: Option<PathBuf>, command: &str) -> Result<Store> {
+    let (path, _) = paths::resolve_db(db)?;
+    if path.exists() {
+        refuse_unwritable(&path, command)?;
+    }
+    Store::open(&path, OpenMode::Existing)
+}
+
+/// The one-line refusal of a command that writes to an existing store this user cannot write.
+fn refuse_unwritable(path: &std::path::Path, command: &str) -> Result<()> {
+    match crate::store::unwritable_reason(path) {
+        None => Ok(()),
+        Some(why) => Err(Error::Store {
+            path: path.to_path_buf(),
+            message: format!(
+                "`{command}` writes to the store, but {why} (SQLite writes the store and its -wal and -shm files beside it); ask the store's owner for write access; reading commands work (they open it read-only)"
+            ),
+        }),
+    }
+}
+
+/// The store an `import --dry-run` validates against: the store itself when it can be written
+/// (the import's transaction is rolled back), else, with --readonly or a store this user cannot
+/// write, a private copy (`VACUUM INTO` a temporary directory, removed afterwards), since even a
+/// transaction that is rolled back needs to write.
+struct DryRunStore {
+    // Dropped before the directory that holds it.
+    store: Store,
+    _copy: Option<tempfile::TempDir>,
+}
+
+fn open_for_dry_run(db: Option<PathBuf>, readonly: bool) -> Result<DryRunStore> {
+    if !readonly && !unwritable(&db) {
+        return Ok(DryRunStore {
+            store: open_existing(db, false)?,
+            _copy: None,
+        });
+    }
+    let source = open_existing(db, true)?;
+    let dir = tempfile::Builder::new()
+        .prefix("cxcockpit-dry-run-")
+        .tempdir()
+        .map_err(|source| Error::Io {
+            context: "creating a temporary directory for the dry run's copy of the store".into(),
+            source,
+        })?;
+    let copy = dir.path().join("store.db");
+    let Some(copy_name) = copy.to_str() else {
+        return Err(Error::input(format!(
+            "{}: the temporary directory's name is not UTF-8 (set TMPDIR)",
+            dir.path().display()
+        )));
+    };
+    source
+        .conn()
+        .execute("VACUUM INTO ?1", [copy_name])
+        .map_err(|source| crate::error::Error::Sql {
+            context: format!(
+                "copying the store to {} for the dry run (it cannot be written here)",
+                copy.display()
+            ),
+            source,
+        })?;
+    drop(source);
+    Ok(DryRunStore {
+        store: Store::open(&copy, OpenMode::Existing)?,
+        _copy: Some(dir),
+    })
 }
 
 /// Opens the store the user named for a command that needs one to exist.

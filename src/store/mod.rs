@@ -256,6 +256,177 @@ fn is_empty_file(path: &Path) -> bool {
         && !std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0)
 }
 
+/// `path` with `suffix` appended to its name: the store's -wal and -shm.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The directory holding `path` ("." for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+/// Why this process may not write `path` (`faccessat` with the effective ids, as the kernel
+/// decides): None when it may, or when the answer is not a permission (SQLite then says).
+fn write_refused(path: &Path) -> Option<&'static str> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: a valid NUL-terminated path; faccessat only reads it.
+    let status = unsafe { libc::faccessat(libc::AT_FDCWD, c_path.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
+    if status == 0 {
+        return None;
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EROFS) => Some("is on a read-only file system"),
+        Some(libc::EACCES | libc::EPERM) => Some("is not writable by you"),
+        _ => None,
+    }
+}
+
+/// Why the store at `path` cannot be written by this process, if it cannot: SQLite writes the
+/// file and creates its -wal and -shm in the same directory (unless both exist and are
+/// writable). Checked before a command that writes opens the store, so that it fails with this
+/// reason instead of SQLite's "read-only".
+pub fn unwritable_reason(path: &Path) -> Option<String> {
+    if let Some(why) = write_refused(path) {
+        return Some(format!("{} {why}", path.display()));
+    }
+    let dir = parent_dir(path);
+    let sidecars_writable = ["-wal", "-shm"].iter().all(|suffix| {
+        let file = sibling(path, suffix);
+        file.exists() && write_refused(&file).is_none()
+    });
+    match write_refused(&dir) {
+        Some(why) if !sidecars_writable => Some(format!("{} (the store's directory) {why}", dir.display())),
+        _ => None,
+    }
+}
+
+/// `file:` URI opening `path` read-only as an immutable file (every byte but `/` and the
+/// unreserved characters percent-encoded, so no name is read as URI syntax).
+fn immutable_uri(path: &Path) -> std::io::Result<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let absolute = std::path::absolute(path)?;
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    Ok(uri)
+}
+
+/// A test-only hook, inert unless `CXCOCKPIT_TEST_ABORT_AT` is set (tests/reliability.rs uses it
+/// to kill a writer at chosen points of an import and its refresh, deterministically):
+/// - `progress:N` kills the process (SIGKILL, as `kill -9`: no destructor, no rollback) at the
+///   Nth progress callback, one every `STEP` SQLite virtual-machine instructions, counted over
+///   every writable connection of the process;
+/// - `commit:N` kills it just before the Nth commit of the process is written;
+/// - `count` kills nothing and prints on stderr each commit's progress count and, at exit, the
+///   total, so that a test can spread its points over a run.
+mod test_hooks {
+    use std::ffi::{c_int, c_void};
+    use std::io::Write;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use rusqlite::Connection;
+
+    pub const ENV: &str = "CXCOCKPIT_TEST_ABORT_AT";
+    /// Virtual-machine instructions between two progress callbacks.
+    const STEP: c_int = 100;
+
+    #[derive(Clone, Copy)]
+    enum Target {
+        Progress(u64),
+        Commit(u64),
+        Count,
+    }
+
+    static TARGET: OnceLock<Option<Target>> = OnceLock::new();
+    static PROGRESS: AtomicU64 = AtomicU64::new(0);
+    static COMMITS: AtomicU64 = AtomicU64::new(0);
+
+    fn target() -> Option<Target> {
+        *TARGET.get_or_init(|| {
+            let value = std::env::var(ENV).ok()?;
+            let target = match value.split_once(':') {
+                Some(("progress", n)) => Target::Progress(n.parse().ok()?),
+                Some(("commit", n)) => Target::Commit(n.parse().ok()?),
+                None if value == "count" => Target::Count,
+                _ => return None,
+            };
+            if matches!(target, Target::Count) {
+                // SAFETY: registers a plain function with no captured state.
+                unsafe { libc::atexit(report_total) };
+            }
+            Some(target)
+        })
+    }
+
+    extern "C" fn report_total() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "cxcockpit-test: total progress {} commits {}",
+            PROGRESS.load(Ordering::SeqCst),
+            COMMITS.load(Ordering::SeqCst)
+        );
+    }
+
+    /// Ends the process as `kill -9` does: no destructor, no rollback, no flush.
+    fn die() -> ! {
+        // SAFETY: sends a signal to this very process.
+        unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+        std::process::abort()
+    }
+
+    unsafe extern "C" fn on_progress(_: *mut c_void) -> c_int {
+        let n = PROGRESS.fetch_add(1, Ordering::SeqCst) + 1;
+        if matches!(target(), Some(Target::Progress(at)) if at == n) {
+            die();
+        }
+        0
+    }
+
+    unsafe extern "C" fn on_commit(_: *mut c_void) -> c_int {
+        let n = COMMITS.fetch_add(1, Ordering::SeqCst) + 1;
+        match target() {
+            Some(Target::Commit(at)) if at == n => die(),
+            Some(Target::Count) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "cxcockpit-test: commit {n} at progress {}",
+                    PROGRESS.load(Ordering::SeqCst)
+                );
+            }
+            _ => {}
+        }
+        0
+    }
+
+    /// Installs the hooks on a writable connection when the variable asks for them.
+    pub fn install(conn: &Connection) {
+        if target().is_none() {
+            return;
+        }
+        // SAFETY: the handle is this open connection's; the callbacks keep no pointer to it
+        // and live for the whole program.
+        unsafe {
+            let db = conn.handle();
+            rusqlite::ffi::sqlite3_progress_handler(db, STEP, Some(on_progress), std::ptr::null_mut());
+            rusqlite::ffi::sqlite3_commit_hook(db, Some(on_commit), std::ptr::null_mut());
+        }
+    }
+}
+
 /// `PRAGMA application_id` of every cxcockpit store: "CXCP" in ASCII (0x43584350). Set when the
 /// schema is created, and on the first writable open of a store made before it was.
 pub const APPLICATION_ID: i64 = 0x4358_4350;
@@ -315,6 +486,8 @@ pub enum OpenMode {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened with `immutable=1` (see `open_read_only`): a snapshot, no locks, no changes seen.
+    immutable: bool,
 }
 
 impl Store {
@@ -352,22 +525,93 @@ impl Store {
         if mode == OpenMode::Create && !path.exists() {
             create_private(path).map_err(|e| store_error(format!("cannot create: {e}")))?;
         }
+        if mode == OpenMode::ReadOnly {
+            return Store::open_read_only(path);
+        }
         let flags = match mode {
             OpenMode::Create => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            OpenMode::Existing => OpenFlags::SQLITE_OPEN_READ_WRITE,
-            OpenMode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            _ => OpenFlags::SQLITE_OPEN_READ_WRITE,
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            immutable: false,
         };
-        store.prepare(mode != OpenMode::ReadOnly).map_err(|e| match e {
+        store.prepare(true).map_err(|e| match e {
+            Error::Sql { source, .. } => store_error(describe(&source)),
+            other => other,
+        })?;
+        test_hooks::install(&store.conn);
+        Ok(store)
+    }
+
+    /// Opens an existing store read-only by SQLite's rules for WAL files: `mode=ro` first, which
+    /// needs the -shm index beside the store (it is created if the directory is writable, or
+    /// read if a writer keeps one). When that fails because the -shm can be neither created nor
+    /// opened, and there is no -wal and no -shm (the store was checkpointed and closed cleanly,
+    /// so every page is in the file), `immutable=1` reads the file as it is: a snapshot, without
+    /// locks. With a -wal left, the file alone is not the store: a clear error says what to do.
+    fn open_read_only(path: &Path) -> Result<Store> {
+        let store_error = |message: String| Error::Store {
+            path: path.to_path_buf(),
+            message,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            immutable: false,
+        };
+        let source = match store.prepare(false) {
+            Ok(()) => return Ok(store),
+            Err(Error::Sql { source, .. }) => source,
+            Err(other) => return Err(other),
+        };
+        let shm_missing = matches!(
+            source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+        );
+        if !shm_missing {
+            return Err(store_error(describe(&source)));
+        }
+        drop(store);
+        let wal = sibling(path, "-wal");
+        let shm = sibling(path, "-shm");
+        let dir = parent_dir(path);
+        if wal.exists() || shm.exists() {
+            let left = if wal.exists() { &wal } else { &shm };
+            return Err(store_error(format!(
+                "cannot be read by you: {} exists (a cockpit is writing the store, or one stopped without closing it) \
+                 and {} is not writable by you, so SQLite cannot share its index; ask the store's owner to close \
+                 the cockpits writing it (the last one to close folds the -wal into the store), or to give you write \
+                 access to the directory (a shared group), or to make you a copy with `cxcockpit backup --out FILE`",
+                left.display(),
+                dir.display()
+            )));
+        }
+        let uri = immutable_uri(path).map_err(|e| store_error(format!("cannot open: {e}")))?;
+        let conn = Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_URI)
+            .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            immutable: true,
+        };
+        store.prepare(false).map_err(|e| match e {
             Error::Sql { source, .. } => store_error(describe(&source)),
             other => other,
         })?;
         Ok(store)
+    }
+
+    /// True when the store was opened as an immutable snapshot (a read-only directory, see
+    /// `open_read_only`): what others write after it opened is not seen.
+    pub fn is_snapshot(&self) -> bool {
+        self.immutable
     }
 
     /// A private store in memory: tests and fixtures.
@@ -376,6 +620,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: PathBuf::from(":memory:"),
+            immutable: false,
         };
         store.prepare(true)?;
         Ok(store)
@@ -447,11 +692,10 @@ impl Store {
         }
         if version < SCHEMA_VERSION {
             if !writable {
-                return Err(Error::Store {
+                return Err(Error::NeedsMigration {
                     path: self.path.clone(),
-                    message: format!(
-                        "has schema version {version} and needs migrating to {SCHEMA_VERSION}; open it once without --readonly"
-                    ),
+                    found: version,
+                    supported: SCHEMA_VERSION,
                 });
             }
             self.migrate(version)?;

@@ -223,9 +223,40 @@ pub fn tab_at(app: &App, area: Rect, column: u16, row: u16) -> Option<Pane> {
         .map(|(pane, _, _)| pane)
 }
 
-/// The keys that work here, most useful first, as many as fit.
+/// Columns the footer keeps for the keys when it also says the store is read-only.
+const FOOTER_KEYS_ROOM: usize = 30;
+
+/// The keys that work here, most useful first, as many as fit; on a store that cannot be
+/// written, why, at the right (before the keys are cut, up to half the line or all but
+/// `FOOTER_KEYS_ROOM` columns, whichever is more).
 fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let mut spans: Vec<(String, Style)> = Vec::new();
+    let mut end = area.x + area.width;
+    if let Some(why) = app
+        .triage
+        .readonly
+        .as_ref()
+        // A message (which says why an action was refused) has the line to itself.
+        .filter(|_| {
+            !app.help && !app.filtering && app.triage.prompt.is_none() && app.triage.message.is_none()
+        })
+    {
+        let note = format!(
+            "read-only: {} \u{2014} triage actions and sign-off unavailable",
+            text::clean(why)
+        );
+        let width = usize::from(area.width);
+        let room = width
+            .saturating_sub(FOOTER_KEYS_ROOM)
+            .max(width / 2)
+            .saturating_sub(1);
+        let shown = text::fit(&note, room);
+        let w = text::width(&shown) as u16;
+        if w > 0 {
+            end = end.saturating_sub(w + 1);
+            buf.set_string(end, area.y, &shown, theme.alert());
+        }
+    }
     let keys: &[(&str, &str)] = if app.help {
         &[("any key", "close help")]
     } else if app.filtering {
@@ -307,7 +338,6 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         }
     };
     let mut x = area.x;
-    let end = area.x + area.width;
     for (text, style) in spans {
         let w = text::width(&text) as u16 + 2;
         if x + w > end {
