@@ -2229,3 +2229,37 @@ fn cli_the_streamed_queue_is_the_document_built_in_memory() {
         assert_eq!(csv_ids, ids, "{args:?}");
     }
 }
+
+#[test]
+fn cli_triage_table_of_every_account_is_aligned_on_its_widest_cells() {
+    // The table is written in two passes over the queue (widths, then lines): every line must
+    // still put each column where the header puts it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_file(dir.path());
+    let rows = json_queue(&cxcockpit(&path, "kim", &["triage", "--all", "--format", "json"]));
+    let out = cxcockpit(&path, "kim", &["triage", "--all"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().skip(2).collect();
+    assert_eq!(
+        lines.len(),
+        rows.len() + 1,
+        "a header and one line per account:\n{text}"
+    );
+    let header = lines[0];
+    let name_at = header.find("name").unwrap();
+    let segment_at = header.find("segment").unwrap();
+    let widest_name = rows
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().chars().count())
+        .max()
+        .unwrap();
+    assert_eq!(segment_at, name_at + widest_name.max(4) + 2, "{header}");
+    for (line, row) in lines[1..].iter().zip(&rows) {
+        let name = row["name"].as_str().unwrap();
+        assert!(line.starts_with(row["account_id"].as_str().unwrap()), "{line}");
+        assert_eq!(&line[name_at..name_at + name.len()], name, "{line}");
+        assert_eq!(&line[name_at - 2..name_at], "  ", "{line}");
+        assert_eq!(&line[segment_at - 2..segment_at], "  ", "{line}");
+    }
+}

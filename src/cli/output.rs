@@ -53,23 +53,52 @@ pub(crate) use {out, outln};
 /// numbers are expected right-aligned by the caller's text. Cells are cleaned for the terminal
 /// (`escape::line`): one line, no control or bidirectional characters.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let header: Vec<String> = header.iter().map(|h| escape::line(h)).collect();
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| row.iter().map(|c| escape::line(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.width());
-            }
+    let mut widths = Widths::of_header(header);
+    for row in rows {
+        widths.fit(row);
+    }
+    let mut out = widths.header_line();
+    for row in rows {
+        out += &widths.line(row);
+    }
+    out
+}
+
+/// A table's column widths, fitted to its rows one at a time: a table too large to hold is
+/// written in two passes over its rows, one to fit the widths, one to write the lines.
+pub struct Widths {
+    header: Vec<String>,
+    widths: Vec<usize>,
+}
+
+impl Widths {
+    pub fn of_header(header: &[&str]) -> Widths {
+        let header: Vec<String> = header.iter().map(|h| escape::line(h)).collect();
+        let widths = header.iter().map(|h| h.width()).collect();
+        Widths { header, widths }
+    }
+
+    /// Widens the columns to fit a row's cells (as they will be written: escaped).
+    pub fn fit(&mut self, row: &[String]) {
+        for (w, cell) in self.widths.iter_mut().zip(row) {
+            *w = (*w).max(escape::line(cell).width());
         }
     }
+
+    pub fn header_line(&self) -> String {
+        self.padded(&self.header)
+    }
+
+    /// A row's line, its cells escaped and padded to the widths.
+    pub fn line(&self, row: &[String]) -> String {
+        let cells: Vec<String> = row.iter().map(|c| escape::line(c)).collect();
+        self.padded(&cells)
+    }
+
     // Padded by hand: `format!("{:<width$}")` panics on a width of 65,536 or more.
-    let line = |cells: &[String]| {
+    fn padded(&self, cells: &[String]) -> String {
         let mut out = String::new();
-        for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+        for (i, (cell, width)) in cells.iter().zip(&self.widths).enumerate() {
             if i > 0 {
                 out.push_str("  ");
             }
@@ -77,12 +106,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             out.extend(std::iter::repeat_n(' ', width.saturating_sub(cell.width())));
         }
         out.trim_end().to_string() + "\n"
-    };
-    let mut out = line(&header);
-    for row in &rows {
-        out += &line(row);
     }
-    out
 }
 
 /// Whether a CSV cell is a number (`-3.5`, `+1.2`, `12%`, `-0.4pt`) or the `-` that stands for

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::output::{self, Format, JsonPart, Stream, out, outln, stop_when_closed};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SqlContext};
 use crate::import::fields::{MAX_LONG_TEXT, MAX_SHORT_TEXT, too_long};
 use crate::store::Store;
 use crate::store::triage::{Action, BacktestSummary, QueueRow};
@@ -128,11 +128,15 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
             output::unless_closed(written, &stream)?;
         }
         Format::Table => {
-            // The table's widths depend on every row: its cells are held (not the rows' signals
-            // and explanations), then printed.
-            let mut rows: Vec<Vec<String>> = Vec::new();
+            // The table's widths depend on every row: a first pass over the queue fits them, a
+            // second writes the lines, so no row is held. Both passes read one snapshot of the
+            // store (a read transaction), so a write between them cannot misalign a line.
+            let snapshot =
+                rusqlite::Transaction::new_unchecked(store.conn(), rusqlite::TransactionBehavior::Deferred)
+                    .context("reading the queue")?;
+            let mut widths = output::Widths::of_header(&HEADER);
             each(&mut |q| {
-                rows.push(cells(&q));
+                widths.fit(&cells(&q));
                 Ok(())
             })?;
             stream.write_str(&format!("{}\n", backtest_line(backtest.as_ref())))?;
@@ -144,7 +148,13 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
                     Order::MrrAtRisk => "by MRR at risk: score x MRR, highest first",
                 }
             ))?;
-            stream.write_str(&output::table(&HEADER, &rows))?;
+            stream.write_str(&widths.header_line())?;
+            let written = each(&mut |q| {
+                stream.write_str(&widths.line(&cells(&q)))?;
+                stop_when_closed(&stream)
+            });
+            output::unless_closed(written, &stream)?;
+            snapshot.commit().context("reading the queue")?;
         }
     }
     stream.finish()?;
