@@ -4,6 +4,9 @@
 //! the tables of a generated demo store, exported and imported into a fresh store.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "shared/derived.rs"]
+mod derived;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -393,46 +396,7 @@ fn demo_tables_exported_as_csv_import_into_a_fresh_store_as_the_same_rows() {
 /// Every derived table, as text rounded to 9 significant places (sums over the same rows in the
 /// same order are the same; the rounding only keeps the comparison readable).
 fn derived(store: &Store) -> BTreeMap<&'static str, Vec<String>> {
-    let tables: [(&str, &str); 11] = [
-        (
-            "account_month",
-            "SELECT * FROM account_month ORDER BY account_id, period",
-        ),
-        (
-            "account.hvc",
-            "SELECT account_id, hvc FROM account ORDER BY account_id",
-        ),
-        (
-            "rollup",
-            "SELECT * FROM rollup ORDER BY metric_id, segment, period",
-        ),
-        (
-            "churn_month",
-            "SELECT * FROM churn_month ORDER BY journey_id, segment, period",
-        ),
-        (
-            "account_tier",
-            "SELECT * FROM account_tier ORDER BY period, account_id",
-        ),
-        (
-            "tier_watch",
-            "SELECT * FROM tier_watch ORDER BY period, account_id",
-        ),
-        ("tier_month", "SELECT * FROM tier_month ORDER BY period, tier_id"),
-        ("hvc_month", "SELECT * FROM hvc_month ORDER BY period"),
-        (
-            "account_signal",
-            "SELECT * FROM account_signal ORDER BY period, account_id, signal",
-        ),
-        (
-            "indicator_outcome",
-            "SELECT * FROM indicator_outcome ORDER BY metric_id, status",
-        ),
-        (
-            "backtest",
-            "SELECT * FROM setting WHERE key LIKE 'triage_backtest.%' ORDER BY key",
-        ),
-    ];
+    let tables = derived::DERIVED;
     tables
         .into_iter()
         .map(|(name, sql)| {

@@ -81,42 +81,9 @@ pub fn rows(conn: &Connection, sql: &str) -> Vec<String> {
     out
 }
 
-/// Every derived table (what a refresh computes), ordered by its key: the same list as
-/// tests/import_roundtrip.rs compares.
-pub const DERIVED: [(&str, &str); 8] = [
-    (
-        "account_month",
-        "SELECT * FROM account_month ORDER BY account_id, period",
-    ),
-    (
-        "account.hvc",
-        "SELECT account_id, hvc FROM account ORDER BY account_id",
-    ),
-    (
-        "rollup",
-        "SELECT * FROM rollup ORDER BY metric_id, segment, period",
-    ),
-    (
-        "churn_month",
-        "SELECT * FROM churn_month ORDER BY journey_id, segment, period",
-    ),
-    (
-        "account_tier",
-        "SELECT * FROM account_tier ORDER BY period, account_id",
-    ),
-    (
-        "account_signal",
-        "SELECT * FROM account_signal ORDER BY period, account_id, signal",
-    ),
-    (
-        "indicator_outcome",
-        "SELECT * FROM indicator_outcome ORDER BY metric_id, status",
-    ),
-    (
-        "backtest",
-        "SELECT * FROM setting WHERE key LIKE 'triage_backtest.%' ORDER BY key",
-    ),
-];
+#[path = "../shared/derived.rs"]
+mod derived;
+pub use derived::DERIVED;
 
 /// The raw tables an import writes.
 pub const RAW: [(&str, &str); 3] = [
