@@ -226,6 +226,24 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v6.sql"),
 ];
 
+/// Why a store could not be opened: bad input (exit 2: not a store, damaged, no permission)
+/// unless the machine ran short (memory, an I/O failure: a runtime failure, exit 1).
+fn open_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    if matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::OutOfMemory | rusqlite::ErrorCode::SystemIoFailure)
+    ) {
+        return Error::Sql {
+            context: format!("{}: {what}", path.display()),
+            source: e,
+        };
+    }
+    Error::Store {
+        path: path.to_path_buf(),
+        message: format!("{what}{}", describe(&e)),
+    }
+}
+
 /// Creates an empty store file (SQLite takes an empty file as a new database) readable by its
 /// owner only, or by the group too in a setgid (team-shared) directory; the umask narrows either.
 /// SQLite gives the -wal and -shm files the main file's mode.
@@ -532,15 +550,15 @@ impl Store {
             OpenMode::Create => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
             _ => OpenFlags::SQLITE_OPEN_READ_WRITE,
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| open_error(path, "cannot open: ", e))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
             immutable: false,
         };
         store.prepare(true).map_err(|e| match e {
-            Error::Sql { source, .. } => store_error(describe(&source)),
+            Error::Sql { source, .. } => open_error(path, "", source),
             other => other,
         })?;
         test_hooks::install(&store.conn);
@@ -559,8 +577,8 @@ impl Store {
             message,
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| open_error(path, "cannot open: ", e))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -576,7 +594,7 @@ impl Store {
             Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
         );
         if !shm_missing {
-            return Err(store_error(describe(&source)));
+            return Err(open_error(path, "", source));
         }
         drop(store);
         let wal = sibling(path, "-wal");
@@ -595,14 +613,14 @@ impl Store {
         }
         let uri = immutable_uri(path).map_err(|e| store_error(format!("cannot open: {e}")))?;
         let conn = Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_URI)
-            .map_err(|e| store_error(format!("cannot open: {}", describe(&e))))?;
+            .map_err(|e| open_error(path, "cannot open: ", e))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
             immutable: true,
         };
         store.prepare(false).map_err(|e| match e {
-            Error::Sql { source, .. } => store_error(describe(&source)),
+            Error::Sql { source, .. } => open_error(path, "", source),
             other => other,
         })?;
         Ok(store)
