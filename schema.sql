@@ -64,9 +64,13 @@ CREATE TABLE account (
     contact_role TEXT NOT NULL DEFAULT '',
     owner        TEXT,
     hvc          INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1)),  -- set by the HVC rule
-    created_on   TEXT
+    created_on   TEXT,
+    domain       TEXT,  -- e.g. acme.com: `import --account-by domain` (case-insensitive; emails by their domain)
+    external_id  TEXT   -- the account's id in another tool (CRM, billing): `import --account-by external_id`
 ) STRICT;
 CREATE INDEX account_by_journey ON account (journey_id);
+CREATE INDEX account_by_domain ON account (lower(domain));
+CREATE INDEX account_by_external_id ON account (external_id);
 
 CREATE TABLE subscription (
     subscription_id TEXT PRIMARY KEY,
@@ -108,16 +112,19 @@ CREATE INDEX ticket_by_account ON ticket (account_id, opened_at);
 CREATE INDEX ticket_by_phase ON ticket (phase_id, opened_at);
 CREATE INDEX ticket_severe ON ticket (opened_at) WHERE severity IN ('high', 'critical');
 
+-- Keyed by the response and the survey: one response of a survey tool may answer several
+-- surveys (SurveyMonkey's NPS and CSAT exports share their Respondent IDs).
 CREATE TABLE survey_response (
-    response_id TEXT PRIMARY KEY,
+    response_id TEXT NOT NULL,
     account_id  TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
     phase_id    INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
     answered_at TEXT NOT NULL,
     survey      TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
     score       INTEGER NOT NULL,
     touchpoint  TEXT NOT NULL DEFAULT '',
-    comment     TEXT NOT NULL DEFAULT ''
+    comment     TEXT NOT NULL DEFAULT '',
     -- The score lies on the scale of the account's journey (trigger survey_score_on_scale).
+    PRIMARY KEY (response_id, survey)
 ) STRICT;
 CREATE INDEX survey_by_phase ON survey_response (phase_id, survey, answered_at);
 CREATE INDEX survey_by_account ON survey_response (account_id, answered_at);

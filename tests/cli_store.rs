@@ -585,6 +585,22 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              ALTER TABLE tier DROP COLUMN qualify;
              DROP TRIGGER survey_score_on_scale;
              DROP VIEW survey_answer;
+             CREATE TABLE survey_response_v1 (
+                 response_id TEXT PRIMARY KEY,
+                 account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+                 phase_id INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
+                 answered_at TEXT NOT NULL, survey TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
+                 score INTEGER NOT NULL, touchpoint TEXT NOT NULL DEFAULT '',
+                 comment TEXT NOT NULL DEFAULT '') STRICT;
+             INSERT INTO survey_response_v1 SELECT * FROM survey_response;
+             DROP TABLE survey_response;
+             ALTER TABLE survey_response_v1 RENAME TO survey_response;
+             CREATE INDEX survey_by_phase ON survey_response (phase_id, survey, answered_at);
+             CREATE INDEX survey_by_account ON survey_response (account_id, answered_at);
+             DROP INDEX account_by_domain;
+             DROP INDEX account_by_external_id;
+             ALTER TABLE account DROP COLUMN domain;
+             ALTER TABLE account DROP COLUMN external_id;
              DROP VIEW survey_scale_in_force;
              DROP VIEW survey_standard_scale;
              DROP TABLE survey_scale;
@@ -613,6 +629,21 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
     };
     let values_before = values_of(&Connection::open(&db).unwrap());
     assert!(!values_before.is_empty(), "the demo has imported metric values");
+    let answers_of = |conn: &Connection, table: &str| -> Vec<(String, String, String, String, i64, String)> {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT response_id, survey, account_id, answered_at, score, comment FROM {table} ORDER BY 1, 2"
+            ))
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    let answers_before = answers_of(&Connection::open(&db).unwrap(), "survey_response");
+    assert!(!answers_before.is_empty(), "the demo has survey answers");
     cx().args(["--db", s(&db), "check"]).assert().code(0);
     let conn = Connection::open(&db).unwrap();
     let version: i64 = conn
@@ -679,6 +710,121 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
         "{values_sql}"
     );
     assert_eq!(values_of(&conn), values_before);
+    // Version 7: answers keyed by response id and survey, every one kept, and read through the
+    // view again; accounts with a domain and an external id, none set yet.
+    let key: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('survey_response') WHERE pk > 0 ORDER BY pk")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(key, ["response_id", "survey"]);
+    assert_eq!(answers_of(&conn, "survey_response"), answers_before);
+    assert_eq!(answers_of(&conn, "survey_answer"), answers_before);
+    let (with_domain, with_external_id): (i64, i64) = conn
+        .query_row("SELECT count(domain), count(external_id) FROM account", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((with_domain, with_external_id), (0, 0));
+    // The answers' triggers are back: a CSAT answer of an NPS response is a row of its own,
+    // checked against the scale and recorded as a pending refresh of its account.
+    let (response, account, answered_at): (String, String, String) = conn
+        .query_row(
+            "SELECT response_id, account_id, answered_at FROM survey_response WHERE survey = 'nps' ORDER BY 1 LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    conn.execute_batch("DELETE FROM refresh_pending; DELETE FROM refresh_pending_account;")
+        .unwrap();
+    let insert = "INSERT INTO survey_response (response_id, account_id, answered_at, survey, score) VALUES (?1, ?2, ?3, 'csat', ?4)";
+    let refused = conn.execute(insert, rusqlite::params![response, account, answered_at, 9]);
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("outside the scale")),
+        "a CSAT of 9 is off the standard scale"
+    );
+    conn.execute(insert, rusqlite::params![response, account, answered_at, 4])
+        .unwrap();
+    let pending: (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM refresh_pending WHERE source = 'survey_response'),
+                    (SELECT count(*) FROM refresh_pending_account WHERE account_id = ?1)",
+            [&account],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(pending, (1, 1));
+    assert_eq!(
+        answers_of(&conn, "survey_response").len(),
+        answers_before.len() + 1
+    );
+    drop(conn);
+    // The migrated store has the schema of a new one: the same tables, columns, keys, indexes,
+    // views and triggers.
+    let fresh = dir.path().join("fresh.db");
+    init_store(&fresh);
+    assert_eq!(schema_shape(&db), schema_shape(&fresh));
+}
+
+/// A store's schema as SQLite reads it, to compare a migrated store with a new one (their
+/// `CREATE TABLE` texts differ: `ALTER TABLE ... ADD COLUMN` appends to them): each table's
+/// columns (name, type, not null, default, key position) and foreign keys; each index's table,
+/// columns and text; each view's and trigger's text, runs of white space read as one space.
+fn schema_shape(path: &Path) -> BTreeMap<String, Vec<String>> {
+    let conn = Connection::open(path).unwrap();
+    let rows = |sql: &str, args: &[&str]| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        ValueRef::Null => "NULL".to_string(),
+                        ValueRef::Integer(v) => v.to_string(),
+                        ValueRef::Real(v) => format!("{v:?}"),
+                        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        ValueRef::Blob(b) => format!("{b:?}"),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map(|cells| cells.join("|"))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    let objects = rows(
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema
+         WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name",
+        &[],
+    );
+    let mut shape = BTreeMap::new();
+    for object in objects {
+        let [kind, name, table, sql]: [&str; 4] =
+            object.splitn(4, '|').collect::<Vec<_>>().try_into().unwrap();
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut lines = vec![format!("{kind} on {table}")];
+        match kind {
+            "table" => {
+                lines.extend(rows(
+                    "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1)",
+                    &[name],
+                ));
+                let mut keys = rows("SELECT * FROM pragma_foreign_key_list(?1)", &[name]);
+                keys.sort();
+                lines.extend(keys);
+            }
+            "index" => {
+                lines.extend(rows("SELECT * FROM pragma_index_xinfo(?1)", &[name]));
+                lines.push(sql);
+            }
+            _ => lines.push(sql),
+        }
+        shape.insert(name.to_string(), lines);
+    }
+    shape
 }
 
 // ---- private by default, and `backup` (issue #16) ----

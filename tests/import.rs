@@ -1157,6 +1157,66 @@ fn a_large_file_lands_whole_with_its_indexes_rebuilt() {
     assert_eq!((again.new, again.changed, again.unchanged), (0, 0, 60_000));
 }
 
+/// A survey answer is keyed by its response id and survey: one response may answer NPS and CSAT
+/// (two rows, and an import of either again changes nothing), and only the same response id
+/// and survey twice in a file is a repeated key, named with both lines.
+#[test]
+fn survey_answers_are_keyed_by_response_id_and_survey() {
+    let env = env_with_accounts();
+    let both = env.write(
+        "both.csv",
+        "response_id,account_id,answered_at,survey,score
+R1,X001,2026-04-12,nps,9
+R1,X001,2026-04-12,csat,4
+R2,X002,2026-04-13,nps,3
+",
+    );
+    assert_eq!(env.import_ok("surveys", &both, &[]).counts(), (3, 0, 0));
+    assert_eq!(
+        env.rows("SELECT response_id, survey, account_id, score FROM survey_response WHERE response_id LIKE 'R_' ORDER BY 1, 2"),
+        vec![
+            vec!["R1", "csat", "X001", "4"],
+            vec!["R1", "nps", "X001", "9"],
+            vec!["R2", "nps", "X002", "3"],
+        ]
+    );
+    // A later file changes the CSAT answer of R1 alone.
+    let csat = env.write(
+        "csat.csv",
+        "response_id,account_id,answered_at,survey,score
+R1,X001,2026-04-12,csat,5
+",
+    );
+    assert_eq!(env.import_ok("surveys", &csat, &[]).counts(), (0, 1, 0));
+    assert_eq!(
+        env.rows("SELECT survey, score FROM survey_response WHERE response_id = 'R1' ORDER BY 1"),
+        vec![vec!["csat", "5"], vec!["nps", "9"]]
+    );
+    let before = env.snapshot();
+    let repeated = env.write(
+        "repeated.csv",
+        "response_id,account_id,answered_at,survey,score
+R3,X001,2026-04-14,nps,9
+R3,X001,2026-04-14,csat,4
+R3,X001,2026-04-15,nps,7
+",
+    );
+    let out = env.import("surveys", &repeated, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("repeated.csv: not imported, nothing was written: 1 error"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "repeated.csv:4: duplicate key response_id+survey = R3+nps (it appears earlier in the file, on line 2)"
+        ),
+        "{stderr}"
+    );
+    env.assert_unchanged(&before, "a response id and survey repeated in a file");
+}
+
 /// A file without the optional key column `segment` lands in segment `all`, as documented, and
 /// a second import of it changes nothing.
 #[test]

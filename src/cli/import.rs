@@ -48,7 +48,7 @@ pub struct ImportArgs {
     /// Numbers are written with a decimal comma (1.200,50).
     #[arg(long)]
     pub decimal_comma: bool,
-    /// How rows name their account: our id (default) or the account's name.
+    /// How rows name their account: our id (default), the account's name (but for case), its domain (but for case; an email address by its domain) or its id in another tool (external_id, exactly); accounts get a domain and an external_id from their import. An unknown or ambiguous reference is an error naming the line.
     #[arg(long, value_enum, value_name = "HOW")]
     pub account_by: Option<AccountBy>,
     /// Validate and report what would change, without writing (with the column mapping applied).

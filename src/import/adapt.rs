@@ -18,6 +18,24 @@ pub enum AccountBy {
     Id,
     /// The account's name, matched exactly but for case.
     Name,
+    /// The account's domain (imported with accounts), matched but for case; an email address
+    /// is matched by its domain (ana@acme.com: acme.com).
+    Domain,
+    /// The account's id in another tool (external_id, imported with accounts), matched exactly.
+    #[value(name = "external_id", alias = "external-id")]
+    ExternalId,
+}
+
+impl AccountBy {
+    /// The option's value as written on the command line and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountBy::Id => "id",
+            AccountBy::Name => "name",
+            AccountBy::Domain => "domain",
+            AccountBy::ExternalId => "external_id",
+        }
+    }
 }
 
 /// The field a column maps to when it is to be ignored (`--map Col=-`, a preset's `ignore`).

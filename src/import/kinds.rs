@@ -94,6 +94,8 @@ impl Kind {
                         opt("contact_role", TEXT, Blank),
                         opt("owner", TEXT, Null),
                         opt("created_on", FieldType::Date, Null),
+                        opt("domain", TEXT, Null),
+                        opt("external_id", TEXT, Null),
                     ];
                     COLUMNS
                 },
@@ -148,7 +150,9 @@ impl Kind {
             },
             Kind::Surveys => Spec {
                 table: "survey_response",
-                key: &["response_id"],
+                // One response of a survey tool may answer several surveys (SurveyMonkey's NPS
+                // and CSAT exports share their Respondent IDs): each is a row of its own.
+                key: &["response_id", "survey"],
                 columns: {
                     const COLUMNS: &[Column] = &[
                         opt("response_id", TEXT, Null),

@@ -26,8 +26,45 @@ pub struct Lookups {
     scales: HashMap<(String, String), (i64, i64)>,
     /// How rows name their account.
     account_by: AccountBy,
-    /// With `--account-by name`: lower-case name -> the ids of the accounts of that name.
-    names: HashMap<String, Vec<String>>,
+    /// With `--account-by name|domain|external_id`: the reference as matched (see
+    /// `reference_key`) -> the ids of the accounts it names, in id order.
+    references: HashMap<String, Vec<String>>,
+}
+
+/// The account column an `--account-by` reference is matched against, with its loading query:
+/// None for our ids.
+fn reference_source(account_by: AccountBy) -> Option<(&'static str, &'static str)> {
+    match account_by {
+        AccountBy::Id => None,
+        AccountBy::Name => Some((
+            "names",
+            "SELECT name, account_id FROM account WHERE name <> '' ORDER BY account_id",
+        )),
+        AccountBy::Domain => Some((
+            "domains",
+            "SELECT domain, account_id FROM account WHERE domain <> '' ORDER BY account_id",
+        )),
+        AccountBy::ExternalId => Some((
+            "external ids",
+            "SELECT external_id, account_id FROM account WHERE external_id <> '' ORDER BY account_id",
+        )),
+    }
+}
+
+/// What a reference is matched by: names and domains but for case (Unicode lower case, on both
+/// sides), external ids exactly. A domain reference holding an email address is matched by the
+/// part after its last `@`.
+pub fn reference_key(account_by: AccountBy, text: &str) -> String {
+    match account_by {
+        AccountBy::Id | AccountBy::ExternalId => text.to_string(),
+        AccountBy::Name => text.to_lowercase(),
+        AccountBy::Domain => domain_of(text).to_lowercase(),
+    }
+}
+
+/// The domain a reference names: an email address's part after its last `@`, else the text.
+fn domain_of(text: &str) -> &str {
+    text.rsplit_once('@').map_or(text, |(_, domain)| domain).trim()
 }
 
 impl Lookups {
@@ -40,18 +77,21 @@ impl Lookups {
             metrics: HashMap::new(),
             scales: HashMap::new(),
             account_by,
-            names: HashMap::new(),
+            references: HashMap::new(),
         };
-        if account_by == AccountBy::Name {
-            let mut stmt = tx
-                .prepare("SELECT lower(name), account_id FROM account WHERE name <> '' ORDER BY account_id")
-                .context("loading account names")?;
+        if let Some((what, sql)) = reference_source(account_by) {
+            let context = format!("loading account {what}");
+            let mut stmt = tx.prepare(sql).context(&context)?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .context("loading account names")?;
+                .context(&context)?;
             for row in rows {
-                let (name, id) = row.context("loading account names")?;
-                lookups.names.entry(name).or_default().push(id);
+                let (reference, id) = row.context(&context)?;
+                lookups
+                    .references
+                    .entry(reference_key(account_by, &reference))
+                    .or_default()
+                    .push(id);
             }
         }
         let mut stmt = tx
@@ -134,6 +174,17 @@ impl Lookups {
         }
         match kind {
             Kind::Accounts => {
+                // A domain is matched as a whole: a URL or an address would never match one.
+                if let Some(domain) = row.text("domain")
+                    && domain.contains(|c: char| c == '@' || c == '/' || c == ':' || c.is_whitespace())
+                {
+                    return Err(Problem::at(
+                        line,
+                        "domain",
+                        domain,
+                        "expected a domain such as acme.com (no scheme, path, port or address)",
+                    ));
+                }
                 if let Some(journey) = text(row, "journey_id")
                     && !self.journeys.contains(&journey)
                 {
@@ -267,35 +318,81 @@ impl Lookups {
         Ok(())
     }
 
-    /// With `--account-by name`, the account_id field holds a name: replaced by the id of the
-    /// one account of that name (but for case), else a problem naming the line.
+    /// With `--account-by name|domain|external_id`, the account_id field holds that reference:
+    /// replaced by the id of the one account it names, else a problem naming the line.
     fn resolve_account(&self, row: &mut Row, line: u64) -> Result<(), Problem> {
-        if self.account_by != AccountBy::Name {
+        let by = self.account_by;
+        if by == AccountBy::Id {
             return Ok(());
         }
-        let Some(name) = row.text("account_id").map(str::to_string) else {
+        let Some(reference) = row.text("account_id").map(str::to_string) else {
             return Ok(());
         };
-        match self.names.get(&name.to_lowercase()).map(Vec::as_slice) {
+        let key = reference_key(by, &reference);
+        // What the reference was taken as, in messages: an email address by its domain.
+        let shown = match by {
+            AccountBy::Domain if key.is_empty() => {
+                return Err(Problem::at(
+                    line,
+                    "account_id",
+                    &reference,
+                    "expected a domain (acme.com) or an email address (ana@acme.com) (--account-by domain)",
+                ));
+            }
+            AccountBy::Domain if reference.contains('@') => {
+                format!(
+                    "domain {} (of the email address {reference})",
+                    domain_of(&reference)
+                )
+            }
+            AccountBy::Domain => format!("domain {reference}"),
+            AccountBy::ExternalId => format!("external id {reference}"),
+            AccountBy::Id | AccountBy::Name => format!("name {reference}"),
+        };
+        match self.references.get(&key).map(Vec::as_slice) {
             Some([id]) => {
                 row.set("account_id", Value::Text(id.clone()));
                 Ok(())
             }
-            Some(ids) => Err(Problem::at(
+            Some(ids) if by == AccountBy::Name => Err(Problem::at(
                 line,
                 "account_id",
-                &name,
+                &reference,
                 format!(
-                    "{} accounts are named {name} ({}): expected one; give account ids instead",
+                    "{} accounts are named {reference} ({}): expected one; give account ids instead",
                     ids.len(),
                     ids.join(", ")
                 ),
             )),
+            Some(ids) => Err(Problem::at(
+                line,
+                "account_id",
+                &reference,
+                format!(
+                    "{} accounts have the {shown} ({}): expected one; give account ids instead",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            )),
+            None if by == AccountBy::Name => Err(Problem::at(
+                line,
+                "account_id",
+                &reference,
+                format!("no account is named {reference} (--account-by name; import accounts first)"),
+            )),
             None => Err(Problem::at(
                 line,
                 "account_id",
-                &name,
-                format!("no account is named {name} (--account-by name; import accounts first)"),
+                &reference,
+                format!(
+                    "no account has the {shown} (--account-by {}; import accounts with {} column first)",
+                    by.as_str(),
+                    if by == AccountBy::Domain {
+                        "a domain"
+                    } else {
+                        "an external_id"
+                    }
+                ),
             )),
         }
     }

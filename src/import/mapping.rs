@@ -1,7 +1,7 @@
 //! The column mapping an import applied, in words, for `--dry-run`: which column of the file
 //! feeds which field, what is ignored, set, computed, value-mapped and skipped.
 
-use super::adapt::Adapter;
+use super::adapt::{AccountBy, Adapter};
 use super::derive;
 use super::kinds::{Kind, Spec};
 use super::reader::Layout;
@@ -59,6 +59,20 @@ pub fn describe(
     }
     if adapter.decimal_comma {
         lines.push("numbers read with a decimal comma".to_string());
+    }
+    if adapter.account_by != AccountBy::Id
+        && kind != Kind::Accounts
+        && spec.columns.iter().any(|c| c.name == "account_id")
+    {
+        let what = match adapter.account_by {
+            AccountBy::Domain => "domain (an email address: its domain), but for case",
+            AccountBy::ExternalId => "external_id, exactly",
+            AccountBy::Id | AccountBy::Name => "name, but for case",
+        };
+        lines.push(format!(
+            "account_id matched to the account's {what} (--account-by {})",
+            adapter.account_by.as_str()
+        ));
     }
     lines
 }

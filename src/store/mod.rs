@@ -29,7 +29,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -224,6 +224,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v5.sql"),
     // 6: the tiers pane's month precomputed (tier_watch, tier_month, hvc_month).
     include_str!("migrations/v6.sql"),
+    // 7: survey answers keyed by response id and survey; accounts gain a domain and an
+    // external id (`import --account-by domain|external_id`).
+    include_str!("migrations/v7.sql"),
 ];
 
 /// Why a store could not be opened: bad input (exit 2: not a store, damaged, no permission)

@@ -569,3 +569,264 @@ fn windows_1252_is_named() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Survey answers keyed by response and survey; accounts found by domain or another tool's id
+// ---------------------------------------------------------------------------------------------
+
+/// SurveyMonkey exports each survey on its own with the same Respondent IDs: the CSAT file
+/// imported after the NPS one adds its three answers beside the NPS ones (the key is response
+/// id and survey), and re-importing either changes nothing.
+#[test]
+fn surveymonkey_csat_after_nps_of_the_same_respondents_adds_rows() {
+    let env = env_with_accounts();
+    let nps = [
+        "--preset",
+        "surveymonkey",
+        "--map",
+        r#""How likely is it that you would recommend us to a friend or colleague?"=score,"What is the main reason for your score?"=comment"#,
+        "--set",
+        "survey=nps",
+    ];
+    let csat = [
+        "--preset",
+        "surveymonkey",
+        "--map",
+        r#""Overall, how satisfied are you with our support?"=score,"What could we do better?"=comment"#,
+        "--set",
+        "survey=csat",
+    ];
+    let nps_file = preset_file("surveymonkey-nps.csv");
+    let csat_file = preset_file("surveymonkey-csat.csv");
+    assert_eq!(env.import_ok("surveys", &nps_file, &nps).counts(), (3, 0, 0));
+    let nps_rows = env.rows(
+        "SELECT response_id, survey, account_id, answered_at, score, comment FROM survey_response ORDER BY 1, 2",
+    );
+    let mut dry = csat.to_vec();
+    dry.push("--dry-run");
+    assert_eq!(
+        env.import_ok("surveys", &csat_file, &dry).counts(),
+        (3, 0, 0),
+        "a dry run says the CSAT answers are new"
+    );
+    assert_eq!(
+        env.import_ok("surveys", &csat_file, &csat).counts(),
+        (3, 0, 0),
+        "three new answers, not three changed ones"
+    );
+    assert_eq!(
+        env.rows(
+            "SELECT response_id, survey, account_id, answered_at, score, comment FROM survey_response ORDER BY 1, 2"
+        ),
+        vec![
+            vec!["114123456789", "csat", "A1", "2024-05-02T09:03:40", "5", ""],
+            vec!["114123456789", "nps", "A1", "2024-05-02T09:03:40", "9", "Quick answers"],
+            vec!["114123456790", "csat", "B2", "2024-05-02T13:17:30", "2", "More updates during incidents"],
+            vec!["114123456790", "nps", "B2", "2024-05-02T13:17:30", "6", "Slow onboarding"],
+            vec!["114123456791", "csat", "A1", "2024-05-03T12:02:05", "4", ""],
+            vec!["114123456791", "nps", "A1", "2024-05-03T12:02:05", "10", ""],
+        ]
+    );
+    assert_eq!(
+        env.rows(
+            "SELECT response_id, survey, account_id, answered_at, score, comment FROM survey_response WHERE survey = 'nps' ORDER BY 1, 2"
+        ),
+        nps_rows,
+        "the NPS answers are as the NPS file left them"
+    );
+    // Both read through the view the triage, tiers and comments use, each on its own scale.
+    assert_eq!(
+        env.rows(
+            "SELECT survey, count(*), sum(unhappy), sum(happy) FROM survey_answer GROUP BY survey ORDER BY 1"
+        ),
+        vec![vec!["csat", "3", "1", "2"], vec!["nps", "3", "1", "2"]]
+    );
+    let before = env.snapshot();
+    assert_eq!(env.import_ok("surveys", &nps_file, &nps).counts(), (0, 0, 3));
+    assert_eq!(env.import_ok("surveys", &csat_file, &csat).counts(), (0, 0, 3));
+    env.assert_unchanged(&before, "the NPS and CSAT files imported again");
+}
+
+/// HubSpot's companies keep their domain; Zendesk's tickets then find their account by the
+/// requester's email address (by its domain, but for case) with --account-by domain, and a
+/// file of bare domains in any case does too.
+#[test]
+fn tickets_find_their_account_by_domain_or_email_address() {
+    let env = Env::new();
+    env.import_ok("accounts", &preset_file("hubspot.csv"), &["--preset", "hubspot"]);
+    assert_eq!(
+        env.rows("SELECT account_id, name, domain, external_id FROM account ORDER BY 1 LIMIT 2"),
+        vec![
+            vec!["5123401", "Acme Ltd", "acme.example", "NULL"],
+            vec!["5123402", "Beta GmbH", "beta.example", "NULL"],
+        ]
+    );
+    let by_email = [
+        "--preset",
+        "zendesk",
+        "--account-by",
+        "domain",
+        "--map",
+        "Requester email=account_id",
+    ];
+    let mut dry = by_email.to_vec();
+    dry.push("--dry-run");
+    let out = env.import("tickets", &preset_file("zendesk.csv"), &dry);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expected in [
+        "column 'Requester email' -> account_id",
+        "account_id matched to the account's domain (an email address: its domain), but for case (--account-by domain)",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
+    let report = env.import_ok("tickets", &preset_file("zendesk.csv"), &by_email);
+    assert_eq!(report.counts(), (4, 0, 0));
+    assert_eq!(
+        env.rows("SELECT ticket_id, account_id, severity FROM ticket ORDER BY 1"),
+        vec![
+            vec!["101", "5123401", "critical"],
+            vec!["102", "5123402", "medium"],
+            vec!["103", "5123401", "low"],
+            vec!["104", "5123402", "high"],
+        ]
+    );
+    assert_eq!(
+        env.import_ok("tickets", &preset_file("zendesk.csv"), &by_email)
+            .counts(),
+        (0, 0, 4)
+    );
+    let bare = env.write(
+        "bare.csv",
+        "ticket_id,account_id,opened_at\nT1,ACME.Example,2024-05-06T09:00:00\nT2,Ops@Beta.EXAMPLE,2024-05-06T10:00:00\n",
+    );
+    env.import_ok("tickets", &bare, &["--account-by", "domain"]);
+    assert_eq!(
+        env.rows("SELECT ticket_id, account_id FROM ticket WHERE ticket_id LIKE 'T%' ORDER BY 1"),
+        vec![vec!["T1", "5123401"], vec!["T2", "5123402"]]
+    );
+}
+
+/// A domain or an address no account has, or one two accounts share, is an error naming the
+/// file, line, column and value (exit 2), and nothing is written; so is a domain written as a
+/// URL in an accounts file.
+#[test]
+fn an_unknown_or_ambiguous_domain_is_refused() {
+    let env = Env::new();
+    env.import_ok("accounts", &preset_file("hubspot.csv"), &["--preset", "hubspot"]);
+    let twin = env.write(
+        "twin.csv",
+        "account_id,name,domain\nH9,Acme Holdings,ACME.example\n",
+    );
+    env.import_ok("accounts", &twin, &[]);
+    let file = env.write(
+        "tickets.csv",
+        "ticket_id,account_id,opened_at\nT1,ana@gone.example,2024-05-06T09:00:00\nT2,ana@acme.example,2024-05-06T10:00:00\nT3,beta.example,2024-05-06T11:00:00\nT4,nobody@,2024-05-06T12:00:00\n",
+    );
+    let before = env.snapshot();
+    let out = env.import("tickets", &file, &["--account-by", "domain"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for expected in [
+        "tickets.csv: not imported, nothing was written: 3 errors",
+        "tickets.csv:2: column account_id, value 'ana@gone.example': no account has the domain gone.example (of the email address ana@gone.example) (--account-by domain; import accounts with a domain column first)",
+        "tickets.csv:3: column account_id, value 'ana@acme.example': 2 accounts have the domain acme.example (of the email address ana@acme.example) (5123401, H9): expected one",
+        "tickets.csv:5: column account_id, value 'nobody@': expected a domain (acme.com) or an email address (ana@acme.com)",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    assert!(
+        !stderr.contains("tickets.csv:4:"),
+        "beta.example is one account: {stderr}"
+    );
+    env.assert_unchanged(&before, "unknown and ambiguous domains");
+
+    let url = env.write("url.csv", "account_id,domain\nZ1,https://zeta.example/\n");
+    let out = env.import("accounts", &url, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "url.csv:2: column domain, value 'https://zeta.example/': expected a domain such as acme.com"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    env.assert_unchanged(&before, "a URL for a domain");
+}
+
+/// Accounts carry the billing tool's customer id; Stripe's subscriptions then find their account
+/// by it with --account-by external_id (matched exactly: case counts). Unknown and shared ids
+/// are refused naming the line.
+#[test]
+fn subscriptions_find_their_account_by_external_id() {
+    let env = Env::new();
+    let accounts = env.write(
+        "accounts.csv",
+        "account_id,name,external_id\nA1,Acme Ltd,cus_A1\nB2,Beta GmbH,cus_B2\nC3,Gamma,\n",
+    );
+    env.import_ok("accounts", &accounts, &[]);
+    assert_eq!(
+        env.rows("SELECT account_id, external_id, domain FROM account ORDER BY 1"),
+        vec![
+            vec!["A1", "cus_A1", "NULL"],
+            vec!["B2", "cus_B2", "NULL"],
+            vec!["C3", "NULL", "NULL"],
+        ]
+    );
+    let stripe = ["--preset", "stripe", "--account-by", "external_id"];
+    assert_eq!(
+        env.import_ok("subscriptions", &preset_file("stripe.csv"), &stripe)
+            .counts(),
+        (3, 0, 0)
+    );
+    assert_eq!(
+        env.rows("SELECT subscription_id, account_id, mrr FROM subscription ORDER BY 1"),
+        vec![
+            vec!["sub_1OaMonthly", "B2", "49.0"],
+            vec!["sub_1OaWeekly", "A1", "216.67"],
+            vec!["sub_1OaYearly", "A1", "300.0"],
+        ]
+    );
+    // The same through a map file, and with the option's other spelling.
+    let map = env.write(
+        "billing.toml",
+        "kind = \"subscriptions\"\naccount_by = \"external_id\"\n",
+    );
+    let again = env.import_ok(
+        "subscriptions",
+        &preset_file("stripe.csv"),
+        &["--preset", "stripe", "--map-file", s(&map)],
+    );
+    assert_eq!(again.counts(), (0, 0, 3));
+    let out = env.import(
+        "subscriptions",
+        &preset_file("stripe.csv"),
+        &["--preset", "stripe", "--account-by", "external-id", "--dry-run"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("account_id matched to the account's external_id, exactly (--account-by external_id)"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let twin = env.write("twin.csv", "account_id,external_id\nD4,cus_B2\n");
+    env.import_ok("accounts", &twin, &[]);
+    let file = env.write(
+        "subs.csv",
+        "subscription_id,account_id,mrr,start_date\nS1,CUS_A1,10,2024-01-01\nS2,cus_B2,10,2024-01-01\nS3,cus_A1,10,2024-01-01\n",
+    );
+    let before = env.snapshot();
+    let out = env.import("subscriptions", &file, &["--account-by", "external_id"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for expected in [
+        "subs.csv: not imported, nothing was written: 2 errors",
+        "subs.csv:2: column account_id, value 'CUS_A1': no account has the external id CUS_A1 (--account-by external_id; import accounts with an external_id column first)",
+        "subs.csv:3: column account_id, value 'cus_B2': 2 accounts have the external id cus_B2 (B2, D4): expected one",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    env.assert_unchanged(&before, "unknown and shared external ids");
+}
