@@ -196,7 +196,7 @@ impl Store {
             .prepare_cached(
                 "SELECT s.answered_at, s.survey, s.score, p.name, s.touchpoint, s.comment
                  FROM survey_response s LEFT JOIN phase p ON p.phase_id = s.phase_id
-                 WHERE s.account_id = ?1 ORDER BY s.answered_at DESC, s.response_id LIMIT ?2",
+                 WHERE s.account_id = ?1 ORDER BY s.answered_at DESC, s.response_id, s.survey LIMIT ?2",
             )
             .context("reading survey answers")?;
         let rows = stmt

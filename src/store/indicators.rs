@@ -539,7 +539,7 @@ impl Store {
                  FROM survey_answer
                  WHERE phase_id = ?1 AND comment <> '' AND answered_at >= ?2 AND answered_at < ?3
                    AND (?4 IS NULL OR touchpoint = ?4)
-                 ORDER BY answered_at DESC, response_id",
+                 ORDER BY answered_at DESC, response_id, survey",
             )
             .context("reading comments")?;
         let rows = stmt
