@@ -112,6 +112,24 @@ fn dump(path: &Path) -> BTreeMap<String, Vec<String>> {
     tables
 }
 
+/// A 60-account, 3-month demo store at `db` (small, but many pages).
+fn small_demo(db: &Path) {
+    let out = run(&[
+        "demo",
+        "--out",
+        s(db),
+        "--accounts",
+        "60",
+        "--months",
+        "3",
+        "--seed",
+        "1",
+        "--as-of",
+        "2026-03",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 fn demo(out: &Path, seed: &str) -> Output {
     run(&[
         "demo",
@@ -269,20 +287,7 @@ fn a_file_of_random_bytes_is_refused_and_left_untouched() {
 fn a_truncated_store_is_refused_and_left_untouched() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("store.db");
-    let out = run(&[
-        "demo",
-        "--out",
-        s(&db),
-        "--accounts",
-        "60",
-        "--months",
-        "3",
-        "--seed",
-        "1",
-        "--as-of",
-        "2026-03",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    small_demo(&db);
     let len = std::fs::metadata(&db).unwrap().len();
     assert!(
         len > 64 * 1024,
@@ -1134,20 +1139,7 @@ fn an_empty_file_becomes_a_store_only_through_init() {
 fn check_reports_a_truncated_store_as_a_problem_and_exits_1() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("store.db");
-    let out = run(&[
-        "demo",
-        "--out",
-        s(&db),
-        "--accounts",
-        "60",
-        "--months",
-        "3",
-        "--seed",
-        "1",
-        "--as-of",
-        "2026-03",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    small_demo(&db);
     let len = std::fs::metadata(&db).unwrap().len();
     std::fs::OpenOptions::new()
         .write(true)

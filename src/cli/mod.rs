@@ -244,7 +244,7 @@ pub fn describe_refresh(refresh: &crate::store::rollup::Refresh) -> String {
         _ => "no months".to_string(),
     };
     let mut line = format!(
-        "refreshed {range}: {} rollup rows ({} account-months) in {:.2} s",
+        "refreshed {range}: {} rollup rows ({} account-months recomputed) in {:.2} s",
         r.rollup_rows,
         r.account_months,
         r.elapsed.as_secs_f64(),

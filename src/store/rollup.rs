@@ -19,7 +19,8 @@ use super::pending::Accounts;
 pub struct RollupStats {
     pub first: Option<Period>,
     pub last: Option<Period>,
-    pub account_months: i64,
+    /// Account months computed again (none when no subscription changed).
+    pub account_months: u64,
     pub rollup_rows: i64,
     pub elapsed: Duration,
 }
@@ -602,11 +603,12 @@ impl Store {
                 };
                 match scope {
                     None => {
-                        super::account_month::refresh(&tx, history_start, range_last, false)?;
+                        account_months =
+                            super::account_month::refresh(&tx, history_start, range_last, false)?;
                         tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
                     }
                     Some(scope) if scope.subscriptions => {
-                        super::account_month::refresh(&tx, first, range_last, true)?;
+                        account_months = super::account_month::refresh(&tx, first, range_last, true)?;
                         tx.execute_batch(
                             &HVC_SQL.replace("'0000-00'", "(SELECT floor FROM temp.rollup_range)"),
                         )
@@ -617,9 +619,6 @@ impl Store {
                 tx.execute_batch(&bind(FACTS_SQL))
                     .context("computing metric facts")?;
                 tx.execute_batch(&bind(ROLLUP_SQL)).context("writing rollups")?;
-                account_months = tx
-                    .query_row("SELECT count(*) FROM account_month", [], |r| r.get(0))
-                    .context("counting account months")?;
                 rollup_rows = tx
                     .query_row("SELECT count(*) FROM rollup", [], |r| r.get(0))
                     .context("counting rollups")?;
