@@ -118,9 +118,8 @@ fn pane_loads(c: &mut Criterion) {
         let mut app = base.clone();
         app.pane = Pane::Triage;
         load::load_inline(&mut app, &store).unwrap_or_else(|e| panic!("the queue: {e}"));
-        app.triage
-            .queue
-            .first()
+        triage_data::visible(&app)
+            .next()
             .map(|r| r.account_id.clone())
             .unwrap_or_default()
     };

@@ -14,7 +14,7 @@ const SMALL: &str = include_str!("../fixtures/small.sql");
 fn small_store() -> Store {
     let mut store = Store::open_in_memory().unwrap();
     store.conn().execute_batch(SMALL).unwrap();
-    store.refresh_rollups().unwrap();
+    store.refresh().unwrap();
     store
 }
 
@@ -191,7 +191,7 @@ fn churn_json_follows_the_contract() {
     {
         let mut store = Store::open(&db, OpenMode::Create).unwrap();
         store.conn().execute_batch(SMALL).unwrap();
-        store.refresh_rollups().unwrap();
+        store.refresh().unwrap();
     }
     let out = Command::cargo_bin("cxcockpit")
         .unwrap()
@@ -242,7 +242,7 @@ fn churn_refuses_months_outside_the_store() {
     {
         let mut store = Store::open(&db, OpenMode::Create).unwrap();
         store.conn().execute_batch(SMALL).unwrap();
-        store.refresh_rollups().unwrap();
+        store.refresh().unwrap();
     }
     let out = Command::cargo_bin("cxcockpit")
         .unwrap()
@@ -299,7 +299,7 @@ fn store_with_awkward_march() -> Store {
               ('A11', '2026-03-15', 2, 'price', 'Asked to cancel, then stayed', 100);",
         )
         .unwrap();
-    store.refresh_rollups().unwrap();
+    store.refresh().unwrap();
     store
 }
 
@@ -474,7 +474,7 @@ fn the_streamed_account_list_is_the_document_built_in_memory() {
     {
         let mut store = Store::open(&db, OpenMode::Create).unwrap();
         store.conn().execute_batch(SMALL).unwrap();
-        store.refresh_rollups().unwrap();
+        store.refresh().unwrap();
     }
     let store = Store::open(&db, OpenMode::ReadOnly).unwrap();
     let cx = |args: &[&str]| {

@@ -613,6 +613,11 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              DROP TABLE tier_watch;
              DROP TABLE tier_month;
              DROP TABLE hvc_month;
+             DROP TABLE churned_account;
+             DROP TABLE churn_tier_month;
+             DROP TABLE cohort_size;
+             DROP TABLE cohort_month;
+             DROP TABLE triage_rank;
              DROP VIEW refresh_touch_account;
              DROP TABLE refresh_pending_account;
              DROP VIEW refresh_touch;

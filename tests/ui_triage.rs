@@ -162,14 +162,19 @@ fn account_view_80x24_and_160x48() {
 fn toggle_hvc_and_all_sort_and_filter() {
     let mut store = demo_store();
     let mut app = triage_app(&mut store);
-    let hvc = app.triage.queue.len();
-    assert!(app.triage.queue.iter().all(|r| r.segment == "hvc"));
+    let hvc = app.triage.page.matching;
+    assert_eq!(
+        triage_data::visible(&app).count(),
+        hvc,
+        "the demo's queue fits one page"
+    );
+    assert!(triage_data::visible(&app).all(|r| r.segment == "hvc"));
     press(&mut app, &mut store, &chars("t"));
     assert!(app.triage.all);
-    assert!(app.triage.queue.len() > hvc, "all accounts: more rows");
-    assert!(app.triage.queue.iter().any(|r| r.segment == "regular"));
+    assert!(app.triage.page.matching > hvc, "all accounts: more rows");
+    assert!(triage_data::visible(&app).any(|r| r.segment == "regular"));
     press(&mut app, &mut store, &chars("t"));
-    assert_eq!(app.triage.queue.len(), hvc);
+    assert_eq!(app.triage.page.matching, hvc);
 
     // Score order, then MRR at risk (score x MRR), MRR, age, name.
     let scores: Vec<f64> = triage_data::visible(&app).map(|r| r.score.total).collect();
@@ -206,7 +211,7 @@ fn toggle_hvc_and_all_sort_and_filter() {
                 && r.score.signals.iter().any(|s| s.signal.name() == "detractor"))
     );
     press(&mut app, &mut store, &[KeyCode::Esc]);
-    assert_eq!(app.triage.visible.len(), hvc);
+    assert_eq!(app.triage.page.matching, hvc);
 
     // A bad filter keeps the prompt open and says why.
     press(&mut app, &mut store, &chars("f"));
@@ -325,7 +330,10 @@ fn another_connection_sees_an_action_through_poll() {
     assert!(ids(&app_b).contains(&account), "B has not polled yet");
     assert!(dispatch::poll(&mut app_b, &b), "B sees A's commit");
     assert!(
-        app_b.needs().iter().any(|r| matches!(r, Request::Queue { .. })),
+        app_b
+            .needs()
+            .iter()
+            .any(|r| matches!(r, Request::QueuePage { .. })),
         "B asks for the queue again"
     );
     load::load_inline(&mut app_b, &b).unwrap();
@@ -386,4 +394,52 @@ fn snapshot_triage_and_account_panes() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("no account 'NOPE'"));
+}
+
+/// At 1,500 accounts every active account is more than a page: the pane holds one page around
+/// the selected row and reads the next as the selection moves, in the queue's order.
+#[test]
+fn a_long_queue_is_read_a_page_at_a_time() {
+    let mut store = Store::open_in_memory().unwrap();
+    demo::generate(
+        &mut store,
+        &DemoParams {
+            accounts: 1500,
+            ..params()
+        },
+    )
+    .unwrap();
+    let mut app = triage_app(&mut store);
+    press(&mut app, &mut store, &chars("t"));
+    let today = chrono::Local::now().date_naive().to_string();
+    let queue: Vec<String> = store
+        .triage_queue(true, false, &today)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.account_id)
+        .collect();
+    assert!(
+        queue.len() > 2 * triage_data::PAGE_ROWS,
+        "{} accounts",
+        queue.len()
+    );
+    assert_eq!(app.triage.page.matching, queue.len());
+    assert_eq!(triage_data::visible(&app).count(), triage_data::PAGE_ROWS);
+    let selected = |app: &App| triage_data::selected(app).map(|r| r.account_id.clone());
+
+    // Down through the first page's end: every row is the queue's.
+    for (at, id) in queue.iter().enumerate().take(triage_data::PAGE_ROWS + 51).skip(1) {
+        press(&mut app, &mut store, &chars("j"));
+        assert_eq!(selected(&app).as_ref(), Some(id), "row {at}");
+    }
+    assert!(app.triage.page.offset > 0, "a later page is held");
+    // The last row, and back to the first.
+    press(&mut app, &mut store, &chars("G"));
+    assert_eq!(selected(&app).as_ref(), queue.last());
+    assert!(triage_data::visible(&app).count() <= triage_data::PAGE_ROWS);
+    let screen = render_text(&app, 80, 24);
+    let last_name = triage_data::selected(&app).unwrap().account_id.clone();
+    assert!(screen.contains(&last_name), "the last row is drawn:\n{screen}");
+    press(&mut app, &mut store, &chars("g"));
+    assert_eq!(selected(&app).as_ref(), queue.first());
 }

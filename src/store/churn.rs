@@ -9,6 +9,7 @@ use crate::domain::retention::{Retention, RetentionSums};
 use crate::error::{Result, SqlContext};
 
 use super::Store;
+use super::churn_reads::is_precomputed_segment;
 
 /// One group of churned accounts (a phase, a root cause, a reason).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,6 +251,39 @@ fn segment_condition(segment: &str, from: Period) -> (&'static str, Vec<String>)
     }
 }
 
+/// The accounts a window's figures count as churned, from the raw rows: active on its first day
+/// (`account_month` of ?1), not on the day after its last (of ?2). The churn day is the last end
+/// of a subscription by then: a later return does not move it. ({condition}: `window_args`.)
+const CHURNED_OF_WINDOW_SQL: &str = "
+WITH churned AS (
+    SELECT s.account_id, s.mrr_start FROM account_month s
+    LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = ?2
+    WHERE s.period = ?1 AND s.mrr_start IS NOT NULL AND e.mrr_end IS NULL)
+SELECT ch.account_id, a.name, ch.mrr_start,
+       (SELECT max(x.end_date) FROM subscription x WHERE x.account_id = ch.account_id AND x.end_date <= ?6),
+       (SELECT min(x.start_date) FROM subscription x WHERE x.account_id = ch.account_id),
+       p.name, j.name, c.root_cause, c.reason
+FROM churned ch JOIN account a ON a.account_id = ch.account_id
+LEFT JOIN churn_event c ON c.account_id = ch.account_id AND c.churned_on =
+    (SELECT max(c2.churned_on) FROM churn_event c2
+     WHERE c2.account_id = ch.account_id AND c2.churned_on > ?5 AND c2.churned_on <= ?6)
+LEFT JOIN phase p ON p.phase_id = c.phase_id
+LEFT JOIN journey j ON j.journey_id = p.journey_id
+WHERE {condition}
+ORDER BY ch.mrr_start DESC, ch.account_id";
+
+/// `CHURNED_OF_WINDOW_SQL` for a window of one month, read from what the refresh stored
+/// (`churned_account`): the same rows in the same order.
+const CHURNED_OF_MONTH_SQL: &str = "
+SELECT ch.account_id, a.name, ch.mrr_lost, ch.churned_on, ch.first_start,
+       p.name, j.name, c.root_cause, c.reason
+FROM churned_account ch JOIN account a ON a.account_id = ch.account_id
+LEFT JOIN churn_event c ON c.account_id = ch.account_id AND c.churned_on = ch.event_on
+LEFT JOIN phase p ON p.phase_id = c.phase_id
+LEFT JOIN journey j ON j.journey_id = p.journey_id
+WHERE ch.period = ?1 AND {condition}
+ORDER BY ch.mrr_lost DESC, ch.account_id";
+
 impl Store {
     /// Each month's churn and retention for one segment; a month with no active account has
     /// figures of zero accounts (rates absent).
@@ -351,6 +385,20 @@ impl Store {
         from: Period,
         to: Period,
     ) -> Result<Vec<(String, Retention)>> {
+        if from == to && is_precomputed_segment(segment) && self.is_precomputed_month(from)? {
+            return self.churn_month_by_tier(journey, segment, from);
+        }
+        self.churn_window_by_tier_from_rows(journey, segment, from, to)
+    }
+
+    /// `churn_window_by_tier` from the raw rows.
+    fn churn_window_by_tier_from_rows(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<(String, Retention)>> {
         let (condition, args) = window_args(journey, segment, from, to);
         let sql = format!(
             "WITH w AS (SELECT coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
@@ -375,6 +423,60 @@ impl Store {
             .context("reading churn by tier")?;
         rows.collect::<rusqlite::Result<_>>()
             .context("reading churn by tier")
+    }
+
+    /// `churn_window_by_tier` of one month, as the tier evaluation stored it.
+    fn churn_month_by_tier(
+        &self,
+        journey: Option<&str>,
+        segment: &str,
+        period: Period,
+    ) -> Result<Vec<(String, Retention)>> {
+        let what = "reading churn by tier";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT 'tier:' || m.tier, n_start, n_churned, start_mrr, churned_mrr, contraction_mrr, expansion_mrr
+                 FROM churn_tier_month m LEFT JOIN tier r ON r.tier_id = m.tier
+                 WHERE m.journey_id = ?1 AND m.segment = ?2 AND m.period = ?3
+                 ORDER BY coalesce(r.rank, 0), m.tier",
+            )
+            .context(what)?;
+        let rows = stmt
+            .query_map(
+                params![journey.unwrap_or_default(), segment, period.to_string()],
+                |r| Ok((r.get::<_, String>(0)?, Retention::from_sums(sums_from_row(r, 1)?))),
+            )
+            .context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+
+    /// Whether the refresh stored the churn pane's figures of `period` (the months of the
+    /// store's range).
+    fn is_precomputed_month(&self, period: Period) -> Result<bool> {
+        Ok(self
+            .period_range()?
+            .is_some_and(|(first, last)| first <= period && period <= last))
+    }
+
+    /// The segments with accounts active at the start of `period` (of a journey, or of all),
+    /// as `churn_window_by_segment` orders them: 'all', HVC and regular, then the others by
+    /// name (no tier segments: those are per window).
+    pub fn churn_segments(&self, journey: Option<&str>, period: Period) -> Result<Vec<String>> {
+        let what = "reading the churn segments";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT segment FROM churn_month WHERE journey_id = ?1 AND period = ?2
+                 ORDER BY CASE WHEN segment = 'all' THEN 0 WHEN segment IN ('hvc', 'regular') THEN 1 ELSE 2 END, segment",
+            )
+            .context(what)?;
+        let rows = stmt
+            .query_map(params![journey.unwrap_or_default(), period.to_string()], |r| {
+                r.get(0)
+            })
+            .context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
     }
 
     /// Churned accounts of the window grouped by the phase they left in ('(no phase)' when unknown).
@@ -438,25 +540,27 @@ impl Store {
         to: Period,
         f: &mut dyn FnMut(ChurnedAccount) -> Result<()>,
     ) -> Result<()> {
+        let sql = if from == to && self.is_precomputed_month(from)? {
+            CHURNED_OF_MONTH_SQL
+        } else {
+            CHURNED_OF_WINDOW_SQL
+        };
+        self.churned_accounts_with(sql, journey, segment, from, to, f)
+    }
+
+    /// `churned_accounts_each` with the statement given (`CHURNED_OF_MONTH_SQL` or
+    /// `CHURNED_OF_WINDOW_SQL`).
+    fn churned_accounts_with(
+        &self,
+        sql: &str,
+        journey: Option<&str>,
+        segment: &str,
+        from: Period,
+        to: Period,
+        f: &mut dyn FnMut(ChurnedAccount) -> Result<()>,
+    ) -> Result<()> {
         let (condition, args) = window_args(journey, segment, from, to);
-        let sql = format!(
-            "WITH churned AS (
-                 SELECT s.account_id, s.mrr_start FROM account_month s
-                 LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = ?2
-                 WHERE s.period = ?1 AND s.mrr_start IS NOT NULL AND e.mrr_end IS NULL)
-             SELECT ch.account_id, a.name, ch.mrr_start,
-                    (SELECT max(x.end_date) FROM subscription x WHERE x.account_id = ch.account_id),
-                    (SELECT min(x.start_date) FROM subscription x WHERE x.account_id = ch.account_id),
-                    p.name, j.name, c.root_cause, c.reason
-             FROM churned ch JOIN account a ON a.account_id = ch.account_id
-             LEFT JOIN churn_event c ON c.account_id = ch.account_id AND c.churned_on =
-                 (SELECT max(c2.churned_on) FROM churn_event c2
-                  WHERE c2.account_id = ch.account_id AND c2.churned_on > ?5 AND c2.churned_on <= ?6)
-             LEFT JOIN phase p ON p.phase_id = c.phase_id
-             LEFT JOIN journey j ON j.journey_id = p.journey_id
-             WHERE {condition}
-             ORDER BY ch.mrr_start DESC, ch.account_id"
-        );
+        let sql = sql.replace("{condition}", &condition);
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
@@ -558,33 +662,22 @@ impl Store {
     }
 
     /// Accounts by the month their first subscription started, and the share still active at
-    /// the end of each following month, up to `last`.
+    /// the end of each following month, up to `last` (as the tier evaluation counted them).
     pub fn cohorts(&self, from: Period, last: Period) -> Result<Vec<Cohort>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "WITH f AS (SELECT account_id, substr(min(start_date), 1, 7) AS cohort FROM subscription
-                            GROUP BY account_id HAVING cohort BETWEEN ?1 AND ?2)
-                 SELECT f.cohort, am.period, count(*)
-                 FROM f JOIN account_month am ON am.account_id = f.account_id
-                 WHERE am.mrr_end IS NOT NULL AND am.period >= f.cohort
-                 GROUP BY f.cohort, am.period",
-            )
-            .context("computing cohorts")?;
+        let what = "reading cohorts";
+        let args = params![from.to_string(), last.to_string()];
+        let mut cohorts: Vec<Cohort> = Vec::new();
         let mut sizes = self
             .conn
             .prepare_cached(
-                "SELECT cohort, count(*) FROM (SELECT substr(min(start_date), 1, 7) AS cohort FROM subscription
-                 GROUP BY account_id) WHERE cohort BETWEEN ?1 AND ?2 GROUP BY cohort ORDER BY cohort",
+                "SELECT cohort, accounts FROM cohort_size WHERE cohort BETWEEN ?1 AND ?2 ORDER BY cohort",
             )
-            .context("computing cohorts")?;
-        let args = params![from.to_string(), last.to_string()];
-        let mut cohorts: Vec<Cohort> = Vec::new();
+            .context(what)?;
         for row in sizes
             .query_map(args, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .context("computing cohorts")?
+            .context(what)?
         {
-            let (cohort, size) = row.context("computing cohorts")?;
+            let (cohort, size) = row.context(what)?;
             let months = cohort
                 .parse::<Period>()
                 .map(|c| c.months_until(last) + 1)
@@ -596,7 +689,14 @@ impl Store {
                 retained: vec![0.0; months as usize],
             });
         }
-        let rows = stmt
+        let mut active = self
+            .conn
+            .prepare_cached(
+                "SELECT cohort, period, active FROM cohort_month
+                 WHERE cohort BETWEEN ?1 AND ?2 AND period <= ?2 ORDER BY cohort, period",
+            )
+            .context(what)?;
+        let rows = active
             .query_map(args, |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -604,9 +704,9 @@ impl Store {
                     r.get::<_, i64>(2)?,
                 ))
             })
-            .context("computing cohorts")?;
+            .context(what)?;
         for row in rows {
-            let (cohort, period, active) = row.context("computing cohorts")?;
+            let (cohort, period, active) = row.context(what)?;
             let (Ok(c), Ok(p)) = (cohort.parse::<Period>(), period.parse::<Period>()) else {
                 continue;
             };
@@ -629,4 +729,174 @@ fn sums_from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Retent
         contraction_mrr: r.get(first + 4)?,
         expansion_mrr: r.get(first + 5)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let params = crate::demo::DemoParams {
+            accounts: 400,
+            months: 14,
+            seed: 5,
+            as_of: "2026-06".parse().unwrap(),
+        };
+        crate::demo::generate(&mut store, &params).unwrap();
+        store
+    }
+
+    fn assert_same_figures(stored: &[(String, Retention)], raw: &[(String, Retention)], at: &str) {
+        let keys = |v: &[(String, Retention)]| -> Vec<(String, u64, u64)> {
+            v.iter()
+                .map(|(k, r)| (k.clone(), r.n_start, r.n_churned))
+                .collect()
+        };
+        assert_eq!(keys(stored), keys(raw), "{at}");
+        for ((key, s), (_, r)) in stored.iter().zip(raw) {
+            for (a, b) in [
+                (s.start_mrr, r.start_mrr),
+                (s.churned_mrr, r.churned_mrr),
+                (s.contraction_mrr, r.contraction_mrr),
+                (s.expansion_mrr, r.expansion_mrr),
+            ] {
+                assert!((a - b).abs() < 1e-6, "{at} {key}: {a} against {b}");
+            }
+        }
+    }
+
+    /// What the tier evaluation stores for the churn pane must read, month by month, as the raw
+    /// rows do (the statements every window of several months uses).
+    #[test]
+    fn each_months_stored_churn_reads_as_the_raw_rows_do() {
+        let (churned, tiers) = assert_stored_churn_reads_as_the_raw_rows(&demo());
+        assert!(churned > 200, "the demo churns: {churned}");
+        assert!(tiers > 200, "the demo's accounts hold tiers: {tiers}");
+    }
+
+    /// Without a loyalty ladder the tier evaluation walks no month: the refresh computes the
+    /// churn tables from the rows.
+    #[test]
+    fn a_store_without_tiers_stores_the_same_churn_reads() {
+        let mut store = demo();
+        store.conn.execute_batch("DELETE FROM tier").unwrap();
+        store.refresh().unwrap();
+        let (churned, tiers) = assert_stored_churn_reads_as_the_raw_rows(&store);
+        assert!(churned > 200, "the demo churns: {churned}");
+        assert_eq!(tiers, 0);
+    }
+
+    /// Checks every month, journey and segment; returns the churned accounts and the tier
+    /// groups seen.
+    fn assert_stored_churn_reads_as_the_raw_rows(store: &Store) -> (usize, usize) {
+        let (first, last) = store.period_range().unwrap().unwrap();
+        let (mut churned_seen, mut tiers_seen) = (0, 0);
+        for journey in [None, Some("sme-broadband"), Some("cloud-security")] {
+            for period in first.through(last) {
+                let segments = store.churn_segments(journey, period).unwrap();
+                assert!(segments.len() > 5, "{period}: {segments:?}");
+                for segment in &segments {
+                    let at = format!("{journey:?} {period} {segment}");
+                    let stored = store
+                        .churned_accounts_in(journey, segment, period, period)
+                        .unwrap();
+                    let mut raw = Vec::new();
+                    store
+                        .churned_accounts_with(
+                            CHURNED_OF_WINDOW_SQL,
+                            journey,
+                            segment,
+                            period,
+                            period,
+                            &mut |a| {
+                                raw.push(a);
+                                Ok(())
+                            },
+                        )
+                        .unwrap();
+                    assert_eq!(stored, raw, "{at}");
+                    churned_seen += stored.len();
+                    let stored = store
+                        .churn_window_by_tier(journey, segment, period, period)
+                        .unwrap();
+                    let raw = store
+                        .churn_window_by_tier_from_rows(journey, segment, period, period)
+                        .unwrap();
+                    assert_same_figures(&stored, &raw, &at);
+                    tiers_seen += stored.iter().filter(|(k, _)| k != "tier:none").count();
+                }
+                // The segments are those with accounts at the month's start, in the window
+                // breakdown's order.
+                let window: Vec<String> = store
+                    .churn_window_by_segment(journey, period, period)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .filter(|s| !s.starts_with("tier:"))
+                    .collect();
+                assert_eq!(segments, window, "{journey:?} {period}");
+            }
+        }
+        (churned_seen, tiers_seen)
+    }
+
+    #[test]
+    fn the_stored_cohorts_are_those_of_the_subscriptions() {
+        let store = demo();
+        let (first, last) = store.period_range().unwrap().unwrap();
+        let stored = store.cohorts(first, last).unwrap();
+        // Counted from the rows: each account's first start, and its months active at the end.
+        let mut raw: Vec<Cohort> = Vec::new();
+        let mut stmt = store
+            .conn
+            .prepare(
+                "WITH f AS (SELECT account_id, substr(min(start_date), 1, 7) AS cohort FROM subscription
+                            GROUP BY account_id HAVING cohort BETWEEN ?1 AND ?2)
+                 SELECT f.cohort, count(*) OVER (PARTITION BY f.cohort), am.period
+                 FROM f LEFT JOIN account_month am ON am.account_id = f.account_id
+                   AND am.mrr_end IS NOT NULL AND am.period BETWEEN f.cohort AND ?2
+                 ORDER BY f.cohort",
+            )
+            .unwrap();
+        let rows: Vec<(String, i64, Option<String>)> = stmt
+            .query_map([first.to_string(), last.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let mut sizes: std::collections::BTreeMap<String, (u64, Vec<u64>)> = Default::default();
+        for (cohort, _, period) in &rows {
+            let c: Period = cohort.parse().unwrap();
+            let entry = sizes
+                .entry(cohort.clone())
+                .or_insert_with(|| (0, vec![0; c.months_until(last) as usize + 1]));
+            if let Some(p) = period {
+                entry.1[c.months_until(p.parse().unwrap()) as usize] += 1;
+            }
+        }
+        // Each account once: its months are rows of its own.
+        let accounts: std::collections::BTreeMap<String, u64> = store
+            .conn
+            .prepare(
+                "SELECT cohort, count(*) FROM (SELECT substr(min(start_date), 1, 7) AS cohort FROM subscription
+                 GROUP BY account_id) WHERE cohort BETWEEN ?1 AND ?2 GROUP BY cohort",
+            )
+            .unwrap()
+            .query_map([first.to_string(), last.to_string()], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        for (cohort, (_, active)) in sizes {
+            let size = accounts[&cohort];
+            raw.push(Cohort {
+                retained: active.iter().map(|n| *n as f64 / size as f64).collect(),
+                cohort,
+                size,
+            });
+        }
+        assert!(raw.len() > 10, "the demo has cohorts: {}", raw.len());
+        assert_eq!(stored, raw);
+    }
 }

@@ -8,6 +8,7 @@ mod account_month;
 pub mod account_view;
 pub mod check;
 pub mod churn;
+mod churn_reads;
 pub mod indicators;
 pub mod pending;
 mod queries;
@@ -18,6 +19,7 @@ mod test_hooks;
 pub mod tier_eval;
 pub mod tiers;
 pub mod triage;
+pub mod triage_rank;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,7 +32,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -93,6 +95,8 @@ const MIGRATIONS: &[&str] = &[
     // 7: survey answers keyed by response id and survey; accounts gain a domain and an
     // external id (`import --account-by domain|external_id`).
     include_str!("migrations/v7.sql"),
+    // 8: the churn pane's month precomputed (churned_account, churn_tier_month, cohorts).
+    include_str!("migrations/v8.sql"),
 ];
 
 /// Why a store could not be opened: bad input (exit 2: not a store, damaged, no permission)
@@ -488,9 +492,13 @@ impl Store {
                 // the survey rollups' variance: what the older store derived is computed again,
                 // so no reader sees the old figures.
                 self.refresh()?;
-            } else if version > 0 && version < 6 {
-                // Version 6 keeps the tiers pane's months: the tier evaluation writes them.
+            } else if version > 0 && version < 8 {
+                // Versions 6 and 8 keep the tiers and churn panes' months, which the tier
+                // evaluation writes, and version 8 the triage queue's orders (the signals').
                 self.evaluate_tiers()?;
+                if version < 8 {
+                    self.refresh_triage_rank()?;
+                }
             }
         }
         if writable && version == SCHEMA_VERSION && application_id != APPLICATION_ID {

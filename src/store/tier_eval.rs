@@ -19,6 +19,7 @@ use crate::domain::tiers::{
 use crate::error::{Result, SqlContext};
 
 use super::Store;
+use super::churn_reads::{ChurnTally, Profile};
 use super::pending::Accounts;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +36,12 @@ struct History {
     first_start: Option<NaiveDate>,
     /// MRR at the end of each month, counting `window - 1` months before the range (as 0).
     mrr_end: Vec<Option<f64>>,
+    /// MRR at the start of each month.
+    mrr_start: Vec<Option<f64>>,
+    /// The month its first subscription started.
+    cohort: Option<Period>,
+    /// Its journey, size and industry (`ChurnTally::profile`).
+    profile: u32,
     overdue: Vec<bool>,
     open_severe: Vec<bool>,
     /// Whether the latest NPS answer in or before each month is a detractor's, on the scale of
@@ -79,11 +86,13 @@ impl Store {
             rows: 0,
             elapsed: Duration::ZERO,
         };
+        let mut gathered = None;
         if let (Some((first, last)), false) = (range, ladder.is_empty()) {
             let window = ladder.iter().map(|t| t.window_months).max().unwrap_or(1).max(1);
             let months = first.months_until(last) as usize + 1;
             stats.months = months as u64;
-            let histories = load_histories(&tx, first, months, window, accounts)?;
+            let mut tally = ChurnTally::new(first);
+            let histories = load_histories(&tx, first, months, window, accounts, &mut tally)?;
             let mut insert = tx
                 .prepare(
                     "INSERT INTO account_tier (period, account_id, held_tier, eligible_tier, status, grace_until)
@@ -130,6 +139,16 @@ impl Store {
                     facts.has_open_severe_ticket = history.open_severe[k];
                     facts.is_detractor = history.latest_nps[k].unwrap_or(false);
                     facts.is_hvc = history.hvc[k];
+                    tally.month(
+                        k,
+                        account,
+                        history.profile,
+                        history.hvc[k],
+                        holding.held,
+                        history.cohort,
+                        history.mrr_start[k],
+                        history.mrr_end[at],
+                    );
                     *holding = next_holding(
                         &ladder,
                         *holding,
@@ -169,6 +188,15 @@ impl Store {
                     }
                 }
             }
+            gathered = Some(tally);
+        }
+        match (range, gathered) {
+            (Some((_, last)), Some(tally)) => {
+                let ids: Vec<String> = ladder.iter().map(|t| t.id.clone()).collect();
+                tally.write(&tx, &floor, last, &ids, accounts)?;
+            }
+            (Some((first, last)), None) => super::churn_reads::refresh_from_rows(&tx, &floor, first, last)?,
+            (None, _) => {}
         }
         // The pane's counts of the months evaluated, from the tables (an evaluation of some
         // accounts only sees those).
@@ -271,13 +299,15 @@ fn load_histories(
     months: usize,
     window: usize,
     accounts: Accounts,
+    tally: &mut ChurnTally,
 ) -> Result<Vec<(String, History)>> {
     let what = "reading the tier history";
     let mut histories: Vec<(String, History)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut stmt = conn
         .prepare(&accounts.bind(
-            "SELECT a.account_id, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id)
+            "SELECT a.account_id, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id),
+                    a.journey_id, a.company_size, a.industry
              FROM account a WHERE {accounts:a} ORDER BY a.account_id",
         ))
         .context(what)?;
@@ -285,6 +315,18 @@ fn load_histories(
     while let Some(row) = rows.next().context(what)? {
         let id: String = row.get(0).context(what)?;
         let first_start: Option<String> = row.get(1).context(what)?;
+        let profile = tally.profile(Profile {
+            journey_id: row.get(2).context(what)?,
+            company_size: row.get(3).context(what)?,
+            industry: row.get(4).context(what)?,
+        });
+        let cohort = first_start
+            .as_deref()
+            .and_then(|s| s.get(..7))
+            .and_then(|m| m.parse::<Period>().ok());
+        if let Some(cohort) = cohort {
+            tally.cohort(cohort);
+        }
         index.insert(id.clone(), histories.len());
         histories.push((
             id,
@@ -292,6 +334,9 @@ fn load_histories(
                 hvc: vec![false; months],
                 first_start: first_start.and_then(|s| s.get(..10).and_then(|d| d.parse().ok())),
                 mrr_end: vec![None; months + window - 1],
+                mrr_start: vec![None; months],
+                cohort,
+                profile,
                 overdue: vec![false; months],
                 open_severe: vec![false; months],
                 latest_nps: vec![None; months],
@@ -316,15 +361,18 @@ fn load_histories(
     };
     let from = first.offset(1 - window as i32).to_string();
     scan(
-        "SELECT account_id, period, mrr_end FROM account_month
-         WHERE {accounts:} AND period BETWEEN ?1 AND ?2 AND mrr_end IS NOT NULL",
+        "SELECT account_id, period, mrr_end, mrr_start FROM account_month
+         WHERE {accounts:} AND period BETWEEN ?1 AND ?2",
         &[&from, &last.to_string()],
         &mut |h, row| {
             let period: String = row.get(1)?;
             if let Some(k) = month_index(first, &period) {
                 let at = k + window as i64 - 1;
                 if let Some(slot) = usize::try_from(at).ok().and_then(|at| h.mrr_end.get_mut(at)) {
-                    *slot = Some(row.get(2)?);
+                    *slot = row.get(2)?;
+                }
+                if let Some(slot) = usize::try_from(k).ok().and_then(|k| h.mrr_start.get_mut(k)) {
+                    *slot = row.get(3)?;
                 }
             }
             Ok(())

@@ -572,6 +572,13 @@ impl Store {
             }
             tx.execute_batch(DROP_TEMP_SQL)
                 .context("dropping the triage months")?;
+            super::triage_rank::write_rank(
+                &tx,
+                super::triage_rank::Rank::Stored,
+                &last.to_string(),
+                accounts,
+                weights.as_ref(),
+            )?;
         }
         tx.commit().context("committing the triage signals")?;
         Ok(started.elapsed())
@@ -666,7 +673,7 @@ impl Store {
 
     /// The score rise that brings a snoozed or resolved account back before its date (setting
     /// `triage_snooze_wake_points`, default 15).
-    fn snooze_wake_points(&self) -> Result<f64> {
+    pub(crate) fn snooze_wake_points(&self) -> Result<f64> {
         match self.setting("triage_snooze_wake_points")? {
             None => Ok(15.0),
             Some(text) => text
@@ -911,9 +918,31 @@ impl Store {
             keys.truncate(limit);
         }
 
+        for page in keys.chunks(PAGE) {
+            let ids: Vec<&str> = page.iter().map(|k| k.0.as_str()).collect();
+            let mut found = self.queue_rows_of(&ids, &now, &before, &weights)?;
+            for key in page {
+                if let Some(row) = found.remove(&key.0) {
+                    f(row)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The queue rows of the accounts `ids` (those active at the end of `now`), by account: the
+    /// score of `now` and of `before` from their signals with `weights`, in one read of each.
+    pub(crate) fn queue_rows_of(
+        &self,
+        ids: &[&str],
+        now: &str,
+        before: &str,
+        weights: &Weights,
+    ) -> Result<HashMap<String, QueueRow>> {
+        let what = "reading the triage queue";
         let mut rows_stmt = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT a.account_id, a.name, a.hvc, a.company_size, a.owner, am.mrr_end, t.held_tier,
                         coalesce(s.status, 'open'), s.assignee, s.snooze_until
                  FROM account a
@@ -925,81 +954,70 @@ impl Store {
             .context(what)?;
         let mut signals_stmt = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT period, account_id, signal, value FROM account_signal
                  WHERE period IN (?1, ?2) AND account_id IN (SELECT value FROM json_each(?3))
                  ORDER BY period, account_id, signal",
             )
             .context("reading triage signals")?;
-        for page in keys.chunks(PAGE) {
-            let ids: Vec<&str> = page.iter().map(|k| k.0.as_str()).collect();
-            let ids = serde_json::to_string(&ids).map_err(|e| Error::Store {
-                path: self.path.clone(),
-                message: format!("listing the triage queue: {e}"),
-            })?;
-            let mut values: HashMap<(bool, String), Vec<(Signal, f64)>> = HashMap::new();
-            let mut oldest: HashMap<String, f64> = HashMap::new();
-            let mut rows = signals_stmt
-                .query(params![now, before, ids])
-                .context("reading triage signals")?;
-            while let Some(row) = rows.next().context("reading triage signals")? {
-                let period: String = row.get(0).context("reading triage signals")?;
-                let account: String = row.get(1).context("reading triage signals")?;
-                let name: String = row.get(2).context("reading triage signals")?;
-                let value: f64 = row.get(3).context("reading triage signals")?;
-                if name == "oldest_open_days" {
-                    if period == now {
-                        oldest.insert(account, value);
-                    }
-                } else if let Some(signal) = Signal::from_name(&name) {
-                    values
-                        .entry((period == now, account))
-                        .or_default()
-                        .push((signal, value));
+        let ids = serde_json::to_string(&ids).map_err(|e| Error::Store {
+            path: self.path.clone(),
+            message: format!("listing the triage queue: {e}"),
+        })?;
+        let mut values: HashMap<(bool, String), Vec<(Signal, f64)>> = HashMap::new();
+        let mut oldest: HashMap<String, f64> = HashMap::new();
+        let mut rows = signals_stmt
+            .query(params![now, before, ids])
+            .context("reading triage signals")?;
+        while let Some(row) = rows.next().context("reading triage signals")? {
+            let period: String = row.get(0).context("reading triage signals")?;
+            let account: String = row.get(1).context("reading triage signals")?;
+            let name: String = row.get(2).context("reading triage signals")?;
+            let value: f64 = row.get(3).context("reading triage signals")?;
+            if name == "oldest_open_days" {
+                if period == now {
+                    oldest.insert(account, value);
                 }
-            }
-            let mut found: HashMap<String, QueueRow> = HashMap::new();
-            let mut rows = rows_stmt.query(params![now, ids]).context(what)?;
-            while let Some(r) = rows.next().context(what)? {
-                let account_id: String = r.get(0).context(what)?;
-                let empty = Vec::new();
-                let score = triage::score(
-                    values.get(&(true, account_id.clone())).unwrap_or(&empty),
-                    &weights,
-                );
-                let previous = triage::score(
-                    values.get(&(false, account_id.clone())).unwrap_or(&empty),
-                    &weights,
-                );
-                let row = QueueRow {
-                    name: r.get(1).context(what)?,
-                    segment: if r.get::<_, bool>(2).context(what)? {
-                        "hvc"
-                    } else {
-                        "regular"
-                    },
-                    company_size: r.get(3).context(what)?,
-                    owner: r.get(4).context(what)?,
-                    mrr: r.get(5).context(what)?,
-                    tier: r.get(6).context(what)?,
-                    status: r.get(7).context(what)?,
-                    assignee: r.get(8).context(what)?,
-                    snooze_until: r.get(9).context(what)?,
-                    oldest_open_days: oldest.get(&account_id).copied(),
-                    changes: triage::changes(&previous, &score),
-                    score_last_month: previous.total,
-                    score,
-                    account_id: account_id.clone(),
-                };
-                found.insert(account_id, row);
-            }
-            for key in page {
-                if let Some(row) = found.remove(&key.0) {
-                    f(row)?;
-                }
+            } else if let Some(signal) = Signal::from_name(&name) {
+                values
+                    .entry((period == now, account))
+                    .or_default()
+                    .push((signal, value));
             }
         }
-        Ok(())
+        let mut found: HashMap<String, QueueRow> = HashMap::new();
+        let mut rows = rows_stmt.query(params![now, ids]).context(what)?;
+        while let Some(r) = rows.next().context(what)? {
+            let account_id: String = r.get(0).context(what)?;
+            let empty = Vec::new();
+            let score = triage::score(values.get(&(true, account_id.clone())).unwrap_or(&empty), weights);
+            let previous = triage::score(
+                values.get(&(false, account_id.clone())).unwrap_or(&empty),
+                weights,
+            );
+            let row = QueueRow {
+                name: r.get(1).context(what)?,
+                segment: if r.get::<_, bool>(2).context(what)? {
+                    "hvc"
+                } else {
+                    "regular"
+                },
+                company_size: r.get(3).context(what)?,
+                owner: r.get(4).context(what)?,
+                mrr: r.get(5).context(what)?,
+                tier: r.get(6).context(what)?,
+                status: r.get(7).context(what)?,
+                assignee: r.get(8).context(what)?,
+                snooze_until: r.get(9).context(what)?,
+                oldest_open_days: oldest.get(&account_id).copied(),
+                changes: triage::changes(&previous, &score),
+                score_last_month: previous.total,
+                score,
+                account_id: account_id.clone(),
+            };
+            found.insert(account_id, row);
+        }
+        Ok(found)
     }
 
     /// Writes one triage action in one transaction: the state (the later write wins) and an

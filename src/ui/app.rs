@@ -287,8 +287,8 @@ impl App {
             (Request::TierMonth { period }, Loaded::TierMonth(month)) => {
                 self.tiers.receive_month(period, month, self.period)
             }
-            (Request::Queue { all, version }, Loaded::Queue(queue, orders, ms)) => {
-                super::triage_data::receive_queue(self, all, version, queue, orders, ms)
+            (Request::QueuePage { key, version, .. }, Loaded::QueuePage(page, backtest, ms)) => {
+                super::triage_data::receive_page(self, key, version, page, backtest, ms)
             }
             (Request::Account { id, version }, Loaded::Account(view)) => {
                 super::triage_data::receive_account(self, &id, version, view.map(|v| *v))
@@ -419,7 +419,8 @@ impl App {
                 .events(self.period, self.segment_id())
                 .map_or(0, |e| e.accounts.len()),
             Pane::Tiers => self.tiers.month(self.period).map_or(0, |m| m.watch.len()),
-            Pane::Triage => self.triage.visible.len(),
+            Pane::Triage if self.triage.loaded => self.triage.page.matching,
+            Pane::Triage => 0,
         }
     }
 
@@ -469,7 +470,7 @@ impl App {
         }
         // The name search is typed here, not in the triage module: its rows follow it.
         if self.pane == Pane::Triage && self.triage.searched != self.filter {
-            super::triage_data::refresh_visible(self);
+            super::triage_data::query_changed(self);
         }
         outcome
     }

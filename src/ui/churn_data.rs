@@ -61,15 +61,13 @@ impl ChurnMonths {
         let Some((first, last)) = range else {
             return Ok(ChurnMonths::default());
         };
-        // The segment names (all, hvc, regular, size:*, industry:*, journey:*) as the window
-        // breakdown lists them; then each one's months from `churn_month`.
+        // The segment names (all, hvc, regular, size:*, industry:*, journey:*) of the last
+        // month; then each one's months from `churn_month`.
         let names: Vec<String> = store
-            .churn_window_by_segment(journey, last, last)?
+            .churn_segments(journey, last)?
             .into_iter()
-            .map(|(s, _)| s)
-            // Tier groups are per window (from the tier held at its start), not monthly; within
-            // one journey the journey groups say nothing.
-            .filter(|s| !s.starts_with("tier:") && (journey.is_none() || !s.starts_with("journey:")))
+            // Within one journey the journey groups say nothing.
+            .filter(|s| journey.is_none() || !s.starts_with("journey:"))
             .collect();
         let mut segments = Vec::with_capacity(names.len().max(1));
         for name in names

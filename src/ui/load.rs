@@ -11,13 +11,14 @@ use super::churn_data::{ChurnEvents, ChurnMonths};
 use super::data::{Dataset, Series};
 use super::insight_data::{self, JourneyPower, PhaseTouchpoints, Said};
 use super::tiers_data::{self, TierMonth};
-use super::triage_data::Orders;
+use super::triage_data::{PAGE_ROWS, PageKey};
 use crate::domain::Period;
 use crate::domain::tiers::TierRule;
 use crate::error::Result;
 use crate::report::ReviewDoc;
 use crate::store::Store;
-use crate::store::triage::QueueRow;
+use crate::store::triage::BacktestSummary;
+use crate::store::triage_rank::QueuePage;
 
 /// One read of the store. `version` fields name the state of the shared triage and review data
 /// (`App::version`): after a write, or another cockpit's, the same read with a newer version is
@@ -41,8 +42,13 @@ pub enum Request {
     TierLadder,
     /// One month's tier members and watch list.
     TierMonth { period: Period },
-    /// The triage queue (HVC accounts, or every active account).
-    Queue { all: bool, version: u64 },
+    /// A page of the triage queue (HVC accounts, or every active account, in an order, filtered
+    /// and searched): `PAGE_ROWS` rows from `offset` on.
+    QueuePage {
+        key: PageKey,
+        offset: usize,
+        version: u64,
+    },
     /// One account's view.
     Account { id: String, version: u64 },
     /// One month's review of a journey.
@@ -79,8 +85,8 @@ impl Request {
             Request::ChurnEvents { period, .. } => format!("loading churn events for {period}"),
             Request::TierLadder => "loading the loyalty ladder".into(),
             Request::TierMonth { period } => format!("loading loyalty tiers for {period}"),
-            Request::Queue { all: false, .. } => "loading the HVC queue".into(),
-            Request::Queue { all: true, .. } => "loading every active account".into(),
+            Request::QueuePage { key, .. } if !key.all => "loading the HVC queue".into(),
+            Request::QueuePage { .. } => "loading every active account".into(),
             Request::Account { id, .. } => format!("loading account {id}"),
             Request::Review { period, .. } => format!("loading the review of {period}"),
             Request::Power { .. } => "loading the predictive power of the indicators".into(),
@@ -99,8 +105,8 @@ pub enum Loaded {
     ChurnEvents(ChurnEvents),
     TierLadder(Vec<TierRule>),
     TierMonth(TierMonth),
-    /// The queue, its other orders, and how many milliseconds reading it took.
-    Queue(Vec<QueueRow>, Orders, f64),
+    /// A page of the queue, the score's backtest, and how many milliseconds reading it took.
+    QueuePage(QueuePage, Option<BacktestSummary>, f64),
     /// None: no such account.
     Account(Option<Box<AccountView>>),
     /// The review and the store's phase id of each of its phases.
@@ -129,12 +135,13 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             let has_previous = range.is_some_and(|(first, _)| *period > first);
             Loaded::TierMonth(tiers_data::load_month(store, &ladder, *period, has_previous)?)
         }
-        Request::Queue { all, .. } => {
+        Request::QueuePage { key, offset, .. } => {
             let started = Instant::now();
             let today = chrono::Local::now().date_naive().to_string();
-            let queue = store.triage_queue(*all, false, &today)?;
-            let orders = Orders::of_queue(&queue).with_backtest(store.triage_backtest()?);
-            Loaded::Queue(queue, orders, started.elapsed().as_secs_f64() * 1000.0)
+            let query = key.query().map_err(crate::error::Error::input)?;
+            let page = store.triage_page(&query, &today, *offset, PAGE_ROWS)?;
+            let backtest = store.triage_backtest()?;
+            Loaded::QueuePage(page, backtest, started.elapsed().as_secs_f64() * 1000.0)
         }
         Request::Account { id, .. } => Loaded::Account(AccountView::load(store, id, range)?.map(Box::new)),
         Request::Review { journey, period, .. } => {

@@ -12,9 +12,16 @@ use super::app::{App, Pane};
 use super::load::Request;
 use crate::store::Store;
 use crate::store::triage::{self, BacktestSummary, QueueRow};
+use crate::store::triage_rank::{QueueOrder, QueuePage, QueueQuery};
+
+/// Rows of the queue read at a time: the pane holds one page around the selected row.
+pub const PAGE_ROWS: usize = 400;
+/// Rows the page keeps around the selected row before the next page is read: more than a
+/// screen, so that stepping through the queue never shows a row missing.
+const PAGE_MARGIN: usize = 100;
 
 /// The queue's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
     /// Highest score first (ties: higher MRR, then id).
     #[default]
@@ -37,6 +44,17 @@ impl SortKey {
             SortKey::Mrr => SortKey::Age,
             SortKey::Age => SortKey::Name,
             SortKey::Name => SortKey::Score,
+        }
+    }
+
+    /// The store's order of the queue.
+    pub fn order(self) -> QueueOrder {
+        match self {
+            SortKey::Score => QueueOrder::Score,
+            SortKey::MrrAtRisk => QueueOrder::MrrAtRisk,
+            SortKey::Mrr => QueueOrder::Mrr,
+            SortKey::Age => QueueOrder::Age,
+            SortKey::Name => QueueOrder::Name,
         }
     }
 
@@ -122,87 +140,31 @@ impl Filters {
     pub fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
-
-    fn keeps(&self, row: &QueueRow) -> bool {
-        let contains = |text: Option<&str>, part: &str| text.is_some_and(|t| t.to_lowercase().contains(part));
-        self.owner
-            .as_deref()
-            .is_none_or(|o| contains(row.owner.as_deref(), o) || contains(row.assignee.as_deref(), o))
-            && self.status.as_deref().is_none_or(|s| row.status == s)
-            && self
-                .driver
-                .as_deref()
-                .is_none_or(|d| row.score.signals.iter().any(|s| s.signal.name().contains(d)))
-            && self.min_mrr.is_none_or(|m| row.mrr.unwrap_or(0.0) >= m)
-    }
 }
 
-/// The queue's rows in each order but the score's (the queue's own), as indices into it;
-/// sorted where the queue is read, off the cockpit's thread. With them, the score's backtest
-/// (`Store::triage_backtest`) for the pane's header.
-#[derive(Debug, Clone, Default)]
-pub struct Orders {
-    by_mrr_at_risk: Vec<u32>,
-    by_mrr: Vec<u32>,
-    by_age: Vec<u32>,
-    by_name: Vec<u32>,
-    pub backtest: Option<BacktestSummary>,
+/// What a page of the queue is of: the list, its order, its filters (as typed) and the name
+/// search (lower case). A page is read again when any of them changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub all: bool,
+    pub sort: SortKey,
+    pub filters: String,
+    pub search: String,
 }
 
-impl Orders {
-    pub fn of_queue(queue: &[QueueRow]) -> Orders {
-        let all = || (0..queue.len() as u32).collect::<Vec<u32>>();
-        let row = |i: &u32| &queue[*i as usize];
-        // Stable on the score order: equal MRR at risk keeps it.
-        let mut by_mrr_at_risk = all();
-        by_mrr_at_risk.sort_by(|a, b| triage::by_mrr_at_risk(row(a), row(b)));
-        let mut by_mrr = all();
-        by_mrr.sort_by(|a, b| row(b).mrr.unwrap_or(0.0).total_cmp(&row(a).mrr.unwrap_or(0.0)));
-        let mut by_age = all();
-        by_age.sort_by(|a, b| {
-            row(b)
-                .oldest_open_days
-                .unwrap_or(-1.0)
-                .total_cmp(&row(a).oldest_open_days.unwrap_or(-1.0))
-        });
-        let names: Vec<String> = queue.iter().map(|r| r.name.to_lowercase()).collect();
-        let mut by_name = all();
-        by_name.sort_by(|a, b| {
-            names[*a as usize]
-                .cmp(&names[*b as usize])
-                .then_with(|| row(a).account_id.cmp(&row(b).account_id))
-        });
-        Orders {
-            by_mrr_at_risk,
-            by_mrr,
-            by_age,
-            by_name,
-            backtest: None,
-        }
-    }
-
-    /// With the backtest read beside the queue.
-    pub fn with_backtest(mut self, backtest: Option<BacktestSummary>) -> Orders {
-        self.backtest = backtest;
-        self
-    }
-
-    fn of(&self, sort: SortKey) -> &[u32] {
-        match sort {
-            SortKey::Score => &[],
-            SortKey::MrrAtRisk => &self.by_mrr_at_risk,
-            SortKey::Mrr => &self.by_mrr,
-            SortKey::Age => &self.by_age,
-            SortKey::Name => &self.by_name,
-        }
-    }
-}
-
-/// Drops a large queue on a thread of its own: freeing 100,000 rows takes the cockpit's thread
-/// longer than a frame.
-fn drop_apart(queue: Vec<QueueRow>) {
-    if queue.len() > 10_000 {
-        std::thread::spawn(move || drop(queue));
+impl PageKey {
+    /// The store's query of the page.
+    pub fn query(&self) -> std::result::Result<QueueQuery, String> {
+        let filters = Filters::parse(&self.filters)?;
+        Ok(QueueQuery {
+            all: self.all,
+            order: self.sort.order(),
+            owner: filters.owner,
+            status: filters.status,
+            driver: filters.driver,
+            min_mrr: filters.min_mrr,
+            search: self.search.clone(),
+        })
     }
 }
 
@@ -257,17 +219,17 @@ pub struct TriageState {
     pub all: bool,
     pub sort: SortKey,
     pub filters: Filters,
-    /// The queue as the store gives it (score order), for `all`.
-    pub queue: Vec<QueueRow>,
-    /// The queue's other orders.
-    pub orders: Orders,
-    /// `queue` holds the list asked for (`all`).
+    /// The page of the queue held: rows from its offset on, and the counts.
+    pub page: QueuePage,
+    /// What `page` is a page of.
+    pub page_key: Option<PageKey>,
+    /// `page` is of the list, order, filters and search shown.
     pub loaded: bool,
-    /// `App::version` when `queue` was read.
+    /// `App::version` when `page` was read.
     pub queue_version: u64,
-    /// Indices into `queue` of the rows shown, in the order shown.
-    pub visible: Vec<usize>,
-    /// The name search `visible` was computed for (`App::filter`).
+    /// The score's backtest, read with the page (`Store::triage_backtest`).
+    pub backtest: Option<BacktestSummary>,
+    /// The name search the page was asked for (`App::filter`).
     pub searched: String,
     /// The selected row's breakdown is shown.
     pub explain: bool,
@@ -281,7 +243,7 @@ pub struct TriageState {
     pub account_request: Option<String>,
     /// `App::version` when the account view was read.
     pub account_version: u64,
-    /// Milliseconds the last queue read took.
+    /// Milliseconds the last page read took.
     pub load_ms: f64,
 }
 
@@ -298,18 +260,41 @@ fn today() -> String {
     chrono::Local::now().date_naive().to_string()
 }
 
-/// The rows shown, in order.
+/// The rows of the page held, in order (the first is the queue's row `page.offset`).
 pub fn visible(app: &App) -> impl Iterator<Item = &QueueRow> {
-    app.triage.visible.iter().filter_map(|&i| app.triage.queue.get(i))
+    app.triage.page.rows.iter()
 }
 
-/// The queue row selected in the triage pane.
+/// The queue row selected in the triage pane, when its page is held.
 pub fn selected(app: &App) -> Option<&QueueRow> {
-    if app.pane != Pane::Triage {
+    if app.pane != Pane::Triage || !app.triage.loaded {
         return None;
     }
-    let i = *app.triage.visible.get(app.cursor())?;
-    app.triage.queue.get(i)
+    let at = app.cursor().checked_sub(app.triage.page.offset)?;
+    app.triage.page.rows.get(at)
+}
+
+/// The page the pane shows (the search typed so far included).
+pub fn page_key(app: &App) -> PageKey {
+    PageKey {
+        all: app.triage.all,
+        sort: app.triage.sort,
+        filters: app.triage.filters.to_text(),
+        search: app.filter.to_lowercase(),
+    }
+}
+
+/// The first row of the page to read for the selected row: it in the middle, on a round row.
+fn page_offset(cursor: usize) -> usize {
+    cursor.saturating_sub(PAGE_ROWS / 2) / PAGE_MARGIN * PAGE_MARGIN
+}
+
+/// Whether the page held shows the selected row with a margin on both sides (or up to the
+/// queue's ends).
+fn page_covers(page: &QueuePage, cursor: usize) -> bool {
+    let end = page.offset + page.rows.len();
+    (page.offset == 0 || page.offset + PAGE_MARGIN <= cursor)
+        && (end >= page.matching || cursor + PAGE_MARGIN < end)
 }
 
 /// Opens an account's view (any pane with a selected account can call this from
@@ -352,34 +337,42 @@ pub fn needs(app: &App, out: &mut Vec<Request>) {
             });
         }
     }
-    if app.pane == Pane::Triage && (!state.loaded || state.queue_version != app.version) {
-        out.push(Request::Queue {
-            all: state.all,
-            version: app.version,
-        });
+    if app.pane == Pane::Triage {
+        let key = page_key(app);
+        let cursor = app.cursor();
+        let held = state.loaded
+            && state.page_key.as_ref() == Some(&key)
+            && state.queue_version == app.version
+            && page_covers(&state.page, cursor);
+        if !held {
+            out.push(Request::QueuePage {
+                key,
+                offset: page_offset(cursor),
+                version: app.version,
+            });
+        }
     }
 }
 
-/// Puts a queue read in place, if it is the list asked for (HVC or all).
-pub fn receive_queue(
+/// Puts a page of the queue in place, if it is a page of the queue shown.
+pub fn receive_page(
     app: &mut App,
-    all: bool,
+    key: PageKey,
     version: u64,
-    queue: Vec<QueueRow>,
-    orders: Orders,
+    page: QueuePage,
+    backtest: Option<BacktestSummary>,
     load_ms: f64,
 ) {
-    if app.triage.all != all {
-        drop_apart(queue);
+    if key != page_key(app) {
         return;
     }
-    drop_apart(std::mem::replace(&mut app.triage.queue, queue));
-    app.triage.orders = orders;
-    app.triage.loaded = true;
-    app.triage.queue_version = version;
-    app.triage.load_ms = load_ms;
-    app.triage.visible.clear();
-    refresh_visible(app);
+    let state = &mut app.triage;
+    state.page = page;
+    state.page_key = Some(key);
+    state.backtest = backtest;
+    state.loaded = true;
+    state.queue_version = version;
+    state.load_ms = load_ms;
 }
 
 /// Puts an account's view in place, if it is still the one open (keeping its scroll).
@@ -402,40 +395,13 @@ pub fn receive_account(app: &mut App, id: &str, version: u64, view: Option<Accou
     }
 }
 
-/// Recomputes the rows shown (filters, name search, order), keeping the selected account
-/// selected when it is still there.
-pub fn refresh_visible(app: &mut App) {
-    let was = (app.pane == Pane::Triage)
-        .then(|| selected(app).map(|r| r.account_id.clone()))
-        .flatten();
+/// The queue shown changed (its list, order, filters or name search): its first page is read,
+/// and the first row selected.
+pub fn query_changed(app: &mut App) {
     app.triage.searched = app.filter.clone();
-    let name = app.filter.to_lowercase();
-    let state = &app.triage;
-    let keeps = |i: usize| {
-        state.queue.get(i).is_some_and(|r| {
-            (name.is_empty()
-                || r.name.to_lowercase().contains(&name)
-                || r.account_id.to_lowercase().contains(&name))
-                && state.filters.keeps(r)
-        })
-    };
-    // The orders were sorted by the loader: a key only walks one of them.
-    let rows: Vec<usize> = match state.sort {
-        SortKey::Score => (0..state.queue.len()).filter(|&i| keeps(i)).collect(),
-        sort => state
-            .orders
-            .of(sort)
-            .iter()
-            .map(|&i| i as usize)
-            .filter(|&i| keeps(i))
-            .collect(),
-    };
-    app.triage.visible = rows;
-    if let Some(id) = was {
-        let found = visible(app).position(|r| r.account_id == id);
-        if let Some(pos) = found {
-            app.set_cursor(pos);
-        }
+    app.triage.loaded = false;
+    if app.pane == Pane::Triage {
+        app.set_cursor(0);
     }
 }
 
@@ -533,16 +499,13 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
         Action::Triage(key) if app.pane == Pane::Triage => Some(match key {
             TriageKey::ToggleAll => {
                 app.triage.all = !app.triage.all;
-                app.triage.loaded = false;
-                drop_apart(std::mem::take(&mut app.triage.queue));
-                app.triage.orders = Orders::default();
-                app.triage.visible.clear();
                 app.triage.message = None;
+                query_changed(app);
                 Outcome::Continue
             }
             TriageKey::Sort => {
                 app.triage.sort = app.triage.sort.next();
-                refresh_visible(app);
+                query_changed(app);
                 Outcome::Continue
             }
             TriageKey::Filter => start_prompt(app, PromptKind::Filter),
@@ -577,7 +540,7 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
             if app.pane == Pane::Triage && !app.triage.filters.is_empty() && app.filter.is_empty() =>
         {
             app.triage.filters = Filters::default();
-            refresh_visible(app);
+            query_changed(app);
             Some(Outcome::Continue)
         }
         Action::FilterChar(_) | Action::FilterBackspace | Action::FilterCancel
@@ -648,7 +611,7 @@ fn accept(app: &mut App, prompt: Prompt) {
                 Ok(f) => {
                     app.triage.filters = f;
                     app.triage.message = None;
-                    refresh_visible(app);
+                    query_changed(app);
                 }
                 Err(e) => {
                     app.triage.message = Some(e);

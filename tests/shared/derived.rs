@@ -2,7 +2,7 @@
 //! compare between an incremental and a full refresh (tests/import_roundtrip.rs) and after a
 //! killed import (tests/reliability/kill.rs). A table added to the refresh belongs here.
 
-pub const DERIVED: [(&str, &str); 11] = [
+pub const DERIVED: [(&str, &str); 15] = [
     (
         "account_month",
         "SELECT * FROM account_month ORDER BY account_id, period",
@@ -28,6 +28,19 @@ pub const DERIVED: [(&str, &str); 11] = [
         "SELECT * FROM tier_watch ORDER BY period, account_id",
     ),
     ("tier_month", "SELECT * FROM tier_month ORDER BY period, tier_id"),
+    (
+        "churned_account",
+        "SELECT * FROM churned_account ORDER BY period, account_id",
+    ),
+    (
+        "churn_tier_month",
+        "SELECT * FROM churn_tier_month ORDER BY journey_id, segment, period, tier",
+    ),
+    ("cohort_size", "SELECT * FROM cohort_size ORDER BY cohort"),
+    (
+        "cohort_month",
+        "SELECT * FROM cohort_month ORDER BY cohort, period",
+    ),
     ("hvc_month", "SELECT * FROM hvc_month ORDER BY period"),
     (
         "account_signal",

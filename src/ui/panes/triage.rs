@@ -222,12 +222,20 @@ pub fn backtest_short(backtest: Option<&BacktestSummary>) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let state = &app.triage;
-    let rows: Vec<QueueLine<'_>> = triage_data::visible(app).map(QueueLine).collect();
+    // The page held when it is of the queue shown and holds the selected row (else the
+    // loading line, until the page that does arrives).
+    let at = app.cursor().checked_sub(state.page.offset);
+    let holds = state.loaded && (state.page.matching == 0 || at.is_some_and(|i| i < state.page.rows.len()));
+    let rows: Vec<QueueLine<'_>> = if holds {
+        triage_data::visible(app).map(QueueLine).collect()
+    } else {
+        Vec::new()
+    };
     let title = format!(
         "Triage: {} queue, {} of {} accounts, by {}",
         if state.all { "all-accounts" } else { "HVC" },
-        rows.len(),
-        state.queue.len(),
+        state.page.matching,
+        state.page.listed,
         state.sort.label()
     );
     let inner = pane_block(&title, area, buf, theme);
@@ -239,7 +247,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let bottom = inner.y + inner.height;
     // Is the queue right? How the score ranked past months' accounts against their churn.
     if state.loaded && inner.height >= 6 {
-        let line = backtest_short(state.orders.backtest.as_ref());
+        let line = backtest_short(state.backtest.as_ref());
         buf.set_stringn(inner.x, y, text::fit(&line, w), w, theme.dim());
         y += 1;
     }
@@ -271,9 +279,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         }
         None => bottom.saturating_sub(y),
     };
-    let reading = (!state.loaded)
-        .then(|| app.waiting_for(|r| matches!(r, Request::Queue { .. })))
-        .flatten();
+    let reading = app.waiting_for(|r| matches!(r, Request::QueuePage { .. }));
     let empty = reading
         .as_deref()
         .unwrap_or("no account in the queue (t: all accounts; Esc clears filters)");
@@ -281,7 +287,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     Table {
         columns: &columns,
         rows: &rows,
-        selected: (!rows.is_empty()).then(|| app.cursor()),
+        selected: at.filter(|_| !rows.is_empty()),
         theme,
         empty,
     }
@@ -348,7 +354,7 @@ pub fn pane_json(app: &App) -> serde_json::Value {
             })
         })
         .collect();
-    let backtest = app.triage.orders.backtest.as_ref().map(|b| {
+    let backtest = app.triage.backtest.as_ref().map(|b| {
         json!({
             "months": b.figures.months, "accounts": b.figures.accounts, "churned": b.figures.churned,
             "auc": b.figures.auc, "top_decile_churned_mrr_share": b.figures.top_decile_churned_mrr_share,
