@@ -4,8 +4,8 @@
 Starts `cxcockpit --db STORE` in a pty of COLS x ROWS, presses a fixed walk of keys through
 every pane and times, for each key, the first byte of the answer and the complete frame: the
 screen (as a terminal emulator, pyte, draws it) has changed and shows no loading line, and the
-burst of output that brought it there has ended. Then the peak memory (VmHWM) of the cockpit
-after the walk, and what it does idle: bytes written and CPU time over a few seconds once the
+burst of output that brought it there has ended. The peak memory (VmHWM) of the cockpit so far is
+read after each key, and after the walk; and what it does idle: bytes written and CPU time over a few seconds once the
 prefetching has ended.
 
     pip install pyte
@@ -159,15 +159,15 @@ def main():
     screen = Screen(fd, args.cols, args.rows)
     rows = []
     first, full = screen.wait_frame(started, "", args.limit)
-    rows.append(("first frame (start to screen)", first, full))
     screen.settle(args.pause)
+    rows.append(("first frame (start to screen)", first, full, peak_memory_mb(pid)))
     for label, keys in WALK:
         before = screen.text()
         sent = time.monotonic()
         os.write(fd, keys)
         first, full = screen.wait_frame(sent, before, args.limit)
-        rows.append((label, first, full))
         screen.settle(args.pause)
+        rows.append((label, first, full, peak_memory_mb(pid)))
 
     # Idle: let the prefetching end, then count what the cockpit does.
     screen.settle(5.0)
@@ -181,11 +181,11 @@ def main():
     _, status = os.waitpid(pid, 0)
     quit_ms = ms(time.monotonic(), sent)
 
-    print(f"| key | first byte (ms) | complete frame (ms) |")
-    print(f"|---|---|---|")
-    for label, first, full in rows:
+    print(f"| key | first byte (ms) | complete frame (ms) | peak memory so far (MB) |")
+    print(f"|---|---|---|---|")
+    for label, first, full, peak_so_far in rows:
         show = lambda v: "-" if v is None else f"{v}"
-        print(f"| {label} | {show(first)} | {show(full)} |")
+        print(f"| {label} | {show(first)} | {show(full)} | {show(peak_so_far)} |")
     print()
     print(f"peak memory after the walk: {peak} MB")
     print(f"idle for 5 s after prefetching: {idle_bytes} bytes written, {idle_cpu:.2f} s CPU")

@@ -373,7 +373,7 @@ fn enter_on_a_tier_account_shows_its_explanation() {
     assert_eq!(app.cursor(), app.rows() - 1);
     press(&mut app, &store, &[KeyCode::Enter]);
     assert!(app.detail);
-    let id = app.selected_tier_account().unwrap().decision.account_id.clone();
+    let id = app.selected_tier_account().unwrap().account_id.clone();
     let screen = cxcockpit::ui::render_text(&app, 160, 48);
     assert!(screen.contains(&format!("Account {id} (Esc closes)")), "{screen}");
     assert!(

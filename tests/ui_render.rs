@@ -454,11 +454,11 @@ fn tiers_explanation_lists_every_criterion() {
     let account = app.selected_tier_account().unwrap().clone();
     let screen = render_text(&app, 160, 48);
     assert!(
-        screen.contains(&format!("Account {}", account.decision.account_id)),
+        screen.contains(&format!("Account {}", account.account_id)),
         "{screen}"
     );
     assert!(screen.contains("To the next tier"), "{screen}");
-    let criteria = account.decision.criteria.len();
+    let criteria = account.decision(&app.tiers.ladder).criteria.len();
     assert!(criteria > 0);
     let results = screen.matches("+ pass").count() + screen.matches("x FAIL").count();
     assert_eq!(results, criteria, "one line per criterion:\n{screen}");

@@ -42,7 +42,7 @@ pub fn decisions_of(
     period: Period,
     only: Option<&str>,
 ) -> Result<Vec<Decision>> {
-    let rows = store.tier_rows(period)?;
+    let rows = store.tier_rows_of(period, only)?;
     let facts = store.tier_facts_of(period, only)?;
     Ok(facts
         .into_iter()

@@ -465,14 +465,27 @@ pub struct TierRow {
 impl Store {
     /// Every account's evaluated tier at the end of `period`; accounts without a row hold none.
     pub fn tier_rows(&self, period: Period) -> Result<HashMap<String, TierRow>> {
+        self.tier_rows_of(period, None)
+    }
+
+    /// `tier_rows` of every account, or of one (`only`), which reads only its row.
+    pub fn tier_rows_of(&self, period: Period, only: Option<&str>) -> Result<HashMap<String, TierRow>> {
+        // Two statements: one plan cannot both walk the month and look one account up.
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier WHERE period = ?1",
-            )
+            .prepare_cached(match only {
+                None => {
+                    "SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier
+                     WHERE period = ?1 AND ?2 IS NULL"
+                }
+                Some(_) => {
+                    "SELECT account_id, held_tier, eligible_tier, status, grace_until FROM account_tier
+                     WHERE period = ?1 AND account_id = ?2"
+                }
+            })
             .context("reading tiers")?;
         let rows = stmt
-            .query_map([period.to_string()], |r| {
+            .query_map(rusqlite::params![period.to_string(), only], |r| {
                 let status: String = r.get(3)?;
                 Ok((
                     r.get::<_, String>(0)?,

@@ -201,3 +201,190 @@ pub fn load_inline(app: &mut super::App, store: &Store) -> Result<()> {
     }
     first_error.map_or(Ok(()), Err)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use rusqlite::trace::{TraceEvent, TraceEventCodes};
+
+    use super::*;
+    use crate::ui::triage_data::{PageKey, SortKey};
+
+    /// Tables with rows per account (or per account and month): a pane read may look rows of
+    /// them up, never walk all of them. The triage queue's count walks `triage_rank`, one narrow
+    /// row per active account, by design (its filters are typed freely).
+    const PER_ACCOUNT: &[&str] = &[
+        "account",
+        "account_month",
+        "account_signal",
+        "account_tier",
+        "churn_event",
+        "churned_account",
+        "invoice",
+        "subscription",
+        "survey_response",
+        "ticket",
+        "tier_watch",
+        "triage_note",
+        "usage_month",
+    ];
+
+    /// Every statement a request runs, as it was prepared (with its parameters unbound: the
+    /// plan SQLite runs, not one for the values of one call).
+    fn statements(store: &mut Store, range: Option<(Period, Period)>, request: &Request) -> Vec<String> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        store
+            .conn_mut()
+            .trace_v2(
+                TraceEventCodes::SQLITE_TRACE_PROFILE,
+                Some(move |event: TraceEvent<'_>| {
+                    if let TraceEvent::Profile(stmt, _) = event
+                        && let Ok(mut seen) = sink.lock()
+                    {
+                        seen.push(stmt.sql().into_owned());
+                    }
+                }),
+            )
+            .unwrap();
+        load(store, range, request).unwrap();
+        store
+            .conn_mut()
+            .trace_v2(TraceEventCodes::SQLITE_TRACE_PROFILE, None::<fn(TraceEvent<'_>)>)
+            .unwrap();
+        seen.lock().unwrap().clone()
+    }
+
+    /// Tables with a row per account and month: a search of one month (`period=?` without an
+    /// account) reads every account's row of it.
+    const PER_ACCOUNT_MONTH: &[&str] = &["account_month", "account_signal", "account_tier"];
+
+    /// The steps of a statement's plan that walk every account's rows: a scan of a per-account
+    /// table, or a search of one month of a per-account-month table.
+    fn full_scans(store: &Store, sql: &str) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        // Parameters left unbound (NULL): the plan does not depend on them.
+        let mut rows = stmt.raw_query();
+        let mut details: Vec<String> = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            details.push(row.get(3).unwrap());
+        }
+        let table = |d: &str, step: &str| -> Option<String> {
+            d.strip_prefix(step)
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_string)
+        };
+        details
+            .into_iter()
+            .filter(|d| {
+                table(d, "SCAN ").is_some_and(|t| PER_ACCOUNT.contains(&t.as_str()))
+                    || table(d, "SEARCH ").is_some_and(|t| {
+                        PER_ACCOUNT_MONTH.contains(&t.as_str()) && !d.contains("account_id=")
+                    })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_plan_check_finds_a_walk_of_every_account() {
+        let store = Store::open_in_memory().unwrap();
+        for sql in [
+            "SELECT count(*) FROM account_month WHERE period = '2026-05'",
+            "SELECT sum(mrr) FROM subscription",
+        ] {
+            assert!(!full_scans(&store, sql).is_empty(), "{sql}");
+        }
+        let one = "SELECT mrr_end FROM account_month WHERE account_id = 'A1' AND period = '2026-05'";
+        assert!(full_scans(&store, one).is_empty());
+    }
+
+    #[test]
+    fn no_pane_read_walks_a_table_of_every_account() {
+        let mut store = Store::open_in_memory().unwrap();
+        let params = crate::demo::DemoParams {
+            accounts: 400,
+            months: 14,
+            seed: 5,
+            as_of: "2026-06".parse().unwrap(),
+        };
+        crate::demo::generate(&mut store, &params).unwrap();
+        let range = store.period_range().unwrap();
+        let (_, last) = range.unwrap();
+        let account = store
+            .triage_queue(false, false, "2026-07-01")
+            .unwrap()
+            .first()
+            .map(|r| r.account_id.clone())
+            .unwrap();
+        let mut requests = vec![
+            Request::ChurnMonths { journey: None },
+            Request::ChurnMonths {
+                journey: Some("cloud-security".into()),
+            },
+            Request::TierLadder,
+            Request::TierMonth { period: last },
+            Request::Journey {
+                journey: "cloud-security".into(),
+                segment: "all".into(),
+            },
+            Request::Review {
+                journey: "cloud-security".into(),
+                period: last,
+                version: 0,
+            },
+            Request::Account {
+                id: account,
+                version: 0,
+            },
+        ];
+        for segment in ["all", "hvc", "size:large"] {
+            requests.push(Request::ChurnEvents {
+                journey: Some("cloud-security".into()),
+                period: last.prev(),
+                segment: segment.into(),
+            });
+        }
+        for sort in [
+            SortKey::Score,
+            SortKey::MrrAtRisk,
+            SortKey::Mrr,
+            SortKey::Age,
+            SortKey::Name,
+        ] {
+            for (all, filters, search) in [(false, "", ""), (true, "driver:sla mrr:500", "pt")] {
+                requests.push(Request::QueuePage {
+                    key: PageKey {
+                        all,
+                        sort,
+                        filters: filters.into(),
+                        search: search.into(),
+                    },
+                    offset: 50,
+                    version: 0,
+                });
+            }
+        }
+        let mut checked = 0;
+        for request in &requests {
+            let run = statements(&mut store, range, request);
+            assert!(!run.is_empty(), "{request:?} ran no statement");
+            for sql in run {
+                let head = sql.trim_start().to_ascii_uppercase();
+                if !(head.starts_with("SELECT") || head.starts_with("WITH")) {
+                    continue;
+                }
+                assert_eq!(
+                    full_scans(&store, &sql),
+                    Vec::<String>::new(),
+                    "{request:?}:\n{sql}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "{checked} statements checked");
+    }
+}

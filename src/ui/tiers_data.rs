@@ -7,9 +7,10 @@ use std::collections::HashMap;
 
 use crate::analysis::tiers::{Decision, explain};
 use crate::domain::Period;
-use crate::domain::tiers::{TierRule, TierStatus};
+use crate::domain::tiers::{AccountFacts, TierRule, TierStatus, watch_flags};
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::tiers::TierRow;
 
 use super::load::Request;
 
@@ -35,11 +36,21 @@ impl Watch {
     }
 }
 
-/// One account of the month with its explained decision.
+/// One account of the month with the facts its decision was made on; explained when drawn
+/// (`decision`), so a month of 14,000 watched accounts holds facts, not explanations.
 #[derive(Debug, Clone)]
 pub struct TierAccount {
-    pub decision: Decision,
+    pub account_id: String,
+    pub row: TierRow,
+    pub facts: AccountFacts,
     pub hvc: bool,
+}
+
+impl TierAccount {
+    /// The account's decision explained against its held and next tier.
+    pub fn decision(&self, ladder: &[TierRule]) -> Decision {
+        explain(ladder, self.account_id.clone(), self.row.clone(), &self.facts)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -147,15 +158,25 @@ pub fn load_month(
     let mut accounts = Vec::new();
     let mut whys = Vec::new();
     for watched in store.tier_watch(period)? {
-        let hvc = watched.facts.is_hvc;
-        let decision = explain(ladder, watched.account_id, watched.row, &watched.facts);
+        // The flags `explain` gives, without the explanation.
+        let held = watched
+            .row
+            .held
+            .as_ref()
+            .and_then(|h| ladder.iter().position(|t| &t.id == h));
+        let (near_miss, downgrade_risk) = watch_flags(ladder, held, watched.row.status, &watched.facts);
         let on = [
-            (Watch::Upgrade, decision.row.status == TierStatus::Upgrade),
-            (Watch::DowngradeRisk, decision.downgrade_risk),
-            (Watch::NearMiss, decision.near_miss),
+            (Watch::Upgrade, watched.row.status == TierStatus::Upgrade),
+            (Watch::DowngradeRisk, downgrade_risk),
+            (Watch::NearMiss, near_miss),
         ];
         whys.push(on.map(|(why, on)| on.then_some(why)));
-        accounts.push(TierAccount { hvc, decision });
+        accounts.push(TierAccount {
+            hvc: watched.facts.is_hvc,
+            account_id: watched.account_id,
+            row: watched.row,
+            facts: watched.facts,
+        });
     }
     // Upgrades first, then risks, then near misses; within each, in account order.
     let mut watch = Vec::new();
@@ -240,7 +261,7 @@ mod tests {
             let stored: Vec<String> = month
                 .watch
                 .iter()
-                .map(|(why, i)| format!("{why:?} {:?}", month.accounts[*i].decision))
+                .map(|(why, i)| format!("{why:?} {:?}", month.accounts[*i].decision(&ladder)))
                 .collect();
             let (members, hvc, watched) = from_raw_rows(&store, &ladder, period);
             assert_eq!(month.members, members, "{period}: members");

@@ -10,7 +10,9 @@ use ratatui::style::Style;
 use serde_json::Value;
 
 use super::{pane_block, section_title, waiting};
-use crate::analysis::tiers::describe_gap;
+use std::cell::OnceCell;
+
+use crate::analysis::tiers::{Decision, describe_gap};
 use crate::domain::Period;
 use crate::domain::tiers::{TierRule, TierStatus};
 use crate::ui::app::App;
@@ -126,7 +128,15 @@ impl Row for LadderRow<'_> {
     }
 }
 
-struct WatchRow<'a>(Watch, &'a TierAccount, &'a [TierRule]);
+/// A row of the watch list; the account is explained when a cell of it is drawn (only the rows
+/// on screen are), once.
+struct WatchRow<'a>(Watch, &'a TierAccount, &'a [TierRule], OnceCell<Decision>);
+
+impl WatchRow<'_> {
+    fn decision(&self) -> &Decision {
+        self.3.get_or_init(|| self.1.decision(self.2))
+    }
+}
 
 fn tier_name(ladder: &[TierRule], id: Option<&str>) -> String {
     match id {
@@ -139,8 +149,7 @@ fn tier_name(ladder: &[TierRule], id: Option<&str>) -> String {
 }
 
 /// Why the account is listed, in words: the gap, or when grace ends.
-fn watch_note(why: Watch, a: &TierAccount, ladder: &[TierRule]) -> String {
-    let d = &a.decision;
+fn watch_note(why: Watch, d: &Decision, ladder: &[TierRule]) -> String {
     match why {
         Watch::Upgrade => format!("up to {} this month", tier_name(ladder, d.row.held.as_deref())),
         Watch::DowngradeRisk => match (&d.row.status, &d.row.grace_until) {
@@ -153,8 +162,8 @@ fn watch_note(why: Watch, a: &TierAccount, ladder: &[TierRule]) -> String {
 
 impl Row for WatchRow<'_> {
     fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
-        let WatchRow(why, a, ladder) = self;
-        let d = &a.decision;
+        let WatchRow(why, a, ladder, _) = self;
+        let d = self.decision();
         match column {
             0 => (why.label().into(), theme.heading()),
             1 => (d.account_id.clone(), theme.text()),
@@ -165,7 +174,7 @@ impl Row for WatchRow<'_> {
             3 => (tier_name(ladder, d.row.held.as_deref()), theme.text()),
             4 => (tier_name(ladder, d.row.eligible.as_deref()), theme.dim()),
             5 => (d.row.status.as_str().into(), theme.text()),
-            _ => (watch_note(*why, a, ladder), theme.dim()),
+            _ => (watch_note(*why, d, ladder), theme.dim()),
         }
     }
 }
@@ -268,7 +277,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     {
         let lines = explanation(ladder, account, app.period, theme);
         overlay(
-            &format!("Account {} (Esc closes)", account.decision.account_id),
+            &format!("Account {} (Esc closes)", account.account_id),
             &lines,
             area,
             buf,
@@ -282,7 +291,12 @@ fn watch_table(app: &App, month: &TierMonth, area: Rect, buf: &mut Buffer, theme
     let rows: Vec<WatchRow> = month
         .watch
         .iter()
-        .filter_map(|(why, i)| month.accounts.get(*i).map(|a| WatchRow(*why, a, ladder)))
+        .filter_map(|(why, i)| {
+            month
+                .accounts
+                .get(*i)
+                .map(|a| WatchRow(*why, a, ladder, OnceCell::new()))
+        })
         .collect();
     let columns = [
         Column::new("why", 11),
@@ -311,7 +325,7 @@ pub fn explanation(
     period: Period,
     theme: Theme,
 ) -> Vec<(String, Style)> {
-    let d = &a.decision;
+    let d = &a.decision(ladder);
     let mut lines = vec![
         (
             format!(
@@ -405,7 +419,7 @@ pub fn pane_json(app: &App) -> Value {
                 .iter()
                 .filter_map(|(why, i)| m.accounts.get(*i).map(|a| (why, a)))
                 .map(|(why, a)| {
-                    let d = &a.decision;
+                    let d = &a.decision(ladder);
                     json!({
                         "why": match why {
                             Watch::Upgrade => "upgrade",
