@@ -1,10 +1,13 @@
 //! The command line: clap definitions and the dispatch to one module per subcommand.
 
+pub(crate) mod actions;
+mod alerts;
 mod backup;
 mod check;
 mod churn;
 mod cockpit;
 mod demo;
+mod digest;
 mod import;
 pub mod indicators;
 mod output;
@@ -91,6 +94,12 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// The month's journey review as a document: --format md|html|json, to stdout or --out FILE.
     Review(review::ReviewArgs),
+    /// Owned actions with due dates: list, add, done, drop, note, assign, history.
+    Actions(actions::ActionsArgs),
+    /// Evaluate the alert rules over what arrived since the last run; open an action per rule and subject.
+    Alerts(alerts::AlertsArgs),
+    /// A digest for email: new alerts, overdue actions by owner, HVC at risk, red phases, the review's progress.
+    Digest(digest::DigestArgs),
 }
 
 /// Runs the parsed command line; the returned number is the exit code.
@@ -225,6 +234,28 @@ fn run_command(cli: Cli) -> Result<u8> {
         Some(Command::Review(args)) => {
             let store = open_reading(cli.db)?;
             review::run(&store, &args, cli.format)
+        }
+        Some(Command::Actions(args)) => {
+            let mut store = if args.writes() && !cli.readonly {
+                open_writing(cli.db, "actions")?
+            } else {
+                open_existing(cli.db, true)?
+            };
+            actions::run(&mut store, &args, cli.format, cli.readonly)
+        }
+        Some(Command::Alerts(args)) => {
+            // A dry run writes nothing, but evaluates in a transaction it rolls back.
+            let mut store = if cli.readonly {
+                open_existing(cli.db, true)?
+            } else {
+                open_writing(cli.db, "alerts")?
+            };
+            note_pending(&store);
+            alerts::run(&mut store, &args, cli.format, cli.readonly)
+        }
+        Some(Command::Digest(args)) => {
+            let store = open_reading(cli.db)?;
+            digest::run(&store, &args, cli.format)
         }
         None => cockpit::run(cockpit::CockpitArgs {
             db: cli.db,

@@ -15,6 +15,8 @@ use crate::store::Store;
 use crate::store::rollup::Refresh;
 
 const CATALOGUE_SQL: &str = include_str!("catalogue.sql");
+/// The default alert rules: the demo ships them, and any store can import the file.
+pub const ALERT_RULES_TOML: &str = include_str!("alert-rules.toml");
 
 /// The demo's own steps, before the refresh's (`store::rollup::STAGE_*`).
 pub const STAGE_GENERATE: &str = "generating accounts";
@@ -75,6 +77,7 @@ pub fn generate_reporting(
     }
     tx.execute_batch(CATALOGUE_SQL)
         .context("writing the demo catalogue")?;
+    crate::import::alert_rules::write_text(&tx, ALERT_RULES_TOML, "src/demo/alert-rules.toml")?;
     tx.execute(
         "INSERT INTO setting (key, value) VALUES ('first_period', ?1), ('as_of', ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -2,6 +2,7 @@
 //! retention, survey scores, tier qualification. No I/O here; the store feeds it, the UI and
 //! the CLI show what it returns.
 
+pub mod alerts;
 pub mod change;
 pub mod model;
 pub mod period;

@@ -18,6 +18,8 @@ pub enum Kind {
     Usage,
     /// Journeys with their phases and metric definitions (CSV, one row per metric, or TOML).
     Journeys,
+    /// Alert rules (TOML `[[rule]]`): what `cxcockpit alerts` watches.
+    AlertRules,
 }
 
 /// What an empty cell stores: NULL, or the column's neutral value where NULL is not allowed.
@@ -79,7 +81,7 @@ impl Kind {
     pub fn spec(self) -> Option<Spec> {
         use EmptyAs::{Blank, Null, Text, Zero};
         Some(match self {
-            Kind::Journeys => return None,
+            Kind::Journeys | Kind::AlertRules => return None,
             Kind::Accounts => Spec {
                 table: "account",
                 key: &["account_id"],
@@ -261,6 +263,7 @@ impl Kind {
             Kind::Invoices => "invoices",
             Kind::Usage => "usage",
             Kind::Journeys => "journeys",
+            Kind::AlertRules => "alert-rules",
         }
     }
 }

@@ -313,7 +313,7 @@ impl Lookups {
             Kind::Usage => {
                 self.account(row, line, "usage of", "period")?;
             }
-            Kind::Tiers | Kind::Journeys => {}
+            Kind::Tiers | Kind::Journeys | Kind::AlertRules => {}
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! upsert by natural key, so importing the same file twice changes nothing.
 
 pub mod adapt;
+pub mod alert_rules;
 mod dates;
 mod dedupe;
 mod derive;
@@ -191,6 +192,9 @@ pub fn import_with(
                 path.display(),
                 kind.name()
             )))
+        }
+        _ if kind == Kind::AlertRules => {
+            alert_rules::import(store, path, adapter.label.as_deref(), options.dry_run)
         }
         _ if kind == Kind::Journeys || is_toml(path) => import_definitions(store, kind, path, options),
         _ => Err(Error::input(format!(

@@ -148,6 +148,14 @@ fn three() -> u32 {
 pub const MAX_TOML_BYTES: u64 = 16 << 20;
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let file = path.display().to_string();
+    let text = read_text(path)?;
+    toml::from_str(&text).map_err(|e| Error::input(format!("{file}: {}", e.to_string().trim_end())))
+}
+
+/// A TOML file's text, refused as `read` refuses it (missing, a directory, too large, UTF-16,
+/// not UTF-8), without its BOM.
+pub(super) fn read_text(path: &Path) -> Result<String> {
     use std::io::Read;
     let file = path.display().to_string();
     let io_error = |source| Error::Io {
@@ -185,8 +193,9 @@ fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    toml::from_str(text).map_err(|e| Error::input(format!("{file}: {}", e.to_string().trim_end())))
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map_or_else(|| text.clone(), str::to_string))
 }
 
 /// An id or name holding a NUL byte (a TOML `\u0000`), refused as the CSV imports refuse it.

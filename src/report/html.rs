@@ -10,7 +10,8 @@ use super::{
 };
 use crate::domain::status::Status;
 
-const STYLE: &str = "
+/// The documents' stylesheet (the digest uses it too).
+pub(crate) const STYLE: &str = "
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 2rem auto;
        max-width: 64rem; padding: 0 1rem; color: #1a1a1a; line-height: 1.4; }
@@ -205,6 +206,15 @@ fn write_phase(out: &mut String, doc: &ReviewDoc, phase: &PhaseDoc) -> std::fmt:
         writeln!(out, "<p class=\"empty\">No notes.</p>")?;
     } else {
         writeln!(out, "<p class=\"notes\">{}</p>", esc(phase.review.notes.trim()))?;
+    }
+    if !phase.actions.is_empty() {
+        // Left out when the phase has none, as the moments of truth are.
+        writeln!(out, "<h3>Actions</h3>")?;
+        writeln!(out, "<ul class=\"actions\">")?;
+        for action in &phase.actions {
+            writeln!(out, "<li>{}</li>", esc(&action.line()))?;
+        }
+        writeln!(out, "</ul>")?;
     }
     if !phase.review.history.is_empty() {
         writeln!(out, "<h3>History</h3>")?;

@@ -113,6 +113,13 @@ fn write_doc(out: &mut String, doc: &ReviewDoc) -> std::fmt::Result {
         } else {
             writeln!(out, "{notes}")?;
         }
+        if !phase.actions.is_empty() {
+            // Left out when the phase has none, as the moments of truth are.
+            writeln!(out, "\n### Actions\n")?;
+            for action in &phase.actions {
+                writeln!(out, "- {}", md_inline(&action.line()))?;
+            }
+        }
         if !phase.review.history.is_empty() {
             writeln!(out, "\n### History\n")?;
             for h in &phase.review.history {

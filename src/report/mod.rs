@@ -3,10 +3,12 @@
 //! are pure: the same document gives the same bytes, so the outputs can be compared with golden
 //! files. Every string from data is escaped by the renderer that writes it (see [`escape`]).
 
+pub mod digest;
 pub mod escape;
 pub mod html;
 pub mod markdown;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::model::{Direction, Metric, MetricKind, Perspective};
@@ -14,6 +16,7 @@ use crate::domain::status::Status;
 use crate::domain::{Period, change};
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::actions::ActionStatus;
 use crate::store::review::{ReviewHistoryEntry, ReviewStatus};
 
 /// How many metrics the summary lists as the biggest movers.
@@ -94,6 +97,78 @@ pub struct PhaseDoc {
     pub indicators: Vec<MetricDoc>,
     pub success: Vec<MetricDoc>,
     pub review: PhaseReviewDoc,
+    /// The phase's actions: the month's, then those still open from earlier months.
+    pub actions: Vec<ActionDoc>,
+}
+
+/// An action as the review lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionDoc {
+    pub id: i64,
+    pub title: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub status: ActionStatus,
+    pub source: String,
+    pub account_id: Option<String>,
+    pub metric_id: Option<String>,
+    pub period: Option<String>,
+    pub created_at: String,
+    /// Whole days since it was created, on the day the document was made.
+    pub age_days: i64,
+    /// Open past its due date on that day.
+    pub overdue: bool,
+    /// Open from an earlier month.
+    pub carried_over: bool,
+}
+
+impl ActionDoc {
+    fn of(a: &crate::store::actions::Action, today: NaiveDate, carried_over: bool) -> ActionDoc {
+        ActionDoc {
+            id: a.id,
+            title: a.title.clone(),
+            owner: a.owner.clone(),
+            due: a.due.clone(),
+            status: a.status,
+            source: a.source.clone(),
+            account_id: a.account_id.clone(),
+            metric_id: a.metric_id.clone(),
+            period: a.period.clone(),
+            created_at: a.created_at.clone(),
+            age_days: a.age_days(today),
+            overdue: a.is_overdue(today),
+            carried_over,
+        }
+    }
+
+    /// "#3 Call back (ana, due 2026-04-01, OVERDUE; 12 days old, from 2026-02)" for people.
+    pub fn line(&self) -> String {
+        let mut facts = vec![self.owner.clone().unwrap_or_else(|| "no owner".into())];
+        if let Some(due) = &self.due {
+            facts.push(format!("due {due}"));
+        }
+        facts.push(if self.overdue {
+            "OVERDUE".to_string()
+        } else {
+            self.status.as_str().to_string()
+        });
+        let age = if self.age_days == 1 {
+            "1 day old".to_string()
+        } else {
+            format!("{} days old", self.age_days)
+        };
+        let carried = match (&self.period, self.carried_over) {
+            (Some(month), true) => format!(", carried over from {month}"),
+            (None, true) => ", carried over".to_string(),
+            _ => String::new(),
+        };
+        format!(
+            "#{} {} ({}; {age}{carried})",
+            self.id,
+            self.title,
+            facts.join(", ")
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,6 +213,11 @@ impl ReviewDoc {
     /// of segment `all` for the trend months, and the review state of each phase. A handful of
     /// reads, none over raw rows: the cockpit's review mode can build it when it opens a month.
     pub fn build(store: &Store, journey_id: &str, period: Period) -> Result<ReviewDoc> {
+        Self::build_at(store, journey_id, period, crate::store::actions::today()?)
+    }
+
+    /// `build` on the day `today`: the actions' ages and whether they are overdue.
+    pub fn build_at(store: &Store, journey_id: &str, period: Period, today: NaiveDate) -> Result<ReviewDoc> {
         let journey = store
             .journeys()?
             .into_iter()
@@ -243,6 +323,12 @@ impl ReviewDoc {
                 }
             }
             let state = review.phases.iter().find(|r| r.phase_id == phase.id);
+            let (this_month, carried) = store.phase_actions(journey_id, &phase.key, &period.to_string())?;
+            let actions = this_month
+                .iter()
+                .map(|a| ActionDoc::of(a, today, false))
+                .chain(carried.iter().map(|a| ActionDoc::of(a, today, true)))
+                .collect();
             phase_docs.push(PhaseDoc {
                 key: phase.key.clone(),
                 name: phase.name.clone(),
@@ -260,6 +346,7 @@ impl ReviewDoc {
                     updated_at: state.and_then(|s| s.updated_at.clone()),
                     history: state.map(|s| s.history.clone()).unwrap_or_default(),
                 },
+                actions,
             });
         }
         // Largest move against the tolerance first; ties keep the journey's order.

@@ -6,6 +6,8 @@
 
 mod account_month;
 pub mod account_view;
+pub mod actions;
+pub mod alerts;
 pub mod check;
 pub mod churn;
 mod churn_reads;
@@ -32,7 +34,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -97,6 +99,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v7.sql"),
     // 8: the churn pane's month precomputed (churned_account, churn_tier_month, cohorts).
     include_str!("migrations/v8.sql"),
+    // 9: follow-through: actions and their history, alert rules and the alerts raised.
+    include_str!("migrations/v9.sql"),
 ];
 
 /// Why a store could not be opened: bad input (exit 2: not a store, damaged, no permission)

@@ -4,8 +4,9 @@
 //! Rules, kept here so the cockpit and the command line cannot differ:
 //! - every write is one (immediate) transaction and records who (the login name, passed in) and
 //!   when (a timestamp passed in, so tests are deterministic);
-//! - signing off a phase with a red metric (status of the month's rollup for segment `all`)
-//!   needs non-empty notes, else [`ReviewError::NoteRequired`] names the red metrics;
+//! - signing off a phase with a red metric (status of the month's rollup for segment `all`) or
+//!   an overdue action (one the review lists, open past its due date on the day of the write)
+//!   needs non-empty notes, else [`ReviewError::NoteRequired`] names them;
 //! - editing the notes of, or marking again, a signed-off phase reopens it (in review) and
 //!   first copies the signed-off state into `review_history`, which is only ever appended to;
 //! - a write touches its own month's row and nothing else, so earlier months stay as they were.
@@ -180,18 +181,60 @@ pub(crate) fn number(value: f64) -> String {
     }
 }
 
+/// An action of the phase's review that is open past its due date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverdueAction {
+    pub id: i64,
+    pub title: String,
+    pub due: String,
+    pub owner: Option<String>,
+}
+
+impl fmt::Display for OverdueAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "#{} {} (due {}, {})",
+            self.id,
+            self.title,
+            self.due,
+            self.owner.as_deref().unwrap_or("no owner")
+        )
+    }
+}
+
+/// What a sign-off without a note is refused for: "red metrics (...); overdue actions (...)".
+pub fn note_reasons(red: &[RedMetric], overdue: &[OverdueAction]) -> String {
+    let list = |items: Vec<String>| items.join(", ");
+    let mut reasons = Vec::new();
+    if !red.is_empty() {
+        reasons.push(format!(
+            "red metrics ({})",
+            list(red.iter().map(ToString::to_string).collect())
+        ));
+    }
+    if !overdue.is_empty() {
+        reasons.push(format!(
+            "overdue actions ({})",
+            list(overdue.iter().map(ToString::to_string).collect())
+        ));
+    }
+    reasons.join("; ")
+}
+
 /// Why a review write was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
-    /// The phase has red metrics this month and the notes are empty.
+    /// The phase has red metrics or overdue actions this month and the notes are empty.
     #[error(
-        "{phase} {period}: red metrics ({}); write a note saying why before signing off",
-        red.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        "{phase} {period}: {}; write a note saying why before signing off",
+        note_reasons(red, overdue)
     )]
     NoteRequired {
         phase: String,
         period: String,
         red: Vec<RedMetric>,
+        overdue: Vec<OverdueAction>,
     },
     #[error("no phase with id {0}")]
     UnknownPhase(i64),
@@ -356,11 +399,11 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (phase_name, journey_id): (String, String) = tx
+        let (phase_name, journey_id, phase_key): (String, String, String) = tx
             .query_row(
-                "SELECT name, journey_id FROM phase WHERE phase_id = ?1",
+                "SELECT name, journey_id, phase_key FROM phase WHERE phase_id = ?1",
                 [phase_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?
             .ok_or(ReviewError::UnknownPhase(phase_id))?;
@@ -396,11 +439,13 @@ impl Store {
                 } else {
                     if notes.trim().is_empty() {
                         let red = red_metrics_in(&tx, period, phase_id)?;
-                        if !red.is_empty() {
+                        let overdue = overdue_actions_in(&tx, &journey_id, &phase_key, &period_text, &at)?;
+                        if !red.is_empty() || !overdue.is_empty() {
                             return Err(ReviewError::NoteRequired {
                                 phase: phase_name,
                                 period: period_text,
                                 red,
+                                overdue,
                             });
                         }
                     }
@@ -450,6 +495,32 @@ fn status_from(column: usize, text: String) -> rusqlite::Result<ReviewStatus> {
     text.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
     })
+}
+
+/// The actions the phase's review of `period` lists that are open past their due date on the
+/// day of `at` (a timestamp).
+fn overdue_actions_in(
+    conn: &rusqlite::Connection,
+    journey_id: &str,
+    phase_key: &str,
+    period: &str,
+    at: &str,
+) -> Result<Vec<OverdueAction>> {
+    let today = at.get(..10).unwrap_or(at);
+    let (this_month, carried) = super::actions::phase_actions_in(conn, journey_id, phase_key, period)?;
+    Ok(this_month
+        .into_iter()
+        .chain(carried)
+        .filter(|a| {
+            a.status == super::actions::ActionStatus::Open && a.due.as_deref().is_some_and(|d| d < today)
+        })
+        .map(|a| OverdueAction {
+            id: a.id,
+            title: a.title,
+            due: a.due.unwrap_or_default(),
+            owner: a.owner,
+        })
+        .collect())
 }
 
 pub(crate) fn min_samples_in(conn: &rusqlite::Connection) -> Result<crate::domain::status::MinSamples> {
@@ -613,10 +684,16 @@ mod tests {
             .sign_off(month("2026-03"), RENEW, None, "ana", at("2026-04-02T10:00:00"))
             .unwrap_err();
         match &err {
-            ReviewError::NoteRequired { phase, period, red } => {
+            ReviewError::NoteRequired {
+                phase,
+                period,
+                red,
+                overdue,
+            } => {
                 assert_eq!(phase, "Renew");
                 assert_eq!(period, "2026-03");
                 assert_eq!(red.len(), 2);
+                assert!(overdue.is_empty());
             }
             other => panic!("expected NoteRequired, got {other:?}"),
         }

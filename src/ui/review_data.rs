@@ -313,8 +313,8 @@ pub fn write_pending(app: &mut App, store: &mut Store) -> bool {
                 format!("{name}: {} by {who} at {when}", done.status.label())
             }
         }
-        Err(ReviewError::NoteRequired { red, .. }) => {
-            let names: Vec<String> = red.iter().map(ToString::to_string).collect();
+        Err(ReviewError::NoteRequired { red, overdue, .. }) => {
+            let reasons = review::note_reasons(&red, &overdue);
             let id = match write {
                 Write::Mark(id) | Write::SignOff(id, _) | Write::Notes(id, _) => id,
             };
@@ -327,10 +327,7 @@ pub fn write_pending(app: &mut App, store: &mut Store) -> bool {
                 text,
                 sign_off: true,
             });
-            format!(
-                "not signed off: red metrics ({}); write a note saying why (C-s signs off)",
-                names.join(", ")
-            )
+            format!("not signed off: {reasons}; write a note saying why (C-s signs off)")
         }
         Err(e) => format!("not written: {e}"),
     });

@@ -217,6 +217,16 @@ fn bottom_lines(state: &ReviewState, phase: &PhaseDoc, w: usize) -> Vec<(String,
         } else {
             split(&phase.review.notes, &mut lines);
         }
+        // The phase's actions: the month's, then those carried over; overdue ones stand out.
+        // Left out when there are none, as in the review documents.
+        if !phase.actions.is_empty() {
+            lines.push((format!("Actions ({})", phase.actions.len()), true));
+            for action in &phase.actions {
+                for l in text::wrap(&text::clean(&action.line()), w) {
+                    lines.push((l, action.overdue));
+                }
+            }
+        }
     }
     lines
 }
