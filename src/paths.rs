@@ -1,4 +1,5 @@
-//! Where the store lives: `--db`, else `$CXCOCKPIT_DB`, else the XDG data directory.
+//! Where the store lives: `--db`, else `$CXCOCKPIT_DB`, else the configuration file's `db`
+//! (applied by `cli`), else the XDG data directory; and where the configuration file is.
 
 use std::path::PathBuf;
 
@@ -26,4 +27,24 @@ pub fn resolve_db(flag: Option<PathBuf>) -> Result<(PathBuf, bool)> {
             "no home directory to keep the store in: pass --db PATH or set {DB_ENV}"
         ))
     })
+}
+
+/// The `paths` line for the configuration file: where it is looked for and whether it is
+/// there and valid.
+pub fn config_line(flag: Option<PathBuf>) -> String {
+    let Some((path, _)) = crate::config::resolve(flag) else {
+        return format!(
+            "config: none (no home directory; --config FILE or ${})",
+            crate::config::CONFIG_ENV
+        );
+    };
+    let state = if !path.exists() {
+        "not there: the defaults apply".to_string()
+    } else {
+        match crate::config::load(Some(path.clone())) {
+            Ok(_) => "read".to_string(),
+            Err(error) => format!("invalid: {error}"),
+        }
+    };
+    format!("config: {} ({state})", path.display())
 }

@@ -45,7 +45,10 @@ fn fixture(dir: &Path) -> PathBuf {
 
 fn cxcockpit() -> Command {
     let mut cmd = Command::cargo_bin("cxcockpit").unwrap();
-    cmd.env_remove("CXCOCKPIT_DB").env_remove("NO_COLOR");
+    cmd.env_remove("CXCOCKPIT_DB")
+        .env_remove("NO_COLOR")
+        .env_remove("CXCOCKPIT_CONFIG")
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -312,4 +315,363 @@ fn snapshot_json_of_the_churn_and_tiers_panes() {
             .iter()
             .all(|a| a["criteria"].is_array())
     );
+}
+
+/// Issue #18: every file of `fixtures/config/invalid/` is refused with exit 2 and the one-line
+/// message its first line (`# expect: ...`) gives: the file, the line and the key.
+#[test]
+fn invalid_configuration_files_are_refused_naming_file_line_and_key() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/invalid");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for needed in [
+        "unknown_key",
+        "wrong_type",
+        "bad_key_binding",
+        "two_actions_on_one_key",
+    ] {
+        assert!(
+            names.iter().any(|n| n == needed),
+            "{needed}.toml missing from {names:?}"
+        );
+    }
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{}: no `# expect:` first line", file.display()));
+        let out = cxcockpit()
+            .arg("--config")
+            .arg(file)
+            .arg("churn")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
+        assert!(
+            stderr.starts_with(&format!("cxcockpit: {}, {expect}", file.display())),
+            "{}:\n expected: {expect}\n got: {stderr}",
+            file.display()
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        // The same through $CXCOCKPIT_CONFIG, and for the cockpit itself.
+        cxcockpit()
+            .env("CXCOCKPIT_CONFIG", file)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expect));
+    }
+}
+
+#[test]
+fn a_configuration_file_sets_the_store_and_flags_win_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "db = \"{}\"\npane = \"triage\"\nsegment = \"hvc\"\ntheme = \"light\"\nmouse = true\n\n[keys]\nquit = [\"q\", \"C-q\"]\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    // The store comes from the file.
+    cxcockpit()
+        .arg("--config")
+        .arg(&config)
+        .args(["churn", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2026-06"));
+    // `paths` names the file and says it is valid; --db wins over the file's store.
+    cxcockpit()
+        .arg("--config")
+        .arg(&config)
+        .args(["--db", "/elsewhere.db", "paths"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("store: /elsewhere.db")
+                .and(predicate::str::contains(format!(
+                    "config: {} (read)",
+                    config.display()
+                )))
+                .and(predicate::str::contains("log: ")),
+        );
+    // A missing file named on purpose is an error; a missing default is not.
+    cxcockpit()
+        .args(["--config", "/no/such/config.toml", "churn"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/no/such/config.toml"));
+    cxcockpit()
+        .env("XDG_CONFIG_HOME", dir.path().join("empty"))
+        .arg("--db")
+        .arg(&db)
+        .args(["churn", "--format", "csv"])
+        .assert()
+        .success();
+    // The file's start pane is checked like the flag (before the terminal is asked for).
+    std::fs::write(
+        &config,
+        format!("db = \"{}\"\npane = \"nowhere\"\n", db.display()),
+    )
+    .unwrap();
+    cxcockpit()
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{}: pane: no pane 'nowhere'",
+            config.display()
+        )));
+}
+
+/// Issue #18: the start options name the bad value and the valid ones, exit 2.
+#[test]
+fn start_options_name_a_bad_value_and_the_valid_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let run = |args: &[&str], expected: &str| {
+        cxcockpit()
+            .env("CXCOCKPIT_CONFIG", "/dev/null")
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(expected));
+    };
+    run(
+        &["--pane", "nowhere"],
+        "--pane: no pane 'nowhere'; valid: overview, phase:awareness",
+    );
+    run(&["--pane", "phase:nope"], "--pane: no pane 'phase:nope'");
+    run(
+        &["--period", "2026-13"],
+        "--period: '2026-13' is not a month: expected YYYY-MM",
+    );
+    run(
+        &["--period", "2031-01"],
+        "--period: no data for 2031-01: the store holds 2025-07 to 2026-06",
+    );
+    run(
+        &["--segment", "vip"],
+        "--segment: no segment 'vip'; valid: all, hvc, regular",
+    );
+    run(
+        &["--journey", "space"],
+        "--journey: no journey 'space'; valid: cloud-security, sme-broadband",
+    );
+    // Valid ones get as far as asking for a terminal.
+    run(
+        &[
+            "--pane",
+            "Triage",
+            "--period",
+            "2026-03",
+            "--segment",
+            "HVC",
+            "--journey",
+            "sme-broadband",
+        ],
+        "needs a terminal",
+    );
+    run(
+        &["--pane", "phase:activate", "--journey", "sme-broadband"],
+        "needs a terminal",
+    );
+    // They open the cockpit: with a subcommand they are a usage error.
+    run(&["--pane", "triage", "churn"], "use them without one");
+}
+
+/// Issue #18: a completion script for every shell clap_complete knows; bash's parses.
+#[test]
+fn completions_for_every_shell_and_bash_parses_its_script() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = cxcockpit().args(["completions", shell]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.len() > 1000, "{shell}: {script}");
+        for word in ["snapshot", "triage", "pane", "completions", "config"] {
+            assert!(script.contains(word), "{shell} script lacks {word}");
+        }
+        if shell == "bash" {
+            let file = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(file.path(), &script).unwrap();
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(file.path())
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "bash -n: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
+    }
+    cxcockpit()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "possible values: bash, elvish, fish, powershell, zsh",
+        ));
+}
+
+/// Issue #18: the manual page renders with `man -l` (man-db; `.ci/run` installs it), names
+/// the environment variables, and `--out DIR` writes one page per subcommand.
+#[test]
+fn the_manual_page_renders_with_man() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("cxcockpit.1");
+    let out = cxcockpit().arg("man").output().unwrap();
+    assert!(out.status.success());
+    std::fs::write(&page, &out.stdout).unwrap();
+    let rendered = std::process::Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("man is needed (.ci/run installs man-db)");
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    for needed in [
+        "NAME",
+        "SYNOPSIS",
+        "OPTIONS",
+        "CXCOCKPIT_DB",
+        "CXCOCKPIT_CONFIG",
+        "snapshot",
+        "--pane",
+    ] {
+        assert!(
+            text.contains(needed),
+            "{needed} missing from the rendered page:\n{text}"
+        );
+    }
+    let pages = dir.path().join("pages");
+    std::fs::create_dir(&pages).unwrap();
+    cxcockpit().args(["man", "--out"]).arg(&pages).assert().success();
+    for name in [
+        "cxcockpit.1",
+        "cxcockpit-churn.1",
+        "cxcockpit-snapshot.1",
+        "cxcockpit-completions.1",
+    ] {
+        assert!(pages.join(name).is_file(), "{name} not written");
+    }
+}
+
+/// Issue #18: `--help` shows the environment variable of the store and examples.
+#[test]
+fn help_shows_the_environment_and_examples() {
+    cxcockpit().arg("--help").assert().success().stdout(
+        predicate::str::contains("[env: CXCOCKPIT_DB]")
+            .and(predicate::str::contains("[env: CXCOCKPIT_CONFIG]"))
+            .and(predicate::str::contains("Examples:"))
+            .and(predicate::str::contains("--color <WHEN>")),
+    );
+    cxcockpit()
+        .args(["completions", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"));
+    cxcockpit()
+        .args(["--color", "sometimes", "paths"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values: auto, always, never"));
+}
+
+/// Issue #18: diagnostic logs go to a file in the XDG state directory when RUST_LOG or
+/// --verbose asks, never to the terminal; without either no file is made.
+#[test]
+fn logs_go_to_the_state_directory_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let log = state.join("cxcockpit/cxcockpit.log");
+    let demo = |name: &str| {
+        let mut cmd = cxcockpit();
+        cmd.env("XDG_STATE_HOME", &state)
+            .args(["demo", "--accounts", "30", "--months", "3", "--out"])
+            .arg(dir.path().join(name));
+        cmd
+    };
+    demo("a.db").assert().success();
+    assert!(!log.exists(), "a log without RUST_LOG or --verbose");
+    let out = demo("b.db").env("RUST_LOG", "cxcockpit=debug").output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("DEBUG") && !stderr.contains("INFO"), "{stderr}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("INFO") && text.contains("start"), "{text}");
+    assert!(text.contains("DEBUG") && text.contains("progress"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the log may name accounts: private");
+    }
+    let before = text.len();
+    cxcockpit()
+        .env("XDG_STATE_HOME", &state)
+        .args(["--verbose", "paths"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("log: {}", log.display())));
+    assert!(
+        std::fs::read_to_string(&log).unwrap().len() > before,
+        "--verbose appends"
+    );
+    cxcockpit()
+        .args(["--verbose", "--quiet", "paths"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
+/// Empty `CXCOCKPIT_DB` and `CXCOCKPIT_CONFIG` are unset, as before the help named them.
+#[test]
+fn empty_environment_variables_are_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    cxcockpit()
+        .env("CXCOCKPIT_DB", "")
+        .env("CXCOCKPIT_CONFIG", "")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .arg("paths")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!(
+                "store: {}",
+                dir.path().join("cxcockpit/cxcockpit.db").display()
+            ))
+            .and(predicate::str::contains("(not there: the defaults apply)")),
+        );
 }

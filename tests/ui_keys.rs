@@ -232,10 +232,9 @@ fn help_zoom_and_leaving() {
     assert!(app.zoom);
     press(&mut app, &store, &[KeyCode::Esc]);
     assert!(!app.zoom, "Esc leaves the zoom first");
-    assert_eq!(
-        press(&mut app, &store, &[KeyCode::Esc]),
-        vec![Outcome::Quit],
-        "then leaves the cockpit"
+    assert!(
+        !press(&mut app, &store, &[KeyCode::Esc]).contains(&Outcome::Quit),
+        "and never leaves the cockpit (issue #18)"
     );
     assert_eq!(press(&mut app, &store, &chars("q")), vec![Outcome::Quit]);
     let ctrl_c = action_for(
@@ -550,4 +549,196 @@ fn the_read_ahead_ends_and_keeps_what_it_read() {
         }
     }
     assert!(app.tiers.months.len() <= 3);
+}
+
+/// Issue #18: Esc backs out of what is open (zoom, detail), then returns from a pane to the
+/// one it was opened from (a phase opened from the overview), and never leaves the cockpit;
+/// `q` and C-c do. Moving across the tabs (Tab, digits) opens nothing to return from.
+#[test]
+fn esc_returns_to_where_you_came_from_and_never_quits() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    press(&mut app, &store, &chars("jj"));
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert_eq!(app.pane, Pane::Phase(2), "Enter opens the overview's phase");
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert!(app.detail);
+    press(&mut app, &store, &chars("z"));
+    // Esc: the detail, the zoom, then back to the overview the phase was opened from.
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(!app.detail);
+    assert!(app.zoom);
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(!app.zoom);
+    assert_eq!(app.pane, Pane::Phase(2));
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert_eq!(app.pane, Pane::Overview);
+    assert_eq!(app.cursor(), 2, "on the phase it opened");
+    for _ in 0..5 {
+        let outcomes = press(&mut app, &store, &[KeyCode::Esc]);
+        assert!(!outcomes.contains(&Outcome::Quit), "Esc quit the cockpit");
+    }
+    assert_eq!(app.pane, Pane::Overview);
+    assert!(
+        render_text(&app, 80, 24).contains("Esc backs out; q or C-c quits"),
+        "the footer says how to leave"
+    );
+    // A pane reached across the tabs stays where it is.
+    press(&mut app, &store, &chars("4"));
+    press(&mut app, &store, &[KeyCode::Tab]);
+    for _ in 0..3 {
+        assert!(!press(&mut app, &store, &[KeyCode::Esc]).contains(&Outcome::Quit));
+    }
+    assert_eq!(app.pane, Pane::Phase(3));
+    assert_eq!(press(&mut app, &store, &chars("q")), vec![Outcome::Quit]);
+}
+
+/// Types a `:` command and runs it.
+fn command(app: &mut App, store: &Store, text: &str) -> Vec<Outcome> {
+    let mut keys = chars(":");
+    keys.extend(chars(text));
+    keys.push(KeyCode::Enter);
+    press(app, store, &keys)
+}
+
+#[test]
+fn the_command_line_goes_to_panes_months_segments_journeys_and_accounts() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    command(&mut app, &store, "pane triage");
+    assert_eq!(app.pane, Pane::Triage);
+    assert_eq!(app.input_mode(), cxcockpit::ui::keymap::InputMode::Normal);
+    let phase = app.data.phases[2].key.clone();
+    command(&mut app, &store, &format!("pane phase:{phase}"));
+    assert_eq!(app.pane, Pane::Phase(2));
+    command(&mut app, &store, "month 2026-03");
+    assert_eq!(app.period, period("2026-03"));
+    command(&mut app, &store, "segment hvc");
+    assert_eq!(app.segment_id(), "hvc");
+    assert_eq!(app.data.segment, "hvc", "the segment's series are read");
+    let other = app.catalogue.journeys[1].id.clone();
+    command(&mut app, &store, &format!("journey {other}"));
+    assert_eq!(app.journey().unwrap().id, other);
+    assert_eq!(app.data.journey, other, "the journey is read");
+    // Errors say what was wrong and change nothing.
+    command(&mut app, &store, "month 2031-01");
+    assert_eq!(app.period, period("2026-03"));
+    let screen = render_text(&app, 120, 30);
+    assert!(
+        screen.contains("no data for 2031-01: the store holds"),
+        "{screen}"
+    );
+    command(&mut app, &store, "pane nowhere");
+    assert!(render_text(&app, 160, 30).contains("no pane 'nowhere'; valid: overview, phase:"));
+    command(&mut app, &store, "frobnicate");
+    assert!(render_text(&app, 160, 30).contains("no command 'frobnicate'"));
+    // An account by id opens its view.
+    command(&mut app, &store, "pane triage");
+    let id = cxcockpit::ui::triage_data::selected(&app)
+        .unwrap()
+        .account_id
+        .clone();
+    let name = cxcockpit::ui::triage_data::selected(&app).unwrap().name.clone();
+    command(&mut app, &store, &format!("account {id}"));
+    assert_eq!(app.account.as_ref().unwrap().profile.account_id, id);
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert!(app.account.is_none());
+    // And by name, completed with Tab from its first letters.
+    let mut keys = chars(":account ");
+    keys.extend(chars(&name[..name.len().min(6)]));
+    keys.push(KeyCode::Tab);
+    press(&mut app, &store, &keys);
+    let typed = app.command.input.clone().unwrap();
+    assert!(typed.starts_with("account "), "{typed}");
+    let completed = typed["account ".len()..].to_string();
+    assert!(completed.starts_with(&name[..name.len().min(6)]), "{completed}");
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert!(app.account.is_some(), "the completed name opens an account");
+    press(&mut app, &store, &[KeyCode::Esc]);
+    // `:q` quits.
+    assert_eq!(
+        command(&mut app, &store, "q"),
+        vec![Outcome::Continue, Outcome::Continue, Outcome::Quit]
+    );
+}
+
+#[test]
+fn the_command_line_keeps_a_history_and_completes_commands() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    command(&mut app, &store, "pane churn");
+    command(&mut app, &store, "month 2026-02");
+    // Up: the newest first, then older; Down back to what was typed.
+    press(&mut app, &store, &chars(":se"));
+    press(&mut app, &store, &[KeyCode::Up]);
+    assert_eq!(app.command.input.as_deref(), Some("month 2026-02"));
+    press(&mut app, &store, &[KeyCode::Up]);
+    assert_eq!(app.command.input.as_deref(), Some("pane churn"));
+    press(&mut app, &store, &[KeyCode::Up]);
+    assert_eq!(
+        app.command.input.as_deref(),
+        Some("pane churn"),
+        "the oldest stays"
+    );
+    press(&mut app, &store, &[KeyCode::Down, KeyCode::Down]);
+    assert_eq!(app.command.input.as_deref(), Some("se"));
+    // Tab completes the command, then its argument.
+    press(&mut app, &store, &[KeyCode::Tab]);
+    assert_eq!(app.command.input.as_deref(), Some("segment "));
+    press(&mut app, &store, &chars("hv"));
+    press(&mut app, &store, &[KeyCode::Tab]);
+    assert_eq!(app.command.input.as_deref(), Some("segment hvc"));
+    // Esc closes the line and runs nothing.
+    press(&mut app, &store, &[KeyCode::Esc]);
+    assert_eq!(app.command.input, None);
+    assert_eq!(app.segment_id(), "all");
+    assert_eq!(app.pane, Pane::Churn);
+    assert_eq!(app.command.history, vec!["pane churn", "month 2026-02"]);
+}
+
+#[test]
+fn y_copies_the_selected_id_and_capital_y_the_row() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    command(&mut app, &store, "pane triage");
+    press(&mut app, &store, &chars("j"));
+    let row = cxcockpit::ui::triage_data::selected(&app).unwrap().clone();
+    press(&mut app, &store, &chars("y"));
+    assert_eq!(app.clipboard.as_deref(), Some(row.account_id.as_str()));
+    assert!(render_text(&app, 120, 30).contains(&format!("copied account id {}", row.account_id)));
+    app.clipboard = None;
+    press(&mut app, &store, &chars("Y"));
+    let copied = app.clipboard.clone().unwrap();
+    assert!(copied.starts_with(&row.account_id), "{copied}");
+    assert!(copied.contains(&row.name), "the name whole: {copied}");
+    assert!(copied.contains('\t'), "columns apart: {copied:?}");
+    assert!(!copied.contains('\n'));
+    // In a phase pane: the metric's id.
+    press(&mut app, &store, &chars("2"));
+    let metric = app.selected_metric().unwrap().id.clone();
+    press(&mut app, &store, &chars("y"));
+    assert_eq!(app.clipboard.as_deref(), Some(metric.as_str()));
+}
+
+/// The command line takes the pane names of the design: an account's view and the review
+/// views of a phase pane too.
+#[test]
+fn the_command_line_opens_account_and_review_views_by_pane_name() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    let phase = app.data.phases[1].key.clone();
+    command(&mut app, &store, &format!("pane touchpoints:{phase}"));
+    assert_eq!(app.pane, Pane::Phase(1));
+    assert!(app.insight.view.is_some());
+    command(&mut app, &store, "pane triage");
+    let id = cxcockpit::ui::triage_data::selected(&app)
+        .unwrap()
+        .account_id
+        .clone();
+    command(&mut app, &store, "pane overview");
+    command(&mut app, &store, &format!("pane account:{id}"));
+    assert_eq!(app.account.as_ref().unwrap().profile.account_id, id);
+    command(&mut app, &store, "pane review");
+    assert!(app.review.is_some());
+    assert!(app.account.is_none());
 }

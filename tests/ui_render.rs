@@ -171,8 +171,58 @@ fn help_80x24_lists_every_key() {
             "{} missing:\n{screen}",
             binding.keys
         );
+        assert!(
+            screen.contains(binding.help),
+            "{} missing:\n{screen}",
+            binding.help
+        );
     }
+    // Issue #18: nothing cut, the last legend line and the bottom border both shown.
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(lines.len(), 24);
+    assert!(lines[0].starts_with("┌ Keys"), "{screen}");
+    assert!(lines[23].starts_with("└") && lines[23].ends_with("┘"), "{screen}");
+    assert!(
+        !screen.contains("~ │") && !screen.contains("~│"),
+        "a line is cut:\n{screen}"
+    );
+    assert!(screen.contains("Tab completes"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+/// Issue #18: at 80 columns the cloud journey's ten tabs still tell Commitment from
+/// Consideration (and Tiers from Triage and Terminate).
+#[test]
+fn tab_labels_at_80_columns_tell_the_phases_apart() {
+    let store = demo_store();
+    let mut app = app(&store);
+    assert_eq!(app.journey().unwrap().id, "cloud-security");
+    apply(&mut app, &store, Action::GotoPane(10)).unwrap();
+    let screen = render_text(&app, 80, 24);
+    let tabs = screen.lines().nth(1).unwrap();
+    let labels: Vec<String> = tabs
+        .split("  ")
+        .map(|t| t.trim().trim_end_matches('~').to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(labels.len(), 10, "{tabs}");
+    let names: Vec<String> = cxcockpit::ui::frame::tab_layout(&app, 200)
+        .into_iter()
+        .map(|(_, _, l)| l.to_lowercase())
+        .collect();
+    for (i, label) in labels.iter().enumerate() {
+        let (_, shown) = label.split_once(' ').unwrap();
+        let matching = names
+            .iter()
+            .filter(|n| n.split_once(' ').is_some_and(|(_, name)| name.starts_with(shown)))
+            .count();
+        assert_eq!(
+            matching,
+            1,
+            "tab {} '{label}' matches {matching} names: {tabs}",
+            i + 1
+        );
+    }
 }
 
 #[test]
@@ -550,4 +600,37 @@ fn the_header_says_when_figures_are_behind_the_raw_rows() {
             .contains("! REFRESH PENDING (cxcockpit rollup)"),
         "{screen}"
     );
+}
+
+/// Issue #18: keys rebound in the configuration file are the keys the help lists.
+#[test]
+fn the_help_lists_the_keys_of_the_configuration_file() {
+    let store = demo_store();
+    let mut app = sme(&store);
+    let config = cxcockpit::config::parse(
+        std::path::Path::new("c.toml"),
+        "[keys]\nquit = [\"x\", \"C-q\"]\nzoom = [\"Z\"]\n",
+    )
+    .unwrap();
+    app.keys = config.keys;
+    apply(&mut app, &store, Action::Help).unwrap();
+    let screen = render_text(&app, 80, 24);
+    let line = |help: &str| {
+        screen
+            .lines()
+            .flat_map(|l| l.split('│'))
+            .find(|cell| cell.contains(help))
+            .map(|cell| cell.to_string())
+    };
+    let quit = screen
+        .lines()
+        .find(|l| l.contains(" quit "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(quit.contains("x C-q") && !quit.contains("q C-c"), "{screen}");
+    assert!(
+        line("zoom: pane fills screen").is_some_and(|l| l.contains('Z')),
+        "{screen}"
+    );
+    assert!(!screen.contains("z            zoom"), "{screen}");
 }

@@ -267,6 +267,31 @@ fn sgr_params(screen: &str) -> Vec<u32> {
         .collect()
 }
 
+/// SGR parameters split into foreground colour indexes (0-15, from `30-37`, `90-97` or
+/// `38;5;N`) and the other attributes (bold 1, dim 2, reverse 7, resets).
+fn split_sgr(codes: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let (mut colours, mut attributes) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < codes.len() {
+        match codes[i] {
+            38 | 48 if codes.get(i + 1) == Some(&5) => {
+                if codes[i] == 38
+                    && let Some(n) = codes.get(i + 2)
+                {
+                    colours.push(*n);
+                }
+                i += 3;
+                continue;
+            }
+            c @ 30..=37 => colours.push(c - 30),
+            c @ 90..=97 => colours.push(c - 90 + 8),
+            c => attributes.push(c),
+        }
+        i += 1;
+    }
+    (colours, attributes)
+}
+
 fn is_colour(code: u32) -> bool {
     matches!(code, 30..=38 | 40..=48 | 90..=97 | 100..=107)
 }
@@ -343,4 +368,206 @@ fn keys_move_during_a_slow_load_and_q_quits_at_once() {
         started.elapsed() < Duration::from_secs(10),
         "the cockpit waited for a read to end before quitting"
     );
+}
+
+/// Issue #18: the start options open the cockpit where asked; Esc then backs out to the
+/// overview and never quits, however often it is pressed; `q` quits.
+#[test]
+fn start_options_open_where_asked_and_esc_never_quits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let state = dir.path().join("state");
+    let tmux = Tmux::start(
+        80,
+        24,
+        &[
+            ("CXCOCKPIT_CONFIG", "/dev/null"),
+            ("XDG_STATE_HOME", state.to_str().unwrap()),
+        ],
+        &cockpit(
+            &db,
+            &dir.path().join("pid"),
+            "--verbose --pane triage --segment hvc --period 2026-05",
+        ),
+    );
+    tmux.wait_for_all(&["Triage: HVC queue", "period 2026-05", "segment HVC"]);
+    for _ in 0..4 {
+        // One at a time: ESC and a key read together are one Alt key.
+        sleep(Duration::from_millis(300));
+        tmux.keys(&["Escape"]);
+    }
+    let screen = tmux.wait_for("Esc backs out; q or C-c quits");
+    assert!(!screen.contains("EXIT="), "Esc quit the cockpit:\n{screen}");
+    assert!(screen.contains("Triage: HVC queue"), "{screen}");
+    // A phase opened from the overview: Esc returns to the overview.
+    tmux.keys(&["1"]);
+    tmux.wait_for("Overview: Cloud security");
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("(phase 2 of 6)");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Overview: Cloud security");
+    sleep(Duration::from_millis(300));
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("Esc backs out; q or C-c quits");
+    assert!(!screen.contains("EXIT="), "Esc quit the cockpit:\n{screen}");
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+    tmux.keys(&["q"]);
+    tmux.assert_restored(0);
+    // --verbose logged to the file, not onto the screen.
+    let log = std::fs::read_to_string(state.join("cxcockpit/cxcockpit.log")).unwrap();
+    assert!(log.contains("cockpit opening"), "{log}");
+    assert!(!tmux.screen().contains("cockpit opening"));
+}
+
+/// Issue #18: the `:` command line, typed as a user types it.
+#[test]
+fn the_command_line_moves_the_cockpit_and_q_quits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let tmux = Tmux::start(
+        80,
+        24,
+        &[("CXCOCKPIT_CONFIG", "/dev/null")],
+        &cockpit(&db, &dir.path().join("pid"), "--pane phase:consideration"),
+    );
+    tmux.wait_for_all(&["period 2026-06", "(phase 2 of 6)"]);
+    tmux.keys(&[":", "pane tri"]);
+    tmux.wait_for(":pane tri_");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for(":pane triage_");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Triage: HVC queue");
+    tmux.keys(&[":", "month 2026-03", "Enter"]);
+    tmux.wait_for("period 2026-03");
+    tmux.keys(&[":", "segment regular", "Enter"]);
+    tmux.wait_for("segment regular");
+    tmux.keys(&[":", "journey sme-broadband", "Enter"]);
+    tmux.wait_for("journey SME broadband");
+    tmux.keys(&[":", "month 1999-01", "Enter"]);
+    tmux.wait_for("no data for 1999-01");
+    // Up brings the last command back.
+    tmux.keys(&[":", "Up"]);
+    tmux.wait_for(":month 1999-01_");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until_gone(":month 1999-01_");
+    tmux.keys(&[":", "q", "Enter"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue #18: `y` sends the selected account's id to the terminal's clipboard as OSC 52, in
+/// the bytes the cockpit writes to its pty (read with tmux pipe-pane), plain and wrapped for
+/// tmux's passthrough.
+#[test]
+fn y_sends_the_account_id_as_osc_52() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let bytes = dir.path().join("pty.bytes");
+    let tmux = Tmux::start(
+        80,
+        24,
+        &[("CXCOCKPIT_CONFIG", "/dev/null")],
+        &cockpit(&db, &dir.path().join("pid"), "--pane triage"),
+    );
+    tmux.wait_for("Triage: HVC queue");
+    let out = tmux.run(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        "0",
+        &format!("cat >> {}", bytes.display()),
+    ]);
+    assert!(out.status.success());
+    tmux.keys(&["j", "y"]);
+    let screen = tmux.wait_for("copied account id ");
+    let id = screen
+        .split("copied account id ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let plain = cxcockpit::ui::clipboard::sequence(&id, false);
+    let both = cxcockpit::ui::clipboard::sequence(&id, true);
+    let start = Instant::now();
+    loop {
+        let written = std::fs::read(&bytes).unwrap_or_default();
+        let written = String::from_utf8_lossy(&written);
+        if written.contains(&both) {
+            assert!(written.contains(&plain));
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "no OSC 52 for {id} in the pty's bytes: {written:?}"
+        );
+        sleep(Duration::from_millis(50));
+    }
+    tmux.keys(&["q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue #18: `--color always` draws colour despite NO_COLOR, `--color never` none; the
+/// configuration file's theme: `light` draws the title blue instead of cyan, `monochrome` no
+/// colour at all.
+#[test]
+fn color_flag_and_themes_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let config = |name: &str, theme: &str| {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, format!("theme = \"{theme}\"\n")).unwrap();
+        path.display().to_string()
+    };
+    // A case: its name, the environment, the flags.
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let cases: [Case; 5] = [
+        ("always", vec![("NO_COLOR", "1".into())], "--color always"),
+        ("never", vec![], "--color never"),
+        ("light", vec![("CXCOCKPIT_CONFIG", config("light", "light"))], ""),
+        (
+            "mono",
+            vec![("CXCOCKPIT_CONFIG", config("mono", "monochrome"))],
+            "",
+        ),
+        (
+            "contrast",
+            vec![("CXCOCKPIT_CONFIG", config("contrast", "high-contrast"))],
+            "",
+        ),
+    ];
+    for (name, env, flag) in cases {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let tmux = Tmux::start(
+            80,
+            24,
+            &env,
+            &cockpit(&db, &dir.path().join(format!("pid-{name}")), flag),
+        );
+        tmux.wait_for("period 2026-06");
+        let codes = sgr_params(&tmux.screen_with_codes());
+        let (colours, attributes) = split_sgr(&codes);
+        match name {
+            "always" => assert!(!colours.is_empty(), "{name}: {codes:?}"),
+            "never" | "mono" => {
+                assert!(colours.is_empty(), "{name}: {codes:?}");
+                assert!(
+                    attributes.contains(&7),
+                    "{name}: the selection is reversed: {codes:?}"
+                );
+            }
+            "light" => {
+                assert!(colours.contains(&4), "light: blue title: {colours:?}");
+                assert!(!colours.contains(&6), "light: no cyan: {colours:?}");
+            }
+            _ => {
+                assert!(colours.contains(&14), "high-contrast: bright cyan: {colours:?}");
+                assert!(!colours.contains(&8), "high-contrast: no dark grey: {colours:?}");
+                assert!(
+                    !attributes.contains(&2),
+                    "high-contrast: no dim text: {attributes:?}"
+                );
+            }
+        }
+        tmux.keys(&["q"]);
+        tmux.assert_restored(0);
+    }
 }

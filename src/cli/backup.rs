@@ -62,12 +62,16 @@ fn copy(store: &Store, out: &Path, dir: &Path) -> Result<u8> {
             out.display()
         )));
     };
+    let steps = super::progress::Steps::start("backup");
+    steps.step("copying the store (VACUUM INTO)");
     // The temporary file exists and is empty, as VACUUM INTO requires; SQLite keeps its mode.
     store
         .conn()
         .execute("VACUUM INTO ?1", [tmp_name])
         .context(&format!("copying the store to {}", out.display()))?;
+    steps.step("writing it to disk");
     tmp.as_file().sync_all().map_err(|e| io("writing", e))?;
+    drop(steps);
     let size = tmp.as_file().metadata().map_or(0, |m| m.len());
     tmp.persist(out).map_err(|e| io("renaming into", e.error))?;
     outln!(

@@ -201,7 +201,12 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
     } else {
         file
     };
-    let report = import::import_with(store, kind, path, &options, &adapter)?;
+    let report = {
+        // The import reports no steps of its own: the spinner says what the whole is doing.
+        let steps = super::progress::Steps::start(&format!("import {}", kind.name()));
+        steps.step("reading, checking and writing the rows, then refreshing the figures");
+        import::import_with(store, kind, path, &options, &adapter)?
+    };
     if report.dry_run && !report.mapping.is_empty() && matches!(format, Format::Table) {
         outln!("mapping applied:");
         for line in &report.mapping {

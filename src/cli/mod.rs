@@ -10,9 +10,11 @@ mod demo;
 mod digest;
 mod import;
 pub mod indicators;
+mod logs;
 mod output;
 mod progress;
 mod review;
+mod shell;
 mod snapshot;
 pub(crate) mod tiers;
 pub(crate) mod triage;
@@ -24,6 +26,7 @@ use clap::{Parser, Subcommand};
 use crate::error::{Error, Result};
 use crate::paths;
 use crate::store::{OpenMode, Store};
+use crate::ui::theme::ColorChoice;
 
 pub use output::Format;
 use output::outln;
@@ -37,12 +40,46 @@ use output::outln;
 indicator and success metrics against targets, month by month; churn and revenue retention; \
 loyalty tiers; and a priority queue of high-value accounts at risk. One local SQLite store.",
     after_help = "Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.\n\
-Store: --db PATH, else $CXCOCKPIT_DB, else the XDG data directory (see `cxcockpit paths`)."
+Store: --db PATH, else $CXCOCKPIT_DB, else the configuration file's `db`, else the XDG data \
+directory (see `cxcockpit paths`).\n\n\
+Examples:\n  \
+cxcockpit --demo                              the cockpit on a generated demo store\n  \
+cxcockpit --db cx.db --pane triage --segment hvc   open on the HVC triage queue\n  \
+cxcockpit --pane phase:activate --period 2026-03   open on a phase in March 2026\n  \
+cxcockpit snapshot --pane churn --width 100   print the churn pane as text\n  \
+cxcockpit completions bash > ~/.local/share/bash-completion/completions/cxcockpit"
 )]
 pub struct Cli {
-    /// The store file.
+    // The variables are named in the help rather than read by clap (`env = ...`), which would
+    // refuse a set but empty variable that `paths` and `config` treat as unset.
+    /// The store file [env: CXCOCKPIT_DB].
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// The configuration file (default: cxcockpit/config.toml in the XDG config directory)
+    /// [env: CXCOCKPIT_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to draw colour: auto (unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Diagnostic logs at debug level to the log file (see `cxcockpit paths`; RUST_LOG sets the level).
+    #[arg(long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// No progress or notices on stderr (errors still are).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    /// Open the cockpit on this pane: overview, phase:NAME, churn, tiers, triage, review.
+    #[arg(long, value_name = "PANE")]
+    pub pane: Option<String>,
+    /// Open the cockpit on this month (default: the store's last).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Option<String>,
+    /// Open the cockpit on this journey, by id or name (default: the first).
+    #[arg(long, value_name = "JOURNEY")]
+    pub journey: Option<String>,
+    /// Open the cockpit on this segment: all, hvc, regular, size:SIZE.
+    #[arg(long, value_name = "SEGMENT")]
+    pub segment: Option<String>,
     /// Open the store read-only: nothing is written, not even a migration.
     #[arg(long, global = true)]
     pub readonly: bool,
@@ -67,14 +104,27 @@ pub enum Command {
     /// Create an empty store (or migrate an older one).
     Init,
     /// Generate a demo store: both journeys, accounts with causal structure, rollups.
+    #[command(
+        after_help = "Examples:\n  cxcockpit demo --out demo.db\n  cxcockpit demo --out big.db --accounts 20000 --months 36 --seed 7 --as-of 2026-06"
+    )]
     Demo(demo::DemoArgs),
     /// Import a CSV export (all or nothing; upsert by natural key; rollups refreshed after).
+    #[command(
+        after_help = "Examples:\n  cxcockpit import accounts accounts.csv --dry-run\n  cxcockpit import subscriptions export.csv --preset stripe\n  cxcockpit import presets"
+    )]
     Import(import::ImportArgs),
     /// Churn and revenue retention per month and for a window, with breakdowns.
+    #[command(
+        after_help = "Examples:\n  cxcockpit churn --from 2026-01 --to 2026-06\n  cxcockpit churn --by reason --segment hvc --format csv"
+    )]
     Churn(churn::ChurnArgs),
     /// Loyalty tiers: members per tier, and each account's tier with the reasons.
+    #[command(after_help = "Examples:\n  cxcockpit tiers --period 2026-06 --changes")]
     Tiers(tiers::TiersArgs),
     /// The HVC priority queue with each row's signals, and the triage actions.
+    #[command(
+        after_help = "Examples:\n  cxcockpit triage --limit 20\n  cxcockpit triage assign A00141 --to ana\n  cxcockpit triage note A00141 'called the CTO'"
+    )]
     Triage(triage::TriageArgs),
     /// How well each indicator predicted success: churn within 3 months, and the phase's success metrics.
     Indicators(indicators::IndicatorsArgs),
@@ -87,12 +137,21 @@ pub enum Command {
     /// Recompute every metric's monthly rollup from the raw rows (imports do this themselves).
     Rollup,
     /// Copy the store, consistent while others write to it, to a new file (mode 0600).
+    #[command(after_help = "Examples:\n  cxcockpit backup --out /backups/cx-$(date +%F).db")]
     Backup(backup::BackupArgs),
-    /// Print where cxcockpit looks for its store.
+    /// Print where cxcockpit looks for its store, its configuration file and its log.
     Paths,
+    /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one per subcommand with --out DIR.
+    Man(shell::ManArgs),
     /// Print one pane as the cockpit draws it, as plain text (or its data with --format json).
+    #[command(
+        after_help = "Examples:\n  cxcockpit snapshot --pane triage --width 100\n  cxcockpit snapshot --pane phase:activate --period 2026-03 --journey sme-broadband"
+    )]
     Snapshot(snapshot::SnapshotArgs),
     /// The month's journey review as a document: --format md|html|json, to stdout or --out FILE.
+    #[command(after_help = "Examples:\n  cxcockpit review --period 2026-06 --format html --out review.html")]
     Review(review::ReviewArgs),
     /// Owned actions with due dates: list, add, done, drop, note, assign, history.
     Actions(actions::ActionsArgs),
@@ -121,7 +180,25 @@ pub fn run(cli: Cli) -> Result<u8> {
     })
 }
 
-fn run_command(cli: Cli) -> Result<u8> {
+fn run_command(mut cli: Cli) -> Result<u8> {
+    logs::set_quiet(cli.quiet);
+    let log = logs::init(cli.verbose);
+    // Printing completions, the manual or the paths needs no configuration (and `paths` is
+    // where a broken one is looked into).
+    let config = match &cli.command {
+        Some(Command::Completions(_) | Command::Man(_) | Command::Paths) => Default::default(),
+        _ => crate::config::load(cli.config.clone())?,
+    };
+    tracing::debug!(config = ?config.path, "configuration");
+    if cli.db.is_none() {
+        cli.db = config.db.clone();
+    }
+    let starts = [&cli.pane, &cli.period, &cli.journey, &cli.segment];
+    if cli.command.is_some() && starts.iter().any(|s| s.is_some()) {
+        return Err(Error::input(
+            "--pane, --period, --journey and --segment before a subcommand open the cockpit: use them without one (snapshot takes its own)",
+        ));
+    }
     let writes = match &cli.command {
         Some(Command::Init) => Some("init"),
         Some(Command::Rollup) => Some("rollup"),
@@ -225,8 +302,15 @@ fn run_command(cli: Cli) -> Result<u8> {
                 outln!("default store: {}", default.display());
             }
             outln!("environment: {}", paths::DB_ENV);
+            outln!("{}", paths::config_line(cli.config));
+            match log.or_else(logs::log_file) {
+                Some(file) => outln!("log: {}", file.display()),
+                None => outln!("log: none (no home directory)"),
+            }
             Ok(0)
         }
+        Some(Command::Completions(args)) => shell::completions(&args),
+        Some(Command::Man(args)) => shell::man(&args),
         Some(Command::Snapshot(args)) => {
             let store = open_reading(cli.db)?;
             snapshot::run(&store, &args, cli.format)
@@ -261,8 +345,17 @@ fn run_command(cli: Cli) -> Result<u8> {
             db: cli.db,
             readonly: cli.readonly,
             no_color: cli.no_color,
+            color: cli.color,
             demo: cli.demo,
             mouse: cli.mouse,
+            start: cockpit::Start {
+                pane: cli.pane,
+                period: cli.period,
+                journey: cli.journey,
+                segment: cli.segment,
+            },
+            config,
+            quiet: cli.quiet,
         }),
     }
 }

@@ -11,9 +11,14 @@ pub struct Steps {
 }
 
 impl Steps {
-    /// A spinner for `what` ("demo", "rollup"), shown only on a terminal.
+    /// A spinner for `what` ("demo", "rollup"), shown only on a terminal and without `--quiet`.
     pub fn start(what: &str) -> Steps {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let target = if super::logs::quiet() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
         // The template is fixed and valid; a failure would only lose the styling.
         if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})") {
             bar.set_style(style);
@@ -23,8 +28,13 @@ impl Steps {
         Steps { bar }
     }
 
-    /// The step now under way.
+    /// The step now under way (also a line of the log, with the time the last one took).
     pub fn step(&self, name: &'static str) {
+        tracing::debug!(
+            step = name,
+            elapsed_ms = self.bar.elapsed().as_millis() as u64,
+            "progress"
+        );
         self.bar.set_message(name);
     }
 }

@@ -7,7 +7,8 @@
 pub enum Action {
     /// Leave the cockpit.
     Quit,
-    /// Close what is open (help, detail, filter, zoom); at the top level, leave.
+    /// Back out of what is open (help, detail, filter, zoom, the account view), else return to
+    /// the pane shown before; never leaves the cockpit (`q` and C-c do).
     Back,
     /// Show or hide the help overlay that lists every key.
     Help,
@@ -72,6 +73,12 @@ pub enum Action {
     /// A key of a phase pane's review views: predictive power, touchpoints, what customers say
     /// and the comments (`ui::insight_data`).
     Insight(InsightKey),
+    /// A key of the `:` command line (`ui::command_line`).
+    Command(CommandKey),
+    /// Copy the selected account's id (or the metric's id) to the clipboard (OSC 52).
+    CopyId,
+    /// Copy the selected row, as the screen shows it, to the clipboard (OSC 52).
+    CopyRow,
 }
 
 /// What the event loop does after an action.
@@ -141,4 +148,25 @@ pub enum InsightKey {
     Touchpoints,
     Words,
     Comments,
+}
+
+/// A key of the `:` command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKey {
+    /// Open the command line (`:`).
+    Start,
+    /// A character typed into it.
+    Char(char),
+    /// Delete its last character.
+    Backspace,
+    /// Run what is typed.
+    Accept,
+    /// Close it without running anything.
+    Cancel,
+    /// The previous command of the history.
+    Older,
+    /// The next command of the history (past the newest: what was being typed).
+    Newer,
+    /// Complete the word being typed (again: the next candidate).
+    Complete,
 }

@@ -20,6 +20,9 @@ use crate::store::churn::ChurnedAccount;
 /// Rows moved by PageUp and PageDown.
 const PAGE: usize = 10;
 
+/// Panes remembered for Esc to return to.
+const CAME_FROM: usize = 32;
+
 /// The panes, in the order of the tabs: the overview, then one per phase of the journey, then
 /// churn and loyalty tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +132,16 @@ pub struct App {
     pub failed: HashMap<Request, String>,
     /// Frames drawn while something loads (the spinner's step).
     pub tick: usize,
+    /// The keys of the panes (the defaults with the configuration file's rebindings).
+    pub keys: super::keymap::Keymap,
+    /// The panes left for another, most recent last: Esc returns to them in turn.
+    pub came_from: Vec<Pane>,
+    /// One line for the footer until the next key: a copy's confirmation, a command's error.
+    pub notice: Option<String>,
+    /// The `:` command line and its history.
+    pub command: super::command_line::CommandLine,
+    /// Text a key asked to copy, for the event loop to send to the terminal (OSC 52).
+    pub clipboard: Option<String>,
 }
 
 impl App {
@@ -179,6 +192,11 @@ impl App {
             data_version: None,
             failed: HashMap::new(),
             tick: 0,
+            keys: Default::default(),
+            came_from: Vec::new(),
+            notice: None,
+            command: Default::default(),
+            clipboard: None,
         }
     }
 
@@ -367,6 +385,8 @@ impl App {
     pub fn input_mode(&self) -> InputMode {
         if self.help {
             InputMode::Help
+        } else if self.command.input.is_some() {
+            InputMode::Command
         } else if self.filtering {
             InputMode::Filter
         } else if self.triage.prompt.is_some() {
@@ -451,6 +471,30 @@ impl App {
         self.phase_metrics(phase).get(self.cursor()).copied()
     }
 
+    /// Opens `pane` from the one shown (Enter on the overview's phase), remembering where it
+    /// came from for Esc to return to.
+    pub fn enter(&mut self, pane: Pane) -> Outcome {
+        let from = self.pane;
+        let outcome = self.goto(pane);
+        if from != self.pane {
+            self.came_from.push(from);
+            if self.came_from.len() > CAME_FROM {
+                self.came_from.remove(0);
+            }
+        }
+        outcome
+    }
+
+    /// Shows `pane` beside the one shown (Tab, a digit, `:pane`): a move across, not into, so
+    /// Esc has nothing to return to.
+    pub fn go(&mut self, pane: Pane) -> Outcome {
+        let outcome = self.goto(pane);
+        if outcome != Outcome::Ignored {
+            self.came_from.clear();
+        }
+        outcome
+    }
+
     fn goto(&mut self, pane: Pane) -> Outcome {
         if pane == self.pane && !self.detail {
             return Outcome::Ignored;
@@ -461,9 +505,45 @@ impl App {
         Outcome::Continue
     }
 
+    /// Shows another journey from its overview; the panes remembered were the other's.
+    pub fn switch_journey(&mut self, journey: usize) {
+        self.journey = journey;
+        self.pane = Pane::Overview;
+        self.detail = false;
+        self.came_from.clear();
+    }
+
+    /// Esc with nothing open: back to the pane this one was opened from; elsewhere it stays
+    /// (Esc never quits) and the footer says how to leave.
+    fn back_to_previous_pane(&mut self) -> Outcome {
+        let phases = self.data.phases.len();
+        while let Some(pane) = self.came_from.pop() {
+            let exists = match pane {
+                Pane::Phase(i) => i < phases,
+                _ => true,
+            };
+            if exists && pane != self.pane {
+                return self.goto(pane);
+            }
+        }
+        self.notice = Some("Esc backs out; q or C-c quits".into());
+        Outcome::Continue
+    }
+
     /// Carries out one action on the state in memory.
     pub fn update(&mut self, action: Action) -> Outcome {
-        let outcome = self.carry_out(action);
+        // A notice lasts until the next key.
+        let had_notice = self.notice.take().is_some();
+        let outcome = match action {
+            // The command line and copying work over any pane, view or overlay.
+            Action::Command(key) if !self.help => super::command_line::key(self, key),
+            Action::CopyId | Action::CopyRow if !self.help => super::clipboard::copy(self, action),
+            _ => self.carry_out(action),
+        };
+        let outcome = match outcome {
+            Outcome::Ignored if had_notice => Outcome::Continue,
+            other => other,
+        };
         // The phase panes' review views belong to the phase panes.
         if !matches!(self.pane, Pane::Phase(_)) {
             self.insight.view = None;
@@ -502,7 +582,7 @@ impl App {
                 } else if self.zoom {
                     self.zoom = false;
                 } else {
-                    return Outcome::Quit;
+                    return self.back_to_previous_pane();
                 }
                 Outcome::Continue
             }
@@ -510,10 +590,10 @@ impl App {
                 self.help = !self.help;
                 Outcome::Continue
             }
-            Action::NextPane => self.goto(self.pane.next(phases)),
-            Action::PrevPane => self.goto(self.pane.prev(phases)),
+            Action::NextPane => self.go(self.pane.next(phases)),
+            Action::PrevPane => self.go(self.pane.prev(phases)),
             Action::GotoPane(n) => match Pane::from_index(n.saturating_sub(1), phases) {
-                Some(pane) if n >= 1 => self.goto(pane),
+                Some(pane) if n >= 1 => self.go(pane),
                 _ => Outcome::Ignored,
             },
             Action::Up => self.step_cursor(-1),
@@ -523,7 +603,7 @@ impl App {
             Action::First => self.step_cursor(isize::MIN / 2),
             Action::Last => self.step_cursor(isize::MAX / 2),
             Action::Open => match self.pane {
-                Pane::Overview if phases > 0 => self.goto(Pane::Phase(self.cursor())),
+                Pane::Overview if phases > 0 => self.enter(Pane::Phase(self.cursor())),
                 Pane::Phase(_) if self.selected_metric().is_some() && !self.detail => {
                     self.detail = true;
                     Outcome::Continue
@@ -562,9 +642,7 @@ impl App {
                 if count < 2 {
                     return Outcome::Ignored;
                 }
-                self.journey = (self.journey + 1) % count;
-                self.pane = Pane::Overview;
-                self.detail = false;
+                self.switch_journey((self.journey + 1) % count);
                 Outcome::LoadJourney
             }
             Action::StartFilter => {
@@ -609,6 +687,8 @@ impl App {
             Action::Review(_) => Outcome::Ignored,
             // Handled by `insight_data::intercept`.
             Action::Insight(_) => Outcome::Ignored,
+            // Handled in `update`, before the panes' intercepts.
+            Action::Command(_) | Action::CopyId | Action::CopyRow => Outcome::Ignored,
         }
     }
 

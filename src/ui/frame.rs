@@ -49,7 +49,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             theme,
         );
         Rect::new(area.x, area.y + 2, area.width, area.height - 3)
-    } else if app.filtering || app.triage.prompt.is_some() {
+    } else if app.filtering
+        || app.triage.prompt.is_some()
+        || app.command.input.is_some()
+        || app.notice.is_some()
+    {
         footer(
             app,
             Rect::new(area.x, area.y + area.height - 1, area.width, 1),
@@ -100,7 +104,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         panes::metric_definitions::render(app, body, buf, theme);
     }
     if app.help {
-        help::render(area, buf, theme);
+        help::render(area, buf, theme, &app.keys);
     }
 }
 
@@ -145,6 +149,12 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
     labels.push((Pane::Churn, "Churn".into()));
     labels.push((Pane::Tiers, "Tiers".into()));
     labels.push((Pane::Triage, "Triage".into()));
+    // How many characters tell each name apart from the others (Commitment and Consideration
+    // need four): a cut name keeps at least those, so that tabs stay distinguishable.
+    let distinct: Vec<usize> = labels
+        .iter()
+        .map(|(_, name)| distinct_prefix(name, labels.iter().map(|(_, n)| n.as_str())))
+        .collect();
     // Names are cut to `max` columns (usize::MAX: whole); below 3 only the number is left.
     let build = |others: usize, active: usize| -> Vec<(Pane, String)> {
         labels
@@ -155,7 +165,7 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
                 let name = match max {
                     usize::MAX => name.clone(),
                     0..=2 => String::new(),
-                    max => text::fit(name, max),
+                    max => text::fit(name, max.max(distinct[i] + 1)),
                 };
                 let n = i + 1;
                 (
@@ -179,9 +189,15 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
     };
     let (mut others, mut active) = (usize::MAX, usize::MAX);
     let mut tabs = build(others, active);
+    // The others are cut to their shortest names first, then the active one, and only then do
+    // names give way to bare numbers: a name tells more than a number.
     while !fits(&tabs) && (others > 0 || active > 0) {
-        if others > 0 {
+        if others > 3 {
             others = shrink(others);
+        } else if active > 3 {
+            active = shrink(active);
+        } else if others > 0 {
+            others = 0;
         } else {
             active = shrink(active);
         }
@@ -195,6 +211,23 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
             (pane, at, label)
         })
         .collect()
+}
+
+/// The length of the shortest prefix of `name` that no other of `names` starts with (any case),
+/// at most the name's length.
+fn distinct_prefix<'a>(name: &str, names: impl Iterator<Item = &'a str> + Clone) -> usize {
+    let lower = name.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    (1..=chars.len())
+        .find(|&n| {
+            let prefix: String = chars[..n].iter().collect();
+            names
+                .clone()
+                .filter(|other| other.to_lowercase().starts_with(&prefix))
+                .count()
+                <= 1
+        })
+        .unwrap_or(chars.len())
 }
 
 fn tabs(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
@@ -238,7 +271,12 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         .as_ref()
         // A message (which says why an action was refused) has the line to itself.
         .filter(|_| {
-            !app.help && !app.filtering && app.triage.prompt.is_none() && app.triage.message.is_none()
+            !app.help
+                && !app.filtering
+                && app.triage.prompt.is_none()
+                && app.triage.message.is_none()
+                && app.command.input.is_none()
+                && app.notice.is_none()
         })
     {
         let note = format!(
@@ -257,8 +295,25 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             buf.set_string(end, area.y, &shown, theme.alert());
         }
     }
+    if let Some(notice) = app.notice.as_ref().filter(|_| !app.help) {
+        let room = usize::from(area.width).saturating_sub(2);
+        spans.push((text::fit(&text::clean(notice), room), theme.alert()));
+    }
     let keys: &[(&str, &str)] = if app.help {
         &[("any key", "close help")]
+    } else if let Some(input) = &app.command.input {
+        // The end of what is typed, fitted to the width.
+        let room = usize::from(area.width).saturating_sub(4).max(1);
+        let input = text::clean(input);
+        let skip = input.chars().count().saturating_sub(room);
+        let shown: String = input.chars().skip(skip).collect();
+        spans.push((format!(":{shown}_"), theme.heading()));
+        &[
+            ("Enter", "run"),
+            ("Tab", "complete"),
+            ("Up/Down", "history"),
+            ("Esc", "close"),
+        ]
     } else if app.filtering {
         spans.push((format!("/{}_", app.filter), theme.heading()));
         &[("Enter", "keep"), ("Esc", "drop"), ("Up/Down", "move")]

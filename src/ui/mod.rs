@@ -9,6 +9,8 @@ pub mod account_data;
 pub mod action;
 pub mod app;
 pub mod churn_data;
+pub mod clipboard;
+pub mod command_line;
 pub mod data;
 pub mod dispatch;
 pub mod frame;

@@ -25,7 +25,7 @@ use super::app::App;
 use super::load::{self, Request};
 use super::loader::{Answer, Loader};
 use super::theme::Theme;
-use super::{dispatch, frame, keymap};
+use super::{clipboard, dispatch, frame};
 use crate::domain::Period;
 use crate::error::{Error, Result};
 use crate::store::{COCKPIT_CACHE_KIB, OpenMode, Store};
@@ -281,13 +281,14 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                 Message::InputFailed(error) => return Err(io_error("reading the keyboard")(error)),
                 Message::Loaded(loaded) => {
                     let (request, answer) = *loaded;
+                    tracing::debug!(?request, ok = answer.is_ok(), "loader answered");
                     if loader.as_mut().is_some_and(|l| l.take_answer(&request)) {
                         app.receive(request, answer);
                         dirty = true;
                     }
                     None
                 }
-                Message::Input(Event::Key(key)) => keymap::action_for(key, app.input_mode()),
+                Message::Input(Event::Key(key)) => app.keys.action_for(key, app.input_mode()),
                 Message::Input(Event::Resize(..)) => Some(Action::Redraw),
                 Message::Input(Event::Mouse(mouse)) if options.mouse => {
                     let size = terminal.size().map_err(io_error("reading the window size"))?;
@@ -303,6 +304,9 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                 Outcome::Ignored => {}
                 _ => dirty = true,
             }
+            if let Some(value) = app.clipboard.take() {
+                copy_to_terminal(&value);
+            }
             if action == Action::Redraw {
                 clear = true;
                 // C-l tries again what failed: ask the loader afresh.
@@ -310,6 +314,17 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
             }
         }
     }
+}
+
+/// Sends the clipboard sequence (OSC 52) straight to the terminal, between frames; a terminal
+/// that does not know it ignores it.
+fn copy_to_terminal(value: &str) {
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+    let mut out = io::stdout().lock();
+    let _ = out
+        .write_all(clipboard::sequence(value, in_tmux).as_bytes())
+        .and_then(|()| out.flush());
+    tracing::debug!(bytes = value.len(), in_tmux, "copied to the clipboard (OSC 52)");
 }
 
 /// Debug builds only: `CXCOCKPIT_DEBUG_LOAD_DELAY_MS` makes every read of the loader that

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
 use crate::domain::status::Status;
-use crate::ui::keymap::{FILTER, NORMAL};
+use crate::ui::keymap::{Binding, COMMAND, FILTER, Keymap, NORMAL};
 use crate::ui::text;
 use crate::ui::theme::{Theme, status_text};
 
@@ -34,20 +34,20 @@ fn legend(width: usize) -> Vec<String> {
         "change: against the previous month (pt: percentage points)".into(),
         "overview counts: metrics by status; metrics with no target are not counted".into(),
     ];
-    let filter = format!(
-        "typing a filter: {}",
-        FILTER
+    let keys = |table: &[Binding]| {
+        table
             .iter()
             .map(|b| format!("{} {}", b.keys, b.help))
             .collect::<Vec<_>>()
             .join(", ")
-    );
-    lines.extend(text::wrap(&filter, width));
+    };
+    lines.extend(text::wrap(&format!("filter /: {}", keys(FILTER)), width));
+    lines.extend(text::wrap(&format!("command :: {}", keys(COMMAND)), width));
     lines
 }
 
-/// Draws the overlay centred in `area`.
-pub fn render(area: Rect, buf: &mut Buffer, theme: Theme) {
+/// Draws the overlay centred in `area`, with the keys as `keymap` has them.
+pub fn render(area: Rect, buf: &mut Buffer, theme: Theme, keymap: &Keymap) {
     let area = area.intersection(buf.area);
     if area.width < 10 || area.height < 3 {
         return;
@@ -60,7 +60,9 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: Theme) {
         NORMAL.len()
     };
     let legend = legend(usize::from(width.saturating_sub(2)));
-    let wanted = key_rows + 1 + legend.len() + 2;
+    // A blank line between the keys and the legend when there is room for it.
+    let gap = usize::from(key_rows + 1 + legend.len() + 2 <= usize::from(area.height));
+    let wanted = key_rows + gap + legend.len() + 2;
     let height = (wanted.min(usize::from(u16::MAX)) as u16).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
@@ -91,13 +93,13 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: Theme) {
             continue;
         }
         let w = usize::from(col_w.saturating_sub(1));
-        let keys = text::fit(&format!("{:<KEYS_W$}", b.keys), w);
+        let keys = text::fit(&format!("{:<KEYS_W$} ", keymap.keys_text(b)), w);
         buf.set_stringn(x, y, &keys, w, theme.key());
         let used = text::width(&keys);
         let help = text::fit(b.help, w.saturating_sub(used));
         buf.set_stringn(x + used as u16, y, help, w.saturating_sub(used), theme.text());
     }
-    let first = inner.y.saturating_add(key_rows as u16 + 1);
+    let first = inner.y.saturating_add((key_rows + gap) as u16);
     let bottom = inner.y + inner.height;
     for (y, line) in (first..bottom).zip(legend) {
         let w = usize::from(inner.width);
