@@ -94,3 +94,18 @@ pub fn generate_reporting(
     summary.refresh = Some(store.refresh_reporting(stage)?);
     Ok(summary)
 }
+
+/// The unit tests' demo store: 400 accounts over 14 months to June 2026, in memory. Small enough
+/// for a test, large enough that every pane has rows (churned accounts, tiers, a queue).
+#[cfg(test)]
+pub(crate) fn test_store() -> Store {
+    let mut store = Store::open_in_memory().unwrap_or_else(|e| panic!("an in-memory store: {e}"));
+    let params = DemoParams {
+        accounts: 400,
+        months: 14,
+        seed: 5,
+        as_of: Period::new(2026, 6).unwrap_or_else(|| panic!("June 2026 is a month")),
+    };
+    generate(&mut store, &params).unwrap_or_else(|e| panic!("the demo: {e}"));
+    store
+}

@@ -736,15 +736,7 @@ mod tests {
     use super::*;
 
     fn demo() -> Store {
-        let mut store = Store::open_in_memory().unwrap();
-        let params = crate::demo::DemoParams {
-            accounts: 400,
-            months: 14,
-            seed: 5,
-            as_of: "2026-06".parse().unwrap(),
-        };
-        crate::demo::generate(&mut store, &params).unwrap();
-        store
+        crate::demo::test_store()
     }
 
     fn assert_same_figures(stored: &[(String, Retention)], raw: &[(String, Retention)], at: &str) {

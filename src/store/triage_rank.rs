@@ -382,15 +382,7 @@ mod tests {
     use crate::store::triage::Action;
 
     fn demo() -> Store {
-        let mut store = Store::open_in_memory().unwrap();
-        let params = crate::demo::DemoParams {
-            accounts: 400,
-            months: 14,
-            seed: 5,
-            as_of: "2026-06".parse().unwrap(),
-        };
-        crate::demo::generate(&mut store, &params).unwrap();
-        store
+        crate::demo::test_store()
     }
 
     /// The queue as the pane showed it when it held every row: `triage_queue` (score order),

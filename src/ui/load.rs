@@ -304,14 +304,7 @@ mod tests {
 
     #[test]
     fn no_pane_read_walks_a_table_of_every_account() {
-        let mut store = Store::open_in_memory().unwrap();
-        let params = crate::demo::DemoParams {
-            accounts: 400,
-            months: 14,
-            seed: 5,
-            as_of: "2026-06".parse().unwrap(),
-        };
-        crate::demo::generate(&mut store, &params).unwrap();
+        let mut store = crate::demo::test_store();
         let range = store.period_range().unwrap();
         let (_, last) = range.unwrap();
         let account = store

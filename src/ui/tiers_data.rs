@@ -245,14 +245,7 @@ mod tests {
 
     #[test]
     fn the_stored_watch_list_explains_every_month_as_the_raw_rows_do() {
-        let mut store = Store::open_in_memory().unwrap();
-        let params = crate::demo::DemoParams {
-            accounts: 400,
-            months: 14,
-            seed: 5,
-            as_of: "2026-06".parse().unwrap(),
-        };
-        crate::demo::generate(&mut store, &params).unwrap();
+        let store = crate::demo::test_store();
         let ladder = ladder(&store).unwrap();
         let (first, last) = store.period_range().unwrap().unwrap();
         let mut watched_somewhere = 0;
