@@ -37,7 +37,8 @@ SQL
 
 digest() {
     # Every derived table, sorted (ties in any ORDER BY would make equal tables differ).
-    for t in account_month rollup churn_month account_tier account_signal indicator_outcome; do
+    for t in account_month rollup churn_month account_tier tier_watch tier_month hvc_month churned_account \
+        churn_tier_month cohort_size cohort_month account_signal triage_rank indicator_outcome; do
         printf '%s %s\n' "$t" "$(sqlite3 "$db" "SELECT * FROM $t" | LC_ALL=C sort | sha1sum)"
     done
     printf 'hvc %s\n' "$(sqlite3 "$db" "SELECT account_id, hvc FROM account ORDER BY 1" | sha1sum)"

@@ -34,10 +34,12 @@ struct History {
     /// HVC in each month (`account_month.hvc`).
     hvc: Vec<bool>,
     first_start: Option<NaiveDate>,
-    /// MRR at the end of each month, counting `window - 1` months before the range (as 0).
-    mrr_end: Vec<Option<f64>>,
-    /// MRR at the start of each month.
-    mrr_start: Vec<Option<f64>>,
+    /// MRR at the end of each month, counting `window - 1` months before the range (as 0);
+    /// `NO_MRR` when not active. Plain f64s: at 100,000 accounts an Option doubles the walk's
+    /// memory, and SQLite never stores a NaN.
+    mrr_end: Vec<f64>,
+    /// MRR at the start of each month (`NO_MRR`: not active).
+    mrr_start: Vec<f64>,
     /// The month its first subscription started.
     cohort: Option<Period>,
     /// Its journey, size and industry (`ChurnTally::profile`).
@@ -47,6 +49,13 @@ struct History {
     /// Whether the latest NPS answer in or before each month is a detractor's, on the scale of
     /// the account's journey (`survey_answer.unhappy`).
     latest_nps: Vec<Option<bool>>,
+}
+
+/// A month an account was not active at one end (`History::mrr_end`, `mrr_start`).
+const NO_MRR: f64 = f64::NAN;
+
+fn mrr(value: f64) -> Option<f64> {
+    (!value.is_nan()).then_some(value)
 }
 
 impl Store {
@@ -127,12 +136,12 @@ impl Store {
                 let at = window - 1 + k;
                 let evaluation_day = period.next().first_day();
                 for ((account, history), holding) in histories.iter().zip(holdings.iter_mut()) {
-                    facts.active = history.mrr_end[at].is_some();
+                    facts.active = mrr(history.mrr_end[at]).is_some();
                     facts.monthly_mrr.clear();
                     facts.monthly_mrr.extend(
                         history.mrr_end[at + 1 - window..=at]
                             .iter()
-                            .map(|m| m.unwrap_or(0.0)),
+                            .map(|m| mrr(*m).unwrap_or(0.0)),
                     );
                     facts.tenure_months = history.first_start.map_or(0, |s| whole_months(s, evaluation_day));
                     facts.has_overdue_invoice = history.overdue[k];
@@ -146,8 +155,8 @@ impl Store {
                         history.hvc[k],
                         holding.held,
                         history.cohort,
-                        history.mrr_start[k],
-                        history.mrr_end[at],
+                        mrr(history.mrr_start[k]),
+                        mrr(history.mrr_end[at]),
                     );
                     *holding = next_holding(
                         &ladder,
@@ -333,8 +342,8 @@ fn load_histories(
             History {
                 hvc: vec![false; months],
                 first_start: first_start.and_then(|s| s.get(..10).and_then(|d| d.parse().ok())),
-                mrr_end: vec![None; months + window - 1],
-                mrr_start: vec![None; months],
+                mrr_end: vec![NO_MRR; months + window - 1],
+                mrr_start: vec![NO_MRR; months],
                 cohort,
                 profile,
                 overdue: vec![false; months],
@@ -369,10 +378,10 @@ fn load_histories(
             if let Some(k) = month_index(first, &period) {
                 let at = k + window as i64 - 1;
                 if let Some(slot) = usize::try_from(at).ok().and_then(|at| h.mrr_end.get_mut(at)) {
-                    *slot = row.get(2)?;
+                    *slot = row.get::<_, Option<f64>>(2)?.unwrap_or(NO_MRR);
                 }
                 if let Some(slot) = usize::try_from(k).ok().and_then(|k| h.mrr_start.get_mut(k)) {
-                    *slot = row.get(3)?;
+                    *slot = row.get::<_, Option<f64>>(3)?.unwrap_or(NO_MRR);
                 }
             }
             Ok(())
