@@ -894,6 +894,10 @@ fn header_only_imports_nothing_with_a_notice() {
         "{stderr}"
     );
     env.assert_unchanged(&before, "header only");
+    // --quiet keeps notices off stderr (errors are still printed).
+    let out = env.import("accounts", &broken("header-only.csv"), &["--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "--quiet: no notice");
 }
 
 #[test]

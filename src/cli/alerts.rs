@@ -31,8 +31,8 @@ pub fn run(store: &mut Store, args: &AlertsArgs, format: Format, readonly: bool)
     let now = actions::now()?;
     let as_of = args.as_of.unwrap_or(now.date());
     if store.alert_rules()?.is_empty() {
-        eprintln!(
-            "notice: no alert rules in the store: import some with `cxcockpit import alert-rules FILE.toml`"
+        super::logs::notice(
+            "no alert rules in the store: import some with `cxcockpit import alert-rules FILE.toml`",
         );
     }
     let run = store.run_alerts(

@@ -216,15 +216,18 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
     }
     if !report.ignored_columns.is_empty() {
         // Column names come from the file: cleaned like every other text from data.
-        eprintln!(
-            "notice: {}: ignored columns not used by {}: {}",
+        super::logs::notice(&format!(
+            "{}: ignored columns not used by {}: {}",
             crate::report::escape::line(&report.file),
             report.kind,
             crate::report::escape::line(&report.ignored_columns.join(", "))
-        );
+        ));
     }
     if report.rows == 0 {
-        eprintln!("notice: {}: a header and no rows", report.file);
+        super::logs::notice(&format!(
+            "{}: a header and no rows",
+            crate::report::escape::line(&report.file)
+        ));
     }
     let rows_per_second = report.rows as f64 / report.elapsed.as_secs_f64().max(1e-9);
     match format {

@@ -22,6 +22,15 @@ pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
+/// A notice on stderr ("notice: ..."), unless `--quiet`: something worth knowing that is not an
+/// error (columns a file has that the import does not use, a file without rows). A stderr that
+/// is closed is not an error either.
+pub fn notice(message: &str) {
+    if !quiet() {
+        let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("notice: {message}\n"));
+    }
+}
+
 /// The log file: `$XDG_STATE_HOME/cxcockpit/cxcockpit.log` (the data directory on platforms
 /// without a state directory).
 pub fn log_file() -> Option<PathBuf> {
