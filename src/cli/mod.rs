@@ -432,7 +432,18 @@ fn open_writing(db: Option<PathBuf>, command: &str) -> Result<Store> {
     if path.exists() {
         refuse_unwritable(&path, command)?;
     }
-    Store::open(&path, OpenMode::Existing)
+    open_migrating(&path)
+}
+
+/// Opens a store for writing, with a spinner on a terminal while an older one migrates: a
+/// migration computes the tables its version adds, up to a minute at 100,000 accounts.
+fn open_migrating(path: &std::path::Path) -> Result<Store> {
+    let _progress = crate::store::migration_due(path).map(|_| {
+        let steps = progress::Steps::start("migrating the store to this version");
+        steps.step("computing the tables it adds");
+        steps
+    });
+    Store::open(path, OpenMode::Existing)
 }
 
 /// The one-line refusal of a command that writes to an existing store this user cannot write.
@@ -500,12 +511,9 @@ fn open_for_dry_run(db: Option<PathBuf>, readonly: bool) -> Result<DryRunStore> 
 /// Opens the store the user named for a command that needs one to exist.
 pub fn open_existing(db: Option<PathBuf>, readonly: bool) -> Result<Store> {
     let (path, _) = paths::resolve_db(db)?;
-    Store::open(
-        &path,
-        if readonly {
-            OpenMode::ReadOnly
-        } else {
-            OpenMode::Existing
-        },
-    )
+    if readonly {
+        Store::open(&path, OpenMode::ReadOnly)
+    } else {
+        open_migrating(&path)
+    }
 }

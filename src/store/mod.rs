@@ -183,6 +183,17 @@ fn write_refused(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// The schema version of the store at `path` when it is an older one that opening it for
+/// writing will migrate (read without writing anything); None for a current store, a new file or
+/// one that cannot be read (opening it says why).
+pub fn migration_due(path: &Path) -> Option<i64> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .ok()?;
+    (version > 0 && version < SCHEMA_VERSION).then_some(version)
+}
+
 /// Why the store at `path` cannot be written by this process, if it cannot: SQLite writes the
 /// file and creates its -wal and -shm in the same directory (unless both exist and are
 /// writable). Checked before a command that writes opens the store, so that it fails with this
