@@ -742,3 +742,57 @@ fn the_command_line_opens_account_and_review_views_by_pane_name() {
     assert!(app.review.is_some());
     assert!(app.account.is_none());
 }
+
+/// `:account` completes from every account of the store, not only those a pane holds: an
+/// account that is in no list on screen (not active, never churned in the month shown) is found
+/// by the first letters of its name, and Enter opens its view.
+#[test]
+fn account_names_complete_from_the_whole_store() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    // The overview holds no account: every name comes from the store.
+    let (name, id): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT name, account_id FROM account ORDER BY account_id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let prefix: String = name.chars().take(name.len() - 1).collect();
+    let others: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM account WHERE lower(name) LIKE lower(?1) || '%'",
+            [&prefix],
+            |r| r.get(0),
+        )
+        .unwrap();
+    press(&mut app, &store, &chars(":account "));
+    press(&mut app, &store, &chars(&prefix.to_lowercase()));
+    press(&mut app, &store, &[KeyCode::Tab]);
+    let completed = app.command.input.clone().unwrap();
+    assert!(
+        completed
+            .to_lowercase()
+            .starts_with(&format!("account {}", prefix.to_lowercase())),
+        "{completed}"
+    );
+    assert!(completed.len() > "account ".len() + prefix.len(), "{completed}");
+    // Tab walks the matches to the one wanted.
+    for _ in 0..others {
+        if app.command.input.as_deref() == Some(&format!("account {name}")) {
+            break;
+        }
+        press(&mut app, &store, &[KeyCode::Tab]);
+    }
+    assert_eq!(
+        app.command.input.as_deref(),
+        Some(format!("account {name}").as_str())
+    );
+    press(&mut app, &store, &[KeyCode::Enter]);
+    assert_eq!(
+        app.account.as_ref().map(|v| v.profile.account_id.clone()),
+        Some(id)
+    );
+}

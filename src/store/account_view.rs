@@ -72,6 +72,35 @@ pub struct TierLine {
 }
 
 impl Store {
+    /// Accounts whose name (or id) starts with `prefix`, any case, by name: what the command
+    /// line's `:account` completes, over every account of the store (a walk of the account
+    /// table, on the loader's thread).
+    pub fn account_names(&self, prefix: &str, limit: usize) -> Result<Vec<(String, String)>> {
+        let what = "finding accounts by name";
+        // LIKE's own wildcards in what was typed are taken literally.
+        let escaped: String = prefix
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT name, account_id FROM account
+                 WHERE name LIKE ?1 || '%' ESCAPE '\\' OR account_id LIKE ?1 || '%' ESCAPE '\\'
+                 ORDER BY name, account_id LIMIT ?2",
+            )
+            .context(what)?;
+        let rows = stmt
+            .query_map(rusqlite::params![escaped, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+
     pub fn account_profile(&self, account_id: &str) -> Result<Option<AccountProfile>> {
         self.conn
             .query_row(

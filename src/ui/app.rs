@@ -223,6 +223,7 @@ impl App {
         super::review_data::needs(self, &mut out);
         super::triage_data::needs(self, &mut out);
         super::insight_data::needs(self, &mut out);
+        super::command_line::needs(self, &mut out);
         match self.pane {
             Pane::Churn => self.churn.needs(
                 self.catalogue.range,
@@ -307,6 +308,9 @@ impl App {
             }
             (Request::QueuePage { key, version, .. }, Loaded::QueuePage(page, backtest, ms)) => {
                 super::triage_data::receive_page(self, key, version, page, backtest, ms)
+            }
+            (Request::AccountNames { prefix }, Loaded::AccountNames(names)) => {
+                self.command.names = Some((prefix, names));
             }
             (Request::Account { id, version }, Loaded::Account(view)) => {
                 super::triage_data::receive_account(self, &id, version, view.map(|v| *v))

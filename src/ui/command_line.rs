@@ -27,6 +27,28 @@ pub struct CommandLine {
     browsing: Option<(usize, String)>,
     /// The text before the word Tab completes, the candidates, and the one shown.
     completing: Option<(String, Vec<String>, usize)>,
+    /// The accounts whose name or id starts with a prefix typed after `:account` (read by the
+    /// loader: every account of the store, not only those the panes hold).
+    pub names: Option<(String, Vec<(String, String)>)>,
+}
+
+/// Accounts read for one prefix of `:account`: enough to complete, never the whole store.
+pub const NAMES_READ: usize = 50;
+
+/// The accounts `:account` needs read: those starting with the word typed after it, when the
+/// names held are of another prefix.
+pub fn needs(app: &App, out: &mut Vec<super::load::Request>) {
+    let Some(input) = app.command.input.as_deref() else {
+        return;
+    };
+    let Some(("account" | "a", word)) = input.split_once(' ') else {
+        return;
+    };
+    let prefix = word.trim_start().to_lowercase();
+    let held = app.command.names.as_ref().is_some_and(|(p, _)| *p == prefix);
+    if !prefix.is_empty() && !held {
+        out.push(super::load::Request::AccountNames { prefix });
+    }
 }
 
 /// Where a pane name leads: a pane, the review mode (over the pane shown), an account's view,
@@ -181,6 +203,9 @@ fn known_accounts(app: &App) -> Vec<(String, String)> {
     }
     if let Some(view) = &app.account {
         out.push((view.profile.name.clone(), view.profile.account_id.clone()));
+    }
+    if let Some((_, names)) = &app.command.names {
+        out.extend(names.iter().cloned());
     }
     out.sort();
     out.dedup();

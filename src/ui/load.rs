@@ -67,6 +67,8 @@ pub enum Request {
         period: Period,
         segment: String,
     },
+    /// Accounts whose name or id starts with what `:account` has been given (lower case).
+    AccountNames { prefix: String },
     /// What customers say in a phase (one touchpoint or all), over the months to `period`.
     Said {
         phase_id: i64,
@@ -92,6 +94,7 @@ impl Request {
             Request::Power { .. } => "loading the predictive power of the indicators".into(),
             Request::Touchpoints { period, .. } => format!("loading touchpoints for {period}"),
             Request::Said { period, .. } => format!("loading comments to {period}"),
+            Request::AccountNames { .. } => "finding accounts by name".into(),
         }
     }
 }
@@ -114,6 +117,8 @@ pub enum Loaded {
     Power(JourneyPower),
     Touchpoints(PhaseTouchpoints),
     Said(Said),
+    /// (name, id) of the accounts found, by name.
+    AccountNames(Vec<(String, String)>),
 }
 
 /// Reads one request. `range` is the store's first and last month (`Catalogue::range`).
@@ -162,6 +167,9 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
         } => Loaded::Touchpoints(insight_data::load_touchpoints(
             store, *phase_id, *period, segment,
         )?),
+        Request::AccountNames { prefix } => {
+            Loaded::AccountNames(store.account_names(prefix, super::command_line::NAMES_READ)?)
+        }
         Request::Said {
             phase_id,
             touchpoint,
