@@ -35,6 +35,7 @@ fn options() -> Options {
         map: Vec::new(),
         dry_run: false,
         dates: DateOrder::Iso,
+        defer_refresh: false,
     }
 }
 

@@ -191,6 +191,8 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
         } else {
             DateOrder::Iso
         },
+        // Refreshed below, naming its steps on the spinner.
+        defer_refresh: true,
     };
     let mut adapter = adapter(args, kind)?;
     let spooled;
@@ -202,10 +204,13 @@ pub fn run(store: &mut Store, args: &ImportArgs, format: Format) -> Result<u8> {
         file
     };
     let report = {
-        // The import reports no steps of its own: the spinner says what the whole is doing.
         let steps = super::progress::Steps::start(&format!("import {}", kind.name()));
-        steps.step("reading, checking and writing the rows, then refreshing the figures");
-        import::import_with(store, kind, path, &options, &adapter)?
+        steps.step("reading, checking and writing the rows");
+        let mut report = import::import_with(store, kind, path, &options, &adapter)?;
+        if !report.dry_run {
+            report.refresh = store.refresh_pending_reporting(&mut |name| steps.step(name))?;
+        }
+        report
     };
     if report.dry_run && !report.mapping.is_empty() && matches!(format, Format::Table) {
         outln!("mapping applied:");

@@ -47,6 +47,9 @@ pub struct Options {
     pub map: Vec<(String, String)>,
     pub dry_run: bool,
     pub dates: DateOrder,
+    /// Leave the refresh to the caller (`Store::refresh_pending_reporting`, which names its
+    /// steps for a progress display): the import only records what it changed, as always.
+    pub defer_refresh: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -246,6 +249,7 @@ fn import_definitions(store: &mut Store, kind: Kind, path: &Path, options: &Opti
     report.changed = report.changed.saturating_sub(report.new);
     finish(
         store_finish(tx, kind, options.dry_run)?,
+        options.defer_refresh,
         store,
         &mut report,
         started,
@@ -274,9 +278,15 @@ fn store_finish(tx: rusqlite::Transaction<'_>, kind: Kind, dry_run: bool) -> Res
     }
 }
 
-fn finish(committed: bool, store: &mut Store, report: &mut Report, started: Instant) -> Result<()> {
+fn finish(
+    committed: bool,
+    defer_refresh: bool,
+    store: &mut Store,
+    report: &mut Report,
+    started: Instant,
+) -> Result<()> {
     report.elapsed = started.elapsed();
-    if committed {
+    if committed && !defer_refresh {
         // What the import changed (and anything an earlier refresh left undone).
         report.refresh = store.refresh_pending()?;
     }
@@ -299,7 +309,7 @@ fn import_csv(
     let loaded = load_csv(store, kind, spec, path, options, adapter);
     set_foreign_keys(store, true)?;
     let (mut report, committed) = loaded?;
-    finish(committed, store, &mut report, started)?;
+    finish(committed, options.defer_refresh, store, &mut report, started)?;
     Ok(report)
 }
 
