@@ -439,28 +439,24 @@ impl Store {
             Ok(())
         };
         match change {
-            Change::Done { note } => {
-                closing("done")?;
-                tx.execute(
-                    "UPDATE action SET status = 'done', outcome = ?2, updated_at = ?3 WHERE action_id = ?1",
-                    params![id, note, now],
-                )
-                .context("closing the action")?;
-                append_event(&tx, id, "done", note, who, now)?;
-            }
-            Change::Drop { note } => {
-                if note.trim().is_empty() {
+            Change::Done { note } | Change::Drop { note } => {
+                // Both close the action with an outcome; a drop must say why.
+                let (status, event) = match change {
+                    Change::Drop { .. } => ("dropped", "drop"),
+                    _ => ("done", "done"),
+                };
+                if event == "drop" && note.trim().is_empty() {
                     return Err(Error::input(format!(
                         "action {id}: --note is empty; expected why the action is dropped"
                     )));
                 }
-                closing("dropped")?;
+                closing(status)?;
                 tx.execute(
-                    "UPDATE action SET status = 'dropped', outcome = ?2, updated_at = ?3 WHERE action_id = ?1",
-                    params![id, note, now],
+                    "UPDATE action SET status = ?4, outcome = ?2, updated_at = ?3 WHERE action_id = ?1",
+                    params![id, note, now, status],
                 )
-                .context("dropping the action")?;
-                append_event(&tx, id, "drop", note, who, now)?;
+                .context("closing the action")?;
+                append_event(&tx, id, event, note, who, now)?;
             }
             Change::Note { text } => {
                 if text.trim().is_empty() {
