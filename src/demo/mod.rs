@@ -3,11 +3,11 @@
 //! support or a bad experience score worse and churn more, in the phase the documents name.
 //! Deterministic: the same parameters (seed and as-of month included) give the same store.
 
+pub mod rng;
 mod simulate;
 mod text;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use rng::DemoRng;
 
 use crate::domain::Period;
 use crate::error::{Result, SqlContext};
@@ -55,7 +55,7 @@ pub fn generate_reporting(
 ) -> Result<DemoSummary> {
     stage(STAGE_GENERATE);
     let first = params.as_of.offset(1 - params.months.max(1) as i32);
-    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    let mut rng = DemoRng::seed_from_u64(params.seed);
     let tx = store
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

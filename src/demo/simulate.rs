@@ -3,9 +3,8 @@
 //! downtime and slow support -> satisfaction -> survey scores; all of these and price
 //! sensitivity -> churn, recorded in the phase and root cause of the strongest driver.
 
+use super::rng::DemoRng;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use rusqlite::{Transaction, params};
 
 use super::DemoSummary;
@@ -126,7 +125,7 @@ fn support_load(k: i32, months: i32) -> f64 {
 
 pub fn accounts(
     tx: &Transaction<'_>,
-    rng: &mut ChaCha8Rng,
+    rng: &mut DemoRng,
     count: usize,
     first: Period,
     as_of: Period,
@@ -162,7 +161,7 @@ struct Simulation<'a, 'c> {
 }
 
 impl Simulation<'_, '_> {
-    fn account(&mut self, rng: &mut ChaCha8Rng, index: usize) -> Result<()> {
+    fn account(&mut self, rng: &mut DemoRng, index: usize) -> Result<()> {
         let plan = if rng.gen_bool(JOURNEYS[0].share) {
             &JOURNEYS[0]
         } else {
@@ -507,7 +506,7 @@ impl Simulation<'_, '_> {
     /// Installation: lead time already drawn; a survey and sometimes a ticket about it.
     fn onboarding(
         &mut self,
-        rng: &mut ChaCha8Rng,
+        rng: &mut DemoRng,
         account_id: &str,
         plan: &JourneyPlan,
         start: NaiveDate,
@@ -636,7 +635,7 @@ impl Simulation<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn survey(
         &mut self,
-        rng: &mut ChaCha8Rng,
+        rng: &mut DemoRng,
         account_id: &str,
         phase: i64,
         at: NaiveDateTime,
@@ -668,7 +667,7 @@ impl Simulation<'_, '_> {
 
     fn invoice(
         &mut self,
-        rng: &mut ChaCha8Rng,
+        rng: &mut DemoRng,
         account_id: &str,
         issued: NaiveDate,
         amount: f64,
@@ -709,7 +708,7 @@ impl Simulation<'_, '_> {
 /// They are generated without any link to accounts: indicators that predict nothing.
 pub fn imported_aggregates(
     tx: &Transaction<'_>,
-    rng: &mut ChaCha8Rng,
+    rng: &mut DemoRng,
     first: Period,
     as_of: Period,
 ) -> Result<()> {
@@ -755,7 +754,7 @@ pub fn imported_aggregates(
     Ok(())
 }
 
-fn pick_weighted<T: Copy>(rng: &mut ChaCha8Rng, options: impl Iterator<Item = (T, f64)> + Clone) -> T {
+fn pick_weighted<T: Copy>(rng: &mut DemoRng, options: impl Iterator<Item = (T, f64)> + Clone) -> T {
     let total: f64 = options.clone().map(|(_, w)| w).sum();
     let mut roll = rng.gen_range(0.0..total.max(f64::MIN_POSITIVE));
     let mut last = None;
@@ -773,22 +772,22 @@ fn pick_weighted<T: Copy>(rng: &mut ChaCha8Rng, options: impl Iterator<Item = (T
     }
 }
 
-fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
+fn normal(rng: &mut DemoRng, mean: f64, sd: f64) -> f64 {
     // Box-Muller; 1 - u keeps the logarithm finite.
     let u: f64 = 1.0 - rng.gen_range(0.0..1.0);
     let v: f64 = rng.gen_range(0.0..1.0);
     mean + sd * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
-fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
+fn lognormal(rng: &mut DemoRng, median: f64, sigma: f64) -> f64 {
     median * normal(rng, 0.0, sigma).exp()
 }
 
-fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
+fn exponential(rng: &mut DemoRng, mean: f64) -> f64 {
     -mean * (1.0 - rng.gen_range(0.0..1.0f64)).ln()
 }
 
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+fn poisson(rng: &mut DemoRng, lambda: f64) -> u32 {
     // Knuth's method: fine for the small rates used here.
     let limit = (-lambda).exp();
     let mut product: f64 = rng.gen_range(0.0..1.0);
@@ -808,7 +807,7 @@ fn hours(h: f64) -> Duration {
     Duration::seconds((h * 3600.0) as i64)
 }
 
-fn random_time(rng: &mut ChaCha8Rng, from: NaiveDate, until: NaiveDate) -> NaiveDateTime {
+fn random_time(rng: &mut DemoRng, from: NaiveDate, until: NaiveDate) -> NaiveDateTime {
     let days = (until - from).num_days().max(1);
     let day = from + Duration::days(rng.gen_range(0..days));
     day.and_hms_opt(rng.gen_range(8..18), rng.gen_range(0..60), 0)

@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use cxcockpit::demo::rng::DemoRng;
 
 use super::common::*;
 
@@ -70,7 +69,7 @@ fn secs() -> u64 {
         .unwrap_or(20)
 }
 
-fn mutate(rng: &mut ChaCha8Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
+fn mutate(rng: &mut DemoRng, seed: &[u8], other: &[u8]) -> Vec<u8> {
     let mut data = seed.to_vec();
     let rounds = 1 + rng.gen_range(0..8);
     for _ in 0..rounds {
@@ -83,7 +82,7 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
             }
             1 if len > 0 => {
                 let i = rng.gen_range(0..len);
-                data[i] = rng.r#gen();
+                data[i] = rng.next_u32() as u8;
             }
             2 => {
                 let s = SPECIAL[rng.gen_range(0..SPECIAL.len())];
@@ -110,7 +109,7 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
             }
             7 => {
                 let n = rng.gen_range(1..32);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.r#gen()).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u32() as u8).collect();
                 data.splice(at..at, bytes);
             }
             _ => {
@@ -172,7 +171,7 @@ struct Campaign {
     name: &'static str,
     runs: u64,
     crashes: Vec<String>,
-    rng: ChaCha8Rng,
+    rng: DemoRng,
     seed: u64,
     dir: tempfile::TempDir,
     started: Instant,
@@ -196,7 +195,7 @@ impl Campaign {
             name,
             runs: 0,
             crashes: Vec::new(),
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            rng: DemoRng::seed_from_u64(seed),
             seed,
             dir: tempfile::tempdir().unwrap(),
             started: Instant::now(),
@@ -245,7 +244,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// The import kind a fixture's name suggests, else a random one.
-fn kind_of(name: &str, rng: &mut ChaCha8Rng) -> &'static str {
+fn kind_of(name: &str, rng: &mut DemoRng) -> &'static str {
     const KINDS: [(&str, &str); 10] = [
         ("accounts", "accounts"),
         ("subscriptions", "subscriptions"),
@@ -359,7 +358,7 @@ fn fuzz_store() {
                 0 => {
                     // The 100-byte header.
                     let i = campaign.rng.gen_range(0..100.min(data.len()));
-                    data[i] = campaign.rng.r#gen();
+                    data[i] = campaign.rng.next_u32() as u8;
                 }
                 1 => {
                     let i = campaign.rng.gen_range(0..data.len());
@@ -371,7 +370,7 @@ fn fuzz_store() {
                     if pages > 0 {
                         let page = campaign.rng.gen_range(0..pages);
                         let i = (page * 4096 + campaign.rng.gen_range(0..16)).min(data.len() - 1);
-                        data[i] = campaign.rng.r#gen();
+                        data[i] = campaign.rng.next_u32() as u8;
                     }
                 }
                 3 => {
