@@ -571,3 +571,94 @@ fn color_flag_and_themes_from_the_configuration() {
         tmux.assert_restored(0);
     }
 }
+
+/// Issue #19: the actions pane and `A`, typed as a user types them. The pane opens with
+/// `--pane actions` on a store with actions (the login name's first), Enter on an account's
+/// action opens the account view, and `A` in triage adds an action about the selected account
+/// that the actions pane then lists.
+#[test]
+fn the_actions_pane_and_a_add_an_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let env = [
+        ("CXCOCKPIT_CONFIG", "/dev/null"),
+        ("USER", "ana"),
+        ("CXCOCKPIT_NOW", "2026-11-30"),
+    ];
+    let cx = |args: &[&str]| {
+        let mut command = Command::new(bin());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = command.arg("--db").arg(&db).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let queue: serde_json::Value = serde_json::from_str(&cx(&["triage", "--format", "json"])).unwrap();
+    let account = queue["queue"][0]["account_id"].as_str().unwrap().to_string();
+    cx(&[
+        "actions",
+        "add",
+        "--title",
+        "Call back about the outage",
+        "--account",
+        &account,
+        "--owner",
+        "ana",
+        "--due",
+        "2026-11-20",
+    ]);
+    cx(&[
+        "actions",
+        "add",
+        "--title",
+        "Write summary",
+        "--owner",
+        "kim",
+        "--due",
+        "2026-12-20",
+    ]);
+    let tmux = Tmux::start(
+        80,
+        24,
+        &env,
+        &cockpit(&db, &dir.path().join("pid"), "--pane actions"),
+    );
+    let screen = tmux.wait_for_all(&["Actions: 2 open, 1 overdue, 1 yours", "Write summary"]);
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("│   ")).collect();
+    assert!(
+        rows.first()
+            .is_some_and(|r| r.contains("Call back about") && r.contains("! 2026-11-20")),
+        "yours first, overdue marked:\n{screen}"
+    );
+    assert!(screen.contains("11 Ac"), "the tab:\n{screen}");
+    // Enter on the account's action: its view, with the action listed.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_all(&[&format!("Account {account}"), "Open actions", "OVERDUE"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Actions: 2 open");
+    // A in triage, on the selected account.
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("Triage: HVC queue");
+    tmux.keys(&["A"]);
+    tmux.wait_for("new action (title");
+    tmux.keys(&["Renew in March @kim"]);
+    tmux.wait_for("Renew in March @kim_");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("action 3 added: Renew in March");
+    tmux.keys(&["Tab"]);
+    let screen = tmux.wait_for_all(&["Actions: 3 open", "Renew in March"]);
+    assert!(screen.contains("kim"), "{screen}");
+    let added = cx(&["actions", "--format", "json"]);
+    let added: serde_json::Value = serde_json::from_str(&added).unwrap();
+    let third = added["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == 3)
+        .unwrap();
+    assert_eq!(third["account_id"], account.as_str());
+    assert_eq!(third["created_by"], "ana");
+    tmux.keys(&["q"]);
+    tmux.assert_restored(0);
+}

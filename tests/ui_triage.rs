@@ -65,11 +65,13 @@ fn type_line(app: &mut App, store: &mut Store, text: &str) {
     press(app, store, &[KeyCode::Enter]);
 }
 
-/// The cockpit on the triage pane (the last tab).
+/// The cockpit on the triage pane (the tab before the actions pane, the last).
 fn triage_app(store: &mut Store) -> App {
     let mut app = App::load(store, "fixture.db".into()).unwrap();
     press(&mut app, store, &[KeyCode::BackTab]);
-    assert_eq!(app.pane, Pane::Triage, "the triage pane is the last tab");
+    assert_eq!(app.pane, Pane::Actions, "the actions pane is the last tab");
+    press(&mut app, store, &[KeyCode::BackTab]);
+    assert_eq!(app.pane, Pane::Triage, "the triage pane is the one before it");
     assert!(app.triage.loaded);
     app
 }

@@ -68,7 +68,7 @@ pub struct Cli {
     /// No progress or notices on stderr (errors still are).
     #[arg(long, global = true)]
     pub quiet: bool,
-    /// Open the cockpit on this pane: overview, phase:NAME, churn, tiers, triage, review.
+    /// Open the cockpit on this pane: overview, phase:NAME, churn, tiers, triage, actions, review.
     #[arg(long, value_name = "PANE")]
     pub pane: Option<String>,
     /// Open the cockpit on this month (default: the store's last).

@@ -17,7 +17,7 @@ use crate::ui::{App, Pane, render_text, text};
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// The pane: `overview`, `phase:NAME` with a phase's key or name (any case), `churn`, `tiers`,
-    /// `triage`, `account:ID`, or `review` (the month's journey review).
+    /// `triage`, `actions`, `account:ID`, or `review` (the month's journey review).
     #[arg(long, default_value = "overview", value_name = "PANE")]
     pub pane: String,
     /// The month (default: the store's last).
@@ -53,6 +53,7 @@ pub fn pane_names(app: &App) -> Vec<String> {
     names.push("churn".into());
     names.push("tiers".into());
     names.push("triage".into());
+    names.push("actions".into());
     names.push("account:ID".into());
     names.push("review".into());
     for view in ["indicators", "touchpoints", "says", "comments"] {
@@ -120,6 +121,8 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
         Pane::Tiers
     } else if pane == "triage" {
         Pane::Triage
+    } else if pane == "actions" {
+        Pane::Actions
     } else if pane == "review" {
         // The review mode over the overview, on the month and journey asked for.
         Pane::Overview
@@ -240,6 +243,7 @@ pub fn pane_json(app: &App) -> Value {
         Pane::Churn => return crate::ui::panes::churn::pane_json(app),
         Pane::Tiers => return crate::ui::panes::tiers::pane_json(app),
         Pane::Triage => return crate::ui::panes::triage::pane_json(app),
+        Pane::Actions => return crate::ui::panes::actions::pane_json(app),
         _ => {}
     }
     let summaries = view::phase_summaries(&app.data, app.period);

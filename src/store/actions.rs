@@ -14,7 +14,7 @@ use crate::error::{Error, Result, SqlContext};
 use super::Store;
 
 /// An action's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActionStatus {
     Open,
@@ -31,7 +31,7 @@ impl ActionStatus {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &str) -> Option<Self> {
         match text {
             "open" => Some(ActionStatus::Open),
             "done" => Some(ActionStatus::Done),
@@ -531,5 +531,364 @@ impl Store {
             action.history = history_in(&self.conn, action.id)?;
         }
         Ok(actions)
+    }
+}
+
+/// One line of the cockpit's actions list: the action without its history, with the names of
+/// what it is about (read by key in the same query) and, at the day it was read, whether it is
+/// overdue and how old it is, so drawing needs no clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionLine {
+    pub id: i64,
+    pub title: String,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub journey_id: Option<String>,
+    pub phase_key: Option<String>,
+    pub period: Option<String>,
+    pub metric_id: Option<String>,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub status: ActionStatus,
+    pub source: String,
+    pub created_at: String,
+    pub overdue: bool,
+    pub age_days: i64,
+}
+
+/// Which actions the cockpit lists: one owner's (None: everyone's) in one status (None: all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ListQuery {
+    pub owner: Option<String>,
+    pub status: Option<ActionStatus>,
+}
+
+/// A page of the cockpit's list, with the counts of every action the query keeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActionPage {
+    pub lines: Vec<ActionLine>,
+    /// Actions the query keeps (`lines` holds at most the limit asked for).
+    pub matching: usize,
+    pub overdue: usize,
+    /// Those owned by the login name the page was read for.
+    pub mine: usize,
+}
+
+// Tables by their names, not aliases, so that query plans name them (`ui::load`'s test reads
+// the plans for walks of every account).
+const LINE_COLUMNS: &str =
+    "action.action_id, action.title, action.account_id, account.name, action.journey_id,
+                            action.phase_key, action.period, action.metric_id, action.owner, action.due,
+                            action.status, action.source, action.created_at";
+
+fn line_from_row(r: &rusqlite::Row<'_>, today: NaiveDate) -> rusqlite::Result<ActionLine> {
+    let status: String = r.get(10)?;
+    let status = ActionStatus::parse(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            10,
+            rusqlite::types::Type::Text,
+            format!("status '{status}'").into(),
+        )
+    })?;
+    let due: Option<String> = r.get(9)?;
+    let created_at: String = r.get(12)?;
+    // The same rules as `Action::is_overdue` and `Action::age_days`.
+    let overdue =
+        status == ActionStatus::Open && due.as_deref().is_some_and(|d| d < today.to_string().as_str());
+    let age_days = created_at
+        .get(..10)
+        .and_then(|d| d.parse::<NaiveDate>().ok())
+        .map_or(0, |created| (today - created).num_days().max(0));
+    Ok(ActionLine {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        account_id: r.get(2)?,
+        account_name: r.get(3)?,
+        journey_id: r.get(4)?,
+        phase_key: r.get(5)?,
+        period: r.get(6)?,
+        metric_id: r.get(7)?,
+        owner: r.get(8)?,
+        due,
+        status,
+        source: r.get(11)?,
+        created_at,
+        overdue,
+        age_days,
+    })
+}
+
+impl Store {
+    /// The cockpit's list: the actions `query` keeps, `me`'s first, then those overdue at
+    /// `today`, then by due date (none last), then by id; at most `limit` lines, with the counts
+    /// of all of them. Two statements: the counts, and the page (each account's name looked up
+    /// by key).
+    pub fn action_page(
+        &self,
+        query: &ListQuery,
+        me: &str,
+        today: NaiveDate,
+        limit: usize,
+    ) -> Result<ActionPage> {
+        let day = today.to_string();
+        let status = query.status.map(ActionStatus::as_str);
+        let (matching, overdue, mine): (i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), coalesce(sum(status = 'open' AND due < ?3), 0), coalesce(sum(owner = ?4), 0)
+                 FROM action WHERE (?1 IS NULL OR owner = ?1) AND (?2 IS NULL OR status = ?2)",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![query.owner, status, day, me], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+            })
+            .context("counting the actions")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {LINE_COLUMNS} FROM action LEFT JOIN account ON account.account_id = action.account_id
+                 WHERE (?1 IS NULL OR action.owner = ?1) AND (?2 IS NULL OR action.status = ?2)
+                 ORDER BY coalesce(action.owner = ?4, 0) DESC, (action.status = 'open' AND action.due < ?3) DESC,
+                          action.due IS NULL, action.due, action.action_id
+                 LIMIT ?5"
+            ))
+            .context("reading the actions")?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let lines = stmt
+            .query_map(params![query.owner, status, day, me, limit], |r| {
+                line_from_row(r, today)
+            })
+            .context("reading the actions")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("reading the actions")?;
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        Ok(ActionPage {
+            lines,
+            matching: count(matching),
+            overdue: count(overdue),
+            mine: count(mine),
+        })
+    }
+
+    /// An account's open actions, overdue first, then by due date (none last), then by id.
+    pub fn account_open_actions(&self, account_id: &str, today: NaiveDate) -> Result<Vec<ActionLine>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {LINE_COLUMNS} FROM action LEFT JOIN account ON account.account_id = action.account_id
+                 WHERE action.account_id = ?1 AND action.status = 'open'
+                 ORDER BY action.due < ?2 DESC, action.due IS NULL, action.due, action.action_id"
+            ))
+            .context("reading the account's actions")?;
+        stmt.query_map(params![account_id, today.to_string()], |r| {
+            line_from_row(r, today)
+        })
+        .context("reading the account's actions")?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .context("reading the account's actions")
+    }
+
+    /// For each of these accounts with an open action: how many it has open and how many of
+    /// those are overdue at `today`. One statement for the whole list (by the account index).
+    pub fn open_action_counts(
+        &self,
+        account_ids: &[&str],
+        today: NaiveDate,
+    ) -> Result<std::collections::HashMap<String, (usize, usize)>> {
+        if account_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        // The ids as one JSON array parameter: one prepared statement whatever their number.
+        let ids = serde_json::to_string(account_ids).map_err(|e| Error::input(e.to_string()))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account_id, count(*), coalesce(sum(due < ?2), 0) FROM action
+                 WHERE status = 'open' AND account_id IN (SELECT value FROM json_each(?1))
+                 GROUP BY account_id",
+            )
+            .context("counting the accounts' actions")?;
+        let rows = stmt
+            .query_map(params![ids, today.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })
+            .context("counting the accounts' actions")?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (id, open, overdue) = row.context("counting the accounts' actions")?;
+            out.insert(
+                id,
+                (
+                    usize::try_from(open).unwrap_or(0),
+                    usize::try_from(overdue).unwrap_or(0),
+                ),
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    /// A store with six actions: (title, owner, due), every one open, created 2026-11-01.
+    fn store_with_actions() -> (Store, String) {
+        let mut store = crate::demo::test_store();
+        let account: String = store
+            .conn
+            .query_row("SELECT min(account_id) FROM account", [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("an account: {e}"));
+        let rows: [(&str, Option<&str>, Option<&str>); 6] = [
+            ("kim, overdue", Some("kim"), Some("2026-11-10")),
+            ("ana, later", Some("ana"), Some("2026-12-20")),
+            ("nobody, no date", None, None),
+            ("kim, soon", Some("kim"), Some("2026-12-01")),
+            ("ana, no date", Some("ana"), None),
+            ("bo, overdue earlier", Some("bo"), Some("2026-11-02")),
+        ];
+        for (i, (title, owner, due)) in rows.iter().enumerate() {
+            let new = NewAction {
+                title: (*title).into(),
+                owner: owner.map(String::from),
+                due: due.map(day),
+                account_id: (i == 0).then(|| account.clone()),
+                ..NewAction::default()
+            };
+            store
+                .add_action(&new, "ana", "2026-11-01T09:00:00")
+                .unwrap_or_else(|e| panic!("{title}: {e}"));
+        }
+        (store, account)
+    }
+
+    fn titles(page: &ActionPage) -> Vec<&str> {
+        page.lines.iter().map(|l| l.title.as_str()).collect()
+    }
+
+    #[test]
+    fn the_cockpit_lists_mine_first_then_overdue_then_by_due_date() {
+        let (store, account) = store_with_actions();
+        let today = day("2026-11-30");
+        let open = ListQuery {
+            owner: None,
+            status: Some(ActionStatus::Open),
+        };
+        let page = store.action_page(&open, "ana", today, 100).unwrap_or_default();
+        assert_eq!(
+            titles(&page),
+            [
+                // ana's: none overdue, by due date, the one without a date last.
+                "ana, later",
+                "ana, no date",
+                // then the overdue, earliest due first,
+                "bo, overdue earlier",
+                "kim, overdue",
+                // then by due date, none last.
+                "kim, soon",
+                "nobody, no date",
+            ]
+        );
+        assert_eq!((page.matching, page.overdue, page.mine), (6, 2, 2));
+        let first = page.lines.iter().find(|l| l.title == "kim, overdue");
+        assert_eq!(first.map(|l| (l.overdue, l.age_days)), Some((true, 29)));
+        assert_eq!(first.and_then(|l| l.account_id.clone()), Some(account.clone()));
+        assert!(
+            first.is_some_and(|l| l.account_name.is_some()),
+            "the account's name is read with it"
+        );
+        // Another login name puts its own first.
+        let page = store.action_page(&open, "kim", today, 100).unwrap_or_default();
+        assert_eq!(
+            &titles(&page)[..3],
+            ["kim, overdue", "kim, soon", "bo, overdue earlier"]
+        );
+        // The limit cuts the lines, not the counts.
+        let page = store.action_page(&open, "ana", today, 2).unwrap_or_default();
+        assert_eq!(titles(&page), ["ana, later", "ana, no date"]);
+        assert_eq!(page.matching, 6);
+    }
+
+    #[test]
+    fn the_cockpit_filters_by_owner_and_status() {
+        let (mut store, account) = store_with_actions();
+        let today = day("2026-11-30");
+        let kim = ListQuery {
+            owner: Some("kim".into()),
+            status: Some(ActionStatus::Open),
+        };
+        let page = store.action_page(&kim, "ana", today, 100).unwrap_or_default();
+        assert_eq!(titles(&page), ["kim, overdue", "kim, soon"]);
+        assert_eq!((page.matching, page.overdue, page.mine), (2, 1, 0));
+        // Closing two: done and dropped leave the open list, and are overdue no more.
+        let id =
+            |page: &ActionPage, title: &str| page.lines.iter().find(|l| l.title == title).map_or(0, |l| l.id);
+        let (overdue, soon) = (id(&page, "kim, overdue"), id(&page, "kim, soon"));
+        store
+            .change_action(overdue, Change::Done { note: "" }, "kim", "2026-11-30T10:00:00")
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .change_action(
+                soon,
+                Change::Drop { note: "not needed" },
+                "kim",
+                "2026-11-30T10:00:00",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let page = store.action_page(&kim, "ana", today, 100).unwrap_or_default();
+        assert_eq!(titles(&page), Vec::<&str>::new());
+        let done = ListQuery {
+            owner: None,
+            status: Some(ActionStatus::Done),
+        };
+        let page = store.action_page(&done, "ana", today, 100).unwrap_or_default();
+        assert_eq!(titles(&page), ["kim, overdue"]);
+        assert_eq!(
+            page.lines.first().map(|l| l.overdue),
+            Some(false),
+            "done is never overdue"
+        );
+        let every = ListQuery::default();
+        let page = store.action_page(&every, "ana", today, 100).unwrap_or_default();
+        assert_eq!(page.matching, 6);
+        assert_eq!(page.overdue, 1, "only bo's is still open and overdue");
+        // The account's open actions, and the counts the triage rows show.
+        assert_eq!(
+            store.account_open_actions(&account, today).unwrap_or_default(),
+            vec![]
+        );
+        let counts = store
+            .open_action_counts(&[account.as_str(), "nobody"], today)
+            .unwrap_or_default();
+        assert!(counts.is_empty(), "{counts:?}");
+        store
+            .add_action(
+                &NewAction {
+                    title: "again".into(),
+                    account_id: Some(account.clone()),
+                    due: Some(day("2026-11-29")),
+                    ..NewAction::default()
+                },
+                "ana",
+                "2026-11-30T11:00:00",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let counts = store
+            .open_action_counts(&[account.as_str()], today)
+            .unwrap_or_default();
+        assert_eq!(counts.get(&account), Some(&(1, 1)));
+        let lines = store.account_open_actions(&account, today).unwrap_or_default();
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| (l.title.as_str(), l.overdue))
+                .collect::<Vec<_>>(),
+            [("again", true)]
+        );
     }
 }

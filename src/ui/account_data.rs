@@ -1,7 +1,7 @@
 //! One account's view, read from the store when it opens (and again when another cockpit
 //! changed the store): profile, subscriptions, MRR per month, tier with its eligibility
-//! explanation, recent tickets, survey answers, the priority score explained, and the triage
-//! timeline. Drawing (`panes::account`) reads this and never the store.
+//! explanation, recent tickets, survey answers, the priority score explained, the triage
+//! timeline and the open follow-through actions. Drawing (`panes::account`) reads this and never the store.
 
 use crate::domain::Period;
 use crate::domain::triage::{self as score, Score, Signal};
@@ -10,6 +10,7 @@ use crate::store::Store;
 use crate::store::account_view::{
     AccountProfile, SubscriptionLine, SurveyLine, TicketLine, TierLine, TriageStateLine,
 };
+use crate::store::actions::ActionLine;
 use crate::store::triage::TriageEvent;
 
 /// Tickets and survey answers shown.
@@ -31,6 +32,8 @@ pub struct AccountView {
     pub changes: Vec<(Signal, f64)>,
     pub triage: Option<TriageStateLine>,
     pub history: Vec<TriageEvent>,
+    /// The account's open follow-through actions, overdue first.
+    pub actions: Vec<ActionLine>,
     /// The month the score and tier are at.
     pub period: Option<Period>,
     /// The first line shown.
@@ -85,6 +88,7 @@ impl AccountView {
             score_before,
             triage: store.account_triage_state(account_id)?,
             history: store.triage_history(account_id)?,
+            actions: store.account_open_actions(account_id, super::triage_data::follow_through_today())?,
             period,
             profile,
             scroll: 0,
@@ -97,7 +101,8 @@ impl AccountView {
             + 2 * view.surveys.len()
             + view.score.signals.len()
             + view.changes.len()
-            + view.history.len();
+            + view.history.len()
+            + view.actions.len();
         Ok(Some(view))
     }
 }

@@ -75,6 +75,9 @@ pub enum Action {
     Insight(InsightKey),
     /// A key of the `:` command line (`ui::command_line`).
     Command(CommandKey),
+    /// A key of the follow-through actions: add one on any pane, close one in the actions
+    /// pane (`ui::actions_data`).
+    Actions(ActionsKey),
     /// Copy the selected account's id (or the metric's id) to the clipboard (OSC 52).
     CopyId,
     /// Copy the selected row, as the screen shows it, to the clipboard (OSC 52).
@@ -114,6 +117,18 @@ pub enum TriageKey {
     Snooze,
     Resolve,
     Reopen,
+}
+
+/// A key of the follow-through actions (the other keys of the actions pane are the triage
+/// pane's: `a` assign, `n` note, `t` status, `o` owner, `f` filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionsKey {
+    /// Add an action about what is selected (any pane).
+    Add,
+    /// Mark the selected action done (a note is asked for, optional).
+    Done,
+    /// Drop the selected action (a reason is asked for, required).
+    Drop,
 }
 
 /// A key of the review mode or of its note editor.

@@ -24,7 +24,7 @@ const PAGE: usize = 10;
 const CAME_FROM: usize = 32;
 
 /// The panes, in the order of the tabs: the overview, then one per phase of the journey, then
-/// churn and loyalty tiers.
+/// churn, loyalty tiers, triage and the follow-through actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Overview,
@@ -36,10 +36,12 @@ pub enum Pane {
     Tiers,
     /// The HVC triage queue: the accounts most at risk, with actions.
     Triage,
+    /// The follow-through actions: who is to do what, by when (`ui::actions_data`).
+    Actions,
 }
 
 /// The panes after the phases, in tab order.
-const AFTER_PHASES: [Pane; 3] = [Pane::Churn, Pane::Tiers, Pane::Triage];
+const AFTER_PHASES: [Pane; 4] = [Pane::Churn, Pane::Tiers, Pane::Triage, Pane::Actions];
 
 impl Pane {
     /// Position among the tabs of the overview and phases (0 is the overview); the panes after
@@ -116,6 +118,8 @@ pub struct App {
     pub definitions: bool,
     /// The triage pane's queue, filters, prompt and messages.
     pub triage: super::triage_data::TriageState,
+    /// The actions pane's list and filters, and the prompt of `A` and the action keys.
+    pub actions: super::actions_data::ActionsState,
     /// The account view, drawn over any pane while open.
     pub account: Option<super::account_data::AccountView>,
     /// The monthly journey review, drawn over any pane while open (`ui::review_data`).
@@ -185,6 +189,7 @@ impl App {
             tiers: TiersData::default(),
             definitions: false,
             triage: Default::default(),
+            actions: Default::default(),
             account: None,
             review: None,
             insight: Default::default(),
@@ -222,6 +227,7 @@ impl App {
         }
         super::review_data::needs(self, &mut out);
         super::triage_data::needs(self, &mut out);
+        super::actions_data::needs(self, &mut out);
         super::insight_data::needs(self, &mut out);
         super::command_line::needs(self, &mut out);
         match self.pane {
@@ -280,6 +286,8 @@ impl App {
             (Request::Journey { .. }, Loaded::Journey(data)) => {
                 self.cursors = vec![0; Pane::count(data.phases.len())];
                 self.data = data;
+                // Enter on an action of another journey opens its phase now.
+                super::actions_data::journey_loaded(self);
             }
             (Request::Series { journey, segment }, Loaded::Series(series))
                 if self.data.journey == journey =>
@@ -306,8 +314,11 @@ impl App {
             (Request::TierMonth { period }, Loaded::TierMonth(month)) => {
                 self.tiers.receive_month(period, month, self.period)
             }
-            (Request::QueuePage { key, version, .. }, Loaded::QueuePage(page, backtest, ms)) => {
-                super::triage_data::receive_page(self, key, version, page, backtest, ms)
+            (Request::QueuePage { key, version, .. }, Loaded::QueuePage(page)) => {
+                super::triage_data::receive_page(self, key, version, *page)
+            }
+            (Request::Actions { query, version }, Loaded::Actions(page)) => {
+                super::actions_data::receive(self, query, version, page)
             }
             (Request::AccountNames { prefix }, Loaded::AccountNames(names)) => {
                 self.command.names = Some((prefix, names));
@@ -393,7 +404,7 @@ impl App {
             InputMode::Command
         } else if self.filtering {
             InputMode::Filter
-        } else if self.triage.prompt.is_some() {
+        } else if self.triage.prompt.is_some() || self.actions.prompt.is_some() {
             InputMode::Prompt
         } else if self.review.as_ref().is_some_and(|r| r.editor.is_some()) {
             InputMode::Editor
@@ -445,6 +456,7 @@ impl App {
             Pane::Tiers => self.tiers.month(self.period).map_or(0, |m| m.watch.len()),
             Pane::Triage if self.triage.loaded => self.triage.page.matching,
             Pane::Triage => 0,
+            Pane::Actions => super::actions_data::rows(self),
         }
     }
 
@@ -560,6 +572,11 @@ impl App {
     }
 
     fn carry_out(&mut self, action: Action) -> Outcome {
+        // First: its prompt takes every key, and `A` reads the review's phase before the
+        // review takes the key.
+        if let Some(outcome) = super::actions_data::intercept(self, action) {
+            return outcome;
+        }
         if let Some(outcome) = super::review_data::intercept(self, action) {
             return outcome;
         }
@@ -691,6 +708,8 @@ impl App {
             Action::Review(_) => Outcome::Ignored,
             // Handled by `insight_data::intercept`.
             Action::Insight(_) => Outcome::Ignored,
+            // Handled by `actions_data::intercept`.
+            Action::Actions(_) => Outcome::Ignored,
             // Handled in `update`, before the panes' intercepts.
             Action::Command(_) | Action::CopyId | Action::CopyRow => Outcome::Ignored,
         }

@@ -50,6 +50,10 @@ fn selected_id(app: &App) -> Option<(String, String)> {
             .phases
             .get(app.cursor())
             .map(|p| ("phase".to_string(), p.key.clone())),
+        // The action's id: what `cxcockpit actions done|note|history ID` take.
+        Pane::Actions => {
+            super::actions_data::selected(app).map(|l| ("action id".to_string(), l.id.to_string()))
+        }
     }
 }
 

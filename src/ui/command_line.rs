@@ -1,4 +1,4 @@
-//! The `:` command line: `:pane triage`, `:month 2026-03`, `:segment hvc`, `:journey X`,
+//! The `:` command line: `:pane triage` (or `actions`), `:month 2026-03`, `:segment hvc`, `:journey X`,
 //! `:account <name or id>`, `:q`, with Tab completion and a history (Up/Down). The same
 //! lookups open the cockpit where `--pane`, `--period`, `--segment` and `--journey` ask
 //! (`cli/cockpit.rs`), so a name means the same in both places.
@@ -86,7 +86,7 @@ pub fn open(app: &mut App, target: Target) -> Outcome {
 pub fn pane_names(phases: &[Phase]) -> Vec<String> {
     let mut names = vec!["overview".to_string()];
     names.extend(phases.iter().map(|p| format!("phase:{}", text::clean(&p.key))));
-    names.extend(["churn", "tiers", "triage", "review", "account:ID"].map(String::from));
+    names.extend(["churn", "tiers", "triage", "actions", "review", "account:ID"].map(String::from));
     names.extend(["indicators", "touchpoints", "says", "comments"].map(|v| format!("{v}:PHASE")));
     names
 }
@@ -123,6 +123,7 @@ pub fn find_pane(name: &str, phases: &[Phase]) -> Result<Target, String> {
         "churn" => Some(Target::Pane(Pane::Churn)),
         "tiers" => Some(Target::Pane(Pane::Tiers)),
         "triage" => Some(Target::Pane(Pane::Triage)),
+        "actions" => Some(Target::Pane(Pane::Actions)),
         "review" => Some(Target::Review),
         n => match (n.strip_prefix("phase:"), n.parse::<usize>()) {
             (Some(p), _) => phase(p).map(|i| Target::Pane(Pane::Phase(i))),

@@ -1,18 +1,21 @@
 //! The one dispatcher: an action changes the state (`App::update`), then the writes it asked
-//! for are made at once, each in one transaction (triage actions, review sign-offs: short and
+//! for are made at once, each in one transaction (triage actions, review sign-offs, follow-through
+//! actions: short and
 //! synchronous). Reads are not made here: the event loop hands `App::needs` to the loader, and
 //! `apply` reads them inline for the tests.
 
 use super::action::{Action, Outcome};
 use super::app::App;
-use super::{load, review_data, triage_data};
+use super::{actions_data, load, review_data, triage_data};
 use crate::error::Result;
 use crate::store::Store;
 
 /// Carries out an action and the writes it asked for; the event loop's step.
 pub fn update(app: &mut App, store: &mut Store, action: Action) -> Outcome {
     let outcome = app.update(action);
-    let wrote = review_data::write_pending(app, store) | triage_data::write_pending(app, store);
+    let wrote = review_data::write_pending(app, store)
+        | triage_data::write_pending(app, store)
+        | actions_data::write_pending(app, store);
     match outcome {
         Outcome::Ignored if wrote => Outcome::Continue,
         other => other,

@@ -51,6 +51,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         Rect::new(area.x, area.y + 2, area.width, area.height - 3)
     } else if app.filtering
         || app.triage.prompt.is_some()
+        || app.actions.prompt.is_some()
         || app.command.input.is_some()
         || app.notice.is_some()
     {
@@ -98,6 +99,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         (Pane::Churn, _) => panes::churn::render(app, body, buf, theme),
         (Pane::Tiers, _) => panes::tiers::render(app, body, buf, theme),
         (Pane::Triage, _) => panes::triage::render(app, body, buf, theme),
+        (Pane::Actions, _) => panes::actions::render(app, body, buf, theme),
         _ => panes::overview::render(app, body, buf, theme),
     }
     if app.definitions && matches!(app.pane, Pane::Overview | Pane::Phase(_)) {
@@ -149,6 +151,7 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
     labels.push((Pane::Churn, "Churn".into()));
     labels.push((Pane::Tiers, "Tiers".into()));
     labels.push((Pane::Triage, "Triage".into()));
+    labels.push((Pane::Actions, "Actions".into()));
     // How many characters tell each name apart from the others (Commitment and Consideration
     // need four): a cut name keeps at least those, so that tabs stay distinguishable.
     let distinct: Vec<usize> = labels
@@ -156,15 +159,21 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
         .map(|(_, name)| distinct_prefix(name, labels.iter().map(|(_, n)| n.as_str())))
         .collect();
     // Names are cut to `max` columns (usize::MAX: whole); below 3 only the number is left.
-    let build = |others: usize, active: usize| -> Vec<(Pane, String)> {
+    // `plain`: the others, cut to their shortest, drop the cut's marker (`Con` for `Con~`),
+    // which keeps the letters that tell them apart and the active name whole a while longer.
+    let build = |others: usize, active: usize, plain: bool| -> Vec<(Pane, String)> {
         labels
             .iter()
             .enumerate()
             .map(|(i, (pane, name))| {
-                let max = if *pane == app.pane { active } else { others };
+                let is_active = *pane == app.pane;
+                let max = if is_active { active } else { others };
                 let name = match max {
                     usize::MAX => name.clone(),
                     0..=2 => String::new(),
+                    max if plain && !is_active && text::width(name) > max.max(distinct[i] + 1) => {
+                        name.chars().take(distinct[i].max(2)).collect()
+                    }
                     max => text::fit(name, max.max(distinct[i] + 1)),
                 };
                 let n = i + 1;
@@ -187,13 +196,16 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
     let fits = |tabs: &[(Pane, String)]| {
         tabs.iter().map(|(_, l)| text::width(l) + 2).sum::<usize>() <= usize::from(width)
     };
-    let (mut others, mut active) = (usize::MAX, usize::MAX);
-    let mut tabs = build(others, active);
-    // The others are cut to their shortest names first, then the active one, and only then do
-    // names give way to bare numbers: a name tells more than a number.
+    let (mut others, mut active, mut plain) = (usize::MAX, usize::MAX, false);
+    let mut tabs = build(others, active, plain);
+    // The others are cut to their shortest names first (then without the cut's marker), then
+    // the active one, and only then do names give way to bare numbers: a name tells more than a
+    // number.
     while !fits(&tabs) && (others > 0 || active > 0) {
         if others > 3 {
             others = shrink(others);
+        } else if others > 0 && !plain {
+            plain = true;
         } else if active > 3 {
             active = shrink(active);
         } else if others > 0 {
@@ -201,7 +213,7 @@ pub fn tab_layout(app: &App, width: u16) -> Vec<(Pane, u16, String)> {
         } else {
             active = shrink(active);
         }
-        tabs = build(others, active);
+        tabs = build(others, active, plain);
     }
     let mut x = 0u16;
     tabs.into_iter()
@@ -256,6 +268,21 @@ pub fn tab_at(app: &App, area: Rect, column: u16, row: u16) -> Option<Pane> {
         .map(|(pane, _, _)| pane)
 }
 
+/// The prompt line open, if one is: a triage action's or a follow-through action's (`A` and the
+/// actions pane's keys): what it asks, what is typed, and why the last Enter was refused.
+fn prompt_line(app: &App) -> Option<(String, &str, Option<&str>)> {
+    if let Some(prompt) = &app.triage.prompt {
+        return Some((prompt.label(), &prompt.input, app.triage.message.as_deref()));
+    }
+    app.actions
+        .prompt
+        .as_ref()
+        .map(|p| (p.label(), p.input.as_str(), app.actions.message.as_deref()))
+}
+
+/// Columns a prompt line keeps for what is typed, before its label.
+const PROMPT_INPUT_ROOM: usize = 24;
+
 /// Columns the footer keeps for the keys when it also says the store is read-only.
 const FOOTER_KEYS_ROOM: usize = 30;
 
@@ -274,6 +301,7 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             !app.help
                 && !app.filtering
                 && app.triage.prompt.is_none()
+                && app.actions.prompt.is_none()
                 && app.triage.message.is_none()
                 && app.command.input.is_none()
                 && app.notice.is_none()
@@ -317,11 +345,15 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     } else if app.filtering {
         spans.push((format!("/{}_", app.filter), theme.heading()));
         &[("Enter", "keep"), ("Esc", "drop"), ("Up/Down", "move")]
-    } else if let Some(prompt) = &app.triage.prompt {
+    } else if let Some((label, input, message)) = prompt_line(app) {
         // The prompt line: what is asked, then the end of what is typed, fitted to the width.
-        let label = format!("{}: ", prompt.label());
+        // A long label (an account's whole name) is cut so that what is typed stays in view.
+        let keep = usize::from(area.width)
+            .saturating_sub(PROMPT_INPUT_ROOM + 3)
+            .max(8);
+        let label = format!("{}: ", text::fit(&label, keep));
         let room = usize::from(area.width).saturating_sub(text::width(&label) + 3);
-        let input: String = text::clean(&prompt.input);
+        let input: String = text::clean(input);
         let skip = input.chars().count().saturating_sub(room.max(1));
         let shown: String = input.chars().skip(skip).collect();
         let line = format!("{label}{shown}_");
@@ -329,7 +361,7 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             text::fit(&line, usize::from(area.width).saturating_sub(2)),
             theme.heading(),
         ));
-        if let Some(message) = &app.triage.message {
+        if let Some(message) = message {
             spans.push((text::clean(message), theme.alert()));
         }
         &[("Enter", "ok"), ("Esc", "cancel")]
@@ -373,7 +405,7 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
                 ("z", "zoom"),
                 ("d", "definitions"),
             ],
-            Pane::Churn | Pane::Tiers | Pane::Triage => &[],
+            Pane::Churn | Pane::Tiers | Pane::Triage | Pane::Actions => &[],
             Pane::Phase(_) => &[
                 ("?", "help"),
                 ("q", "quit"),

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::{Action, CommandKey, InsightKey, ReviewKey, TriageKey};
+use super::action::{Action, ActionsKey, CommandKey, InsightKey, ReviewKey, TriageKey};
 
 /// A key with the modifiers that matter (Control and Alt; Shift is part of the character).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,9 +140,10 @@ pub const NORMAL: &[Binding] = &[
         help: "definitions, formulas",
         map: &[(ch('d'), Action::Definitions)],
     },
+    // Triage: HVC or all, the order, filters; the actions pane: the status, the owner, filters.
     Binding {
         keys: "t o f",
-        help: "triage: all/sort/filter",
+        help: "list, sort/owner, filter",
         map: &[
             (ch('t'), Action::Triage(TriageKey::ToggleAll)),
             (ch('o'), Action::Triage(TriageKey::Sort)),
@@ -172,6 +173,16 @@ pub const NORMAL: &[Binding] = &[
             (ch('p'), Action::Triage(TriageKey::Snooze)),
             (ch('r'), Action::Triage(TriageKey::Resolve)),
             (ch('R'), Action::Triage(TriageKey::Reopen)),
+        ],
+    },
+    // `A` on any pane; `D` and `X` on the actions pane (capitals: they close an action).
+    Binding {
+        keys: "A D X",
+        help: "action: add/done/drop",
+        map: &[
+            (ch('A'), Action::Actions(ActionsKey::Add)),
+            (ch('D'), Action::Actions(ActionsKey::Done)),
+            (ch('X'), Action::Actions(ActionsKey::Drop)),
         ],
     },
     Binding {
@@ -210,15 +221,11 @@ pub const NORMAL: &[Binding] = &[
         help: "copy id / row (OSC 52)",
         map: &[(ch('y'), Action::CopyId), (ch('Y'), Action::CopyRow)],
     },
+    // One line for both, so that the help keeps its 26 lines with the actions' keys.
     Binding {
-        keys: "z",
-        help: "zoom: pane fills screen",
-        map: &[(ch('z'), Action::Zoom)],
-    },
-    Binding {
-        keys: "C-l",
-        help: "redraw the screen",
-        map: &[(ctrl('l'), Action::Redraw)],
+        keys: "z C-l",
+        help: "zoom / redraw screen",
+        map: &[(ch('z'), Action::Zoom), (ctrl('l'), Action::Redraw)],
     },
     Binding {
         keys: "?",
@@ -558,6 +565,9 @@ pub fn action_name(action: Action) -> Option<String> {
             TriageKey::Resolve => "resolve",
             TriageKey::Reopen => "reopen",
         },
+        A::Actions(ActionsKey::Add) => "add_action",
+        A::Actions(ActionsKey::Done) => "action_done",
+        A::Actions(ActionsKey::Drop) => "action_drop",
         A::Review(ReviewKey::Toggle) => "review",
         A::Review(ReviewKey::Mark) => "review_mark",
         A::Review(ReviewKey::SignOff) => "sign_off",

@@ -4,21 +4,18 @@
 //! answer in place. A request is its own key: an answer whose request is no longer asked for is
 //! stale and dropped, and a failed one is kept with its reason so the pane can say why.
 
-use std::time::Instant;
-
 use super::account_data::AccountView;
 use super::churn_data::{ChurnEvents, ChurnMonths};
 use super::data::{Dataset, Series};
 use super::insight_data::{self, JourneyPower, PhaseTouchpoints, Said};
 use super::tiers_data::{self, TierMonth};
-use super::triage_data::{PAGE_ROWS, PageKey};
+use super::triage_data::{PageKey, QueueAnswer};
 use crate::domain::Period;
 use crate::domain::tiers::TierRule;
 use crate::error::Result;
 use crate::report::ReviewDoc;
 use crate::store::Store;
-use crate::store::triage::BacktestSummary;
-use crate::store::triage_rank::QueuePage;
+use crate::store::actions::{ActionPage, ListQuery};
 
 /// One read of the store. `version` fields name the state of the shared triage and review data
 /// (`App::version`): after a write, or another cockpit's, the same read with a newer version is
@@ -51,6 +48,8 @@ pub enum Request {
     },
     /// One account's view.
     Account { id: String, version: u64 },
+    /// The follow-through actions an owner and status keep (the actions pane).
+    Actions { query: ListQuery, version: u64 },
     /// One month's review of a journey.
     Review {
         journey: String,
@@ -90,6 +89,7 @@ impl Request {
             Request::QueuePage { key, .. } if !key.all => "loading the HVC queue".into(),
             Request::QueuePage { .. } => "loading every active account".into(),
             Request::Account { id, .. } => format!("loading account {id}"),
+            Request::Actions { .. } => "loading the actions".into(),
             Request::Review { period, .. } => format!("loading the review of {period}"),
             Request::Power { .. } => "loading the predictive power of the indicators".into(),
             Request::Touchpoints { period, .. } => format!("loading touchpoints for {period}"),
@@ -108,8 +108,10 @@ pub enum Loaded {
     ChurnEvents(ChurnEvents),
     TierLadder(Vec<TierRule>),
     TierMonth(TierMonth),
-    /// A page of the queue, the score's backtest, and how many milliseconds reading it took.
-    QueuePage(QueuePage, Option<BacktestSummary>, f64),
+    /// A page of the queue, the score's backtest, its accounts' open actions, and how many
+    /// milliseconds reading it took.
+    QueuePage(Box<QueueAnswer>),
+    Actions(ActionPage),
     /// None: no such account.
     Account(Option<Box<AccountView>>),
     /// The review and the store's phase id of each of its phases.
@@ -141,13 +143,9 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             Loaded::TierMonth(tiers_data::load_month(store, &ladder, *period, has_previous)?)
         }
         Request::QueuePage { key, offset, .. } => {
-            let started = Instant::now();
-            let today = chrono::Local::now().date_naive().to_string();
-            let query = key.query().map_err(crate::error::Error::input)?;
-            let page = store.triage_page(&query, &today, *offset, PAGE_ROWS)?;
-            let backtest = store.triage_backtest()?;
-            Loaded::QueuePage(page, backtest, started.elapsed().as_secs_f64() * 1000.0)
+            Loaded::QueuePage(Box::new(super::triage_data::load_page(store, key, *offset)?))
         }
+        Request::Actions { query, .. } => Loaded::Actions(super::actions_data::load(store, query)?),
         Request::Account { id, .. } => Loaded::Account(AccountView::load(store, id, range)?.map(Box::new)),
         Request::Review { journey, period, .. } => {
             let doc = ReviewDoc::build(store, journey, *period)?;
@@ -217,6 +215,7 @@ mod tests {
     use rusqlite::trace::{TraceEvent, TraceEventCodes};
 
     use super::*;
+    use crate::store::actions::ActionStatus;
     use crate::ui::triage_data::{PageKey, SortKey};
 
     /// Tables with rows per account (or per account and month): a pane read may look rows of
@@ -342,6 +341,19 @@ mod tests {
                 version: 0,
             },
         ];
+        // The actions pane's list by every filter it has (the queue's pages below read their
+        // accounts' open actions too).
+        for status in [None, Some(ActionStatus::Open), Some(ActionStatus::Done)] {
+            for owner in [None, Some("ana".to_string())] {
+                requests.push(Request::Actions {
+                    query: ListQuery {
+                        owner: owner.clone(),
+                        status,
+                    },
+                    version: 0,
+                });
+            }
+        }
         for segment in ["all", "hvc", "size:large"] {
             requests.push(Request::ChurnEvents {
                 journey: Some("cloud-security".into()),

@@ -7,6 +7,7 @@
 
 pub mod account_data;
 pub mod action;
+pub mod actions_data;
 pub mod app;
 pub mod churn_data;
 pub mod clipboard;

@@ -4,6 +4,8 @@
 //! account's view (again after a write here or in another cockpit: `App::version`);
 //! `write_pending` writes, from `dispatch`, the one place the cockpit writes to the store.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use super::account_data::AccountView;
@@ -168,6 +170,17 @@ impl PageKey {
     }
 }
 
+/// A page of the queue as the loader reads it: the rows, the score's backtest, the open actions
+/// of the page's accounts, and how long the read took.
+#[derive(Debug, Clone, Default)]
+pub struct QueueAnswer {
+    pub page: QueuePage,
+    pub backtest: Option<BacktestSummary>,
+    /// Per account of the page with open actions: (open, of which overdue).
+    pub action_counts: HashMap<String, (usize, usize)>,
+    pub load_ms: f64,
+}
+
 /// What the prompt line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptKind {
@@ -229,6 +242,8 @@ pub struct TriageState {
     pub queue_version: u64,
     /// The score's backtest, read with the page (`Store::triage_backtest`).
     pub backtest: Option<BacktestSummary>,
+    /// The open actions of the page's accounts (open, of which overdue), read with the page.
+    pub action_counts: HashMap<String, (usize, usize)>,
     /// The name search the page was asked for (`App::filter`).
     pub searched: String,
     /// The selected row's breakdown is shown.
@@ -355,24 +370,43 @@ pub fn needs(app: &App, out: &mut Vec<Request>) {
 }
 
 /// Puts a page of the queue in place, if it is a page of the queue shown.
-pub fn receive_page(
-    app: &mut App,
-    key: PageKey,
-    version: u64,
-    page: QueuePage,
-    backtest: Option<BacktestSummary>,
-    load_ms: f64,
-) {
+pub fn receive_page(app: &mut App, key: PageKey, version: u64, answer: QueueAnswer) {
     if key != page_key(app) {
         return;
     }
     let state = &mut app.triage;
-    state.page = page;
+    state.page = answer.page;
     state.page_key = Some(key);
-    state.backtest = backtest;
+    state.backtest = answer.backtest;
+    state.action_counts = answer.action_counts;
     state.loaded = true;
     state.queue_version = version;
-    state.load_ms = load_ms;
+    state.load_ms = answer.load_ms;
+}
+
+/// Today for the follow-through marks of the queue and the account view: `CXCOCKPIT_NOW` when
+/// set, else the local date. A malformed `CXCOCKPIT_NOW` falls back to the local date here, so
+/// that the queue still reads; the actions pane says what is wrong with it.
+pub fn follow_through_today() -> NaiveDate {
+    crate::store::actions::today().unwrap_or_else(|_| chrono::Local::now().date_naive())
+}
+
+/// Reads a page of the queue with the score's backtest and the page's accounts' open actions
+/// (one statement for the whole page: `Store::open_action_counts`).
+pub fn load_page(store: &Store, key: &PageKey, offset: usize) -> crate::error::Result<QueueAnswer> {
+    let started = std::time::Instant::now();
+    let today = chrono::Local::now().date_naive().to_string();
+    let query = key.query().map_err(crate::error::Error::input)?;
+    let page = store.triage_page(&query, &today, offset, PAGE_ROWS)?;
+    let backtest = store.triage_backtest()?;
+    let ids: Vec<&str> = page.rows.iter().map(|r| r.account_id.as_str()).collect();
+    let action_counts = store.open_action_counts(&ids, follow_through_today())?;
+    Ok(QueueAnswer {
+        page,
+        backtest,
+        action_counts,
+        load_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
 }
 
 /// Puts an account's view in place, if it is still the one open (keeping its scroll).

@@ -150,7 +150,8 @@ fn hostile_text_in_the_store_never_reaches_the_terminal_as_controls() {
     // Every pane that shows names, notes or comments: the overview (phase owners), the triage
     // queue (all of it, explained), an account's view with its notes, tiers, churn, and what
     // a phase's customers say.
-    tmux.keys(&["BTab", "t", "e", "Escape", "j", "j", "v"]);
+    // The triage pane is the one before the last (the actions pane, issue #19).
+    tmux.keys(&["BTab", "BTab", "t", "e", "Escape", "j", "j", "v"]);
     tmux.wait_for("Esc back");
     tmux.keys(&[
         "Escape", "BTab", "BTab", "BTab", "c", "Escape", "C", "Escape", "q",
@@ -220,8 +221,8 @@ fn another_users_cockpit_on_a_read_only_directory_says_why_and_refuses_writing_k
     );
     let screen = tmux.wait_for("read-only:");
     assert!(screen.contains("not writable by you"), "{screen}");
-    // The triage pane: a note is refused with the reason.
-    tmux.keys(&["BTab", "n"]);
+    // The triage pane (before the actions pane, the last): a note is refused with the reason.
+    tmux.keys(&["BTab", "BTab", "n"]);
     let screen = tmux.wait_for("actions unavailable");
     assert!(screen.contains("not writable by you"), "{screen}");
     tmux.keys(&["Escape", "q"]);

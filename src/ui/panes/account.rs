@@ -1,6 +1,6 @@
 //! The account view: profile, triage state and score explained, tier with its eligibility
 //! explanation, subscriptions with an MRR chart over the store's months, recent tickets, survey
-//! answers with comments, and the triage timeline. Two columns from 120 wide, one below; `j`/`k`
+//! answers with comments, the triage timeline and the open follow-through actions. Two columns from 120 wide, one below; `j`/`k`
 //! scroll.
 
 use ratatui::buffer::Buffer;
@@ -90,6 +90,26 @@ fn profile(v: &AccountView, lines: &mut Vec<Line>) {
     }
     if let Some(c) = &p.created_on {
         lines.push((format!("customer since {}", text::clean(c)), Kind::Dim));
+    }
+}
+
+/// The account's open actions: id, title, owner, due date (`!` and OVERDUE when past, never
+/// colour alone).
+fn open_actions(v: &AccountView, lines: &mut Vec<Line>) {
+    section(lines, "Open actions");
+    if v.actions.is_empty() {
+        lines.push(("none (A adds one about this account)".into(), Kind::Dim));
+    }
+    for a in &v.actions {
+        let due = match &a.due {
+            Some(due) if a.overdue => format!("! due {} OVERDUE", text::clean(due)),
+            Some(due) => format!("due {}", text::clean(due)),
+            None => "no due date".into(),
+        };
+        lines.push((
+            format!("{:>4} {}  {}  {due}", a.id, text::clean(&a.title), opt(&a.owner)),
+            if a.overdue { Kind::Alert } else { Kind::Text },
+        ));
     }
 }
 
@@ -366,6 +386,7 @@ pub fn render(app: &App, view: &AccountView, area: Rect, buf: &mut Buffer, theme
         tier(view, &mut left);
         tickets(view, &mut left);
         let mut right = Vec::new();
+        open_actions(view, &mut right);
         triage(view, &mut right);
         timeline(view, &mut right);
         surveys(view, &mut right);
@@ -391,6 +412,7 @@ pub fn render(app: &App, view: &AccountView, area: Rect, buf: &mut Buffer, theme
     } else {
         let mut lines = Vec::new();
         profile(view, &mut lines);
+        open_actions(view, &mut lines);
         triage(view, &mut lines);
         timeline(view, &mut lines);
         tier(view, &mut lines);

@@ -2,6 +2,7 @@
 //! the store. The frame (`ui::frame`) picks the pane to draw.
 
 pub mod account;
+pub mod actions;
 pub mod churn;
 pub mod detail;
 pub mod insight;
@@ -37,7 +38,8 @@ pub fn pane_block(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) -> Re
     inner
 }
 
-/// The footer's keys for the churn and tiers panes (None for the other panes).
+/// The footer's keys for the panes after the phases and the views over them (None for the
+/// overview and phase panes).
 pub fn keys_of(app: &App) -> Option<&'static [(&'static str, &'static str)]> {
     if app.review.is_some() {
         return Some(review::footer_keys(app));
@@ -52,6 +54,7 @@ pub fn keys_of(app: &App) -> Option<&'static [(&'static str, &'static str)]> {
         Pane::Churn => Some(churn::footer_keys(app)),
         Pane::Triage => Some(triage::footer_keys(app)),
         Pane::Tiers => Some(tiers::footer_keys(app)),
+        Pane::Actions => Some(actions::footer_keys(app)),
         _ => None,
     }
 }

@@ -91,12 +91,31 @@ fn drivers(row: &QueueRow) -> String {
     }
 }
 
-struct QueueLine<'a>(&'a QueueRow);
+/// A row of the queue with its account's open actions (open, of which overdue).
+struct QueueLine<'a>(&'a QueueRow, Option<(usize, usize)>);
+
+/// An account's open actions in a narrow cell: `2`, `2!` when one is overdue, `-` for none.
+pub fn actions_cell(counts: Option<(usize, usize)>) -> String {
+    match counts {
+        Some((open, overdue)) if open > 0 => {
+            format!("{open}{}", if overdue > 0 { "!" } else { "" })
+        }
+        _ => "-".into(),
+    }
+}
 
 impl Row for QueueLine<'_> {
     fn cell(&self, column: usize, theme: Theme) -> (String, Style) {
         let r = self.0;
         match column {
+            ACTIONS_COLUMN => (
+                actions_cell(self.1),
+                if self.1.is_some_and(|(_, overdue)| overdue > 0) {
+                    theme.alert()
+                } else {
+                    theme.text()
+                },
+            ),
             0 => (format!("{} {}", r.account_id, r.name), theme.text()),
             1 => (
                 if r.segment == "hvc" { "HVC" } else { "regular" }.into(),
@@ -132,6 +151,9 @@ impl Row for QueueLine<'_> {
     }
 }
 
+/// The id of the open-actions column (after the queue's own ten).
+const ACTIONS_COLUMN: usize = 10;
+
 fn columns() -> Vec<Column> {
     vec![
         Column::new("account", 18),
@@ -140,10 +162,15 @@ fn columns() -> Vec<Column> {
         Column::new("tier", 8).priority(5),
         Column::new("score", 5).right(),
         Column::new("chg", 5).right().priority(7),
-        Column::new("top drivers", 18).flex().priority(2),
-        Column::new("owner", 8).priority(3),
-        Column::new("status", 10).priority(1),
-        Column::new("oldest", 6).right().priority(4),
+        // 15 (not 18) at least, so that the open actions fit beside it at 80 columns; it takes
+        // the spare width anyway.
+        Column::new("top drivers", 15).flex().priority(2),
+        // Open follow-through actions: kept before the ticket age when the width runs out.
+        Column::new("act", 3).right().priority(4).id(ACTIONS_COLUMN),
+        // Ids from here on: the actions column sits before them.
+        Column::new("owner", 8).priority(3).id(7),
+        Column::new("status", 10).priority(1).id(8),
+        Column::new("oldest", 6).right().priority(4).id(9),
     ]
 }
 
@@ -227,7 +254,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let at = app.cursor().checked_sub(state.page.offset);
     let holds = state.loaded && (state.page.matching == 0 || at.is_some_and(|i| i < state.page.rows.len()));
     let rows: Vec<QueueLine<'_>> = if holds {
-        triage_data::visible(app).map(QueueLine).collect()
+        triage_data::visible(app)
+            .map(|r| QueueLine(r, state.action_counts.get(&r.account_id).copied()))
+            .collect()
     } else {
         Vec::new()
     };
@@ -339,6 +368,7 @@ pub fn pane_json(app: &App) -> serde_json::Value {
             "tier": v.tier.as_ref().map(|t| json!({"held": t.held, "eligible": t.eligible, "status": t.status})),
             "triage_status": v.triage.as_ref().map_or("open", |t| t.status.as_str()),
             "history": v.history,
+            "open_actions": v.actions,
         });
     }
     let rows: Vec<serde_json::Value> = triage_data::visible(app)
@@ -348,6 +378,7 @@ pub fn pane_json(app: &App) -> serde_json::Value {
                 "tier": q.tier, "score": q.score.total, "score_last_month": q.score_last_month,
                 "owner": q.owner, "assignee": q.assignee, "status": q.status,
                 "oldest_open_days": q.oldest_open_days,
+                "open_actions": app.triage.action_counts.get(&q.account_id).map_or(0, |c| c.0),
                 "signals": q.score.signals.iter().map(|s| json!({
                     "signal": s.signal.name(), "value": s.value, "points": s.points, "rule": s.rule(),
                 })).collect::<Vec<_>>(),
