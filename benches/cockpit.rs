@@ -15,8 +15,8 @@ use cxcockpit::domain::Period;
 use cxcockpit::store::{OpenMode, Store};
 use cxcockpit::ui::action::Action;
 use cxcockpit::ui::app::apply;
-use cxcockpit::ui::insight_data::InsightView;
-use cxcockpit::ui::{App, Pane, load, render_text, review_data, triage_data};
+use cxcockpit::ui::insight::InsightView;
+use cxcockpit::ui::{App, Pane, load, render_text, review, triage};
 
 fn store() -> Store {
     if let Some(path) = std::env::var_os("CXCOCKPIT_BENCH_DB") {
@@ -118,7 +118,7 @@ fn pane_loads(c: &mut Criterion) {
         let mut app = base.clone();
         app.pane = Pane::Triage;
         load::load_inline(&mut app, &store).unwrap_or_else(|e| panic!("the queue: {e}"));
-        triage_data::visible(&app)
+        triage::visible(&app)
             .next()
             .map(|r| r.account_id.clone())
             .unwrap_or_default()
@@ -138,7 +138,7 @@ fn pane_loads(c: &mut Criterion) {
             "account view",
             Box::new(move |app| {
                 app.pane = Pane::Triage;
-                triage_data::open_account(app, &some_account);
+                triage::open_account(app, &some_account);
             }),
         ),
         (
@@ -158,7 +158,7 @@ fn pane_loads(c: &mut Criterion) {
         (
             "review",
             Box::new(|app| {
-                review_data::open(app);
+                review::open(app);
             }),
         ),
     ];

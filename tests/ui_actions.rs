@@ -21,7 +21,7 @@ use cxcockpit::domain::Period;
 use cxcockpit::store::actions::{ActionStatus, NewAction};
 use cxcockpit::store::{OpenMode, Store};
 use cxcockpit::ui::action::Outcome;
-use cxcockpit::ui::actions_data::{self, OwnerFilter};
+use cxcockpit::ui::actions::{self, OwnerFilter};
 use cxcockpit::ui::dispatch;
 use cxcockpit::ui::keymap::action_for;
 use cxcockpit::ui::{App, Pane, render_text};
@@ -172,7 +172,7 @@ fn actions_app(store: &mut Store) -> App {
 }
 
 fn titles(app: &App) -> Vec<String> {
-    actions_data::lines(app).iter().map(|l| l.title.clone()).collect()
+    actions::lines(app).iter().map(|l| l.title.clone()).collect()
 }
 
 #[test]
@@ -349,13 +349,7 @@ fn done_drop_note_and_assign_are_written_with_the_login_name() {
     let mut store = demo_store();
     with_actions(&mut store);
     let mut app = actions_app(&mut store);
-    let id = |app: &App, title: &str| {
-        actions_data::lines(app)
-            .iter()
-            .find(|l| l.title == title)
-            .unwrap()
-            .id
-    };
+    let id = |app: &App, title: &str| actions::lines(app).iter().find(|l| l.title == title).unwrap().id;
     let gold = id(&app, "Offer the gold tier");
     // n: a note (required).
     press(&mut app, &mut store, &chars("n"));
@@ -383,7 +377,7 @@ fn done_drop_note_and_assign_are_written_with_the_login_name() {
         "no longer yours: the list is read again"
     );
     // X: drop needs a reason.
-    let first = actions_data::lines(&app)[0].id;
+    let first = actions::lines(&app)[0].id;
     press(&mut app, &mut store, &chars("X"));
     press(&mut app, &mut store, &[KeyCode::Enter]);
     assert!(app.actions.prompt.is_some(), "a drop without a reason is refused");
@@ -394,7 +388,7 @@ fn done_drop_note_and_assign_are_written_with_the_login_name() {
     assert_eq!(dropped.outcome, "duplicate of the review's");
     assert!(!titles(&app).contains(&dropped.title));
     // D: done, the note optional.
-    let next = actions_data::lines(&app)[0].id;
+    let next = actions::lines(&app)[0].id;
     press(&mut app, &mut store, &chars("D"));
     press(&mut app, &mut store, &[KeyCode::Enter]);
     let done = store.action(next).unwrap().unwrap();

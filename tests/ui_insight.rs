@@ -13,7 +13,7 @@ use cxcockpit::domain::Period;
 use cxcockpit::store::Store;
 use cxcockpit::ui::action::{Action, Outcome};
 use cxcockpit::ui::app::apply;
-use cxcockpit::ui::insight_data::InsightView;
+use cxcockpit::ui::insight::InsightView;
 use cxcockpit::ui::keymap::action_for;
 use cxcockpit::ui::{App, Pane, render_text};
 

@@ -634,11 +634,8 @@ fn the_command_line_goes_to_panes_months_segments_journeys_and_accounts() {
     assert!(render_text(&app, 160, 30).contains("no command 'frobnicate'"));
     // An account by id opens its view.
     command(&mut app, &store, "pane triage");
-    let id = cxcockpit::ui::triage_data::selected(&app)
-        .unwrap()
-        .account_id
-        .clone();
-    let name = cxcockpit::ui::triage_data::selected(&app).unwrap().name.clone();
+    let id = cxcockpit::ui::triage::selected(&app).unwrap().account_id.clone();
+    let name = cxcockpit::ui::triage::selected(&app).unwrap().name.clone();
     command(&mut app, &store, &format!("account {id}"));
     assert_eq!(app.account.as_ref().unwrap().profile.account_id, id);
     press(&mut app, &store, &[KeyCode::Esc]);
@@ -702,7 +699,7 @@ fn y_copies_the_selected_id_and_capital_y_the_row() {
     let mut app = App::load(&store, "t".into()).unwrap();
     command(&mut app, &store, "pane triage");
     press(&mut app, &store, &chars("j"));
-    let row = cxcockpit::ui::triage_data::selected(&app).unwrap().clone();
+    let row = cxcockpit::ui::triage::selected(&app).unwrap().clone();
     press(&mut app, &store, &chars("y"));
     assert_eq!(app.clipboard.as_deref(), Some(row.account_id.as_str()));
     assert!(render_text(&app, 120, 30).contains(&format!("copied account id {}", row.account_id)));
@@ -731,10 +728,7 @@ fn the_command_line_opens_account_and_review_views_by_pane_name() {
     assert_eq!(app.pane, Pane::Phase(1));
     assert!(app.insight.view.is_some());
     command(&mut app, &store, "pane triage");
-    let id = cxcockpit::ui::triage_data::selected(&app)
-        .unwrap()
-        .account_id
-        .clone();
+    let id = cxcockpit::ui::triage::selected(&app).unwrap().account_id.clone();
     command(&mut app, &store, "pane overview");
     command(&mut app, &store, &format!("pane account:{id}"));
     assert_eq!(app.account.as_ref().unwrap().profile.account_id, id);

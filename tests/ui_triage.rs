@@ -18,7 +18,7 @@ use cxcockpit::ui::action::Outcome;
 use cxcockpit::ui::dispatch;
 use cxcockpit::ui::keymap::action_for;
 use cxcockpit::ui::load::{self, Request};
-use cxcockpit::ui::triage_data::{self, SortKey};
+use cxcockpit::ui::triage::{self, SortKey};
 use cxcockpit::ui::{App, Pane, render_text};
 
 fn params() -> DemoParams {
@@ -77,7 +77,7 @@ fn triage_app(store: &mut Store) -> App {
 }
 
 fn ids(app: &App) -> Vec<String> {
-    triage_data::visible(app).map(|r| r.account_id.clone()).collect()
+    triage::visible(app).map(|r| r.account_id.clone()).collect()
 }
 
 #[test]
@@ -108,11 +108,11 @@ fn the_header_says_how_the_score_did_in_the_backtest() {
         cxcockpit::ui::text::number(b.figures.accounts as f64),
         100.0 * share
     );
-    assert_eq!(cxcockpit::ui::panes::triage::backtest_short(Some(&b)), line);
+    assert_eq!(cxcockpit::ui::triage::view::backtest_short(Some(&b)), line);
     let screen = render_text(&app, 160, 48);
     assert!(screen.contains(&line), "{screen}");
     // The same in the pane's JSON.
-    let json = cxcockpit::ui::panes::triage::pane_json(&app);
+    let json = cxcockpit::ui::triage::view::pane_json(&app);
     assert_eq!(json["backtest"]["months"], 9);
     assert_eq!(json["backtest"]["auc"].as_f64(), Some(auc));
     // Another weight: the figures are the last refresh's, and the header says so after a reload.
@@ -166,24 +166,24 @@ fn toggle_hvc_and_all_sort_and_filter() {
     let mut app = triage_app(&mut store);
     let hvc = app.triage.page.matching;
     assert_eq!(
-        triage_data::visible(&app).count(),
+        triage::visible(&app).count(),
         hvc,
         "the demo's queue fits one page"
     );
-    assert!(triage_data::visible(&app).all(|r| r.segment == "hvc"));
+    assert!(triage::visible(&app).all(|r| r.segment == "hvc"));
     press(&mut app, &mut store, &chars("t"));
     assert!(app.triage.all);
     assert!(app.triage.page.matching > hvc, "all accounts: more rows");
-    assert!(triage_data::visible(&app).any(|r| r.segment == "regular"));
+    assert!(triage::visible(&app).any(|r| r.segment == "regular"));
     press(&mut app, &mut store, &chars("t"));
     assert_eq!(app.triage.page.matching, hvc);
 
     // Score order, then MRR at risk (score x MRR), MRR, age, name.
-    let scores: Vec<f64> = triage_data::visible(&app).map(|r| r.score.total).collect();
+    let scores: Vec<f64> = triage::visible(&app).map(|r| r.score.total).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     press(&mut app, &mut store, &chars("o"));
     assert_eq!(app.triage.sort, SortKey::MrrAtRisk);
-    let at_risk: Vec<f64> = triage_data::visible(&app)
+    let at_risk: Vec<f64> = triage::visible(&app)
         .map(|r| r.score.total * r.mrr.unwrap())
         .collect();
     assert!(at_risk.windows(2).all(|w| w[0] >= w[1]), "{at_risk:?}");
@@ -191,13 +191,11 @@ fn toggle_hvc_and_all_sort_and_filter() {
     assert!(render_text(&app, 80, 24).contains("sorted by MRR at risk"));
     press(&mut app, &mut store, &chars("o"));
     assert_eq!(app.triage.sort, SortKey::Mrr);
-    let mrr: Vec<f64> = triage_data::visible(&app).map(|r| r.mrr.unwrap()).collect();
+    let mrr: Vec<f64> = triage::visible(&app).map(|r| r.mrr.unwrap()).collect();
     assert!(mrr.windows(2).all(|w| w[0] >= w[1]), "{mrr:?}");
     press(&mut app, &mut store, &chars("oo"));
     assert_eq!(app.triage.sort, SortKey::Name);
-    let names: Vec<String> = triage_data::visible(&app)
-        .map(|r| r.name.to_lowercase())
-        .collect();
+    let names: Vec<String> = triage::visible(&app).map(|r| r.name.to_lowercase()).collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
     press(&mut app, &mut store, &chars("o"));
     assert_eq!(app.triage.sort, SortKey::Score);
@@ -205,7 +203,7 @@ fn toggle_hvc_and_all_sort_and_filter() {
     // Filters: a driver, a minimum MRR; Esc clears them.
     press(&mut app, &mut store, &chars("f"));
     type_line(&mut app, &mut store, "driver:detractor mrr:1000");
-    let rows: Vec<_> = triage_data::visible(&app).collect();
+    let rows: Vec<_> = triage::visible(&app).collect();
     assert!(!rows.is_empty() && rows.len() < hvc, "{} of {hvc}", rows.len());
     assert!(
         rows.iter()
@@ -224,10 +222,10 @@ fn toggle_hvc_and_all_sort_and_filter() {
     assert!(app.triage.prompt.is_none());
 
     // Name search with `/`.
-    let name = triage_data::visible(&app).nth(3).unwrap().name.clone();
+    let name = triage::visible(&app).nth(3).unwrap().name.clone();
     press(&mut app, &mut store, &chars("/"));
     type_line(&mut app, &mut store, &name);
-    assert!(!ids(&app).is_empty() && triage_data::visible(&app).all(|r| r.name == name));
+    assert!(!ids(&app).is_empty() && triage::visible(&app).all(|r| r.name == name));
 }
 
 #[test]
@@ -247,7 +245,7 @@ fn a_note_typed_in_the_prompt_is_written_and_shown_in_the_history() {
         history[0].body, "called the CTO; escalating[31m",
         "control characters dropped"
     );
-    assert_eq!(history[0].author, triage_data::me());
+    assert_eq!(history[0].author, triage::me());
     // The account view's timeline shows it.
     press(&mut app, &mut store, &chars("v"));
     let screen = render_text(&app, 160, 48);
@@ -258,7 +256,7 @@ fn a_note_typed_in_the_prompt_is_written_and_shown_in_the_history() {
     press(&mut app, &mut store, &[KeyCode::Enter]);
     let state = store.account_triage_state(&account).unwrap().unwrap();
     assert_eq!(state.status, "assigned");
-    assert_eq!(state.assignee.as_deref(), Some(triage_data::me().as_str()));
+    assert_eq!(state.assignee.as_deref(), Some(triage::me().as_str()));
     press(&mut app, &mut store, &chars("r"));
     press(&mut app, &mut store, &[KeyCode::Esc]);
     assert_eq!(
@@ -420,17 +418,13 @@ fn a_long_queue_is_read_a_page_at_a_time() {
         .into_iter()
         .map(|r| r.account_id)
         .collect();
-    assert!(
-        queue.len() > 2 * triage_data::PAGE_ROWS,
-        "{} accounts",
-        queue.len()
-    );
+    assert!(queue.len() > 2 * triage::PAGE_ROWS, "{} accounts", queue.len());
     assert_eq!(app.triage.page.matching, queue.len());
-    assert_eq!(triage_data::visible(&app).count(), triage_data::PAGE_ROWS);
-    let selected = |app: &App| triage_data::selected(app).map(|r| r.account_id.clone());
+    assert_eq!(triage::visible(&app).count(), triage::PAGE_ROWS);
+    let selected = |app: &App| triage::selected(app).map(|r| r.account_id.clone());
 
     // Down through the first page's end: every row is the queue's.
-    for (at, id) in queue.iter().enumerate().take(triage_data::PAGE_ROWS + 51).skip(1) {
+    for (at, id) in queue.iter().enumerate().take(triage::PAGE_ROWS + 51).skip(1) {
         press(&mut app, &mut store, &chars("j"));
         assert_eq!(selected(&app).as_ref(), Some(id), "row {at}");
     }
@@ -438,9 +432,9 @@ fn a_long_queue_is_read_a_page_at_a_time() {
     // The last row, and back to the first.
     press(&mut app, &mut store, &chars("G"));
     assert_eq!(selected(&app).as_ref(), queue.last());
-    assert!(triage_data::visible(&app).count() <= triage_data::PAGE_ROWS);
+    assert!(triage::visible(&app).count() <= triage::PAGE_ROWS);
     let screen = render_text(&app, 80, 24);
-    let last_name = triage_data::selected(&app).unwrap().account_id.clone();
+    let last_name = triage::selected(&app).unwrap().account_id.clone();
     assert!(screen.contains(&last_name), "the last row is drawn:\n{screen}");
     press(&mut app, &mut store, &chars("g"));
     assert_eq!(selected(&app).as_ref(), queue.first());

@@ -129,9 +129,9 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
     } else if pane.starts_with("account:") {
         // The account view over the triage pane; the id as given (ids are case-sensitive).
         let id = args.pane["account:".len()..].trim();
-        crate::ui::triage_data::open_account(app, id);
+        crate::ui::triage::open_account(app, id);
         Pane::Triage
-    } else if let Some((view, name)) = crate::ui::insight_data::parse_pane(&pane) {
+    } else if let Some((view, name)) = crate::ui::insight::parse_pane(&pane) {
         // A phase pane's review view: the phase named, or the first.
         app.insight.view = Some(view);
         let index = match name {
@@ -157,7 +157,7 @@ pub fn prepare(app: &mut App, store: &Store, args: &SnapshotArgs) -> Result<()> 
     };
     load::load_inline(app, store)?;
     if pane == "review" {
-        crate::ui::review_data::open(app);
+        crate::ui::review::open(app);
         load::load_inline(app, store)?;
     }
     if pane.starts_with("account:") && app.account.is_none() {
@@ -234,16 +234,16 @@ fn metric_json(view: &MetricView<'_>, period: Period) -> Value {
 /// the churn and tiers panes' own figures.
 pub fn pane_json(app: &App) -> Value {
     if app.review.is_some() {
-        return crate::ui::panes::review::pane_json(app);
+        return crate::ui::review::view::pane_json(app);
     }
     if let (Some(view), Pane::Phase(_)) = (app.insight.view, app.pane) {
-        return crate::ui::panes::insight::pane_json(app, view);
+        return crate::ui::insight::view::pane_json(app, view);
     }
     match app.pane {
-        Pane::Churn => return crate::ui::panes::churn::pane_json(app),
-        Pane::Tiers => return crate::ui::panes::tiers::pane_json(app),
-        Pane::Triage => return crate::ui::panes::triage::pane_json(app),
-        Pane::Actions => return crate::ui::panes::actions::pane_json(app),
+        Pane::Churn => return crate::ui::churn::view::pane_json(app),
+        Pane::Tiers => return crate::ui::tiers::view::pane_json(app),
+        Pane::Triage => return crate::ui::triage::view::pane_json(app),
+        Pane::Actions => return crate::ui::actions::view::pane_json(app),
         _ => {}
     }
     let summaries = view::phase_summaries(&app.data, app.period);

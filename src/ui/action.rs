@@ -58,7 +58,7 @@ pub enum Action {
     Redraw,
     /// Show or hide the definitions overlay (churn and tiers panes): what each figure means.
     Definitions,
-    /// A key of the triage pane or the account view (`ui::triage_data`).
+    /// A key of the triage pane or the account view (`ui::triage`).
     Triage(TriageKey),
     /// A character typed into the prompt line of a triage action.
     PromptChar(char),
@@ -68,15 +68,15 @@ pub enum Action {
     PromptAccept,
     /// Drop the prompt: nothing is written.
     PromptCancel,
-    /// A key of the review mode or its note editor (`ui::review_data`).
+    /// A key of the review mode or its note editor (`ui::review`).
     Review(ReviewKey),
     /// A key of a phase pane's review views: predictive power, touchpoints, what customers say
-    /// and the comments (`ui::insight_data`).
+    /// and the comments (`ui::insight`).
     Insight(InsightKey),
     /// A key of the `:` command line (`ui::command_line`).
     Command(CommandKey),
     /// A key of the follow-through actions: add one on any pane, close one in the actions
-    /// pane (`ui::actions_data`).
+    /// pane (`ui::actions`).
     Actions(ActionsKey),
     /// Copy the selected account's id (or the metric's id) to the clipboard (OSC 52).
     CopyId,

@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 
 use super::action::{Action, Outcome};
-use super::churn_data::ChurnData;
+use super::churn::ChurnData;
 use super::data::{Catalogue, Dataset};
 use super::keymap::InputMode;
 use super::load::{self, Loaded, Request};
-use super::tiers_data::{TierAccount, TiersData};
+use super::tiers::{TierAccount, TiersData};
 use crate::domain::Period;
 use crate::domain::model::{Journey, Metric, MetricKind, Phase};
 use crate::error::Result;
@@ -36,7 +36,7 @@ pub enum Pane {
     Tiers,
     /// The HVC triage queue: the accounts most at risk, with actions.
     Triage,
-    /// The follow-through actions: who is to do what, by when (`ui::actions_data`).
+    /// The follow-through actions: who is to do what, by when (`ui::actions`).
     Actions,
 }
 
@@ -117,15 +117,15 @@ pub struct App {
     /// The definitions overlay (the formula of each figure of the pane) is open.
     pub definitions: bool,
     /// The triage pane's queue, filters, prompt and messages.
-    pub triage: super::triage_data::TriageState,
+    pub triage: super::triage::TriageState,
     /// The actions pane's list and filters, and the prompt of `A` and the action keys.
-    pub actions: super::actions_data::ActionsState,
+    pub actions: super::actions::ActionsState,
     /// The account view, drawn over any pane while open.
-    pub account: Option<super::account_data::AccountView>,
-    /// The monthly journey review, drawn over any pane while open (`ui::review_data`).
-    pub review: Option<super::review_data::ReviewState>,
+    pub account: Option<super::account::AccountView>,
+    /// The monthly journey review, drawn over any pane while open (`ui::review`).
+    pub review: Option<super::review::ReviewState>,
     /// The phase panes' review views (predictive power, touchpoints, what customers say).
-    pub insight: super::insight_data::InsightState,
+    pub insight: super::insight::InsightState,
     /// The state of the shared data (triage actions, reviews): moves on after a write here, or
     /// when another process committed (`poll`), so that what shows it is read again.
     pub version: u64,
@@ -225,10 +225,10 @@ impl App {
         } else if self.data.segment != segment {
             out.push(Request::Series { journey, segment });
         }
-        super::review_data::needs(self, &mut out);
-        super::triage_data::needs(self, &mut out);
-        super::actions_data::needs(self, &mut out);
-        super::insight_data::needs(self, &mut out);
+        super::review::needs(self, &mut out);
+        super::triage::needs(self, &mut out);
+        super::actions::needs(self, &mut out);
+        super::insight::needs(self, &mut out);
         super::command_line::needs(self, &mut out);
         match self.pane {
             Pane::Churn => self.churn.needs(
@@ -287,7 +287,7 @@ impl App {
                 self.cursors = vec![0; Pane::count(data.phases.len())];
                 self.data = data;
                 // Enter on an action of another journey opens its phase now.
-                super::actions_data::journey_loaded(self);
+                super::actions::journey_loaded(self);
             }
             (Request::Series { journey, segment }, Loaded::Series(series))
                 if self.data.journey == journey =>
@@ -315,16 +315,16 @@ impl App {
                 self.tiers.receive_month(period, month, self.period)
             }
             (Request::QueuePage { key, version, .. }, Loaded::QueuePage(page)) => {
-                super::triage_data::receive_page(self, key, version, *page)
+                super::triage::receive_page(self, key, version, *page)
             }
             (Request::Actions { query, version }, Loaded::Actions(page)) => {
-                super::actions_data::receive(self, query, version, page)
+                super::actions::receive(self, query, version, page)
             }
             (Request::AccountNames { prefix }, Loaded::AccountNames(names)) => {
                 self.command.names = Some((prefix, names));
             }
             (Request::Account { id, version }, Loaded::Account(view)) => {
-                super::triage_data::receive_account(self, &id, version, view.map(|v| *v))
+                super::triage::receive_account(self, &id, version, view.map(|v| *v))
             }
             (
                 Request::Review {
@@ -333,7 +333,7 @@ impl App {
                     version,
                 },
                 Loaded::Review(doc, ids),
-            ) => super::review_data::receive(self, &journey, period, version, *doc, ids),
+            ) => super::review::receive(self, &journey, period, version, *doc, ids),
             (Request::Power { journey }, Loaded::Power(power)) => self.insight.receive_power(journey, power),
             (
                 Request::Touchpoints {
@@ -456,7 +456,7 @@ impl App {
             Pane::Tiers => self.tiers.month(self.period).map_or(0, |m| m.watch.len()),
             Pane::Triage if self.triage.loaded => self.triage.page.matching,
             Pane::Triage => 0,
-            Pane::Actions => super::actions_data::rows(self),
+            Pane::Actions => super::actions::rows(self),
         }
     }
 
@@ -566,7 +566,7 @@ impl App {
         }
         // The name search is typed here, not in the triage module: its rows follow it.
         if self.pane == Pane::Triage && self.triage.searched != self.filter {
-            super::triage_data::query_changed(self);
+            super::triage::query_changed(self);
         }
         outcome
     }
@@ -574,16 +574,16 @@ impl App {
     fn carry_out(&mut self, action: Action) -> Outcome {
         // First: its prompt takes every key, and `A` reads the review's phase before the
         // review takes the key.
-        if let Some(outcome) = super::actions_data::intercept(self, action) {
+        if let Some(outcome) = super::actions::intercept(self, action) {
             return outcome;
         }
-        if let Some(outcome) = super::review_data::intercept(self, action) {
+        if let Some(outcome) = super::review::intercept(self, action) {
             return outcome;
         }
-        if let Some(outcome) = super::triage_data::intercept(self, action) {
+        if let Some(outcome) = super::triage::intercept(self, action) {
             return outcome;
         }
-        if let Some(outcome) = super::insight_data::intercept(self, action) {
+        if let Some(outcome) = super::insight::intercept(self, action) {
             return outcome;
         }
         let phases = self.data.phases.len();
@@ -698,17 +698,17 @@ impl App {
                 self.failed.clear();
                 Outcome::Continue
             }
-            // Handled by `triage_data::intercept` where they apply.
+            // Handled by `triage::intercept` where they apply.
             Action::Triage(_)
             | Action::PromptChar(_)
             | Action::PromptBackspace
             | Action::PromptAccept
             | Action::PromptCancel => Outcome::Ignored,
-            // Handled by `review_data::intercept`.
+            // Handled by `review::intercept`.
             Action::Review(_) => Outcome::Ignored,
-            // Handled by `insight_data::intercept`.
+            // Handled by `insight::intercept`.
             Action::Insight(_) => Outcome::Ignored,
-            // Handled by `actions_data::intercept`.
+            // Handled by `actions::intercept`.
             Action::Actions(_) => Outcome::Ignored,
             // Handled in `update`, before the panes' intercepts.
             Action::Command(_) | Action::CopyId | Action::CopyRow => Outcome::Ignored,

@@ -10,7 +10,7 @@ use ratatui::style::Modifier;
 use super::action::{Action, Outcome};
 use super::app::{App, Pane};
 use super::theme::Theme;
-use super::{frame, text, triage_data};
+use super::{frame, text, triage};
 
 /// The screen `Y` draws off-screen to find the selected row: wide enough that no column is cut.
 const ROW_SCREEN: (u16, u16) = (240, 60);
@@ -39,7 +39,7 @@ fn selected_id(app: &App) -> Option<(String, String)> {
         return account(&view.profile.account_id);
     }
     match app.pane {
-        Pane::Triage => triage_data::selected(app).and_then(|r| account(&r.account_id)),
+        Pane::Triage => triage::selected(app).and_then(|r| account(&r.account_id)),
         Pane::Churn => app.selected_churned().and_then(|a| account(&a.account_id)),
         Pane::Tiers => app.selected_tier_account().and_then(|a| account(&a.account_id)),
         Pane::Phase(_) => app
@@ -51,9 +51,7 @@ fn selected_id(app: &App) -> Option<(String, String)> {
             .get(app.cursor())
             .map(|p| ("phase".to_string(), p.key.clone())),
         // The action's id: what `cxcockpit actions done|note|history ID` take.
-        Pane::Actions => {
-            super::actions_data::selected(app).map(|l| ("action id".to_string(), l.id.to_string()))
-        }
+        Pane::Actions => super::actions::selected(app).map(|l| ("action id".to_string(), l.id.to_string())),
     }
 }
 
@@ -81,7 +79,7 @@ fn selected_row(app: &App) -> Option<String> {
 /// pasted row should name the account.
 fn whole_name(app: &App, row: String) -> String {
     let name = match app.pane {
-        Pane::Triage => triage_data::selected(app).map(|r| r.name.as_str()),
+        Pane::Triage => triage::selected(app).map(|r| r.name.as_str()),
         Pane::Churn => app.selected_churned().map(|a| a.name.as_str()),
         _ => None,
     };

@@ -58,23 +58,23 @@ pub enum Target {
     Pane(Pane),
     Review,
     Account(String),
-    Insight(super::insight_data::InsightView, usize),
+    Insight(super::insight::InsightView, usize),
 }
 
 /// Opens what a pane name leads to (`:pane`, and `--pane` once the phases are read).
 pub fn open(app: &mut App, target: Target) -> Outcome {
     match target {
         Target::Pane(pane) => app.go(pane),
-        Target::Review => super::review_data::open(app),
+        Target::Review => super::review::open(app),
         Target::Account(id) => {
             app.review = None;
             app.detail = false;
-            super::triage_data::open_account(app, &id);
+            super::triage::open_account(app, &id);
             Outcome::Continue
         }
         Target::Insight(view, phase) => {
             app.review = None;
-            super::triage_data::close_account(app);
+            super::triage::close_account(app);
             app.go(Pane::Phase(phase));
             app.insight.view = Some(view);
             Outcome::Continue
@@ -102,7 +102,7 @@ pub fn find_pane(name: &str, phases: &[Phase]) -> Result<Target, String> {
         // Ids are case-sensitive: as given.
         return Ok(Target::Account(id.to_string()));
     }
-    if let Some((view, phase)) = super::insight_data::parse_pane(&wanted) {
+    if let Some((view, phase)) = super::insight::parse_pane(&wanted) {
         let index = match phase {
             Some(p) => phases
                 .iter()

@@ -6,16 +6,16 @@
 
 use super::action::{Action, Outcome};
 use super::app::App;
-use super::{actions_data, load, review_data, triage_data};
+use super::{actions, load, review, triage};
 use crate::error::Result;
 use crate::store::Store;
 
 /// Carries out an action and the writes it asked for; the event loop's step.
 pub fn update(app: &mut App, store: &mut Store, action: Action) -> Outcome {
     let outcome = app.update(action);
-    let wrote = review_data::write_pending(app, store)
-        | triage_data::write_pending(app, store)
-        | actions_data::write_pending(app, store);
+    let wrote = review::write_pending(app, store)
+        | triage::write_pending(app, store)
+        | actions::write_pending(app, store);
     match outcome {
         Outcome::Ignored if wrote => Outcome::Continue,
         other => other,

@@ -12,8 +12,8 @@ use super::load::Request;
 use super::panes;
 use super::text;
 use super::theme::Theme;
-use super::triage_data;
 use super::widgets::help;
+use super::{account, actions, churn, insight, review, tiers, triage};
 
 /// Below this size a one-line message replaces the layout.
 pub const MIN_WIDTH: u16 = 20;
@@ -67,13 +67,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     };
     let journey_data = |r: &Request| matches!(r, Request::Journey { .. } | Request::Series { .. });
     match (app.pane, app.phase()) {
-        _ if app.review.is_some() => panes::review::render(app, body, buf, theme),
+        _ if app.review.is_some() => review::view::render(app, body, buf, theme),
         _ if app.account.is_some() => {
             if let Some(view) = &app.account {
-                panes::account::render(app, view, body, buf, theme);
+                account::view::render(app, view, body, buf, theme);
             }
         }
-        _ if triage_data::account_open(app) => {
+        _ if triage::account_open(app) => {
             let id = app.triage.account_request.as_deref().unwrap_or_default();
             let inner = panes::pane_block(&format!("Account {id}"), body, buf, theme);
             panes::waiting(
@@ -89,17 +89,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         }
         (Pane::Phase(_), Some(phase)) if app.insight.view.is_some() => {
             if let Some(view) = app.insight.view {
-                panes::insight::render(app, phase, view, body, buf, theme);
+                insight::view::render(app, phase, view, body, buf, theme);
             }
         }
         (Pane::Phase(_), Some(phase)) => match app.selected_metric().filter(|_| app.detail) {
             Some(metric) => panes::detail::render(app, metric, body, buf, theme),
             None => panes::phase::render(app, phase, body, buf, theme),
         },
-        (Pane::Churn, _) => panes::churn::render(app, body, buf, theme),
-        (Pane::Tiers, _) => panes::tiers::render(app, body, buf, theme),
-        (Pane::Triage, _) => panes::triage::render(app, body, buf, theme),
-        (Pane::Actions, _) => panes::actions::render(app, body, buf, theme),
+        (Pane::Churn, _) => churn::view::render(app, body, buf, theme),
+        (Pane::Tiers, _) => tiers::view::render(app, body, buf, theme),
+        (Pane::Triage, _) => triage::view::render(app, body, buf, theme),
+        (Pane::Actions, _) => actions::view::render(app, body, buf, theme),
         _ => panes::overview::render(app, body, buf, theme),
     }
     if app.definitions && matches!(app.pane, Pane::Overview | Pane::Phase(_)) {

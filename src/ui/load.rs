@@ -4,12 +4,12 @@
 //! answer in place. A request is its own key: an answer whose request is no longer asked for is
 //! stale and dropped, and a failed one is kept with its reason so the pane can say why.
 
-use super::account_data::AccountView;
-use super::churn_data::{ChurnEvents, ChurnMonths};
+use super::account::AccountView;
+use super::churn::{ChurnEvents, ChurnMonths};
 use super::data::{Dataset, Series};
-use super::insight_data::{self, JourneyPower, PhaseTouchpoints, Said};
-use super::tiers_data::{self, TierMonth};
-use super::triage_data::{PageKey, QueueAnswer};
+use super::insight::{self, JourneyPower, PhaseTouchpoints, Said};
+use super::tiers::{self, TierMonth};
+use super::triage::{PageKey, QueueAnswer};
 use crate::domain::Period;
 use crate::domain::tiers::TierRule;
 use crate::error::Result;
@@ -136,16 +136,16 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             period,
             segment,
         } => Loaded::ChurnEvents(ChurnEvents::load(store, journey.as_deref(), *period, segment)?),
-        Request::TierLadder => Loaded::TierLadder(tiers_data::ladder(store)?),
+        Request::TierLadder => Loaded::TierLadder(tiers::ladder(store)?),
         Request::TierMonth { period } => {
-            let ladder = tiers_data::ladder(store)?;
+            let ladder = tiers::ladder(store)?;
             let has_previous = range.is_some_and(|(first, _)| *period > first);
-            Loaded::TierMonth(tiers_data::load_month(store, &ladder, *period, has_previous)?)
+            Loaded::TierMonth(tiers::load_month(store, &ladder, *period, has_previous)?)
         }
         Request::QueuePage { key, offset, .. } => {
-            Loaded::QueuePage(Box::new(super::triage_data::load_page(store, key, *offset)?))
+            Loaded::QueuePage(Box::new(super::triage::load_page(store, key, *offset)?))
         }
-        Request::Actions { query, .. } => Loaded::Actions(super::actions_data::load(store, query)?),
+        Request::Actions { query, .. } => Loaded::Actions(super::actions::load(store, query)?),
         Request::Account { id, .. } => Loaded::Account(AccountView::load(store, id, range)?.map(Box::new)),
         Request::Review { journey, period, .. } => {
             let doc = ReviewDoc::build(store, journey, *period)?;
@@ -157,14 +157,12 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
                 .collect();
             Loaded::Review(Box::new(doc), ids)
         }
-        Request::Power { journey } => Loaded::Power(insight_data::load_power(store, journey, range)?),
+        Request::Power { journey } => Loaded::Power(insight::load_power(store, journey, range)?),
         Request::Touchpoints {
             phase_id,
             period,
             segment,
-        } => Loaded::Touchpoints(insight_data::load_touchpoints(
-            store, *phase_id, *period, segment,
-        )?),
+        } => Loaded::Touchpoints(insight::load_touchpoints(store, *phase_id, *period, segment)?),
         Request::AccountNames { prefix } => {
             Loaded::AccountNames(store.account_names(prefix, super::command_line::NAMES_READ)?)
         }
@@ -172,7 +170,7 @@ pub fn load(store: &Store, range: Option<(Period, Period)>, request: &Request) -
             phase_id,
             touchpoint,
             period,
-        } => Loaded::Said(insight_data::load_said(
+        } => Loaded::Said(insight::load_said(
             store,
             *phase_id,
             touchpoint.as_deref(),
@@ -216,7 +214,7 @@ mod tests {
 
     use super::*;
     use crate::store::actions::ActionStatus;
-    use crate::ui::triage_data::{PageKey, SortKey};
+    use crate::ui::triage::{PageKey, SortKey};
 
     /// Tables with rows per account (or per account and month): a pane read may look rows of
     /// them up, never walk all of them. The triage queue's count walks `triage_rank`, one narrow

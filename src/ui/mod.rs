@@ -1,31 +1,34 @@
 //! The terminal UI: the cockpit's state (`app`), the actions keys map to (`action`, `keymap`),
 //! the colours (`theme`), the terminal and event loop (`terminal`), the screen (`frame`) and its
-//! panes and widgets. A key becomes an action (`keymap`), `dispatch` carries it out and makes
+//! panes and widgets. A pane with state of its own has a folder that holds all of it: its state
+//! and loading (`state`), its keys (`input`) and its drawing (`view`): `triage`, `actions`,
+//! `churn`, `tiers`, `review`, `insight`, `account`; the panes drawn from shared data alone are in
+//! `panes`. A key becomes an action (`keymap`), `dispatch` carries it out and makes
 //! the writes it asks for, and what the screen then lacks is read by the loader's thread
 //! (`load`, `loader`) and arrives as a message. Drawing takes `&App` and a buffer and never
 //! touches the store. `snapshot` reads the same requests inline and prints the same drawing.
 
-pub mod account_data;
+pub mod account;
 pub mod action;
-pub mod actions_data;
+pub mod actions;
 pub mod app;
-pub mod churn_data;
+pub mod churn;
 pub mod clipboard;
 pub mod command_line;
 pub mod data;
 pub mod dispatch;
 pub mod frame;
-pub mod insight_data;
+pub mod insight;
 pub mod keymap;
 pub mod load;
 pub mod loader;
 pub mod panes;
-pub mod review_data;
+pub mod review;
 pub mod terminal;
 pub mod text;
 pub mod theme;
-pub mod tiers_data;
-pub mod triage_data;
+pub mod tiers;
+pub mod triage;
 pub mod view;
 pub mod widgets;
 

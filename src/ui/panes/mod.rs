@@ -1,17 +1,13 @@
-//! The panes, one file each; each draws from `&App` into an area of a buffer and never reads
-//! the store. The frame (`ui::frame`) picks the pane to draw.
+//! The panes without state of their own (overview, phase, detail, the metric definitions) and what
+//! every pane shares (its box, section titles, the footer keys); the panes with state live in their
+//! own folders (`ui::triage`, `ui::churn`, ...) as state, input and view.
+//! Each draws from `&App` into an area of a buffer and never reads the store; the frame
+//! (`ui::frame`) picks the pane to draw.
 
-pub mod account;
-pub mod actions;
-pub mod churn;
 pub mod detail;
-pub mod insight;
 pub mod metric_definitions;
 pub mod overview;
 pub mod phase;
-pub mod review;
-pub mod tiers;
-pub mod triage;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -42,19 +38,19 @@ pub fn pane_block(title: &str, area: Rect, buf: &mut Buffer, theme: Theme) -> Re
 /// overview and phase panes).
 pub fn keys_of(app: &App) -> Option<&'static [(&'static str, &'static str)]> {
     if app.review.is_some() {
-        return Some(review::footer_keys(app));
+        return Some(crate::ui::review::view::footer_keys(app));
     }
     if app.account.is_some() {
-        return Some(account::footer_keys(app));
+        return Some(crate::ui::account::view::footer_keys(app));
     }
     if app.insight.view.is_some() && app.phase().is_some() {
-        return Some(insight::footer_keys(app));
+        return Some(crate::ui::insight::view::footer_keys(app));
     }
     match app.pane {
-        Pane::Churn => Some(churn::footer_keys(app)),
-        Pane::Triage => Some(triage::footer_keys(app)),
-        Pane::Tiers => Some(tiers::footer_keys(app)),
-        Pane::Actions => Some(actions::footer_keys(app)),
+        Pane::Churn => Some(crate::ui::churn::view::footer_keys(app)),
+        Pane::Triage => Some(crate::ui::triage::view::footer_keys(app)),
+        Pane::Tiers => Some(crate::ui::tiers::view::footer_keys(app)),
+        Pane::Actions => Some(crate::ui::actions::view::footer_keys(app)),
         _ => None,
     }
 }

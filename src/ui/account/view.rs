@@ -7,9 +7,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::pane_block;
-use crate::ui::account_data::AccountView;
+use crate::ui::account::AccountView;
 use crate::ui::app::App;
+use crate::ui::panes::pane_block;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::sparkline::{LEVELS, MISSING};
@@ -117,7 +117,7 @@ fn triage(v: &AccountView, lines: &mut Vec<Line>) {
     section(lines, "Triage and priority score");
     match &v.triage {
         Some(t) => {
-            let mut s = format!("status {}", super::triage::status_text(&t.status));
+            let mut s = format!("status {}", crate::ui::triage::view::status_text(&t.status));
             if let Some(a) = &t.assignee {
                 s.push_str(&format!("  assignee {}", text::clean(a)));
             }
@@ -135,7 +135,7 @@ fn triage(v: &AccountView, lines: &mut Vec<Line>) {
             ));
         }
         None => lines.push((
-            format!("status {}", super::triage::status_text("open")),
+            format!("status {}", crate::ui::triage::view::status_text("open")),
             Kind::Text,
         )),
     }
@@ -143,8 +143,8 @@ fn triage(v: &AccountView, lines: &mut Vec<Line>) {
     lines.push((
         format!(
             "score {} at {at} (last month {}); higher is more urgent",
-            super::triage::points(v.score.total),
-            super::triage::points(v.score_before.total)
+            crate::ui::triage::view::points(v.score.total),
+            crate::ui::triage::view::points(v.score_before.total)
         ),
         Kind::Text,
     ));
@@ -154,7 +154,7 @@ fn triage(v: &AccountView, lines: &mut Vec<Line>) {
                 "  {:<21} value {:>7}  points {:>6}",
                 s.signal.name(),
                 text::number(s.value),
-                super::triage::points(s.points)
+                crate::ui::triage::view::points(s.points)
             ),
             Kind::Text,
         ));

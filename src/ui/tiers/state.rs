@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::store::tiers::TierRow;
 
-use super::load::Request;
+use crate::ui::load::Request;
 
 /// Why an account is on the watch list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,7 +1,7 @@
 //! One account's view, read from the store when it opens (and again when another cockpit
 //! changed the store): profile, subscriptions, MRR per month, tier with its eligibility
 //! explanation, recent tickets, survey answers, the priority score explained, the triage
-//! timeline and the open follow-through actions. Drawing (`panes::account`) reads this and never the store.
+//! timeline and the open follow-through actions. Drawing (`account::view`) reads this and never the store.
 
 use crate::domain::Period;
 use crate::domain::triage::{self as score, Score, Signal};
@@ -88,7 +88,7 @@ impl AccountView {
             score_before,
             triage: store.account_triage_state(account_id)?,
             history: store.triage_history(account_id)?,
-            actions: store.account_open_actions(account_id, super::triage_data::follow_through_today())?,
+            actions: store.account_open_actions(account_id, crate::ui::triage::follow_through_today())?,
             period,
             profile,
             scroll: 0,

@@ -7,14 +7,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::pane_block;
 use crate::store::actions::{ActionLine, ActionStatus};
-use crate::ui::actions_data::{self, OwnerFilter};
+use crate::ui::actions::{self, OwnerFilter};
 use crate::ui::app::App;
 use crate::ui::load::Request;
+use crate::ui::panes::pane_block;
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::triage_data;
+use crate::ui::triage;
 use crate::ui::widgets::table::{Column, Row, Table};
 
 /// The footer's keys on the actions pane.
@@ -75,7 +75,7 @@ impl Row for ActionRow<'_> {
             ),
             3 => (due_text(l), if l.overdue { theme.alert() } else { text_style }),
             4 => (status_text(l.status), text_style),
-            5 => (actions_data::about(l), text_style),
+            5 => (actions::about(l), text_style),
             6 => (format!("{} d", l.age_days), text_style),
             _ => (String::new(), text_style),
         }
@@ -100,7 +100,7 @@ fn columns(width: u16) -> Vec<Column> {
 /// "Actions: 12 open, 3 overdue, 5 yours" (with "2,000 shown" when the list holds fewer).
 pub fn title(app: &App) -> String {
     let state = &app.actions;
-    if !actions_data::loaded(app) {
+    if !actions::loaded(app) {
         return "Actions".into();
     }
     let page = &state.page;
@@ -120,7 +120,7 @@ fn filter_line(app: &App) -> String {
     let state = &app.actions;
     let mut line = format!(
         "status {}  owner {}  ! overdue  (t status, o owner, f filter)",
-        actions_data::status_label(state.status),
+        actions::status_label(state.status),
         state.owner.label()
     );
     if let Some(why) = &app.triage.readonly {
@@ -141,8 +141,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         buf.set_stringn(inner.x, y, text::fit(&filter_line(app), w), w, theme.dim());
         y += 1;
     }
-    let me = triage_data::me();
-    let rows: Vec<ActionRow<'_>> = actions_data::lines(app)
+    let me = triage::me();
+    let rows: Vec<ActionRow<'_>> = actions::lines(app)
         .iter()
         .map(|line| ActionRow {
             line,
@@ -151,7 +151,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         .collect();
     let reading = app.waiting_for(|r| matches!(r, Request::Actions { .. }));
     let empty = match (&reading, app.actions.status, &app.actions.owner) {
-        (Some(line), ..) if !actions_data::loaded(app) => line.clone(),
+        (Some(line), ..) if !actions::loaded(app) => line.clone(),
         (_, Some(ActionStatus::Open), OwnerFilter::All) => {
             "no open action: A on any pane adds one about what is selected there".into()
         }
@@ -185,16 +185,16 @@ pub fn pane_json(app: &App) -> serde_json::Value {
     let page = &app.actions.page;
     json!({
         "pane": "actions",
-        "me": triage_data::me(),
+        "me": triage::me(),
         "owner": match &app.actions.owner {
             OwnerFilter::All => None,
-            OwnerFilter::Mine => Some(triage_data::me()),
+            OwnerFilter::Mine => Some(triage::me()),
             OwnerFilter::Named(name) => Some(name.clone()),
         },
-        "status": actions_data::status_label(app.actions.status),
+        "status": actions::status_label(app.actions.status),
         "matching": page.matching,
         "overdue": page.overdue,
         "mine": page.mine,
-        "actions": actions_data::lines(app),
+        "actions": actions::lines(app),
     })
 }

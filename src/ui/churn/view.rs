@@ -8,13 +8,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{pane_block, section_title, waiting};
 use crate::domain::Period;
 use crate::domain::retention::Retention;
 use crate::store::churn::{ChurnGroup, ChurnedAccount, NO_REASON, describe_aside};
 use crate::ui::app::App;
-use crate::ui::churn_data::ChurnEvents;
+use crate::ui::churn::ChurnEvents;
 use crate::ui::load::Request;
+use crate::ui::panes::{pane_block, section_title, waiting};
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::overlay::overlay;

@@ -8,12 +8,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{pane_block, section_title};
 use crate::report::{MetricDoc, PhaseDoc};
 use crate::store::review::ReviewStatus;
 use crate::ui::app::App;
 use crate::ui::load::Request;
-use crate::ui::review_data::ReviewState;
+use crate::ui::panes::{pane_block, section_title};
+use crate::ui::review::ReviewState;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::view::{self, MetricView};
@@ -350,7 +350,7 @@ fn tables_wanted(app: &App, doc: &PhaseDoc, width: u16) -> u16 {
         count(crate::domain::model::MetricKind::Indicator),
         count(crate::domain::model::MetricKind::Success),
     );
-    if width >= super::phase::SIDE_BY_SIDE {
+    if width >= crate::ui::panes::phase::SIDE_BY_SIDE {
         2 + i.max(s) + 1
     } else {
         2 + i + 2 + s + 1
@@ -384,7 +384,7 @@ fn tables(app: &App, state: &ReviewState, doc: &PhaseDoc, area: Rect, buf: &mut 
     };
     const INDICATORS: &str = "Indicators (predict success)";
     const SUCCESS: &str = "Success metrics";
-    if area.width >= super::phase::SIDE_BY_SIDE {
+    if area.width >= crate::ui::panes::phase::SIDE_BY_SIDE {
         let half = (area.width - 1) / 2;
         for y in area.y..area.y + area.height {
             buf.set_string(area.x + half, y, "\u{2502}", theme.border());

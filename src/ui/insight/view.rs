@@ -1,4 +1,4 @@
-//! A phase pane's review views, drawn in place of its indicator table (`ui::insight_data`):
+//! A phase pane's review views, drawn in place of its indicator table (`ui::insight`):
 //! - predictive power: per indicator, churn within 3 months when red against green (95% Wilson
 //!   interval and n), lift, p, the best rank correlation with a success metric 1-3 months later
 //!   (`wrong sign` when strong against the metrics' directions), and the verdict: what it
@@ -18,7 +18,6 @@ use ratatui::style::Style;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
-use super::{pane_block, section_title, waiting};
 use crate::analysis::indicators::IndicatorPower;
 use crate::domain::Period;
 use crate::domain::model::Phase;
@@ -27,8 +26,9 @@ use crate::domain::stats::Proportion;
 use crate::domain::terms::Term;
 use crate::store::indicators::{ServiceGroup, TouchpointMonth};
 use crate::ui::app::App;
-use crate::ui::insight_data::{self, InsightView};
+use crate::ui::insight::{self, InsightView};
 use crate::ui::load::Request;
+use crate::ui::panes::{pane_block, section_title, waiting};
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::table::{Column, Row, Table, fit_columns};
@@ -246,7 +246,7 @@ fn power(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     )];
     let intro_lines = if area.height >= 12 { 3 } else { 1 };
     let rest = lines_on_top(&intro, intro_lines, area, buf);
-    let unpredicted = insight_data::phase_unpredicted(app, phase.id);
+    let unpredicted = insight::phase_unpredicted(app, phase.id);
     let footer: Vec<(String, Style)> = if unpredicted.is_empty() {
         vec![(
             "Every success metric of this phase is predicted by an indicator.".into(),
@@ -267,7 +267,7 @@ fn power(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     };
     let footer_h = if rest.height >= 6 { 2.min(rest.height) } else { 0 };
     let table_area = Rect::new(rest.x, rest.y, rest.width, rest.height - footer_h);
-    let mut rows: Vec<PowerRow<'_>> = insight_data::phase_power(app, phase.id)
+    let mut rows: Vec<PowerRow<'_>> = insight::phase_power(app, phase.id)
         .into_iter()
         .map(|p| PowerRow {
             power: p,
@@ -621,7 +621,7 @@ fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &m
     ];
     let empty = format!(
         "no word or phrase in at least {} unhappy comments stands out",
-        insight_data::MIN_COUNT
+        insight::MIN_COUNT
     );
     let selected = (!rows.is_empty()).then(|| app.insight.row.min(rows.len() - 1));
     Table {
@@ -714,9 +714,9 @@ pub fn pane_json(app: &App, view: InsightView) -> Value {
     match view {
         InsightView::Power => {
             out["pane"] = json!(format!("indicators:{}", phase.key));
-            out["indicators"] = json!(insight_data::phase_power(app, phase.id));
+            out["indicators"] = json!(insight::phase_power(app, phase.id));
             out["unpredicted_success_metrics"] = json!(
-                insight_data::phase_unpredicted(app, phase.id)
+                insight::phase_unpredicted(app, phase.id)
                     .into_iter()
                     .map(|(id, _)| id)
                     .collect::<Vec<_>>()

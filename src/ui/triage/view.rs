@@ -7,13 +7,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{pane_block, section_title};
 use crate::store::triage::{BacktestSummary, QueueRow};
 use crate::ui::app::App;
 use crate::ui::load::Request;
+use crate::ui::panes::{pane_block, section_title};
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::triage_data::{self, SortKey};
+use crate::ui::triage::{self, SortKey};
 use crate::ui::widgets::table::{Column, Row, Table};
 
 /// The footer's keys on the triage pane.
@@ -254,7 +254,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let at = app.cursor().checked_sub(state.page.offset);
     let holds = state.loaded && (state.page.matching == 0 || at.is_some_and(|i| i < state.page.rows.len()));
     let rows: Vec<QueueLine<'_>> = if holds {
-        triage_data::visible(app)
+        triage::visible(app)
             .map(|r| QueueLine(r, state.action_counts.get(&r.account_id).copied()))
             .collect()
     } else {
@@ -298,7 +298,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         buf.set_stringn(inner.x, y, text::fit(&info.join("  "), w), w, theme.dim());
         y += 1;
     }
-    let selected = triage_data::selected(app).filter(|_| state.explain);
+    let selected = triage::selected(app).filter(|_| state.explain);
     let explain = selected.map(breakdown_lines);
     let table_h = match &explain {
         Some(lines) => {
@@ -371,7 +371,7 @@ pub fn pane_json(app: &App) -> serde_json::Value {
             "open_actions": v.actions,
         });
     }
-    let rows: Vec<serde_json::Value> = triage_data::visible(app)
+    let rows: Vec<serde_json::Value> = triage::visible(app)
         .map(|q| {
             json!({
                 "account_id": q.account_id, "name": q.name, "segment": q.segment, "mrr": q.mrr,

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::store::churn::{ChurnAside, ChurnBy, ChurnGroup, ChurnedAccount, Cohort, group_churned};
 
-use super::load::Request;
+use crate::ui::load::Request;
 
 /// One month's churn events in one segment.
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use serde_json::Value;
 
-use super::{pane_block, section_title, waiting};
+use crate::ui::panes::{pane_block, section_title, waiting};
 use std::cell::OnceCell;
 
 use crate::analysis::tiers::{Decision, describe_gap};
@@ -19,7 +19,7 @@ use crate::ui::app::App;
 use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::tiers_data::{TierAccount, TierMonth, Watch};
+use crate::ui::tiers::{TierAccount, TierMonth, Watch};
 use crate::ui::widgets::overlay::overlay;
 use crate::ui::widgets::table::{Column, Row, Table};
 
