@@ -286,11 +286,11 @@ fn enter_opens_the_account_or_the_phase_in_its_month() {
     let screen = render_text(&app, 160, 48);
     assert!(screen.contains("Open actions"), "{screen}");
     assert!(
-        screen.contains("Call back about the outage  kim  ! due 2026-11-20 OVERDUE"),
+        screen.contains("! 2026-11-20 OVERDUE  kim           Call back about the outage"),
         "{screen}"
     );
     assert!(
-        screen.contains("Offer the gold tier  ana  due 2026-12-15"),
+        screen.contains("2026-12-15          ana           Offer the gold tier"),
         "{screen}"
     );
     press(&mut app, &mut store, &[KeyCode::Esc]);

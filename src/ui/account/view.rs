@@ -100,14 +100,22 @@ fn open_actions(v: &AccountView, lines: &mut Vec<Line>) {
     if v.actions.is_empty() {
         lines.push(("none (A adds one about this account)".into(), Kind::Dim));
     }
+    // Due date and owner before the title, so a narrow window cuts the title, not them.
     for a in &v.actions {
         let due = match &a.due {
-            Some(due) if a.overdue => format!("! due {} OVERDUE", text::clean(due)),
-            Some(due) => format!("due {}", text::clean(due)),
-            None => "no due date".into(),
+            Some(due) if a.overdue => format!("! {} OVERDUE", text::clean(due)),
+            Some(due) => format!("  {}", text::clean(due)),
+            None => "  no due date".into(),
         };
+        let owner = text::fit(&opt(&a.owner), 12);
         lines.push((
-            format!("{:>4} {}  {}  {due}", a.id, text::clean(&a.title), opt(&a.owner)),
+            format!(
+                "{:>4} {}  {}  {}",
+                a.id,
+                text::pad(&due, 20, false),
+                text::pad(&owner, 12, false),
+                text::clean(&a.title)
+            ),
             if a.overdue { Kind::Alert } else { Kind::Text },
         ));
     }
