@@ -28,18 +28,53 @@ use super::Store;
 /// The form of every review timestamp in the store: ISO 8601 without zone, UTC.
 pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
-/// Who is at the keyboard: `$USER`, else `$LOGNAME`, else "unknown". Pass it to the writes.
+/// Who is at the keyboard: `$USER`, else `$LOGNAME`, else the account name of the effective user
+/// (services and containers often set neither variable; an append-only history should still say
+/// who), else "unknown". Pass it to the writes.
 pub fn login_name() -> String {
-    pick_login(std::env::var("USER").ok(), std::env::var("LOGNAME").ok())
+    pick_login(
+        std::env::var("USER").ok(),
+        std::env::var("LOGNAME").ok(),
+        effective_user_name,
+    )
 }
 
-fn pick_login(user: Option<String>, logname: Option<String>) -> String {
+fn pick_login(
+    user: Option<String>,
+    logname: Option<String>,
+    system: impl FnOnce() -> Option<String>,
+) -> String {
     [user, logname]
         .into_iter()
         .flatten()
         .map(|name| name.trim().to_string())
         .find(|name| !name.is_empty())
+        .or_else(|| system().filter(|name| !name.trim().is_empty()))
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The passwd entry's name of the effective user id, if there is one.
+fn effective_user_name() -> Option<String> {
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    let mut scratch = vec![0 as libc::c_char; 4096];
+    // SAFETY: getpwuid_r writes only into `entry` and `scratch` (whose length it is given) and
+    // sets `found` to `&entry` or null; the name is copied out before either goes away.
+    let status = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &mut entry,
+            scratch.as_mut_ptr(),
+            scratch.len(),
+            &mut found,
+        )
+    };
+    if status != 0 || found.is_null() || entry.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points at a NUL-terminated string inside `scratch`.
+    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+    Some(name.to_string_lossy().into_owned())
 }
 
 /// Now, in UTC, to the second: the timestamp the cockpit passes to the writes.
@@ -924,9 +959,14 @@ mod tests {
 
     #[test]
     fn login_name_falls_back_in_order() {
-        assert_eq!(pick_login(Some("ana".into()), Some("kim".into())), "ana");
-        assert_eq!(pick_login(Some(" ".into()), Some("kim".into())), "kim");
-        assert_eq!(pick_login(None, None), "unknown");
+        let system = || Some("svc".to_string());
+        assert_eq!(pick_login(Some("ana".into()), Some("kim".into()), system), "ana");
+        assert_eq!(pick_login(Some(" ".into()), Some("kim".into()), system), "kim");
+        assert_eq!(pick_login(None, None, system), "svc");
+        assert_eq!(pick_login(None, Some("".into()), || None), "unknown");
+        assert_eq!(pick_login(None, None, || Some(" ".into())), "unknown");
         assert!(!login_name().is_empty());
+        // The tests run as a user with a passwd entry (root in CI): it has a name.
+        assert!(effective_user_name().is_some_and(|name| !name.is_empty()));
     }
 }
