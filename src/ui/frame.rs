@@ -4,8 +4,10 @@
 //! text replace the layout. Drawing reads `&App` only and never fails, whatever the size.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use super::app::{App, Pane};
 use super::load::Request;
@@ -23,48 +25,66 @@ const CHROME_HEIGHT: u16 = 10;
 
 /// Draws the cockpit into `area` of `buf`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let area = area.intersection(buf.area);
-    if area.width == 0 || area.height == 0 {
-        return;
+    Screen { app, theme }.render(area, buf);
+}
+
+/// The whole screen as a widget: what `app` holds, drawn in `theme`.
+pub struct Screen<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Screen { app, theme } = self;
+        let area = area.intersection(buf.area);
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let message = format!("window too small: {MIN_WIDTH}x{MIN_HEIGHT} at least");
+            buf.set_stringn(
+                area.x,
+                area.y,
+                text::fit(&message, usize::from(area.width)),
+                usize::from(area.width),
+                theme.alert(),
+            );
+            return;
+        }
+        let body = if !app.zoom && area.height >= CHROME_HEIGHT {
+            let [header_area, tabs_area, body, footer_area] =
+                Layout::vertical([Length(1), Length(1), Fill(1), Length(1)]).areas(area);
+            header(app, header_area, buf, theme);
+            tabs(app, tabs_area, buf, theme);
+            footer(app, footer_area, buf, theme);
+            body
+        } else if footer_needed(app) {
+            // Zoomed or small: the footer stays while it is asking or telling something.
+            let [body, footer_area] = Layout::vertical([Fill(1), Length(1)]).areas(area);
+            footer(app, footer_area, buf, theme);
+            body
+        } else {
+            area
+        };
+        pane(app, body, buf, theme);
+        if app.help {
+            help::render(area, buf, theme, &app.keys);
+        }
     }
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let message = format!("window too small: {MIN_WIDTH}x{MIN_HEIGHT} at least");
-        buf.set_stringn(
-            area.x,
-            area.y,
-            text::fit(&message, usize::from(area.width)),
-            usize::from(area.width),
-            theme.alert(),
-        );
-        return;
-    }
-    let chrome = !app.zoom && area.height >= CHROME_HEIGHT;
-    let body = if chrome {
-        header(app, Rect::new(area.x, area.y, area.width, 1), buf, theme);
-        tabs(app, Rect::new(area.x, area.y + 1, area.width, 1), buf, theme);
-        footer(
-            app,
-            Rect::new(area.x, area.y + area.height - 1, area.width, 1),
-            buf,
-            theme,
-        );
-        Rect::new(area.x, area.y + 2, area.width, area.height - 3)
-    } else if app.filtering
+}
+
+/// Whether the footer is asking for input or showing a notice.
+fn footer_needed(app: &App) -> bool {
+    app.filtering
         || app.triage.prompt.is_some()
         || app.actions.prompt.is_some()
         || app.command.input.is_some()
         || app.notice.is_some()
-    {
-        footer(
-            app,
-            Rect::new(area.x, area.y + area.height - 1, area.width, 1),
-            buf,
-            theme,
-        );
-        Rect::new(area.x, area.y, area.width, area.height - 1)
-    } else {
-        area
-    };
+}
+
+/// The pane (or the view open over it) in `body`.
+fn pane(app: &App, body: Rect, buf: &mut Buffer, theme: Theme) {
     let journey_data = |r: &Request| matches!(r, Request::Journey { .. } | Request::Series { .. });
     match (app.pane, app.phase()) {
         _ if app.review.is_some() => review::view::render(app, body, buf, theme),
@@ -104,9 +124,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     }
     if app.definitions && matches!(app.pane, Pane::Overview | Pane::Phase(_)) {
         panes::metric_definitions::render(app, body, buf, theme);
-    }
-    if app.help {
-        help::render(area, buf, theme, &app.keys);
     }
 }
 

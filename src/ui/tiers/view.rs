@@ -5,7 +5,8 @@
 //! the account's full explanation; `d` what each list means.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 use serde_json::Value;
 
@@ -206,7 +207,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         return;
     }
     let month = app.tiers.month(app.period);
-    let bottom = inner.y + inner.height;
     let rows: Vec<LadderRow> = ladder
         .iter()
         .enumerate()
@@ -228,25 +228,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         empty: "no tiers",
     };
     let ladder_h = table.height_wanted(false).min(inner.height / 2);
-    table.render(Rect::new(inner.x, inner.y, inner.width, ladder_h), buf, false);
-    let mut y = inner.y + ladder_h;
+    // The ladder, a blank line, the watch list's title and the watch list.
+    let [ladder_area, _, below] = Layout::vertical([Length(ladder_h), Length(1), Fill(1)]).areas(inner);
+    let [title_area, watch_area] = Layout::vertical([Length(1), Fill(1)]).areas(below);
+    table.render(ladder_area, buf, false);
     let Some(month) = month else {
         let line = app.waiting_for(|r| matches!(r, Request::TierMonth { .. }));
-        waiting(
-            line,
-            Rect::new(
-                inner.x,
-                (y + 1).min(bottom),
-                inner.width,
-                bottom.saturating_sub(y + 1),
-            ),
-            buf,
-            theme,
-        );
+        waiting(line, below, buf, theme);
         return;
     };
-    if y + 1 < bottom {
-        y += 1;
+    if title_area.height > 0 {
         let hvc = month.hvc;
         let line = format!(
             "Watch: {} upgrades (^), {} downgrade risks (v), {} near misses (~); HVC marked *, {hvc} HVC accounts",
@@ -254,17 +245,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             month.count(Watch::DowngradeRisk),
             month.count(Watch::NearMiss)
         );
-        section_title(&line, Rect::new(inner.x, y, inner.width, 1), buf, theme);
-        y += 1;
+        section_title(&line, title_area, buf, theme);
     }
-    if y + 1 < bottom {
-        watch_table(
-            app,
-            month,
-            Rect::new(inner.x, y, inner.width, bottom - y),
-            buf,
-            theme,
-        );
+    // A header and at least one row, or nothing.
+    if watch_area.height >= 2 {
+        watch_table(app, month, watch_area, buf, theme);
     }
     if app.definitions {
         let lines: Vec<(String, Style)> = DEFINITIONS

@@ -4,8 +4,10 @@
 //! signal's value, points and rule, the total, and what moved since last month.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use crate::store::triage::{BacktestSummary, QueueRow};
 use crate::ui::app::App;
@@ -248,39 +250,93 @@ pub fn backtest_short(backtest: Option<&BacktestSummary>) -> String {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
+    TriagePane { app, theme }.render(area, buf);
+}
+
+/// The triage pane as a widget: the queue's page held by `app`, drawn in `theme`. From the top:
+/// how the score did in the backtest and what narrows the queue (a line each), the queue, and
+/// the selected account's score explained when asked.
+pub struct TriagePane<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for TriagePane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let TriagePane { app, theme } = self;
+        let state = &app.triage;
+        // The page held when it is of the queue shown and holds the selected row (else the
+        // loading line, until the page that does arrives).
+        let at = app.cursor().checked_sub(state.page.offset);
+        let holds =
+            state.loaded && (state.page.matching == 0 || at.is_some_and(|i| i < state.page.rows.len()));
+        let rows: Vec<QueueLine<'_>> = if holds {
+            triage::visible(app)
+                .map(|r| QueueLine(r, state.action_counts.get(&r.account_id).copied()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let title = format!(
+            "Triage: {} queue, {} of {} accounts, by {}",
+            if state.all { "all-accounts" } else { "HVC" },
+            state.page.matching,
+            state.page.listed,
+            state.sort.label()
+        );
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let head = head_lines(app, inner.height);
+        let explain = triage::selected(app)
+            .filter(|_| state.explain)
+            .map(breakdown_lines);
+        let below = inner.height.saturating_sub(head.len() as u16);
+        // The explanation takes at most about half of what is left; the queue keeps 4 rows.
+        let table_h = match &explain {
+            Some(lines) => {
+                let want = lines.len() as u16 + 2;
+                below.saturating_sub(want.min(below / 2 + 1)).max(below.min(4))
+            }
+            None => below,
+        };
+        let [head_area, table_area, explain_area] =
+            Layout::vertical([Length(head.len() as u16), Length(table_h), Fill(1)]).areas(inner);
+        let w = usize::from(inner.width);
+        for (line, row) in head.iter().zip(head_area.rows()) {
+            buf.set_stringn(row.x, row.y, text::fit(line, w), w, theme.dim());
+        }
+        let reading = app.waiting_for(|r| matches!(r, Request::QueuePage { .. }));
+        let empty = reading
+            .as_deref()
+            .unwrap_or("no account in the queue (t: all accounts; Esc clears filters)");
+        let columns = columns();
+        Table {
+            columns: &columns,
+            rows: &rows,
+            selected: at.filter(|_| !rows.is_empty()),
+            theme,
+            empty,
+        }
+        .render(table_area, buf, false);
+        if let Some(lines) = explain {
+            explanation(&lines, explain_area, buf, theme);
+        }
+    }
+}
+
+/// The lines above the queue, where the pane is tall enough (6 rows): is the queue right (how
+/// the score ranked past months' accounts against their churn), and what narrows it.
+fn head_lines(app: &App, height: u16) -> Vec<String> {
     let state = &app.triage;
-    // The page held when it is of the queue shown and holds the selected row (else the
-    // loading line, until the page that does arrives).
-    let at = app.cursor().checked_sub(state.page.offset);
-    let holds = state.loaded && (state.page.matching == 0 || at.is_some_and(|i| i < state.page.rows.len()));
-    let rows: Vec<QueueLine<'_>> = if holds {
-        triage::visible(app)
-            .map(|r| QueueLine(r, state.action_counts.get(&r.account_id).copied()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let title = format!(
-        "Triage: {} queue, {} of {} accounts, by {}",
-        if state.all { "all-accounts" } else { "HVC" },
-        state.page.matching,
-        state.page.listed,
-        state.sort.label()
-    );
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
+    let mut lines = Vec::new();
+    if height < 6 {
+        return lines;
     }
-    let w = usize::from(inner.width);
-    let mut y = inner.y;
-    let bottom = inner.y + inner.height;
-    // Is the queue right? How the score ranked past months' accounts against their churn.
-    if state.loaded && inner.height >= 6 {
-        let line = backtest_short(state.backtest.as_ref());
-        buf.set_stringn(inner.x, y, text::fit(&line, w), w, theme.dim());
-        y += 1;
+    if state.loaded {
+        lines.push(backtest_short(state.backtest.as_ref()));
     }
-    // What narrows the queue, and whether actions are possible.
     let mut info = Vec::new();
     if !state.filters.is_empty() {
         info.push(format!("filter {}", state.filters.to_text()));
@@ -294,57 +350,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     if let Some(why) = &state.readonly {
         info.push(format!("read-only: {why}"));
     }
-    if !info.is_empty() && inner.height >= 6 {
-        buf.set_stringn(inner.x, y, text::fit(&info.join("  "), w), w, theme.dim());
-        y += 1;
+    if !info.is_empty() {
+        lines.push(info.join("  "));
     }
-    let selected = triage::selected(app).filter(|_| state.explain);
-    let explain = selected.map(breakdown_lines);
-    let table_h = match &explain {
-        Some(lines) => {
-            let want = lines.len() as u16 + 2;
-            let left = bottom.saturating_sub(y);
-            left.saturating_sub(want.min(left / 2 + 1)).max(left.min(4))
-        }
-        None => bottom.saturating_sub(y),
-    };
-    let reading = app.waiting_for(|r| matches!(r, Request::QueuePage { .. }));
-    let empty = reading
-        .as_deref()
-        .unwrap_or("no account in the queue (t: all accounts; Esc clears filters)");
-    let columns = columns();
-    Table {
-        columns: &columns,
-        rows: &rows,
-        selected: at.filter(|_| !rows.is_empty()),
-        theme,
-        empty,
+    lines
+}
+
+/// The selected account's score explained, under a rule: one line per signal.
+fn explanation(lines: &[(String, bool)], area: Rect, buf: &mut Buffer, theme: Theme) {
+    let [rule, title, body] = Layout::vertical([Length(1), Length(1), Fill(1)]).areas(area);
+    let w = usize::from(area.width);
+    if rule.height == 0 {
+        return;
     }
-    .render(Rect::new(inner.x, y, inner.width, table_h), buf, false);
-    y += table_h;
-    if let Some(lines) = explain {
-        if y >= bottom {
-            return;
-        }
-        buf.set_stringn(inner.x, y, "\u{2500}".repeat(w), w, theme.border());
-        y += 1;
-        if y < bottom {
-            section_title(
-                "Score explained",
-                Rect::new(inner.x, y, inner.width, 1),
-                buf,
-                theme,
-            );
-            y += 1;
-        }
-        for (line, strong) in lines {
-            if y >= bottom {
-                break;
-            }
-            let style = if strong { theme.heading() } else { theme.text() };
-            buf.set_stringn(inner.x, y, text::fit(&text::clean(&line), w), w, style);
-            y += 1;
-        }
+    buf.set_stringn(rule.x, rule.y, "\u{2500}".repeat(w), w, theme.border());
+    if title.height > 0 {
+        section_title("Score explained", title, buf, theme);
+    }
+    for ((line, strong), row) in lines.iter().zip(body.rows()) {
+        let style = if *strong { theme.heading() } else { theme.text() };
+        buf.set_stringn(row.x, row.y, text::fit(&text::clean(line), w), w, style);
     }
 }
 
