@@ -546,7 +546,7 @@ fn a_fills_in_the_account_of_churn_tiers_and_the_account_view() {
     type_line(&mut app, &mut store, "Visit them");
     assert_eq!(store.action(3).unwrap().unwrap().account_id, Some(shown));
     assert!(
-        render_text(&app, 160, 48).contains("Visit them  ana  no due date"),
+        render_text(&app, 160, 48).contains("no due date         ana           Visit them"),
         "the view is read again with its new action"
     );
 }
