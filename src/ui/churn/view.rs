@@ -5,7 +5,8 @@
 //! and the churned accounts. Enter shows the selected account; `d` the formula of each figure.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 
 use crate::domain::Period;
@@ -184,54 +185,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     let before = (app.period > data.months.first().copied().unwrap_or(app.period))
         .then(|| data.month(app.segment_id(), app.period.prev()));
     let w = inner.width;
-    let bottom = inner.y + inner.height;
 
-    // The figures, in as many columns of 26 as fit (at most 3).
+    // From the top: the figures, a line when no account was active, the trend (where it fits
+    // with 4 rows to spare), a blank line, and the breakdowns with the churned accounts.
     let cols = (w / 26).clamp(1, 3);
-    let cell = w / cols;
     let figs = figures(&now, before.as_ref());
-    let fig_rows = figs.len().div_ceil(usize::from(cols)) as u16;
-    for (i, (label, value, change)) in figs.iter().enumerate() {
-        let (c, r) = ((i as u16) % cols, (i as u16) / cols);
-        let y = inner.y + r;
-        if y >= bottom {
-            break;
-        }
-        let x = inner.x + c * cell;
-        let room = usize::from(cell.saturating_sub(1));
-        let label_w = LABEL_W.min(room);
-        buf.set_stringn(x, y, text::pad(label, label_w, false), room, theme.dim());
-        let rest = room.saturating_sub(label_w);
-        // The change from the month before where it fits whole, else the value alone.
-        let with_change = format!("{value} {change}");
-        let shown = if text::width(with_change.trim_end()) <= rest {
-            with_change.trim_end().to_string()
-        } else {
-            value.clone()
-        };
-        buf.set_stringn(
-            x + label_w as u16,
-            y,
-            text::pad(&shown, rest, false),
-            rest,
-            theme.heading(),
-        );
-    }
-    let mut y = inner.y + fig_rows.min(inner.height);
-    if now.n_start == 0 && y < bottom {
-        buf.set_stringn(
-            inner.x,
-            y,
-            text::fit(
-                "no account was active at the start of this month: rates are n/a",
-                usize::from(w),
-            ),
-            usize::from(w),
-            theme.dim(),
-        );
-        y += 1;
-    }
-
+    let fig_rows = (figs.len().div_ceil(usize::from(cols)) as u16).min(inner.height);
+    let notice_h = u16::from(now.n_start == 0 && inner.height > fig_rows);
+    let after_head = inner.height - fig_rows - notice_h;
     // The trend: one labelled row (or band) per figure; taller where the height allows.
     let band: u16 = if inner.height >= 40 {
         3
@@ -241,16 +202,37 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         1
     };
     let trend_h = 2 + 3 * band;
-    if bottom.saturating_sub(y) >= trend_h + 4 {
-        y += 1;
-        trend(app, Rect::new(inner.x, y, w, trend_h), band, buf, theme);
-        y += trend_h;
+    let trend_rows = if after_head >= trend_h + 4 { trend_h } else { 0 };
+    let left = after_head - trend_rows - u16::from(trend_rows > 0);
+    let [fig_area, notice_area, _, trend_area, _, rest] = Layout::vertical([
+        Length(fig_rows),
+        Length(notice_h),
+        Length(u16::from(trend_rows > 0)),
+        Length(trend_rows),
+        Length(u16::from(left > 1)),
+        Fill(1),
+    ])
+    .areas(inner);
+
+    figure_grid(&figs, cols, fig_area, buf, theme);
+    if notice_area.height > 0 {
+        buf.set_stringn(
+            notice_area.x,
+            notice_area.y,
+            text::fit(
+                "no account was active at the start of this month: rates are n/a",
+                usize::from(w),
+            ),
+            usize::from(w),
+            theme.dim(),
+        );
     }
-    if y >= bottom {
+    if trend_area.height > 0 {
+        trend(app, trend_area, band, buf, theme);
+    }
+    if rest.height == 0 {
         return;
     }
-    y += 1.min(bottom - y - 1);
-    let rest = Rect::new(inner.x, y, w, bottom - y);
     let events = data.events(app.period, app.segment_id());
     if events.is_none()
         && waiting(
@@ -264,7 +246,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
     }
     if w >= SIDE_BY_SIDE {
         let left_w = (w * 45 / 100).max(50);
-        let left = Rect::new(rest.x, rest.y, left_w, rest.height);
+        let [left, rule, _, right] =
+            Layout::horizontal([Length(left_w), Length(1), Length(1), Fill(1)]).areas(rest);
         breakdowns(
             app,
             events.map(|e| (&e.by_phase[..], &e.by_reason[..])),
@@ -272,27 +255,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             buf,
             theme,
         );
-        for yy in rest.y..rest.y + rest.height {
-            buf.set_string(rest.x + left_w, yy, "\u{2502}", theme.border());
+        for row in rule.rows() {
+            buf.set_string(row.x, row.y, "\u{2502}", theme.border());
         }
-        let right = Rect::new(rest.x + left_w + 2, rest.y, w - left_w - 2, rest.height);
         accounts(app, events, right, buf, theme);
     } else {
-        // Narrow: one line per breakdown, then the accounts.
+        // Narrow: one line per breakdown (where 8 rows allow), then the accounts.
         let lines = compact_breakdowns(app, events.map(|e| (&e.by_phase[..], &e.by_reason[..])));
-        let mut yy = rest.y;
-        let keep = if rest.height >= 8 { lines.len() as u16 } else { 0 };
-        for line in lines.iter().take(usize::from(keep)) {
+        let shown = if rest.height >= 8 { lines.len() as u16 } else { 0 };
+        let [lines_area, list] = Layout::vertical([Length(shown.min(rest.height)), Fill(1)]).areas(rest);
+        for (line, row) in lines.iter().zip(lines_area.rows()) {
             buf.set_stringn(
-                rest.x,
-                yy,
+                row.x,
+                row.y,
                 text::fit(line, usize::from(w)),
                 usize::from(w),
                 theme.text(),
             );
-            yy += 1;
         }
-        let list = Rect::new(rest.x, yy, w, (rest.y + rest.height).saturating_sub(yy));
         accounts(app, events, list, buf, theme);
     }
     if app.definitions {
@@ -301,6 +281,45 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         && let Some(account) = app.selected_churned()
     {
         account_overlay(account, area, buf, theme);
+    }
+}
+
+/// The month's figures in `cols` columns of equal width, row by row: each a label, its value
+/// and the change from the month before where that fits whole.
+fn figure_grid(
+    figs: &[(&'static str, String, String)],
+    cols: u16,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: Theme,
+) {
+    let cells = Layout::horizontal(vec![Length(area.width / cols); usize::from(cols)]);
+    for (row, figs) in area.rows().zip(figs.chunks(usize::from(cols))) {
+        for (cell, (label, value, change)) in cells.split(row).iter().zip(figs) {
+            let room = usize::from(cell.width.saturating_sub(1));
+            let label_w = LABEL_W.min(room);
+            buf.set_stringn(
+                cell.x,
+                cell.y,
+                text::pad(label, label_w, false),
+                room,
+                theme.dim(),
+            );
+            let rest = room.saturating_sub(label_w);
+            let with_change = format!("{value} {change}");
+            let shown = if text::width(with_change.trim_end()) <= rest {
+                with_change.trim_end().to_string()
+            } else {
+                value.clone()
+            };
+            buf.set_stringn(
+                cell.x + label_w as u16,
+                cell.y,
+                text::pad(&shown, rest, false),
+                rest,
+                theme.heading(),
+            );
+        }
     }
 }
 
