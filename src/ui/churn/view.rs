@@ -20,6 +20,7 @@ use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::overlay::overlay;
 use crate::ui::widgets::sparkline::{LEVELS, MISSING};
+use crate::ui::widgets::stack::Stack;
 use crate::ui::widgets::table::{Column, Row, Table};
 
 /// One rate of a month's figures.
@@ -553,44 +554,23 @@ fn breakdowns(
         ]
     };
     let churned: u64 = events.map_or(0, |(p, _)| p.iter().map(|g| g.accounts).sum());
-    let bottom = area.y + area.height;
-    let mut y = area.y;
-    let table =
-        |title: String, columns: Vec<Column>, rows: Vec<GroupRow<'_>>, y: &mut u16, buf: &mut Buffer| {
-            if *y + 2 >= bottom {
-                return;
-            }
-            section_title(&title, Rect::new(area.x, *y, area.width, 1), buf, theme);
-            let t = Table {
-                columns: &columns,
-                rows: &rows,
-                selected: None,
-                theme,
-                empty: "no churn events this month",
-            };
-            let h = t.height_wanted(false).min(bottom - *y - 1);
-            t.render(Rect::new(area.x, *y + 1, area.width, h), buf, false);
-            *y += h + 2;
-        };
+    let mut stack = Stack::new(area);
     let (phases, reasons) = events.unwrap_or((&[], &[]));
-    table(
-        "Where they left (journey phase)".to_string(),
-        group_columns("Phase"),
-        phases.iter().map(|g| GroupRow(g, churned)).collect(),
-        &mut y,
-        buf,
-    );
-    table(
-        "Why (root cause)".to_string(),
-        group_columns("Cause"),
-        reasons.iter().map(|g| GroupRow(g, churned)).collect(),
-        &mut y,
-        buf,
-    );
-    if y + 2 >= bottom {
-        return;
+    for (title, first, groups) in [
+        ("Where they left (journey phase)", "Phase", phases),
+        ("Why (root cause)", "Cause", reasons),
+    ] {
+        let columns = group_columns(first);
+        let rows: Vec<GroupRow<'_>> = groups.iter().map(|g| GroupRow(g, churned)).collect();
+        let table = Table {
+            columns: &columns,
+            rows: &rows,
+            selected: None,
+            theme,
+            empty: "no churn events this month",
+        };
+        section(title, &table, &mut stack, buf);
     }
-    section_title("By segment", Rect::new(area.x, y, area.width, 1), buf, theme);
     let columns = vec![
         Column::new("Segment", 14).flex(),
         Column::new("start", 6).right(),
@@ -613,9 +593,7 @@ fn breakdowns(
         theme,
         empty: "no account was active",
     };
-    let h = segment_table.height_wanted(false).min(bottom - y - 1);
-    segment_table.render(Rect::new(area.x, y + 1, area.width, h), buf, false);
-    y += h + 2;
+    section("By segment", &segment_table, &mut stack, buf);
 
     // By loyalty tier held at the start of the month, where there is room.
     let tiers: Vec<SegmentRow> = app
@@ -623,35 +601,21 @@ fn breakdowns(
         .events(app.period, app.segment_id())
         .map(|e| e.by_tier.iter().map(|(s, r)| SegmentRow(s.clone(), *r)).collect())
         .unwrap_or_default();
-    if y + 2 < bottom && !tiers.is_empty() {
-        section_title(
-            "By loyalty tier held at the start",
-            Rect::new(area.x, y, area.width, 1),
-            buf,
-            theme,
-        );
+    if !tiers.is_empty() {
         let mut tier_columns = columns.clone();
         tier_columns[0] = Column::new("Tier", 14).flex();
-        let t = Table {
+        let table = Table {
             columns: &tier_columns,
             rows: &tiers,
             selected: None,
             theme,
             empty: "no tiers",
         };
-        let h = t.height_wanted(false).min(bottom - y - 1);
-        t.render(Rect::new(area.x, y + 1, area.width, h), buf, false);
-        y += h + 2;
+        section("By loyalty tier held at the start", &table, &mut stack, buf);
     }
 
     // Cohorts: accounts by start month, and the share still active after 1, 3, 6 and 12 months.
-    if y + 2 < bottom && !app.churn.cohorts.is_empty() {
-        section_title(
-            "Cohort retention (share active after n months)",
-            Rect::new(area.x, y, area.width, 1),
-            buf,
-            theme,
-        );
+    if !app.churn.cohorts.is_empty() {
         let cohort_columns = vec![
             Column::new("Started", 8),
             Column::new("accts", 5).right(),
@@ -660,17 +624,30 @@ fn breakdowns(
             Column::new("6 mo", 5).right().priority(1),
             Column::new("12 mo", 5).right().priority(2),
         ];
-        let room = usize::from(bottom - y - 2);
+        // The latest cohorts, as many as fit under the title and the header.
+        let room = usize::from(stack.rows_left().saturating_sub(2));
         let rows: Vec<CohortRow<'_>> = app.churn.cohorts.iter().rev().take(room).map(CohortRow).collect();
-        let t = Table {
+        let table = Table {
             columns: &cohort_columns,
             rows: &rows,
             selected: None,
             theme,
             empty: "no cohorts",
         };
-        let h = t.height_wanted(false).min(bottom - y - 1);
-        t.render(Rect::new(area.x, y + 1, area.width, h), buf, false);
+        section(
+            "Cohort retention (share active after n months)",
+            &table,
+            &mut stack,
+            buf,
+        );
+    }
+}
+
+/// A titled table in the next section of `stack`, if one is left.
+fn section<R: Row>(title: &str, table: &Table<'_, R>, stack: &mut Stack, buf: &mut Buffer) {
+    if let Some((title_area, table_area)) = stack.next(table.height_wanted(false)) {
+        section_title(title, title_area, buf, table.theme);
+        table.render(table_area, buf, false);
     }
 }
 
@@ -731,15 +708,13 @@ fn accounts(app: &App, events: Option<&ChurnEvents>, area: Rect, buf: &mut Buffe
     );
     // Churn events whose account the figures do not count: said apart, on the last line.
     let aside = events.map_or(&[][..], |e| &e.aside[..]);
-    let area = if aside.is_empty() || area.height < 4 {
-        area
-    } else {
-        let last = area.y + area.height - 1;
-        let line = describe_aside(aside);
+    let aside_h = u16::from(!aside.is_empty() && area.height >= 4);
+    let [_, list, aside_row] = Layout::vertical([Length(1), Fill(1), Length(aside_h)]).areas(area);
+    if aside_row.height > 0 {
         let w = usize::from(area.width);
-        buf.set_stringn(area.x, last, text::fit(&line, w), w, theme.dim());
-        Rect::new(area.x, area.y, area.width, area.height - 1)
-    };
+        let line = describe_aside(aside);
+        buf.set_stringn(aside_row.x, aside_row.y, text::fit(&line, w), w, theme.dim());
+    }
     let columns = [
         Column::new("Account", 14).flex(),
         Column::new("MRR lost", 8).right(),
@@ -756,11 +731,7 @@ fn accounts(app: &App, events: Option<&ChurnEvents>, area: Rect, buf: &mut Buffe
         theme,
         empty: "no account churned this month",
     }
-    .render(
-        Rect::new(area.x, area.y + 1, area.width, area.height - 1),
-        buf,
-        false,
-    );
+    .render(list, buf, false);
 }
 
 fn definitions_overlay(area: Rect, buf: &mut Buffer, theme: Theme) {
