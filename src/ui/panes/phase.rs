@@ -6,18 +6,17 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 
-use super::{pane_block, section_title};
+use super::pane_block;
 use crate::domain::model::Phase;
 use crate::ui::app::App;
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::view::{self, MetricView};
-use crate::ui::widgets::metric_rows;
-use crate::ui::widgets::table::Table;
+use crate::ui::view;
+use crate::ui::widgets::metric_rows::MetricTables;
 
-/// Body width from which indicators and success metrics sit side by side.
-pub const SIDE_BY_SIDE: u16 = 140;
+pub use crate::ui::widgets::metric_rows::SIDE_BY_SIDE;
 
 pub fn render(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     let title = format!(
@@ -74,72 +73,20 @@ pub fn render(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: The
     } else {
         (None, Some(cursor - ind.len()))
     };
-    let columns = metric_rows::columns();
     let empty = if app.filter.is_empty() {
         "none in this phase".to_string()
     } else {
         format!("no metric name contains \"{}\"", app.filter)
     };
-    let draw =
-        |title: &str, rows: &[MetricView<'_>], selected: Option<usize>, area: Rect, buf: &mut Buffer| {
-            if area.height == 0 {
-                return;
-            }
-            section_title(title, area, buf, theme);
-            Table {
-                columns: &columns,
-                rows,
-                selected,
-                theme,
-                empty: &empty,
-            }
-            .render(
-                Rect::new(area.x, area.y + 1, area.width, area.height - 1),
-                buf,
-                false,
-            );
-        };
-    const INDICATORS: &str = "Indicators (predict success)";
-    const SUCCESS: &str = "Success metrics";
-    if body.width >= SIDE_BY_SIDE {
-        let half = (body.width - 1) / 2;
-        for y in body.y..body.y + body.height {
-            buf.set_string(body.x + half, y, "\u{2502}", theme.border());
-        }
-        draw(
-            INDICATORS,
-            &ind,
-            ind_sel,
-            Rect::new(body.x, body.y, half, body.height),
-            buf,
-        );
-        let right = Rect::new(body.x + half + 1, body.y, body.width - half - 1, body.height);
-        draw(SUCCESS, &suc, suc_sel, right, buf);
-    } else {
-        // Stacked: each section wants a title, a header and its rows; share what there is.
-        let want = |n: usize| 2 + n.clamp(1, 200) as u16;
-        let (wi, ws) = (want(ind.len()), want(suc.len()));
-        let h = body.height;
-        let (hi, gap) = if h > wi + ws {
-            (wi, 1)
-        } else if h == wi + ws {
-            (wi, 0)
-        } else {
-            let share = (u32::from(h) * u32::from(wi) / u32::from(wi + ws)) as u16;
-            let least = 3.min(h / 2);
-            (share.max(least).min(h - least), 0)
-        };
-        draw(
-            INDICATORS,
-            &ind,
-            ind_sel,
-            Rect::new(body.x, body.y, body.width, hi),
-            buf,
-        );
-        let y1 = body.y + hi + gap;
-        let h1 = (body.y + h).saturating_sub(y1);
-        draw(SUCCESS, &suc, suc_sel, Rect::new(body.x, y1, body.width, h1), buf);
+    MetricTables {
+        indicators: &ind,
+        success: &suc,
+        selected: (ind_sel, suc_sel),
+        empty: &empty,
+        gap: true,
+        theme,
     }
+    .render(body, buf);
 }
 
 /// The phase's CX goal, business goal and owner as lines fitted to the width; true marks a

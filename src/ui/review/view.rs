@@ -7,6 +7,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use crate::report::{MetricDoc, PhaseDoc};
 use crate::store::review::ReviewStatus;
@@ -16,9 +17,8 @@ use crate::ui::panes::{pane_block, section_title};
 use crate::ui::review::ReviewState;
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::view::{self, MetricView};
-use crate::ui::widgets::metric_rows;
-use crate::ui::widgets::table::Table;
+use crate::ui::view;
+use crate::ui::widgets::metric_rows::MetricTables;
 
 /// The footer's keys in review mode.
 pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
@@ -363,59 +363,15 @@ fn tables(app: &App, state: &ReviewState, doc: &PhaseDoc, area: Rect, buf: &mut 
         return;
     };
     let (ind, suc) = view::phase_rows(&app.data, phase, state.period, "");
-    let columns = metric_rows::columns();
-    let draw = |title: &str, rows: &[MetricView<'_>], area: Rect, buf: &mut Buffer| {
-        if area.height == 0 {
-            return;
-        }
-        section_title(title, area, buf, theme);
-        Table {
-            columns: &columns,
-            rows,
-            selected: None,
-            theme,
-            empty: "none in this phase",
-        }
-        .render(
-            Rect::new(area.x, area.y + 1, area.width, area.height - 1),
-            buf,
-            false,
-        );
-    };
-    const INDICATORS: &str = "Indicators (predict success)";
-    const SUCCESS: &str = "Success metrics";
-    if area.width >= crate::ui::panes::phase::SIDE_BY_SIDE {
-        let half = (area.width - 1) / 2;
-        for y in area.y..area.y + area.height {
-            buf.set_string(area.x + half, y, "\u{2502}", theme.border());
-        }
-        draw(
-            INDICATORS,
-            &ind,
-            Rect::new(area.x, area.y, half, area.height),
-            buf,
-        );
-        let right = Rect::new(area.x + half + 1, area.y, area.width - half - 1, area.height);
-        draw(SUCCESS, &suc, right, buf);
-    } else {
-        let want = |n: usize| 2 + n.clamp(1, 200) as u16;
-        let (wi, ws) = (want(ind.len()), want(suc.len()));
-        let h = area.height;
-        let hi = if h >= wi + ws {
-            wi
-        } else {
-            let share = (u32::from(h) * u32::from(wi) / u32::from(wi + ws)) as u16;
-            let least = 3.min(h / 2);
-            share.max(least).min(h - least)
-        };
-        draw(INDICATORS, &ind, Rect::new(area.x, area.y, area.width, hi), buf);
-        draw(
-            SUCCESS,
-            &suc,
-            Rect::new(area.x, area.y + hi, area.width, h - hi),
-            buf,
-        );
+    MetricTables {
+        indicators: &ind,
+        success: &suc,
+        selected: (None, None),
+        empty: "none in this phase",
+        gap: false,
+        theme,
     }
+    .render(area, buf);
 }
 
 /// `snapshot --pane review --format json`: the review document (as `review --format json`)
