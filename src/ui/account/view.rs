@@ -4,7 +4,8 @@
 //! scroll.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 
 use crate::ui::account::AccountView;
@@ -398,25 +399,13 @@ pub fn render(app: &App, view: &AccountView, area: Rect, buf: &mut Buffer, theme
         triage(view, &mut right);
         timeline(view, &mut right);
         surveys(view, &mut right);
-        for y in inner.y..inner.y + inner.height {
-            buf.set_string(inner.x + half, y, "\u{2502}", theme.border());
+        let [left_area, rule, _, right_area] =
+            Layout::horizontal([Length(half), Length(1), Length(1), Fill(1)]).areas(inner);
+        for row in rule.rows() {
+            buf.set_string(row.x, row.y, "\u{2502}", theme.border());
         }
-        draw(
-            &left,
-            view.scroll,
-            Rect::new(inner.x, inner.y, half, inner.height),
-            buf,
-            theme,
-        );
-        let rx = inner.x + half + 2;
-        let rw = (inner.x + inner.width).saturating_sub(rx);
-        draw(
-            &right,
-            view.scroll,
-            Rect::new(rx, inner.y, rw, inner.height),
-            buf,
-            theme,
-        );
+        draw(&left, view.scroll, left_area, buf, theme);
+        draw(&right, view.scroll, right_area, buf, theme);
     } else {
         let mut lines = Vec::new();
         profile(view, &mut lines);

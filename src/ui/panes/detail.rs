@@ -3,7 +3,8 @@
 //! the store.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 
 use super::{pane_block, section_title};
@@ -128,9 +129,9 @@ pub fn render(app: &App, metric: &Metric, area: Rect, buf: &mut Buffer, theme: T
     for (i, (line, style)) in lines.iter().take(usize::from(text_h)).enumerate() {
         buf.set_stringn(inner.x, inner.y + i as u16, line, w, *style);
     }
-    let chart_y = inner.y + text_h + 1;
-    let chart_h = (inner.y + inner.height).saturating_sub(chart_y);
-    if chart_h < 4 {
+    let [_, _, chart_area] =
+        Layout::vertical([Length(text_h), Length(u16::from(text_h < inner.height)), Fill(1)]).areas(inner);
+    if chart_area.height < 4 {
         return;
     }
     let Some((first, last)) = app.catalogue.range else {
@@ -141,12 +142,13 @@ pub fn render(app: &App, metric: &Metric, area: Rect, buf: &mut Buffer, theme: T
         .through(last)
         .map(|p| (p, series.and_then(|s| s.get(&p)).map(|v| v.value)))
         .collect();
+    let [title_area, plot_area] = Layout::vertical([Length(1), Fill(1)]).areas(chart_area);
     section_title(
         &format!(
             "Trend {first} to {last}, every month in the store (^ {})",
             app.period
         ),
-        Rect::new(inner.x, chart_y, inner.width, 1),
+        title_area,
         buf,
         theme,
     );
@@ -156,5 +158,5 @@ pub fn render(app: &App, metric: &Metric, area: Rect, buf: &mut Buffer, theme: T
         selected: app.period,
         theme,
     }
-    .render(Rect::new(inner.x, chart_y + 1, inner.width, chart_h - 1), buf);
+    .render(plot_area, buf);
 }

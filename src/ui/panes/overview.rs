@@ -3,7 +3,8 @@
 //! most since the previous month.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 
 use super::{pane_block, section_title};
@@ -216,13 +217,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         empty: "",
     };
 
-    let (phase_area, movers_area) = if inner.width >= SIDE_BY_SIDE {
+    let [phase_area, _, movers_area] = if inner.width >= SIDE_BY_SIDE {
         let movers_w = inner.width.saturating_sub(90).clamp(MOVERS_W.0, MOVERS_W.1);
-        let left = inner.width - movers_w - 1;
-        (
-            Rect::new(inner.x, inner.y, left, inner.height),
-            Rect::new(inner.x + left + 1, inner.y, movers_w, inner.height),
-        )
+        Layout::horizontal([Fill(1), Length(1), Length(movers_w)]).areas(inner)
     } else {
         let full = phases.height_wanted(true);
         let compact = phases.height_wanted(false);
@@ -234,16 +231,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         } else {
             inner.height
         };
-        let movers_y = inner.y + h + u16::from(h < inner.height);
-        (
-            Rect::new(inner.x, inner.y, inner.width, h),
-            Rect::new(
-                inner.x,
-                movers_y,
-                inner.width,
-                (inner.y + inner.height).saturating_sub(movers_y),
-            ),
-        )
+        Layout::vertical([Length(h), Length(u16::from(h < inner.height)), Fill(1)]).areas(inner)
     };
     let sublines = phase_area.height >= phases.height_wanted(true);
     phases.render(phase_area, buf, sublines);
@@ -260,7 +248,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
             app.filter
         )
     };
-    section_title(&title, movers_area, buf, theme);
+    let [title_area, table_area] = Layout::vertical([Length(1), Fill(1)]).areas(movers_area);
+    section_title(&title, title_area, buf, theme);
     let movers: Vec<MoverRow> = view::movers(&app.data, app.period, &app.filter, MOVERS_MAX)
         .into_iter()
         .map(|v| MoverRow {
@@ -279,14 +268,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
         theme,
         empty: "no metric has values in both months",
     }
-    .render(
-        Rect::new(
-            movers_area.x,
-            movers_area.y + 1,
-            movers_area.width,
-            movers_area.height - 1,
-        ),
-        buf,
-        false,
-    );
+    .render(table_area, buf, false);
 }
