@@ -13,7 +13,8 @@
 //! - the comments themselves, newest first, scrolled with j/k.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
@@ -121,7 +122,8 @@ fn lines_on_top(lines: &[(String, Style)], max: u16, area: Rect, buf: &mut Buffe
             used += 1;
         }
     }
-    Rect::new(area.x, y, area.width, bottom.saturating_sub(y))
+    let [_, below] = Layout::vertical([Length(y - area.y), Fill(1)]).areas(area);
+    below
 }
 
 fn rate(p: &Proportion) -> String {
@@ -266,7 +268,7 @@ fn power(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
         )]
     };
     let footer_h = if rest.height >= 6 { 2.min(rest.height) } else { 0 };
-    let table_area = Rect::new(rest.x, rest.y, rest.width, rest.height - footer_h);
+    let [table_area, footer_area] = Layout::vertical([Fill(1), Length(footer_h)]).areas(rest);
     let mut rows: Vec<PowerRow<'_>> = insight::phase_power(app, phase.id)
         .into_iter()
         .map(|p| PowerRow {
@@ -315,8 +317,7 @@ fn power(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
     }
     .render(table_area, buf, !dropped.is_empty());
     if footer_h > 0 {
-        let at = Rect::new(rest.x, table_area.y + table_area.height, rest.width, footer_h);
-        lines_on_top(&footer, footer_h, at, buf);
+        lines_on_top(&footer, footer_h, footer_area, buf);
     }
 }
 
@@ -458,15 +459,10 @@ fn touchpoints(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Th
         .filter(|groups| groups.iter().any(|g| g.tickets > 0));
     let touch_h = (1 + rows.len().max(1)).min(usize::from(rest.height)) as u16;
     let (table_area, service_area) = match service {
-        Some(_) if rest.height >= touch_h + 5 => (
-            Rect::new(rest.x, rest.y, rest.width, touch_h),
-            Some(Rect::new(
-                rest.x,
-                rest.y + touch_h + 1,
-                rest.width,
-                rest.height - touch_h - 1,
-            )),
-        ),
+        Some(_) if rest.height >= touch_h + 5 => {
+            let [table, _, service] = Layout::vertical([Length(touch_h), Length(1), Fill(1)]).areas(rest);
+            (table, Some(service))
+        }
         _ => (rest, None),
     };
     Table {
@@ -552,7 +548,7 @@ fn priority_service(groups: &[ServiceGroup], period: Period, area: Rect, buf: &m
         buf,
         theme,
     );
-    let mut rest = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+    let [_, mut rest] = Layout::vertical([Length(1), Fill(1)]).areas(area);
     if let Some(line) = priority_verdict(groups, theme) {
         rest = lines_on_top(&[line], 1, rest, buf);
     }
