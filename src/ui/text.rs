@@ -144,8 +144,29 @@ pub fn segment_label(segment: &str) -> String {
     }
 }
 
+/// Types `c` at the end of a line being edited (a prompt, a note): printable characters only,
+/// and none past `max` characters.
+pub fn type_char(input: &mut String, c: char, max: usize) {
+    if !c.is_control() && input.chars().count() < max {
+        input.push(c);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn typing_takes_printable_characters_up_to_the_limit() {
+        let mut line = String::from("ab");
+        type_char(&mut line, '\u{7}', 10);
+        type_char(&mut line, '\n', 10);
+        assert_eq!(line, "ab");
+        type_char(&mut line, 'é', 3);
+        assert_eq!(line, "abé");
+        type_char(&mut line, 'c', 3);
+        assert_eq!(line, "abé", "no fourth character past a limit of 3");
+    }
+
     use super::*;
 
     #[test]

@@ -136,9 +136,7 @@ fn prompt_key(app: &mut App, action: Action) -> Outcome {
     };
     match action {
         Action::PromptChar(c) => {
-            if !c.is_control() && prompt.input.chars().count() < MAX_INPUT {
-                prompt.input.push(c);
-            }
+            text::type_char(&mut prompt.input, c, MAX_INPUT);
             Outcome::Continue
         }
         Action::PromptBackspace => {

@@ -105,9 +105,7 @@ fn editor_key(state: &mut ReviewState, action: Action) -> Outcome {
     };
     match action {
         Action::Review(ReviewKey::Char(c)) => {
-            if !c.is_control() && editor.text.chars().count() < MAX_NOTE {
-                editor.text.push(c);
-            }
+            crate::ui::text::type_char(&mut editor.text, c, MAX_NOTE);
         }
         Action::Review(ReviewKey::Newline) => {
             if editor.text.chars().count() < MAX_NOTE {

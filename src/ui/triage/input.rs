@@ -9,6 +9,7 @@ use crate::store::triage;
 use crate::ui::account::AccountView;
 use crate::ui::action::{Action, Outcome, TriageKey};
 use crate::ui::app::{App, Pane};
+use crate::ui::text;
 
 use super::state::*;
 
@@ -185,9 +186,7 @@ fn prompt_key(app: &mut App, action: Action) -> Outcome {
     };
     match action {
         Action::PromptChar(c) => {
-            if !c.is_control() && prompt.input.chars().count() < 500 {
-                prompt.input.push(c);
-            }
+            text::type_char(&mut prompt.input, c, MAX_INPUT);
             Outcome::Continue
         }
         Action::PromptBackspace => {
@@ -209,7 +208,7 @@ fn prompt_key(app: &mut App, action: Action) -> Outcome {
 }
 
 fn accept(app: &mut App, prompt: Prompt) {
-    let input = crate::ui::text::clean(&prompt.input);
+    let input = text::clean(&prompt.input);
     let account = prompt.account.clone();
     let mut keep_open = false;
     let write = match prompt.kind {
@@ -298,7 +297,7 @@ fn write_now(app: &mut App, store: &mut Store, account: &str, write: &Write) {
         Write::Reopen(_) => format!("{account} reopened"),
     };
     app.triage.message = Some(match store.triage_act(account, action, &who, &now_stamp()) {
-        Ok(()) => format!("{} (by {who})", crate::ui::text::clean(&done)),
+        Ok(()) => format!("{} (by {who})", text::clean(&done)),
         Err(e) => format!("not written: {e}"),
     });
 }

@@ -16,6 +16,9 @@ use crate::ui::load::Request;
 
 /// Rows of the queue read at a time: the pane holds one page around the selected row.
 pub const PAGE_ROWS: usize = 400;
+
+/// Characters the prompt takes at most (a note, a name, a date).
+pub(super) const MAX_INPUT: usize = 500;
 /// Rows the page keeps around the selected row before the next page is read: more than a
 /// screen, so that stepping through the queue never shows a row missing.
 const PAGE_MARGIN: usize = 100;
