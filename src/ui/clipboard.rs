@@ -6,6 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
+use ratatui::widgets::Widget;
 
 use super::action::{Action, Outcome};
 use super::app::{App, Pane};
@@ -61,7 +62,11 @@ fn selected_row(app: &App) -> Option<String> {
     let (width, height) = ROW_SCREEN;
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
-    frame::render(app, area, &mut buf, Theme::PLAIN);
+    frame::Screen {
+        app,
+        theme: Theme::PLAIN,
+    }
+    .render(area, &mut buf);
     // The header, the tabs (the shown one is reversed too) and the footer are not rows.
     (2..height.saturating_sub(1)).find_map(|y| {
         let cells: Vec<&str> = (0..width)

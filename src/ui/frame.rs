@@ -23,11 +23,6 @@ pub const MIN_HEIGHT: u16 = 3;
 /// Below this height the pane fills the screen, as with the zoom key.
 const CHROME_HEIGHT: u16 = 10;
 
-/// Draws the cockpit into `area` of `buf`.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    Screen { app, theme }.render(area, buf);
-}
-
 /// The whole screen as a widget: what `app` holds, drawn in `theme`.
 pub struct Screen<'a> {
     pub app: &'a App,
@@ -87,10 +82,10 @@ fn footer_needed(app: &App) -> bool {
 fn pane(app: &App, body: Rect, buf: &mut Buffer, theme: Theme) {
     let journey_data = |r: &Request| matches!(r, Request::Journey { .. } | Request::Series { .. });
     match (app.pane, app.phase()) {
-        _ if app.review.is_some() => review::view::render(app, body, buf, theme),
+        _ if app.review.is_some() => review::view::ReviewPane { app, theme }.render(body, buf),
         _ if app.account.is_some() => {
             if let Some(view) = &app.account {
-                account::view::render(app, view, body, buf, theme);
+                account::view::AccountPane { view, theme }.render(body, buf);
             }
         }
         _ if triage::account_open(app) => {
@@ -109,21 +104,27 @@ fn pane(app: &App, body: Rect, buf: &mut Buffer, theme: Theme) {
         }
         (Pane::Phase(_), Some(phase)) if app.insight.view.is_some() => {
             if let Some(view) = app.insight.view {
-                insight::view::render(app, phase, view, body, buf, theme);
+                insight::view::InsightPane {
+                    app,
+                    phase,
+                    view,
+                    theme,
+                }
+                .render(body, buf);
             }
         }
         (Pane::Phase(_), Some(phase)) => match app.selected_metric().filter(|_| app.detail) {
-            Some(metric) => panes::detail::render(app, metric, body, buf, theme),
-            None => panes::phase::render(app, phase, body, buf, theme),
+            Some(metric) => panes::detail::DetailPane { app, metric, theme }.render(body, buf),
+            None => panes::phase::PhasePane { app, phase, theme }.render(body, buf),
         },
-        (Pane::Churn, _) => churn::view::render(app, body, buf, theme),
-        (Pane::Tiers, _) => tiers::view::render(app, body, buf, theme),
-        (Pane::Triage, _) => triage::view::render(app, body, buf, theme),
-        (Pane::Actions, _) => actions::view::render(app, body, buf, theme),
-        _ => panes::overview::render(app, body, buf, theme),
+        (Pane::Churn, _) => churn::view::ChurnPane { app, theme }.render(body, buf),
+        (Pane::Tiers, _) => tiers::view::TiersPane { app, theme }.render(body, buf),
+        (Pane::Triage, _) => triage::view::TriagePane { app, theme }.render(body, buf),
+        (Pane::Actions, _) => actions::view::ActionsPane { app, theme }.render(body, buf),
+        _ => panes::overview::OverviewPane { app, theme }.render(body, buf),
     }
     if app.definitions && matches!(app.pane, Pane::Overview | Pane::Phase(_)) {
-        panes::metric_definitions::render(app, body, buf, theme);
+        panes::metric_definitions::MetricDefinitions { app, theme }.render(body, buf);
     }
 }
 

@@ -34,6 +34,7 @@ pub mod widgets;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 pub use app::{App, Pane};
@@ -44,7 +45,11 @@ pub use theme::Theme;
 pub fn render_text(app: &App, width: u16, height: u16) -> String {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
-    frame::render(app, area, &mut buf, Theme::PLAIN);
+    frame::Screen {
+        app,
+        theme: Theme::PLAIN,
+    }
+    .render(area, &mut buf);
     buffer_text(&buf)
 }
 

@@ -240,7 +240,13 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                 clear = false;
             }
             terminal
-                .draw(|f| frame::render(app, f.area(), f.buffer_mut(), options.theme))
+                .draw(|f| {
+                    let screen = frame::Screen {
+                        app,
+                        theme: options.theme,
+                    };
+                    f.render_widget(screen, f.area());
+                })
                 .map_err(io_error("drawing the cockpit"))?;
             dirty = false;
             debug_panic();

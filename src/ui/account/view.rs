@@ -7,6 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use crate::ui::account::AccountView;
 use crate::ui::app::App;
@@ -379,43 +380,52 @@ fn draw(lines: &[Line], scroll: usize, area: Rect, buf: &mut Buffer, theme: Them
     }
 }
 
-pub fn render(app: &App, view: &AccountView, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let p = &view.profile;
-    let title = format!("Account {} {}", p.account_id, p.name);
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let _ = app;
-    if inner.width >= TWO_COLUMNS {
-        let half = (inner.width - 1) / 2;
-        let mut left = Vec::new();
-        profile(view, &mut left);
-        subscriptions(view, &mut left, usize::from(half));
-        tier(view, &mut left);
-        tickets(view, &mut left);
-        let mut right = Vec::new();
-        open_actions(view, &mut right);
-        triage(view, &mut right);
-        timeline(view, &mut right);
-        surveys(view, &mut right);
-        let [left_area, rule, _, right_area] =
-            Layout::horizontal([Length(half), Length(1), Length(1), Fill(1)]).areas(inner);
-        for row in rule.rows() {
-            buf.set_string(row.x, row.y, "\u{2502}", theme.border());
+/// The account view as a widget: the account `view` (the one `App::account` holds), drawn in
+/// `theme`: two columns from `TWO_COLUMNS` wide, else one.
+pub struct AccountPane<'a> {
+    pub view: &'a AccountView,
+    pub theme: Theme,
+}
+
+impl Widget for AccountPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let AccountPane { view, theme } = self;
+        let p = &view.profile;
+        let title = format!("Account {} {}", p.account_id, p.name);
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
         }
-        draw(&left, view.scroll, left_area, buf, theme);
-        draw(&right, view.scroll, right_area, buf, theme);
-    } else {
-        let mut lines = Vec::new();
-        profile(view, &mut lines);
-        open_actions(view, &mut lines);
-        triage(view, &mut lines);
-        timeline(view, &mut lines);
-        tier(view, &mut lines);
-        subscriptions(view, &mut lines, usize::from(inner.width));
-        tickets(view, &mut lines);
-        surveys(view, &mut lines);
-        draw(&lines, view.scroll, inner, buf, theme);
+        if inner.width >= TWO_COLUMNS {
+            let half = (inner.width - 1) / 2;
+            let mut left = Vec::new();
+            profile(view, &mut left);
+            subscriptions(view, &mut left, usize::from(half));
+            tier(view, &mut left);
+            tickets(view, &mut left);
+            let mut right = Vec::new();
+            open_actions(view, &mut right);
+            triage(view, &mut right);
+            timeline(view, &mut right);
+            surveys(view, &mut right);
+            let [left_area, rule, _, right_area] =
+                Layout::horizontal([Length(half), Length(1), Length(1), Fill(1)]).areas(inner);
+            for row in rule.rows() {
+                buf.set_string(row.x, row.y, "\u{2502}", theme.border());
+            }
+            draw(&left, view.scroll, left_area, buf, theme);
+            draw(&right, view.scroll, right_area, buf, theme);
+        } else {
+            let mut lines = Vec::new();
+            profile(view, &mut lines);
+            open_actions(view, &mut lines);
+            triage(view, &mut lines);
+            timeline(view, &mut lines);
+            tier(view, &mut lines);
+            subscriptions(view, &mut lines, usize::from(inner.width));
+            tickets(view, &mut lines);
+            surveys(view, &mut lines);
+            draw(&lines, view.scroll, inner, buf, theme);
+        }
     }
 }

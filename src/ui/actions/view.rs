@@ -6,6 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use crate::store::actions::{ActionLine, ActionStatus};
 use crate::ui::actions::{self, OwnerFilter};
@@ -129,52 +130,62 @@ fn filter_line(app: &App) -> String {
     line
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let inner = pane_block(&title(app), area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let w = usize::from(inner.width);
-    let mut y = inner.y;
-    let bottom = inner.y + inner.height;
-    if inner.height >= 6 {
-        buf.set_stringn(inner.x, y, text::fit(&filter_line(app), w), w, theme.dim());
-        y += 1;
-    }
-    let me = triage::me();
-    let rows: Vec<ActionRow<'_>> = actions::lines(app)
-        .iter()
-        .map(|line| ActionRow {
-            line,
-            mine: line.owner.as_deref() == Some(me.as_str()),
-        })
-        .collect();
-    let reading = app.waiting_for(|r| matches!(r, Request::Actions { .. }));
-    let empty = match (&reading, app.actions.status, &app.actions.owner) {
-        (Some(line), ..) if !actions::loaded(app) => line.clone(),
-        (_, Some(ActionStatus::Open), OwnerFilter::All) => {
-            "no open action: A on any pane adds one about what is selected there".into()
+/// The actions pane as a widget: the page of actions held by `app`, drawn in `theme`. From the
+/// top: the filters (from 6 rows), the actions, and a line while a newer read is under way.
+pub struct ActionsPane<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for ActionsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let ActionsPane { app, theme } = self;
+        let inner = pane_block(&title(app), area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
         }
-        _ => "no action here (t status, o owner, f filter; Esc: every open action; A adds one)".into(),
-    };
-    let columns = columns(inner.width);
-    Table {
-        columns: &columns,
-        rows: &rows,
-        selected: (!rows.is_empty()).then(|| app.cursor()),
-        theme,
-        empty: &empty,
-    }
-    .render(
-        Rect::new(inner.x, y, inner.width, bottom.saturating_sub(y)),
-        buf,
-        false,
-    );
-    // A newer read after a write: say so on the pane's last line, over the rows still shown.
-    if let Some(line) = reading.filter(|_| !rows.is_empty() && inner.height >= 6) {
-        let at = bottom.saturating_sub(1);
-        if at > y {
-            buf.set_stringn(inner.x, at, text::fit(&line, w), w, theme.dim());
+        let w = usize::from(inner.width);
+        let mut y = inner.y;
+        let bottom = inner.y + inner.height;
+        if inner.height >= 6 {
+            buf.set_stringn(inner.x, y, text::fit(&filter_line(app), w), w, theme.dim());
+            y += 1;
+        }
+        let me = triage::me();
+        let rows: Vec<ActionRow<'_>> = actions::lines(app)
+            .iter()
+            .map(|line| ActionRow {
+                line,
+                mine: line.owner.as_deref() == Some(me.as_str()),
+            })
+            .collect();
+        let reading = app.waiting_for(|r| matches!(r, Request::Actions { .. }));
+        let empty = match (&reading, app.actions.status, &app.actions.owner) {
+            (Some(line), ..) if !actions::loaded(app) => line.clone(),
+            (_, Some(ActionStatus::Open), OwnerFilter::All) => {
+                "no open action: A on any pane adds one about what is selected there".into()
+            }
+            _ => "no action here (t status, o owner, f filter; Esc: every open action; A adds one)".into(),
+        };
+        let columns = columns(inner.width);
+        Table {
+            columns: &columns,
+            rows: &rows,
+            selected: (!rows.is_empty()).then(|| app.cursor()),
+            theme,
+            empty: &empty,
+        }
+        .render(
+            Rect::new(inner.x, y, inner.width, bottom.saturating_sub(y)),
+            buf,
+            false,
+        );
+        // A newer read after a write: say so on the pane's last line, over the rows still shown.
+        if let Some(line) = reading.filter(|_| !rows.is_empty() && inner.height >= 6) {
+            let at = bottom.saturating_sub(1);
+            if at > y {
+                buf.set_stringn(inner.x, at, text::fit(&line, w), w, theme.dim());
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use crate::domain::Period;
 use crate::domain::retention::Retention;
@@ -159,129 +160,140 @@ pub fn figures(now: &Retention, before: Option<&Retention>) -> Vec<(&'static str
     ]
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let segment = text::segment_label(app.segment_id());
-    // The figures are of the journey shown's accounts (the header names it too).
-    let journey = app
-        .journey()
-        .map_or_else(|| "every journey".to_string(), |j| text::clean(&j.name));
-    let title = format!(
-        "Churn and revenue retention: {}, {journey}, segment {segment}",
-        app.period
-    );
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    if waiting(
-        app.waiting_for(|r| matches!(r, Request::ChurnMonths { .. })),
-        inner,
-        buf,
-        theme,
-    ) {
-        return;
-    }
-    let data = &app.churn;
-    let now = data.month(app.segment_id(), app.period);
-    let before = (app.period > data.months.first().copied().unwrap_or(app.period))
-        .then(|| data.month(app.segment_id(), app.period.prev()));
-    let w = inner.width;
+/// The churn pane as a widget: the month's figures held by `app`, drawn in `theme`. From the top:
+/// the figures, a line when no account was active, the trend, and the breakdowns with the churned
+/// accounts (side by side or stacked).
+pub struct ChurnPane<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
 
-    // From the top: the figures, a line when no account was active, the trend (where it fits
-    // with 4 rows to spare), a blank line, and the breakdowns with the churned accounts.
-    let cols = (w / 26).clamp(1, 3);
-    let figs = figures(&now, before.as_ref());
-    let fig_rows = (figs.len().div_ceil(usize::from(cols)) as u16).min(inner.height);
-    let notice_h = u16::from(now.n_start == 0 && inner.height > fig_rows);
-    let after_head = inner.height - fig_rows - notice_h;
-    // The trend: one labelled row (or band) per figure; taller where the height allows.
-    let band: u16 = if inner.height >= 40 {
-        3
-    } else if inner.height >= 30 {
-        2
-    } else {
-        1
-    };
-    let trend_h = 2 + 3 * band;
-    let trend_rows = if after_head >= trend_h + 4 { trend_h } else { 0 };
-    let left = after_head - trend_rows - u16::from(trend_rows > 0);
-    let [fig_area, notice_area, _, trend_area, _, rest] = Layout::vertical([
-        Length(fig_rows),
-        Length(notice_h),
-        Length(u16::from(trend_rows > 0)),
-        Length(trend_rows),
-        Length(u16::from(left > 1)),
-        Fill(1),
-    ])
-    .areas(inner);
-
-    figure_grid(&figs, cols, fig_area, buf, theme);
-    if notice_area.height > 0 {
-        buf.set_stringn(
-            notice_area.x,
-            notice_area.y,
-            text::fit(
-                "no account was active at the start of this month: rates are n/a",
-                usize::from(w),
-            ),
-            usize::from(w),
-            theme.dim(),
+impl Widget for ChurnPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let ChurnPane { app, theme } = self;
+        let segment = text::segment_label(app.segment_id());
+        // The figures are of the journey shown's accounts (the header names it too).
+        let journey = app
+            .journey()
+            .map_or_else(|| "every journey".to_string(), |j| text::clean(&j.name));
+        let title = format!(
+            "Churn and revenue retention: {}, {journey}, segment {segment}",
+            app.period
         );
-    }
-    if trend_area.height > 0 {
-        trend(app, trend_area, band, buf, theme);
-    }
-    if rest.height == 0 {
-        return;
-    }
-    let events = data.events(app.period, app.segment_id());
-    if events.is_none()
-        && waiting(
-            app.waiting_for(|r| matches!(r, Request::ChurnEvents { .. })),
-            rest,
-            buf,
-            theme,
-        )
-    {
-        return;
-    }
-    if w >= SIDE_BY_SIDE {
-        let left_w = (w * 45 / 100).max(50);
-        let [left, rule, _, right] =
-            Layout::horizontal([Length(left_w), Length(1), Length(1), Fill(1)]).areas(rest);
-        breakdowns(
-            app,
-            events.map(|e| (&e.by_phase[..], &e.by_reason[..])),
-            left,
-            buf,
-            theme,
-        );
-        for row in rule.rows() {
-            buf.set_string(row.x, row.y, "\u{2502}", theme.border());
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
         }
-        accounts(app, events, right, buf, theme);
-    } else {
-        // Narrow: one line per breakdown (where 8 rows allow), then the accounts.
-        let lines = compact_breakdowns(app, events.map(|e| (&e.by_phase[..], &e.by_reason[..])));
-        let shown = if rest.height >= 8 { lines.len() as u16 } else { 0 };
-        let [lines_area, list] = Layout::vertical([Length(shown.min(rest.height)), Fill(1)]).areas(rest);
-        for (line, row) in lines.iter().zip(lines_area.rows()) {
+        if waiting(
+            app.waiting_for(|r| matches!(r, Request::ChurnMonths { .. })),
+            inner,
+            buf,
+            theme,
+        ) {
+            return;
+        }
+        let data = &app.churn;
+        let now = data.month(app.segment_id(), app.period);
+        let before = (app.period > data.months.first().copied().unwrap_or(app.period))
+            .then(|| data.month(app.segment_id(), app.period.prev()));
+        let w = inner.width;
+
+        // From the top: the figures, a line when no account was active, the trend (where it fits
+        // with 4 rows to spare), a blank line, and the breakdowns with the churned accounts.
+        let cols = (w / 26).clamp(1, 3);
+        let figs = figures(&now, before.as_ref());
+        let fig_rows = (figs.len().div_ceil(usize::from(cols)) as u16).min(inner.height);
+        let notice_h = u16::from(now.n_start == 0 && inner.height > fig_rows);
+        let after_head = inner.height - fig_rows - notice_h;
+        // The trend: one labelled row (or band) per figure; taller where the height allows.
+        let band: u16 = if inner.height >= 40 {
+            3
+        } else if inner.height >= 30 {
+            2
+        } else {
+            1
+        };
+        let trend_h = 2 + 3 * band;
+        let trend_rows = if after_head >= trend_h + 4 { trend_h } else { 0 };
+        let left = after_head - trend_rows - u16::from(trend_rows > 0);
+        let [fig_area, notice_area, _, trend_area, _, rest] = Layout::vertical([
+            Length(fig_rows),
+            Length(notice_h),
+            Length(u16::from(trend_rows > 0)),
+            Length(trend_rows),
+            Length(u16::from(left > 1)),
+            Fill(1),
+        ])
+        .areas(inner);
+
+        figure_grid(&figs, cols, fig_area, buf, theme);
+        if notice_area.height > 0 {
             buf.set_stringn(
-                row.x,
-                row.y,
-                text::fit(line, usize::from(w)),
+                notice_area.x,
+                notice_area.y,
+                text::fit(
+                    "no account was active at the start of this month: rates are n/a",
+                    usize::from(w),
+                ),
                 usize::from(w),
-                theme.text(),
+                theme.dim(),
             );
         }
-        accounts(app, events, list, buf, theme);
-    }
-    if app.definitions {
-        definitions_overlay(area, buf, theme);
-    } else if app.detail
-        && let Some(account) = app.selected_churned()
-    {
-        account_overlay(account, area, buf, theme);
+        if trend_area.height > 0 {
+            trend(app, trend_area, band, buf, theme);
+        }
+        if rest.height == 0 {
+            return;
+        }
+        let events = data.events(app.period, app.segment_id());
+        if events.is_none()
+            && waiting(
+                app.waiting_for(|r| matches!(r, Request::ChurnEvents { .. })),
+                rest,
+                buf,
+                theme,
+            )
+        {
+            return;
+        }
+        if w >= SIDE_BY_SIDE {
+            let left_w = (w * 45 / 100).max(50);
+            let [left, rule, _, right] =
+                Layout::horizontal([Length(left_w), Length(1), Length(1), Fill(1)]).areas(rest);
+            breakdowns(
+                app,
+                events.map(|e| (&e.by_phase[..], &e.by_reason[..])),
+                left,
+                buf,
+                theme,
+            );
+            for row in rule.rows() {
+                buf.set_string(row.x, row.y, "\u{2502}", theme.border());
+            }
+            accounts(app, events, right, buf, theme);
+        } else {
+            // Narrow: one line per breakdown (where 8 rows allow), then the accounts.
+            let lines = compact_breakdowns(app, events.map(|e| (&e.by_phase[..], &e.by_reason[..])));
+            let shown = if rest.height >= 8 { lines.len() as u16 } else { 0 };
+            let [lines_area, list] = Layout::vertical([Length(shown.min(rest.height)), Fill(1)]).areas(rest);
+            for (line, row) in lines.iter().zip(lines_area.rows()) {
+                buf.set_stringn(
+                    row.x,
+                    row.y,
+                    text::fit(line, usize::from(w)),
+                    usize::from(w),
+                    theme.text(),
+                );
+            }
+            accounts(app, events, list, buf, theme);
+        }
+        if app.definitions {
+            definitions_overlay(area, buf, theme);
+        } else if app.detail
+            && let Some(account) = app.selected_churned()
+        {
+            account_overlay(account, area, buf, theme);
+        }
     }
 }
 

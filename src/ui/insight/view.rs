@@ -16,6 +16,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
@@ -81,28 +82,44 @@ pub fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// Draws the open view of a phase pane.
-pub fn render(app: &App, phase: &Phase, view: InsightView, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let touchpoint = app.insight.selected_touchpoint(phase.id);
-    let mut title = format!(
-        "{} (phase {} of {}): {}",
-        phase.name,
-        phase.position,
-        app.data.phases.len(),
-        view.label()
-    );
-    if matches!(view, InsightView::Words | InsightView::Comments) {
-        title.push_str(&format!(" - touchpoint {}", touchpoint.unwrap_or("all")));
-    }
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    match view {
-        InsightView::Power => power(app, phase, inner, buf, theme),
-        InsightView::Touchpoints => touchpoints(app, phase, inner, buf, theme),
-        InsightView::Words => words(app, phase, touchpoint, inner, buf, theme),
-        InsightView::Comments => comments(app, phase, touchpoint, inner, buf, theme),
+/// The open view of a phase pane as a widget: `view` of `phase` as `app` holds it, drawn in
+/// `theme`.
+pub struct InsightPane<'a> {
+    pub app: &'a App,
+    pub phase: &'a Phase,
+    pub view: InsightView,
+    pub theme: Theme,
+}
+
+impl Widget for InsightPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let InsightPane {
+            app,
+            phase,
+            view,
+            theme,
+        } = self;
+        let touchpoint = app.insight.selected_touchpoint(phase.id);
+        let mut title = format!(
+            "{} (phase {} of {}): {}",
+            phase.name,
+            phase.position,
+            app.data.phases.len(),
+            view.label()
+        );
+        if matches!(view, InsightView::Words | InsightView::Comments) {
+            title.push_str(&format!(" - touchpoint {}", touchpoint.unwrap_or("all")));
+        }
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        match view {
+            InsightView::Power => power(app, phase, inner, buf, theme),
+            InsightView::Touchpoints => touchpoints(app, phase, inner, buf, theme),
+            InsightView::Words => words(app, phase, touchpoint, inner, buf, theme),
+            InsightView::Comments => comments(app, phase, touchpoint, inner, buf, theme),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
@@ -68,12 +69,21 @@ pub fn lines(app: &App, theme: Theme) -> Vec<(String, Style)> {
     lines
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    overlay(
-        "Definitions (d or Esc closes)",
-        &lines(app, theme),
-        area,
-        buf,
-        theme,
-    );
+/// The metric definitions as a widget: an overlay over the pane, drawn from `app` in `theme`.
+pub struct MetricDefinitions<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for MetricDefinitions<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let MetricDefinitions { app, theme } = self;
+        overlay(
+            "Definitions (d or Esc closes)",
+            &lines(app, theme),
+            area,
+            buf,
+            theme,
+        );
+    }
 }

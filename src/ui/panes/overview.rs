@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 
 use super::{pane_block, section_title};
 use crate::domain::status::Status;
@@ -169,104 +170,114 @@ fn mover_columns(app: &App) -> Vec<Column> {
     ]
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let title = match app.journey() {
-        Some(j) => format!("Overview: {}", text::clean(&j.name)),
-        None => "Overview".into(),
-    };
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    if app.data.phases.is_empty() {
-        let message = if app.catalogue.journeys.is_empty() {
-            "The store holds no journeys yet: import some (`cxcockpit import journeys FILE`) or try `cxcockpit --demo`."
-        } else {
-            "This journey has no phases."
+/// The overview pane as a widget: the phases and the movers of the month held by `app`, drawn in
+/// `theme`.
+pub struct OverviewPane<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for OverviewPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let OverviewPane { app, theme } = self;
+        let title = match app.journey() {
+            Some(j) => format!("Overview: {}", text::clean(&j.name)),
+            None => "Overview".into(),
         };
-        for (i, line) in text::wrap(message, usize::from(inner.width)).iter().enumerate() {
-            if i < usize::from(inner.height) {
-                buf.set_string(inner.x, inner.y + i as u16, line, theme.dim());
-            }
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
         }
-        return;
-    }
+        if app.data.phases.is_empty() {
+            let message = if app.catalogue.journeys.is_empty() {
+                "The store holds no journeys yet: import some (`cxcockpit import journeys FILE`) or try `cxcockpit --demo`."
+            } else {
+                "This journey has no phases."
+            };
+            for (i, line) in text::wrap(message, usize::from(inner.width)).iter().enumerate() {
+                if i < usize::from(inner.height) {
+                    buf.set_string(inner.x, inner.y + i as u16, line, theme.dim());
+                }
+            }
+            return;
+        }
 
-    let summaries = view::phase_summaries(&app.data, app.period);
-    let name_w = summaries
-        .iter()
-        .map(|s| text::width(&text::clean(&s.phase.name)))
-        .max()
-        .unwrap_or(5)
-        .clamp(5, 20)
-        .min(usize::from(inner.width.saturating_sub(38)).max(5)) as u16;
-    let rows: Vec<PhaseRow> = summaries
-        .into_iter()
-        .enumerate()
-        .map(|(i, summary)| PhaseRow {
-            number: i + 1,
-            summary,
-        })
-        .collect();
-    let columns = phase_columns(name_w, inner.width);
-    let phases = Table {
-        columns: &columns,
-        rows: &rows,
-        selected: Some(app.cursor()),
-        theme,
-        empty: "",
-    };
-
-    let [phase_area, _, movers_area] = if inner.width >= SIDE_BY_SIDE {
-        let movers_w = inner.width.saturating_sub(90).clamp(MOVERS_W.0, MOVERS_W.1);
-        Layout::horizontal([Fill(1), Length(1), Length(movers_w)]).areas(inner)
-    } else {
-        let full = phases.height_wanted(true);
-        let compact = phases.height_wanted(false);
-        // The movers want a blank line, a title, a header and a row or more.
-        let h = if inner.height >= full + 5 {
-            full
-        } else if inner.height >= compact + 4 {
-            compact
-        } else {
-            inner.height
+        let summaries = view::phase_summaries(&app.data, app.period);
+        let name_w = summaries
+            .iter()
+            .map(|s| text::width(&text::clean(&s.phase.name)))
+            .max()
+            .unwrap_or(5)
+            .clamp(5, 20)
+            .min(usize::from(inner.width.saturating_sub(38)).max(5)) as u16;
+        let rows: Vec<PhaseRow> = summaries
+            .into_iter()
+            .enumerate()
+            .map(|(i, summary)| PhaseRow {
+                number: i + 1,
+                summary,
+            })
+            .collect();
+        let columns = phase_columns(name_w, inner.width);
+        let phases = Table {
+            columns: &columns,
+            rows: &rows,
+            selected: Some(app.cursor()),
+            theme,
+            empty: "",
         };
-        Layout::vertical([Length(h), Length(u16::from(h < inner.height)), Fill(1)]).areas(inner)
-    };
-    let sublines = phase_area.height >= phases.height_wanted(true);
-    phases.render(phase_area, buf, sublines);
 
-    if movers_area.height < 3 {
-        return;
+        let [phase_area, _, movers_area] = if inner.width >= SIDE_BY_SIDE {
+            let movers_w = inner.width.saturating_sub(90).clamp(MOVERS_W.0, MOVERS_W.1);
+            Layout::horizontal([Fill(1), Length(1), Length(movers_w)]).areas(inner)
+        } else {
+            let full = phases.height_wanted(true);
+            let compact = phases.height_wanted(false);
+            // The movers want a blank line, a title, a header and a row or more.
+            let h = if inner.height >= full + 5 {
+                full
+            } else if inner.height >= compact + 4 {
+                compact
+            } else {
+                inner.height
+            };
+            Layout::vertical([Length(h), Length(u16::from(h < inner.height)), Fill(1)]).areas(inner)
+        };
+        let sublines = phase_area.height >= phases.height_wanted(true);
+        phases.render(phase_area, buf, sublines);
+
+        if movers_area.height < 3 {
+            return;
+        }
+        let title = if app.filter.is_empty() {
+            format!("Moved most since {}", app.period.prev())
+        } else {
+            format!(
+                "Moved most since {} (names with \"{}\")",
+                app.period.prev(),
+                app.filter
+            )
+        };
+        let [title_area, table_area] = Layout::vertical([Length(1), Fill(1)]).areas(movers_area);
+        section_title(&title, title_area, buf, theme);
+        let movers: Vec<MoverRow> = view::movers(&app.data, app.period, &app.filter, MOVERS_MAX)
+            .into_iter()
+            .map(|v| MoverRow {
+                phase: app
+                    .data
+                    .phase_of(v.metric)
+                    .map_or(String::new(), |p| p.name.clone()),
+                view: v,
+            })
+            .collect();
+        let columns = mover_columns(app);
+        Table {
+            columns: &columns,
+            rows: &movers,
+            selected: None,
+            theme,
+            empty: "no metric has values in both months",
+        }
+        .render(table_area, buf, false);
     }
-    let title = if app.filter.is_empty() {
-        format!("Moved most since {}", app.period.prev())
-    } else {
-        format!(
-            "Moved most since {} (names with \"{}\")",
-            app.period.prev(),
-            app.filter
-        )
-    };
-    let [title_area, table_area] = Layout::vertical([Length(1), Fill(1)]).areas(movers_area);
-    section_title(&title, title_area, buf, theme);
-    let movers: Vec<MoverRow> = view::movers(&app.data, app.period, &app.filter, MOVERS_MAX)
-        .into_iter()
-        .map(|v| MoverRow {
-            phase: app
-                .data
-                .phase_of(v.metric)
-                .map_or(String::new(), |p| p.name.clone()),
-            view: v,
-        })
-        .collect();
-    let columns = mover_columns(app);
-    Table {
-        columns: &columns,
-        rows: &movers,
-        selected: None,
-        theme,
-        empty: "no metric has values in both months",
-    }
-    .render(table_area, buf, false);
 }

@@ -18,75 +18,87 @@ use crate::ui::widgets::metric_rows::MetricTables;
 
 pub use crate::ui::widgets::metric_rows::SIDE_BY_SIDE;
 
-pub fn render(app: &App, phase: &Phase, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let title = format!(
-        "{} (phase {} of {})",
-        phase.name,
-        phase.position,
-        app.data.phases.len()
-    );
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let mut info = info_lines(phase, inner.width);
-    // The goals and owner take what the tables leave, at most their lines and a blank one.
-    let (ind, suc) = view::phase_rows(&app.data, phase, app.period, &app.filter);
-    // Each section wants a title, a header and its rows (as the stacked layout below counts).
-    let want = |n: usize| 2 + n.clamp(1, 200) as u16;
-    let tables_h = if inner.width >= SIDE_BY_SIDE {
-        want(ind.len()).max(want(suc.len()))
-    } else {
-        want(ind.len()) + want(suc.len()) + 1
-    };
-    // Moments of truth, then pain points, as long as the tables still get all they want.
-    for line in extra_lines(phase, inner.width) {
-        if info.len() as u16 + 2 + tables_h > inner.height {
-            break;
+/// A phase pane as a widget: `phase` of `app`'s journey, drawn in `theme`. From the top: its
+/// goals and owner (with moments of truth and pain points while the tables keep their rows), then
+/// its indicators beside (or above) its success metrics.
+pub struct PhasePane<'a> {
+    pub app: &'a App,
+    pub phase: &'a Phase,
+    pub theme: Theme,
+}
+
+impl Widget for PhasePane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let PhasePane { app, phase, theme } = self;
+        let title = format!(
+            "{} (phase {} of {})",
+            phase.name,
+            phase.position,
+            app.data.phases.len()
+        );
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
         }
-        info.push(line);
+        let mut info = info_lines(phase, inner.width);
+        // The goals and owner take what the tables leave, at most their lines and a blank one.
+        let (ind, suc) = view::phase_rows(&app.data, phase, app.period, &app.filter);
+        // Each section wants a title, a header and its rows (as the stacked layout below counts).
+        let want = |n: usize| 2 + n.clamp(1, 200) as u16;
+        let tables_h = if inner.width >= SIDE_BY_SIDE {
+            want(ind.len()).max(want(suc.len()))
+        } else {
+            want(ind.len()) + want(suc.len()) + 1
+        };
+        // Moments of truth, then pain points, as long as the tables still get all they want.
+        for line in extra_lines(phase, inner.width) {
+            if info.len() as u16 + 2 + tables_h > inner.height {
+                break;
+            }
+            info.push(line);
+        }
+        let info_h = if inner.height >= 12 {
+            info.len() as u16 + 1
+        } else {
+            1.min(inner.height)
+        };
+        let mut y = inner.y;
+        for (line, style) in info.iter().take(usize::from(info_h)) {
+            let style = if *style { theme.alert() } else { theme.dim() };
+            buf.set_stringn(inner.x, y, line, usize::from(inner.width), style);
+            y += 1;
+        }
+        y = inner.y + info_h;
+        let body = Rect::new(
+            inner.x,
+            y,
+            inner.width,
+            (inner.y + inner.height).saturating_sub(y),
+        );
+        if body.height == 0 {
+            return;
+        }
+        let cursor = app.cursor();
+        let (ind_sel, suc_sel) = if cursor < ind.len() {
+            (Some(cursor), None)
+        } else {
+            (None, Some(cursor - ind.len()))
+        };
+        let empty = if app.filter.is_empty() {
+            "none in this phase".to_string()
+        } else {
+            format!("no metric name contains \"{}\"", app.filter)
+        };
+        MetricTables {
+            indicators: &ind,
+            success: &suc,
+            selected: (ind_sel, suc_sel),
+            empty: &empty,
+            gap: true,
+            theme,
+        }
+        .render(body, buf);
     }
-    let info_h = if inner.height >= 12 {
-        info.len() as u16 + 1
-    } else {
-        1.min(inner.height)
-    };
-    let mut y = inner.y;
-    for (line, style) in info.iter().take(usize::from(info_h)) {
-        let style = if *style { theme.alert() } else { theme.dim() };
-        buf.set_stringn(inner.x, y, line, usize::from(inner.width), style);
-        y += 1;
-    }
-    y = inner.y + info_h;
-    let body = Rect::new(
-        inner.x,
-        y,
-        inner.width,
-        (inner.y + inner.height).saturating_sub(y),
-    );
-    if body.height == 0 {
-        return;
-    }
-    let cursor = app.cursor();
-    let (ind_sel, suc_sel) = if cursor < ind.len() {
-        (Some(cursor), None)
-    } else {
-        (None, Some(cursor - ind.len()))
-    };
-    let empty = if app.filter.is_empty() {
-        "none in this phase".to_string()
-    } else {
-        format!("no metric name contains \"{}\"", app.filter)
-    };
-    MetricTables {
-        indicators: &ind,
-        success: &suc,
-        selected: (ind_sel, suc_sel),
-        empty: &empty,
-        gap: true,
-        theme,
-    }
-    .render(body, buf);
 }
 
 /// The phase's CX goal, business goal and owner as lines fitted to the width; true marks a

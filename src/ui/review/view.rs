@@ -231,106 +231,117 @@ fn bottom_lines(state: &ReviewState, phase: &PhaseDoc, w: usize) -> Vec<(String,
     lines
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let Some(state) = &app.review else {
-        return;
-    };
-    let journey = app.journey().map_or_else(String::new, |j| j.name.clone());
-    let phase = state.doc.as_ref().and_then(|d| d.phases.get(state.step));
-    let total = state.doc.as_ref().map_or(0, |d| d.phases.len());
-    let title = match phase {
-        Some(p) => format!(
-            "Review {} {}: phase {} of {}, {}",
-            state.period,
-            journey,
-            state.step + 1,
-            total,
-            p.name
-        ),
-        None => format!("Review {} {}", state.period, journey),
-    };
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let w = usize::from(inner.width);
-    let bottom = inner.y + inner.height;
-    let put = |y: u16, line: &str, style: Style, buf: &mut Buffer| {
-        if y < bottom {
-            buf.set_stringn(inner.x, y, text::fit(line, w), w, style);
+/// The review open over the panes as a widget, drawn from `app` in `theme`. From the top: the
+/// head lines, the phase's metric tables, and the notes (or the editor, or the history); a message
+/// on the last line. Draws nothing when no review is open.
+pub struct ReviewPane<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for ReviewPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let ReviewPane { app, theme } = self;
+        let Some(state) = &app.review else {
+            return;
+        };
+        let journey = app.journey().map_or_else(String::new, |j| j.name.clone());
+        let phase = state.doc.as_ref().and_then(|d| d.phases.get(state.step));
+        let total = state.doc.as_ref().map_or(0, |d| d.phases.len());
+        let title = match phase {
+            Some(p) => format!(
+                "Review {} {}: phase {} of {}, {}",
+                state.period,
+                journey,
+                state.step + 1,
+                total,
+                p.name
+            ),
+            None => format!("Review {} {}", state.period, journey),
+        };
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
         }
-    };
-    let Some(phase) = phase else {
-        let line = state.message.clone().unwrap_or_else(|| {
-            if state.doc.is_some() {
-                "this journey has no phases to review".into()
-            } else {
-                app.waiting_for(|r| matches!(r, Request::Review { .. }))
-                    .unwrap_or_else(|| "reading the review...".into())
+        let w = usize::from(inner.width);
+        let bottom = inner.y + inner.height;
+        let put = |y: u16, line: &str, style: Style, buf: &mut Buffer| {
+            if y < bottom {
+                buf.set_stringn(inner.x, y, text::fit(line, w), w, style);
             }
-        });
-        put(inner.y, &line, theme.dim(), buf);
-        return;
-    };
-    // The message takes the last line.
-    let mut end = bottom;
-    if let Some(message) = &state.message {
-        end -= 1;
-        put(end, &text::clean(message), theme.alert(), buf);
-    }
-    let head = head_lines(app, state, phase, w, theme);
-    let mut y = inner.y;
-    for (line, style) in &head {
+        };
+        let Some(phase) = phase else {
+            let line = state.message.clone().unwrap_or_else(|| {
+                if state.doc.is_some() {
+                    "this journey has no phases to review".into()
+                } else {
+                    app.waiting_for(|r| matches!(r, Request::Review { .. }))
+                        .unwrap_or_else(|| "reading the review...".into())
+                }
+            });
+            put(inner.y, &line, theme.dim(), buf);
+            return;
+        };
+        // The message takes the last line.
+        let mut end = bottom;
+        if let Some(message) = &state.message {
+            end -= 1;
+            put(end, &text::clean(message), theme.alert(), buf);
+        }
+        let head = head_lines(app, state, phase, w, theme);
+        let mut y = inner.y;
+        for (line, style) in &head {
+            if y >= end {
+                return;
+            }
+            put(y, line, *style, buf);
+            y += 1;
+        }
         if y >= end {
             return;
         }
-        put(y, line, *style, buf);
-        y += 1;
-    }
-    if y >= end {
-        return;
-    }
-    // What is left: tables above, notes (or editor, or history) below. The editor and the
-    // history get at least half; the notes what they need, at most a third.
-    let left = end - y;
-    let notes = bottom_lines(state, phase, w);
-    let want = notes.len().min(usize::from(u16::MAX)) as u16;
-    let notes_h = if state.editor.is_some() || state.history {
-        want.max(left / 2).min(left)
-    } else {
-        want.min((left / 3).max(2)).min(left)
-    };
-    // The tables take what they need of the rest; the notes get what the tables leave.
-    let tables_h = (left - notes_h).min(tables_wanted(app, phase, inner.width));
-    if tables_h >= 3 {
-        tables(
-            app,
-            state,
-            phase,
-            Rect::new(inner.x, y, inner.width, tables_h),
-            buf,
-            theme,
-        );
-    }
-    let mut ny = y + tables_h;
-    // Long notes and the editor show their end (where typing happens); the title stays.
-    let (first, rest) = notes.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
-    if let Some((title_line, _)) = first {
-        if ny < end {
-            section_title(title_line, Rect::new(inner.x, ny, inner.width, 1), buf, theme);
+        // What is left: tables above, notes (or editor, or history) below. The editor and the
+        // history get at least half; the notes what they need, at most a third.
+        let left = end - y;
+        let notes = bottom_lines(state, phase, w);
+        let want = notes.len().min(usize::from(u16::MAX)) as u16;
+        let notes_h = if state.editor.is_some() || state.history {
+            want.max(left / 2).min(left)
+        } else {
+            want.min((left / 3).max(2)).min(left)
+        };
+        // The tables take what they need of the rest; the notes get what the tables leave.
+        let tables_h = (left - notes_h).min(tables_wanted(app, phase, inner.width));
+        if tables_h >= 3 {
+            tables(
+                app,
+                state,
+                phase,
+                Rect::new(inner.x, y, inner.width, tables_h),
+                buf,
+                theme,
+            );
+        }
+        let mut ny = y + tables_h;
+        // Long notes and the editor show their end (where typing happens); the title stays.
+        let (first, rest) = notes.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
+        if let Some((title_line, _)) = first {
+            if ny < end {
+                section_title(title_line, Rect::new(inner.x, ny, inner.width, 1), buf, theme);
+                ny += 1;
+            }
+        }
+        let room = usize::from(end.saturating_sub(ny));
+        let skip = if state.editor.is_some() {
+            rest.len().saturating_sub(room)
+        } else {
+            0
+        };
+        for (line, strong) in rest.iter().skip(skip).take(room) {
+            let style = if *strong { theme.heading() } else { theme.text() };
+            put(ny, line, style, buf);
             ny += 1;
         }
-    }
-    let room = usize::from(end.saturating_sub(ny));
-    let skip = if state.editor.is_some() {
-        rest.len().saturating_sub(room)
-    } else {
-        0
-    };
-    for (line, strong) in rest.iter().skip(skip).take(room) {
-        let style = if *strong { theme.heading() } else { theme.text() };
-        put(ny, line, style, buf);
-        ny += 1;
     }
 }
 

@@ -8,6 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::Widget;
 use serde_json::Value;
 
 use crate::ui::panes::{pane_block, section_title, waiting};
@@ -180,94 +181,104 @@ impl Row for WatchRow<'_> {
     }
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let title = format!("Loyalty tiers at the end of {}", app.period);
-    let inner = pane_block(&title, area, buf, theme);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    if waiting(
-        app.waiting_for(|r| matches!(r, Request::TierLadder)),
-        inner,
-        buf,
-        theme,
-    ) {
-        return;
-    }
-    let ladder = &app.tiers.ladder;
-    let w = usize::from(inner.width);
-    if ladder.is_empty() {
-        buf.set_stringn(
-            inner.x,
-            inner.y,
-            text::fit("no loyalty tiers in the store: `cxcockpit import tiers FILE`", w),
-            w,
-            theme.dim(),
-        );
-        return;
-    }
-    let month = app.tiers.month(app.period);
-    let rows: Vec<LadderRow> = ladder
-        .iter()
-        .enumerate()
-        .map(|(i, t)| LadderRow(t, month.and_then(|m| m.members.get(i).copied())))
-        .collect();
-    let columns = [
-        Column::new("rank", 4).right().priority(3),
-        Column::new("Tier", 10),
-        Column::new("members", 7).right(),
-        Column::new("change", 6).right(),
-        Column::new("criteria", 46).priority(2),
-        Column::new("benefits", 16).flex().priority(1),
-    ];
-    let table = Table {
-        columns: &columns,
-        rows: &rows,
-        selected: None,
-        theme,
-        empty: "no tiers",
-    };
-    let ladder_h = table.height_wanted(false).min(inner.height / 2);
-    // The ladder, a blank line, the watch list's title and the watch list.
-    let [ladder_area, _, below] = Layout::vertical([Length(ladder_h), Length(1), Fill(1)]).areas(inner);
-    let [title_area, watch_area] = Layout::vertical([Length(1), Fill(1)]).areas(below);
-    table.render(ladder_area, buf, false);
-    let Some(month) = month else {
-        let line = app.waiting_for(|r| matches!(r, Request::TierMonth { .. }));
-        waiting(line, below, buf, theme);
-        return;
-    };
-    if title_area.height > 0 {
-        let hvc = month.hvc;
-        let line = format!(
-            "Watch: {} upgrades (^), {} downgrade risks (v), {} near misses (~); HVC marked *, {hvc} HVC accounts",
-            month.count(Watch::Upgrade),
-            month.count(Watch::DowngradeRisk),
-            month.count(Watch::NearMiss)
-        );
-        section_title(&line, title_area, buf, theme);
-    }
-    // A header and at least one row, or nothing.
-    if watch_area.height >= 2 {
-        watch_table(app, month, watch_area, buf, theme);
-    }
-    if app.definitions {
-        let lines: Vec<(String, Style)> = DEFINITIONS
-            .iter()
-            .map(|(k, v)| (format!("{k:<13}{v}"), theme.text()))
-            .collect();
-        overlay("Definitions (d or Esc closes)", &lines, area, buf, theme);
-    } else if app.detail
-        && let Some(account) = app.selected_tier_account()
-    {
-        let lines = explanation(ladder, account, app.period, theme);
-        overlay(
-            &format!("Account {} (Esc closes)", account.account_id),
-            &lines,
-            area,
+/// The tiers pane as a widget: the ladder and the accounts to watch held by `app`, drawn in
+/// `theme`.
+pub struct TiersPane<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for TiersPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let TiersPane { app, theme } = self;
+        let title = format!("Loyalty tiers at the end of {}", app.period);
+        let inner = pane_block(&title, area, buf, theme);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        if waiting(
+            app.waiting_for(|r| matches!(r, Request::TierLadder)),
+            inner,
             buf,
             theme,
-        );
+        ) {
+            return;
+        }
+        let ladder = &app.tiers.ladder;
+        let w = usize::from(inner.width);
+        if ladder.is_empty() {
+            buf.set_stringn(
+                inner.x,
+                inner.y,
+                text::fit("no loyalty tiers in the store: `cxcockpit import tiers FILE`", w),
+                w,
+                theme.dim(),
+            );
+            return;
+        }
+        let month = app.tiers.month(app.period);
+        let rows: Vec<LadderRow> = ladder
+            .iter()
+            .enumerate()
+            .map(|(i, t)| LadderRow(t, month.and_then(|m| m.members.get(i).copied())))
+            .collect();
+        let columns = [
+            Column::new("rank", 4).right().priority(3),
+            Column::new("Tier", 10),
+            Column::new("members", 7).right(),
+            Column::new("change", 6).right(),
+            Column::new("criteria", 46).priority(2),
+            Column::new("benefits", 16).flex().priority(1),
+        ];
+        let table = Table {
+            columns: &columns,
+            rows: &rows,
+            selected: None,
+            theme,
+            empty: "no tiers",
+        };
+        let ladder_h = table.height_wanted(false).min(inner.height / 2);
+        // The ladder, a blank line, the watch list's title and the watch list.
+        let [ladder_area, _, below] = Layout::vertical([Length(ladder_h), Length(1), Fill(1)]).areas(inner);
+        let [title_area, watch_area] = Layout::vertical([Length(1), Fill(1)]).areas(below);
+        table.render(ladder_area, buf, false);
+        let Some(month) = month else {
+            let line = app.waiting_for(|r| matches!(r, Request::TierMonth { .. }));
+            waiting(line, below, buf, theme);
+            return;
+        };
+        if title_area.height > 0 {
+            let hvc = month.hvc;
+            let line = format!(
+                "Watch: {} upgrades (^), {} downgrade risks (v), {} near misses (~); HVC marked *, {hvc} HVC accounts",
+                month.count(Watch::Upgrade),
+                month.count(Watch::DowngradeRisk),
+                month.count(Watch::NearMiss)
+            );
+            section_title(&line, title_area, buf, theme);
+        }
+        // A header and at least one row, or nothing.
+        if watch_area.height >= 2 {
+            watch_table(app, month, watch_area, buf, theme);
+        }
+        if app.definitions {
+            let lines: Vec<(String, Style)> = DEFINITIONS
+                .iter()
+                .map(|(k, v)| (format!("{k:<13}{v}"), theme.text()))
+                .collect();
+            overlay("Definitions (d or Esc closes)", &lines, area, buf, theme);
+        } else if app.detail
+            && let Some(account) = app.selected_tier_account()
+        {
+            let lines = explanation(ladder, account, app.period, theme);
+            overlay(
+                &format!("Account {} (Esc closes)", account.account_id),
+                &lines,
+                area,
+                buf,
+                theme,
+            );
+        }
     }
 }
 

@@ -249,10 +249,6 @@ pub fn backtest_short(backtest: Option<&BacktestSummary>) -> String {
     )
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: Theme) {
-    TriagePane { app, theme }.render(area, buf);
-}
-
 /// The triage pane as a widget: the queue's page held by `app`, drawn in `theme`. From the top:
 /// how the score did in the backtest and what narrows the queue (a line each), the queue, and
 /// the selected account's score explained when asked.
