@@ -235,7 +235,7 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                 // answer would go to the input thread. A resize to the current size clears.
                 let size = terminal.size().map_err(io_error("reading the window size"))?;
                 terminal
-                    .resize(Rect::new(0, 0, size.width, size.height))
+                    .resize(Rect::from(size))
                     .map_err(io_error("clearing the screen"))?;
                 clear = false;
             }
@@ -298,7 +298,7 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                 Message::Input(Event::Resize(..)) => Some(Action::Redraw),
                 Message::Input(Event::Mouse(mouse)) if options.mouse => {
                     let size = terminal.size().map_err(io_error("reading the window size"))?;
-                    mouse_action(app, Rect::new(0, 0, size.width, size.height), mouse)
+                    mouse_action(app, Rect::from(size), mouse)
                 }
                 Message::Input(_) => None,
             };

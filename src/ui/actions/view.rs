@@ -4,7 +4,8 @@
 //! the line below says the filters and the keys that change them.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
@@ -145,11 +146,13 @@ impl Widget for ActionsPane<'_> {
             return;
         }
         let w = usize::from(inner.width);
-        let mut y = inner.y;
-        let bottom = inner.y + inner.height;
-        if inner.height >= 6 {
-            buf.set_stringn(inner.x, y, text::fit(&filter_line(app), w), w, theme.dim());
-            y += 1;
+        // The filters' line from 6 rows; the table below; the last line for a newer read.
+        let roomy = inner.height >= 6;
+        let [filter_area, table_area] = Layout::vertical([Length(u16::from(roomy)), Fill(1)]).areas(inner);
+        let [_, last_line] = Layout::vertical([Fill(1), Length(1)]).areas(inner);
+        if roomy {
+            let line = text::fit(&filter_line(app), w);
+            buf.set_stringn(filter_area.x, filter_area.y, line, w, theme.dim());
         }
         let me = triage::me();
         let rows: Vec<ActionRow<'_>> = actions::lines(app)
@@ -175,17 +178,10 @@ impl Widget for ActionsPane<'_> {
             theme,
             empty: &empty,
         }
-        .render(
-            Rect::new(inner.x, y, inner.width, bottom.saturating_sub(y)),
-            buf,
-            false,
-        );
+        .render(table_area, buf, false);
         // A newer read after a write: say so on the pane's last line, over the rows still shown.
-        if let Some(line) = reading.filter(|_| !rows.is_empty() && inner.height >= 6) {
-            let at = bottom.saturating_sub(1);
-            if at > y {
-                buf.set_stringn(inner.x, at, text::fit(&line, w), w, theme.dim());
-            }
+        if let Some(line) = reading.filter(|_| !rows.is_empty() && roomy) {
+            buf.set_stringn(last_line.x, last_line.y, text::fit(&line, w), w, theme.dim());
         }
     }
 }

@@ -5,7 +5,8 @@
 //! sparkline. Enter opens the selected metric's detail.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::widgets::Widget;
 
 use super::pane_block;
@@ -62,19 +63,11 @@ impl Widget for PhasePane<'_> {
         } else {
             1.min(inner.height)
         };
-        let mut y = inner.y;
-        for (line, style) in info.iter().take(usize::from(info_h)) {
+        let [info_area, body] = Layout::vertical([Length(info_h), Fill(1)]).areas(inner);
+        for ((line, style), row) in info.iter().zip(info_area.rows()) {
             let style = if *style { theme.alert() } else { theme.dim() };
-            buf.set_stringn(inner.x, y, line, usize::from(inner.width), style);
-            y += 1;
+            buf.set_stringn(row.x, row.y, line, usize::from(row.width), style);
         }
-        y = inner.y + info_h;
-        let body = Rect::new(
-            inner.x,
-            y,
-            inner.width,
-            (inner.y + inner.height).saturating_sub(y),
-        );
         if body.height == 0 {
             return;
         }

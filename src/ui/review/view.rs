@@ -5,7 +5,8 @@
 //! editor, or its earlier sign-offs; a message line says what the last action did.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
@@ -264,11 +265,8 @@ impl Widget for ReviewPane<'_> {
             return;
         }
         let w = usize::from(inner.width);
-        let bottom = inner.y + inner.height;
-        let put = |y: u16, line: &str, style: Style, buf: &mut Buffer| {
-            if y < bottom {
-                buf.set_stringn(inner.x, y, text::fit(line, w), w, style);
-            }
+        let put = |row: Rect, line: &str, style: Style, buf: &mut Buffer| {
+            buf.set_stringn(row.x, row.y, text::fit(line, w), w, style);
         };
         let Some(phase) = phase else {
             let line = state.message.clone().unwrap_or_else(|| {
@@ -279,30 +277,28 @@ impl Widget for ReviewPane<'_> {
                         .unwrap_or_else(|| "reading the review...".into())
                 }
             });
-            put(inner.y, &line, theme.dim(), buf);
+            put(inner, &line, theme.dim(), buf);
             return;
         };
-        // The message takes the last line.
-        let mut end = bottom;
+        // From the top: the head lines, the tables, the notes (or the editor, or the history);
+        // the message on the last line.
+        let message_h = u16::from(state.message.is_some());
+        let [body, message_line] = Layout::vertical([Fill(1), Length(message_h)]).areas(inner);
         if let Some(message) = &state.message {
-            end -= 1;
-            put(end, &text::clean(message), theme.alert(), buf);
+            put(message_line, &text::clean(message), theme.alert(), buf);
         }
         let head = head_lines(app, state, phase, w, theme);
-        let mut y = inner.y;
-        for (line, style) in &head {
-            if y >= end {
-                return;
-            }
-            put(y, line, *style, buf);
-            y += 1;
+        let head_h = u16::try_from(head.len()).unwrap_or(u16::MAX);
+        let [head_area, rest] = Layout::vertical([Length(head_h), Fill(1)]).areas(body);
+        for ((line, style), row) in head.iter().zip(head_area.rows()) {
+            put(row, line, *style, buf);
         }
-        if y >= end {
+        if rest.height == 0 {
             return;
         }
         // What is left: tables above, notes (or editor, or history) below. The editor and the
         // history get at least half; the notes what they need, at most a third.
-        let left = end - y;
+        let left = rest.height;
         let notes = bottom_lines(state, phase, w);
         let want = notes.len().min(usize::from(u16::MAX)) as u16;
         let notes_h = if state.editor.is_some() || state.history {
@@ -312,35 +308,25 @@ impl Widget for ReviewPane<'_> {
         };
         // The tables take what they need of the rest; the notes get what the tables leave.
         let tables_h = (left - notes_h).min(tables_wanted(app, phase, inner.width));
+        let [tables_area, notes_area] = Layout::vertical([Length(tables_h), Fill(1)]).areas(rest);
         if tables_h >= 3 {
-            tables(
-                app,
-                state,
-                phase,
-                Rect::new(inner.x, y, inner.width, tables_h),
-                buf,
-                theme,
-            );
+            tables(app, state, phase, tables_area, buf, theme);
         }
-        let mut ny = y + tables_h;
         // Long notes and the editor show their end (where typing happens); the title stays.
-        let (first, rest) = notes.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
-        if let Some((title_line, _)) = first {
-            if ny < end {
-                section_title(title_line, Rect::new(inner.x, ny, inner.width, 1), buf, theme);
-                ny += 1;
-            }
+        let (first, notes) = notes.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
+        let mut rows = notes_area.rows();
+        if let (Some((title_line, _)), Some(row)) = (first, rows.next()) {
+            section_title(title_line, row, buf, theme);
         }
-        let room = usize::from(end.saturating_sub(ny));
+        let rows: Vec<Rect> = rows.collect();
         let skip = if state.editor.is_some() {
-            rest.len().saturating_sub(room)
+            notes.len().saturating_sub(rows.len())
         } else {
             0
         };
-        for (line, strong) in rest.iter().skip(skip).take(room) {
+        for ((line, strong), row) in notes.iter().skip(skip).zip(rows) {
             let style = if *strong { theme.heading() } else { theme.text() };
-            put(ny, line, style, buf);
-            ny += 1;
+            put(row, line, style, buf);
         }
     }
 }

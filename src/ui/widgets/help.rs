@@ -2,13 +2,14 @@
 //! what the symbols mean, in a box over the pane.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Rect, Size};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
 use crate::domain::status::Status;
 use crate::ui::keymap::{Binding, COMMAND, FILTER, Keymap, NORMAL};
 use crate::ui::text;
 use crate::ui::theme::{Theme, status_text};
+use crate::ui::widgets::overlay::centred;
 
 const KEYS_W: usize = 13;
 
@@ -64,12 +65,7 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: Theme, keymap: &Keymap) {
     let gap = usize::from(key_rows + 1 + legend.len() + 2 <= usize::from(area.height));
     let wanted = key_rows + gap + legend.len() + 2;
     let height = (wanted.min(usize::from(u16::MAX)) as u16).min(area.height);
-    let popup = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    );
+    let popup = centred(area, Size::new(width, height));
     Clear.render(popup, buf);
     let block = Block::new()
         .borders(Borders::ALL)

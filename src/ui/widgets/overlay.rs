@@ -2,12 +2,24 @@
 //! a churned account's details).
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::Style;
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
 use crate::ui::text;
 use crate::ui::theme::Theme;
+
+/// A box of `size` (cut to `area`) centred in `area`. An odd column or row left over goes after
+/// the box: `Rect::centered` (`Flex::Center`) puts it before, which would move every overlay drawn
+/// so far one cell right or down.
+pub fn centred(area: Rect, size: Size) -> Rect {
+    let size = Size::new(size.width.min(area.width), size.height.min(area.height));
+    let at = Position::new(
+        area.x + (area.width - size.width) / 2,
+        area.y + (area.height - size.height) / 2,
+    );
+    Rect::from((at, size))
+}
 
 /// A box centred in `area` with a title and lines of text, cut to fit.
 pub fn overlay(title: &str, lines: &[(String, Style)], area: Rect, buf: &mut Buffer, theme: Theme) {
@@ -18,12 +30,7 @@ pub fn overlay(title: &str, lines: &[(String, Style)], area: Rect, buf: &mut Buf
     let want_w = lines.iter().map(|(l, _)| text::width(l)).max().unwrap_or(0) + 4;
     let width = (want_w.max(text::width(title) + 4).min(usize::from(area.width))) as u16;
     let height = ((lines.len() + 2).min(usize::from(area.height))) as u16;
-    let popup = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    );
+    let popup = centred(area, Size::new(width, height));
     Clear.render(popup, buf);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -38,5 +45,19 @@ pub fn overlay(title: &str, lines: &[(String, Style)], area: Rect, buf: &mut Buf
     let w = usize::from(inner.width.saturating_sub(1));
     for (i, (line, style)) in lines.iter().take(usize::from(inner.height)).enumerate() {
         buf.set_stringn(inner.x + 1, inner.y + i as u16, text::fit(line, w), w, *style);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centred_leaves_an_odd_cell_after_the_box_and_stays_inside() {
+        let area = Rect::new(3, 2, 11, 6);
+        assert_eq!(centred(area, Size::new(4, 3)), Rect::new(6, 3, 4, 3));
+        assert_eq!(centred(area, Size::new(11, 6)), area);
+        assert_eq!(centred(area, Size::new(40, 40)), area);
+        assert_eq!(centred(area, Size::new(0, 0)), Rect::new(8, 5, 0, 0));
     }
 }

@@ -134,57 +134,60 @@ impl<R: Row> Table<'_, R> {
         (header + rows).min(usize::from(u16::MAX)) as u16
     }
 
-    /// Draws the table; rows get their second line when `sublines` is true.
+    /// Draws the table; rows get their second line when `sublines` is true. From the top: the
+    /// groups' line (when a column has a group), the titles, then a slot of one line (two with
+    /// `sublines`) per row, as many as fit, the selected one in view.
     pub fn render(&self, area: Rect, buf: &mut Buffer, sublines: bool) {
         let area = area.intersection(buf.area);
         if area.width == 0 || area.height == 0 {
             return;
         }
         let layout = fit_columns(self.columns, area.width);
-        let mut y = area.y;
-        let bottom = area.y + area.height;
         let x_of = |pos: usize| -> u16 {
             let before: u32 = layout[..pos].iter().map(|(_, w)| u32::from(*w) + 1).sum();
             area.x.saturating_add(before.min(u32::from(u16::MAX)) as u16)
         };
-        let right_edge = area.x + area.width;
+        let right_edge = area.right();
         let put = |buf: &mut Buffer, x: u16, y: u16, text: &str, w: u16, style: Style| {
             let w = w.min(right_edge.saturating_sub(x));
             if w > 0 {
                 buf.set_stringn(x, y, text, usize::from(w), style);
             }
         };
+        let mut lines = area.rows();
         if self.columns.iter().any(|c| c.group.is_some()) {
+            let Some(groups) = lines.next() else {
+                return;
+            };
             for (pos, (i, _)) in layout.iter().enumerate() {
                 if let Some(group) = &self.columns[*i].group {
                     let x = x_of(pos);
                     put(
                         buf,
                         x,
-                        y,
+                        groups.y,
                         group,
                         right_edge.saturating_sub(x),
                         self.theme.heading(),
                     );
                 }
             }
-            y += 1;
         }
-        if y >= bottom {
+        let Some(titles) = lines.next() else {
             return;
-        }
+        };
         for (pos, (i, w)) in layout.iter().enumerate() {
             let column = &self.columns[*i];
             let title = text::pad(&column.title, usize::from(*w), column.right);
-            put(buf, x_of(pos), y, &title, *w, self.theme.heading());
+            put(buf, x_of(pos), titles.y, &title, *w, self.theme.heading());
         }
-        y += 1;
+        let body: Vec<Rect> = lines.collect();
         if self.rows.is_empty() {
-            if y < bottom {
+            if let Some(line) = body.first() {
                 put(
                     buf,
                     area.x,
-                    y,
+                    line.y,
                     &text::fit(self.empty, usize::from(area.width)),
                     area.width,
                     self.theme.dim(),
@@ -192,42 +195,34 @@ impl<R: Row> Table<'_, R> {
             }
             return;
         }
-        let per_row = if sublines { 2 } else { 1 };
-        let visible = usize::from(bottom.saturating_sub(y)) / per_row;
+        let slots = body.chunks_exact(if sublines { 2 } else { 1 });
+        let visible = slots.len();
         if visible == 0 {
             return;
         }
         let selected = self.selected.map(|s| s.min(self.rows.len() - 1));
         let offset = selected.map_or(0, |s| (s + 1).saturating_sub(visible));
-        for (index, row) in self.rows.iter().enumerate().skip(offset).take(visible) {
+        for ((index, row), slot) in self.rows.iter().enumerate().skip(offset).zip(slots) {
+            let (first, last) = (slot[0], slot[slot.len() - 1]);
             for (pos, (i, w)) in layout.iter().enumerate() {
                 let (cell, style) = row.cell(self.columns[*i].id.unwrap_or(*i), self.theme);
                 let cell = text::pad(&text::clean(&cell), usize::from(*w), self.columns[*i].right);
-                put(buf, x_of(pos), y, &cell, *w, style);
+                put(buf, x_of(pos), first.y, &cell, *w, style);
             }
-            let first_line = y;
-            y += 1;
-            if sublines {
-                if let Some((line, style)) = row.subline(self.theme) {
-                    let indent = x_of(1.min(layout.len().saturating_sub(1)));
-                    let w = right_edge.saturating_sub(indent);
-                    put(
-                        buf,
-                        indent,
-                        y,
-                        &text::fit(&text::clean(&line), usize::from(w)),
-                        w,
-                        style,
-                    );
-                }
-                y += 1;
+            if let Some((line, style)) = sublines.then(|| row.subline(self.theme)).flatten() {
+                let indent = x_of(1.min(layout.len().saturating_sub(1)));
+                let w = right_edge.saturating_sub(indent);
+                put(
+                    buf,
+                    indent,
+                    last.y,
+                    &text::fit(&text::clean(&line), usize::from(w)),
+                    w,
+                    style,
+                );
             }
             if Some(index) == selected {
-                let rows = y - first_line;
-                buf.set_style(
-                    Rect::new(area.x, first_line, area.width, rows),
-                    self.theme.selected(),
-                );
+                buf.set_style(first.union(last), self.theme.selected());
             }
         }
     }

@@ -3,7 +3,8 @@
 //! with the first and last months where there is room. A month without data is a `.` on the baseline, never a low bar.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
 
 use super::sparkline::{LEVELS, MISSING};
 use crate::domain::Period;
@@ -63,7 +64,9 @@ impl TrendChart<'_> {
             .unwrap_or(0)
             + 1;
         let label_w = label_w.min(usize::from(area.width) / 3) as u16;
-        let plot = Rect::new(area.x + label_w, area.y, area.width - label_w, area.height - 1);
+        // The scale at the left; the bars at the right, above a line for the months.
+        let [_, right] = Layout::horizontal([Length(label_w), Fill(1)]).areas(area);
+        let [plot, months] = Layout::vertical([Fill(1), Length(1)]).areas(right);
         let rows = plot.height;
 
         // The months that fit, keeping the month shown in view.
@@ -153,7 +156,7 @@ impl TrendChart<'_> {
         }
         // The months below: the month shown under its bar (`^`), and the first and last
         // months shown where they leave room for it.
-        let y = plot.y + rows;
+        let y = months.y;
         let x_end = plot.x + plot.width;
         let mut taken: Vec<(u16, u16)> = Vec::new();
         if let Some(i) = sel
