@@ -586,6 +586,12 @@ impl App {
         if let Some(outcome) = super::insight::intercept(self, action) {
             return outcome;
         }
+        if let Some(outcome) = super::churn::intercept(self, action) {
+            return outcome;
+        }
+        if let Some(outcome) = super::tiers::intercept(self, action) {
+            return outcome;
+        }
         let phases = self.data.phases.len();
         match action {
             Action::Quit => Outcome::Quit,
@@ -627,11 +633,6 @@ impl App {
                 Pane::Overview if phases > 0 => self.enter(Pane::Phase(self.cursor())),
                 Pane::Phase(_) if self.selected_metric().is_some() && !self.detail => {
                     self.detail = true;
-                    Outcome::Continue
-                }
-                Pane::Churn | Pane::Tiers if self.rows() > 0 && !self.detail => {
-                    self.detail = true;
-                    self.definitions = false;
                     Outcome::Continue
                 }
                 _ => Outcome::Ignored,
@@ -698,7 +699,7 @@ impl App {
                 self.failed.clear();
                 Outcome::Continue
             }
-            // Handled by `triage::intercept` where they apply.
+            // Handled by `triage::intercept` (and `v` by `churn::intercept`) where they apply.
             Action::Triage(_)
             | Action::PromptChar(_)
             | Action::PromptBackspace

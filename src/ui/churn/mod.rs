@@ -1,6 +1,8 @@
-//! Churn and revenue retention: the pane's state and loading (`state`), and its drawing (`view`).
+//! Churn and revenue retention: the pane's state and loading (`state`), its keys (`input`), and its drawing (`view`).
 
+pub mod input;
 pub mod state;
 pub mod view;
 
+pub use input::*;
 pub use state::*;

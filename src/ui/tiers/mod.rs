@@ -1,6 +1,8 @@
-//! Loyalty tiers: the pane's state and loading (`state`), and its drawing (`view`).
+//! Loyalty tiers: the pane's state and loading (`state`), its keys (`input`), and its drawing (`view`).
 
+pub mod input;
 pub mod state;
 pub mod view;
 
+pub use input::*;
 pub use state::*;

@@ -127,18 +127,6 @@ pub fn intercept(app: &mut App, action: Action) -> Option<Outcome> {
             },
             other => act_key(app, other),
         }),
-        // From the churn pane: `v` opens the selected churned account's full view.
-        Action::Triage(TriageKey::Account) if app.pane == Pane::Churn => {
-            match app.selected_churned().map(|a| a.account_id.clone()) {
-                Some(id) => {
-                    app.detail = false;
-                    open_account(app, &id);
-                    Some(Outcome::Continue)
-                }
-                None => Some(Outcome::Ignored),
-            }
-        }
-        Action::Triage(_) => Some(Outcome::Ignored),
         Action::Open if app.pane == Pane::Triage => Some(toggle_explain(app)),
         Action::Back if app.pane == Pane::Triage && app.triage.explain => {
             app.triage.explain = false;
