@@ -64,7 +64,11 @@ impl Widget for Screen<'_> {
         };
         pane(app, body, buf, theme);
         if app.help {
-            help::render(area, buf, theme, &app.keys);
+            help::Help {
+                keymap: &app.keys,
+                theme,
+            }
+            .render(area, buf);
         }
     }
 }

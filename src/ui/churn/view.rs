@@ -19,7 +19,7 @@ use crate::ui::load::Request;
 use crate::ui::panes::{pane_block, section_title, waiting};
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::overlay::overlay;
+use crate::ui::widgets::overlay::Overlay;
 use crate::ui::widgets::sparkline::{LEVELS, MISSING};
 use crate::ui::widgets::stack::Stack;
 use crate::ui::widgets::table::{Column, Row, Table};
@@ -751,7 +751,12 @@ fn definitions_overlay(area: Rect, buf: &mut Buffer, theme: Theme) {
         .iter()
         .map(|(k, v)| (format!("{k:<16}{v}"), theme.text()))
         .collect();
-    overlay("Definitions (d or Esc closes)", &lines, area, buf, theme);
+    Overlay {
+        title: "Definitions (d or Esc closes)",
+        lines: &lines,
+        theme,
+    }
+    .render(area, buf);
 }
 
 fn account_overlay(a: &ChurnedAccount, area: Rect, buf: &mut Buffer, theme: Theme) {
@@ -771,7 +776,12 @@ fn account_overlay(a: &ChurnedAccount, area: Rect, buf: &mut Buffer, theme: Them
         ),
         field("Tenure", format!("{} whole months", a.tenure_months)),
     ];
-    overlay("Churned account (Esc closes)", &lines, area, buf, theme);
+    Overlay {
+        title: "Churned account (Esc closes)",
+        lines: &lines,
+        theme,
+    }
+    .render(area, buf);
 }
 
 /// The months of the churn trend, for `snapshot --format json`.

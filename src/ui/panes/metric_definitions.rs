@@ -8,7 +8,7 @@ use ratatui::widgets::Widget;
 
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::overlay::overlay;
+use crate::ui::widgets::overlay::Overlay;
 
 /// Each within 62 columns, so that the overlay fits 80 columns uncut.
 const RULES: &[(&str, &str)] = &[
@@ -78,12 +78,11 @@ pub struct MetricDefinitions<'a> {
 impl Widget for MetricDefinitions<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let MetricDefinitions { app, theme } = self;
-        overlay(
-            "Definitions (d or Esc closes)",
-            &lines(app, theme),
-            area,
-            buf,
+        Overlay {
+            title: "Definitions (d or Esc closes)",
+            lines: &lines(app, theme),
             theme,
-        );
+        }
+        .render(area, buf);
     }
 }

@@ -22,7 +22,7 @@ use crate::ui::load::Request;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::tiers::{TierAccount, TierMonth, Watch};
-use crate::ui::widgets::overlay::overlay;
+use crate::ui::widgets::overlay::Overlay;
 use crate::ui::widgets::table::{Column, Row, Table};
 
 /// What the lists and statuses mean.
@@ -266,18 +266,22 @@ impl Widget for TiersPane<'_> {
                 .iter()
                 .map(|(k, v)| (format!("{k:<13}{v}"), theme.text()))
                 .collect();
-            overlay("Definitions (d or Esc closes)", &lines, area, buf, theme);
+            Overlay {
+                title: "Definitions (d or Esc closes)",
+                lines: &lines,
+                theme,
+            }
+            .render(area, buf);
         } else if app.detail
             && let Some(account) = app.selected_tier_account()
         {
             let lines = explanation(ladder, account, app.period, theme);
-            overlay(
-                &format!("Account {} (Esc closes)", account.account_id),
-                &lines,
-                area,
-                buf,
+            Overlay {
+                title: &format!("Account {} (Esc closes)", account.account_id),
+                lines: &lines,
                 theme,
-            );
+            }
+            .render(area, buf);
         }
     }
 }

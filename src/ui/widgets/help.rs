@@ -47,58 +47,67 @@ fn legend(width: usize) -> Vec<String> {
     lines
 }
 
-/// Draws the overlay centred in `area`, with the keys as `keymap` has them.
-pub fn render(area: Rect, buf: &mut Buffer, theme: Theme, keymap: &Keymap) {
-    let area = area.intersection(buf.area);
-    if area.width < 10 || area.height < 3 {
-        return;
-    }
-    let width = area.width.min(80);
-    let two_columns = width >= 70;
-    let key_rows = if two_columns {
-        NORMAL.len().div_ceil(2)
-    } else {
-        NORMAL.len()
-    };
-    let legend = legend(usize::from(width.saturating_sub(2)));
-    // A blank line between the keys and the legend when there is room for it.
-    let gap = usize::from(key_rows + 1 + legend.len() + 2 <= usize::from(area.height));
-    let wanted = key_rows + gap + legend.len() + 2;
-    let height = (wanted.min(usize::from(u16::MAX)) as u16).min(area.height);
-    let popup = centred(area, Size::new(width, height));
-    Clear.render(popup, buf);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(" Keys  (any key closes) ")
-        .title_style(theme.title());
-    let inner = block.inner(popup);
-    block.render(popup, buf);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let col_w = if two_columns { inner.width / 2 } else { inner.width };
-    for (i, b) in NORMAL.iter().enumerate() {
-        let (col, row) = if two_columns {
-            (i / key_rows, i % key_rows)
-        } else {
-            (0, i)
-        };
-        let (x, y) = (inner.x + col as u16 * col_w, inner.y + row as u16);
-        if y >= inner.y + inner.height {
-            continue;
+/// The help overlay as a widget: centred in the area it is drawn in, with the keys as `keymap`
+/// has them (the table that handles them), drawn in `theme`.
+pub struct Help<'a> {
+    pub keymap: &'a Keymap,
+    pub theme: Theme,
+}
+
+impl Widget for Help<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Help { keymap, theme } = self;
+        let area = area.intersection(buf.area);
+        if area.width < 10 || area.height < 3 {
+            return;
         }
-        let w = usize::from(col_w.saturating_sub(1));
-        let keys = text::fit(&format!("{:<KEYS_W$} ", keymap.keys_text(b)), w);
-        buf.set_stringn(x, y, &keys, w, theme.key());
-        let used = text::width(&keys);
-        let help = text::fit(b.help, w.saturating_sub(used));
-        buf.set_stringn(x + used as u16, y, help, w.saturating_sub(used), theme.text());
-    }
-    let first = inner.y.saturating_add((key_rows + gap) as u16);
-    let bottom = inner.y + inner.height;
-    for (y, line) in (first..bottom).zip(legend) {
-        let w = usize::from(inner.width);
-        buf.set_stringn(inner.x, y, text::fit(&line, w), w, theme.dim());
+        let width = area.width.min(80);
+        let two_columns = width >= 70;
+        let key_rows = if two_columns {
+            NORMAL.len().div_ceil(2)
+        } else {
+            NORMAL.len()
+        };
+        let legend = legend(usize::from(width.saturating_sub(2)));
+        // A blank line between the keys and the legend when there is room for it.
+        let gap = usize::from(key_rows + 1 + legend.len() + 2 <= usize::from(area.height));
+        let wanted = key_rows + gap + legend.len() + 2;
+        let height = (wanted.min(usize::from(u16::MAX)) as u16).min(area.height);
+        let popup = centred(area, Size::new(width, height));
+        Clear.render(popup, buf);
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(" Keys  (any key closes) ")
+            .title_style(theme.title());
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let col_w = if two_columns { inner.width / 2 } else { inner.width };
+        for (i, b) in NORMAL.iter().enumerate() {
+            let (col, row) = if two_columns {
+                (i / key_rows, i % key_rows)
+            } else {
+                (0, i)
+            };
+            let (x, y) = (inner.x + col as u16 * col_w, inner.y + row as u16);
+            if y >= inner.y + inner.height {
+                continue;
+            }
+            let w = usize::from(col_w.saturating_sub(1));
+            let keys = text::fit(&format!("{:<KEYS_W$} ", keymap.keys_text(b)), w);
+            buf.set_stringn(x, y, &keys, w, theme.key());
+            let used = text::width(&keys);
+            let help = text::fit(b.help, w.saturating_sub(used));
+            buf.set_stringn(x + used as u16, y, help, w.saturating_sub(used), theme.text());
+        }
+        let first = inner.y.saturating_add((key_rows + gap) as u16);
+        let bottom = inner.y + inner.height;
+        for (y, line) in (first..bottom).zip(legend) {
+            let w = usize::from(inner.width);
+            buf.set_stringn(inner.x, y, text::fit(&line, w), w, theme.dim());
+        }
     }
 }

@@ -21,30 +21,40 @@ pub fn centred(area: Rect, size: Size) -> Rect {
     Rect::from((at, size))
 }
 
-/// A box centred in `area` with a title and lines of text, cut to fit.
-pub fn overlay(title: &str, lines: &[(String, Style)], area: Rect, buf: &mut Buffer, theme: Theme) {
-    let area = area.intersection(buf.area);
-    if area.width < 10 || area.height < 3 {
-        return;
-    }
-    let want_w = lines.iter().map(|(l, _)| text::width(l)).max().unwrap_or(0) + 4;
-    let width = (want_w.max(text::width(title) + 4).min(usize::from(area.width))) as u16;
-    let height = ((lines.len() + 2).min(usize::from(area.height))) as u16;
-    let popup = centred(area, Size::new(width, height));
-    Clear.render(popup, buf);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(text::fit(
-            &format!(" {title} "),
-            usize::from(width.saturating_sub(2)),
-        ))
-        .title_style(theme.title());
-    let inner = block.inner(popup);
-    block.render(popup, buf);
-    let w = usize::from(inner.width.saturating_sub(1));
-    for (i, (line, style)) in lines.iter().take(usize::from(inner.height)).enumerate() {
-        buf.set_stringn(inner.x + 1, inner.y + i as u16, text::fit(line, w), w, *style);
+/// A box over a pane: `title` and `lines` of text, centred in the area it is drawn in, cut to
+/// fit (nothing below 10 x 3).
+pub struct Overlay<'a> {
+    pub title: &'a str,
+    pub lines: &'a [(String, Style)],
+    pub theme: Theme,
+}
+
+impl Widget for Overlay<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Overlay { title, lines, theme } = self;
+        let area = area.intersection(buf.area);
+        if area.width < 10 || area.height < 3 {
+            return;
+        }
+        let want_w = lines.iter().map(|(l, _)| text::width(l)).max().unwrap_or(0) + 4;
+        let width = (want_w.max(text::width(title) + 4).min(usize::from(area.width))) as u16;
+        let height = ((lines.len() + 2).min(usize::from(area.height))) as u16;
+        let popup = centred(area, Size::new(width, height));
+        Clear.render(popup, buf);
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(text::fit(
+                &format!(" {title} "),
+                usize::from(width.saturating_sub(2)),
+            ))
+            .title_style(theme.title());
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        let w = usize::from(inner.width.saturating_sub(1));
+        for ((line, style), row) in lines.iter().zip(inner.rows()) {
+            buf.set_stringn(row.x + 1, row.y, text::fit(line, w), w, *style);
+        }
     }
 }
 
