@@ -245,14 +245,18 @@ CREATE TABLE tier (
     qualify           TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'))
 ) STRICT;
 
+-- Derived tables (account_month, account_tier, tier_watch, churned_account, triage_rank,
+-- account_signal) carry no foreign keys: the refresh rewrites them from the raw rows, and any
+-- change of accounts or tiers makes it a full one. A key would cost a lookup per row written and
+-- turn clearing the table into a delete row by row (30 s of a 100,000-account refresh).
 -- Each account's tier at the end of each month (computed by the tier evaluation, after each
 -- rollup). Keyed by month first: panes read one month; one account's history is a lookup a month.
 -- Accounts that hold no tier and qualify for none have no row.
 CREATE TABLE account_tier (
     period        TEXT NOT NULL,
-    account_id    TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
-    held_tier     TEXT REFERENCES tier (tier_id) ON DELETE SET NULL,
-    eligible_tier TEXT REFERENCES tier (tier_id) ON DELETE SET NULL,
+    account_id    TEXT NOT NULL,
+    held_tier     TEXT,
+    eligible_tier TEXT,
     status        TEXT NOT NULL CHECK (status IN ('qualified', 'upgrade', 'grace', 'downgrade', 'none')),
     grace_until   TEXT,
     PRIMARY KEY (period, account_id)
@@ -264,7 +268,7 @@ CREATE TABLE account_tier (
 -- exactly (`analysis::tiers::explain`); the members of each tier; the HVC accounts.
 CREATE TABLE tier_watch (
     period             TEXT NOT NULL,
-    account_id         TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    account_id         TEXT NOT NULL,
     active             INTEGER NOT NULL,
     monthly_mrr        BLOB NOT NULL,     -- MRR of the longest window's months, oldest first: little-endian f64s
     tenure_months      INTEGER NOT NULL,
@@ -289,7 +293,7 @@ CREATE TABLE hvc_month (
 -- (first day of the month, first day of the next). NULL: not active then. Only months in which
 -- the account was active at one end or the other have a row.
 CREATE TABLE account_month (
-    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
     period     TEXT NOT NULL,
     mrr_start  REAL,
     mrr_end    REAL,
@@ -338,7 +342,7 @@ CREATE TABLE churn_month (
 -- their first start (tenure) and the day of the month's churn event that explains them.
 CREATE TABLE churned_account (
     period      TEXT NOT NULL,
-    account_id  TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    account_id  TEXT NOT NULL,
     mrr_lost    REAL NOT NULL,
     churned_on  TEXT,
     first_start TEXT,
@@ -380,7 +384,7 @@ CREATE TABLE cohort_month (
 -- queue (an indexed read) instead of scoring every account on a keypress. The score is the
 -- weights' of the refresh (setting triage_rank.weights); keys are lower case for the filters.
 CREATE TABLE triage_rank (
-    account_id TEXT PRIMARY KEY REFERENCES account (account_id) ON DELETE CASCADE,
+    account_id TEXT PRIMARY KEY,
     hvc        INTEGER NOT NULL,
     score      REAL NOT NULL,
     mrr        REAL NOT NULL,
@@ -425,7 +429,7 @@ CREATE INDEX review_history_by_phase ON review_history (period, phase_id);
 -- do not fire have no row; 'oldest_open_days' is shown, not scored.
 CREATE TABLE account_signal (
     period     TEXT NOT NULL,
-    account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
     signal     TEXT NOT NULL,
     value      REAL NOT NULL,
     PRIMARY KEY (period, account_id, signal)

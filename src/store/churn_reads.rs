@@ -188,11 +188,7 @@ fn write_churned<'a>(
     churned: impl Iterator<Item = (Period, &'a str, f64)>,
 ) -> Result<()> {
     let what = "listing churned accounts";
-    tx.execute(
-        &accounts.bind("DELETE FROM churned_account WHERE period >= ?1 AND {accounts:}"),
-        [floor],
-    )
-    .context(what)?;
+    accounts.clear(tx, "churned_account", floor).context(what)?;
     let mut insert = tx
         .prepare(
             "INSERT INTO churned_account (period, account_id, mrr_lost, churned_on, first_start, event_on)

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod check;
 pub mod churn;
 mod churn_reads;
+mod facts;
 pub mod indicators;
 pub mod pending;
 mod queries;
@@ -34,7 +35,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 const MIGRATIONS: &[&str] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
@@ -101,6 +102,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v8.sql"),
     // 9: follow-through: actions and their history, alert rules and the alerts raised.
     include_str!("migrations/v9.sql"),
+    // 10: the derived tables without foreign keys, refilled by a full refresh.
+    include_str!("migrations/v10.sql"),
 ];
 
 /// Why a store could not be opened: bad input (exit 2: not a store, damaged, no permission)
@@ -272,6 +275,9 @@ pub(crate) fn parallel_sorts(conn: &Connection, on: bool) -> Result<()> {
     };
     conn.execute_batch(&sql).context("sizing the sorter")
 }
+
+/// A statement at least this long is logged with --verbose.
+const SLOW_STATEMENT: Duration = Duration::from_millis(100);
 
 /// How long a writer waits for another cockpit's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -455,6 +461,25 @@ impl Store {
         self.conn
             .pragma_update(None, "foreign_keys", true)
             .context("enabling foreign keys")?;
+        // With --verbose, the statements that take long go to the log with their time: where a
+        // slow refresh or pane read spends it, from a user's own store.
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            self.conn
+                .trace_v2(
+                    rusqlite::trace::TraceEventCodes::SQLITE_TRACE_PROFILE,
+                    Some(|event: rusqlite::trace::TraceEvent<'_>| {
+                        if let rusqlite::trace::TraceEvent::Profile(statement, took) = event
+                            && took >= SLOW_STATEMENT
+                        {
+                            let sql = statement.sql();
+                            let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                            let sql: String = sql.chars().take(300).collect();
+                            tracing::debug!(ms = took.as_millis() as u64, %sql, "slow statement");
+                        }
+                    }),
+                )
+                .context("tracing slow statements")?;
+        }
         // Temporary data may spill to files, so large sorts can run in parallel (see
         // `parallel_sorts`); small ones stay in the page cache as they would in memory.
         self.conn
@@ -502,18 +527,11 @@ impl Store {
                 });
             }
             self.migrate(version)?;
-            if version > 0 && version < 4 {
-                // Version 3 decides HVC per month and keeps churn per journey, version 4 keeps
-                // the survey rollups' variance: what the older store derived is computed again,
-                // so no reader sees the old figures.
+            if version > 0 {
+                // Version 10 rebuilds the derived tables empty (and older versions changed what
+                // they hold): the full refresh the migration recorded as pending fills them
+                // before anyone reads them.
                 self.refresh()?;
-            } else if version > 0 && version < 8 {
-                // Versions 6 and 8 keep the tiers and churn panes' months, which the tier
-                // evaluation writes, and version 8 the triage queue's orders (the signals').
-                self.evaluate_tiers()?;
-                if version < 8 {
-                    self.refresh_triage_rank()?;
-                }
             }
         }
         if writable && version == SCHEMA_VERSION && application_id != APPLICATION_ID {

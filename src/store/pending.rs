@@ -41,6 +41,25 @@ pub enum Accounts {
 }
 
 impl Accounts {
+    /// Deletes these accounts' rows of a derived table, those of the months from `floor` on
+    /// (its `period`; '': every month). Every row of every account is a plain `DELETE FROM`,
+    /// which SQLite does by freeing the table's pages rather than row by row.
+    pub fn clear(self, conn: &rusqlite::Connection, table: &str, floor: &str) -> rusqlite::Result<usize> {
+        match (self, floor.is_empty()) {
+            (Accounts::All, true) => conn.execute(&format!("DELETE FROM {table}"), []),
+            (_, true) => conn.execute(
+                &self.bind(&format!("DELETE FROM {table} WHERE {{accounts:}}")),
+                [],
+            ),
+            (_, false) => conn.execute(
+                &self.bind(&format!(
+                    "DELETE FROM {table} WHERE period >= ?1 AND {{accounts:}}"
+                )),
+                [floor],
+            ),
+        }
+    }
+
     /// `sql` with each `{accounts:ALIAS}` replaced by the condition that keeps only these
     /// accounts' rows of the table ALIAS names (`{accounts:}`: the statement's only table);
     /// `1` for all accounts.

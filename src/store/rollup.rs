@@ -45,40 +45,31 @@ const HVC_SQL: &str = include_str!("hvc.sql");
 ///
 /// Each raw table is read once, grouped into cells (journey, phase, month, HVC flag, company size)
 /// that hold a numerator, a denominator and a sample size; the segments are sums of cells, so
-/// every measure is a ratio of sums and no raw row is read once per segment.
-const FACTS_SQL: &str = "
+/// every measure is a ratio of sums and no raw row is read once per segment. These are the cell
+/// tables `facts.rs` fills.
+const FACTS_SETUP_SQL: &str = "
 DROP TABLE IF EXISTS temp.cell;
 -- sq: for survey measures, the sum of squares of each answer's contribution (its variance).
 CREATE TEMP TABLE cell (journey_id TEXT, phase_id INTEGER, period TEXT, hvc INTEGER, size TEXT,
                         measure TEXT, num REAL, den REAL, n INTEGER, sq REAL);
-
-DROP TABLE IF EXISTS temp.first_start;
-CREATE TEMP TABLE first_start (account_id TEXT PRIMARY KEY, period TEXT) WITHOUT ROWID;
-INSERT INTO temp.first_start
-SELECT account_id, substr(min(start_date), 1, 7) FROM subscription
-WHERE EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('logo_churn', 'grr', 'nrr', 'expansion_rate', 'arpu', 'new_accounts', 'tickets_per_100', 'phase_churn'))
-GROUP BY account_id;
-
--- Subscriptions, one pass: churn, revenue retention, expansion, ARPU and new accounts.
+-- The subscriptions' account months summed per journey, month, HVC, size and industry: churn,
+-- revenue retention, expansion, ARPU and new accounts.
 DROP TABLE IF EXISTS temp.am_cell;
-CREATE TEMP TABLE am_cell AS
-SELECT a.journey_id, am.period, am.hvc, a.company_size AS size, a.industry,
-       count(am.mrr_start) AS n_start,
-       sum(am.mrr_start IS NOT NULL AND am.mrr_end IS NULL) AS churned,
-       sum(am.mrr_start) AS start_mrr,
-       sum(CASE WHEN am.mrr_start IS NOT NULL THEN min(coalesce(am.mrr_end, 0), am.mrr_start) END) AS kept_mrr,
-       sum(CASE WHEN am.mrr_start IS NOT NULL THEN coalesce(am.mrr_end, 0) END) AS end_mrr,
-       sum(coalesce(am.mrr_end > am.mrr_start, 0)) AS grew,
-       count(am.mrr_end) AS n_end,
-       sum(am.mrr_end IS NOT NULL AND am.period = f.period) AS new,
-       coalesce(sum(CASE WHEN am.mrr_end IS NULL THEN am.mrr_start END), 0) AS churned_mrr,
-       coalesce(sum(CASE WHEN am.mrr_end < am.mrr_start THEN am.mrr_start - am.mrr_end END), 0) AS contraction_mrr,
-       coalesce(sum(CASE WHEN am.mrr_end > am.mrr_start THEN am.mrr_end - am.mrr_start END), 0) AS expansion_mrr
-FROM account_month am JOIN account a ON a.account_id = am.account_id
-JOIN temp.first_start f ON f.account_id = am.account_id
-WHERE am.period >= ?1 AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('logo_churn', 'grr', 'nrr', 'expansion_rate', 'arpu', 'new_accounts', 'tickets_per_100', 'phase_churn'))
-GROUP BY a.journey_id, am.period, am.hvc, a.company_size, a.industry;
+CREATE TEMP TABLE am_cell (journey_id TEXT, period TEXT, hvc INTEGER, size TEXT, industry TEXT,
+                           n_start INTEGER, churned INTEGER, start_mrr REAL, kept_mrr REAL, end_mrr REAL,
+                           grew INTEGER, n_end INTEGER, new INTEGER, churned_mrr REAL,
+                           contraction_mrr REAL, expansion_mrr REAL);
+-- Tickets per phase and month opened: hours to first response and to resolution, and the count
+-- for tickets per 100 accounts.
+DROP TABLE IF EXISTS temp.ticket_cell;
+CREATE TEMP TABLE ticket_cell (journey_id TEXT, phase_id INTEGER, period TEXT, hvc INTEGER, size TEXT,
+                               tickets INTEGER, response_hours REAL, responded INTEGER,
+                               resolution_hours REAL, resolved INTEGER);
+";
 
+/// After `facts.rs` has summed the raw rows into cells: churn per month and segment, the
+/// subscription and ticket facts, lead time, tickets per 100 accounts and phase churn.
+const FACTS_SQL: &str = "
 -- Churn and revenue retention per month and segment, for the churn pane and command.
 -- Every journey together (journey_id '') and each journey alone.
 DELETE FROM churn_month WHERE period >= ?3 AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'logo_churn');
@@ -121,49 +112,6 @@ WHERE s.ordered_on IS NOT NULL AND a.journey_id IS NOT NULL AND s.start_date >= 
   AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'lead_time_days')
 GROUP BY a.journey_id, substr(s.start_date, 1, 7), coalesce(h.hvc, 0), a.company_size;
 
--- Surveys, per phase, on the scale of the journey (`survey_scale_in_force`): NPS (% happy minus
--- % unhappy), CSAT (% happy), CES (mean); sq sums the squares of each answer's contribution.
-DROP TABLE IF EXISTS temp.scale;
-CREATE TEMP TABLE scale (journey_id TEXT, survey TEXT, unhappy_from INTEGER, unhappy_to INTEGER,
-                         happy_from INTEGER, happy_to INTEGER, PRIMARY KEY (journey_id, survey)) WITHOUT ROWID;
-INSERT INTO temp.scale SELECT journey_id, survey, unhappy_from, unhappy_to, happy_from, happy_to
-FROM survey_scale_in_force WHERE journey_id IS NOT NULL;
-INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n, sq)
-SELECT journey_id, phase_id, period, hvc, size, survey,
-       CASE survey WHEN 'nps' THEN 100.0 * (happy - unhappy) WHEN 'csat' THEN 100.0 * happy ELSE score END,
-       n, n,
-       CASE survey WHEN 'nps' THEN 10000.0 * (happy + unhappy) WHEN 'csat' THEN 10000.0 * happy ELSE score_sq END
-FROM (
-    SELECT a.journey_id, r.phase_id, substr(r.answered_at, 1, 7) AS period, coalesce(h.hvc, 0) AS hvc,
-           a.company_size AS size, r.survey, count(*) AS n,
-           sum(r.score BETWEEN sc.happy_from AND sc.happy_to) AS happy,
-           sum(r.score BETWEEN sc.unhappy_from AND sc.unhappy_to) AS unhappy,
-           sum(r.score) AS score, sum(1.0 * r.score * r.score) AS score_sq
-    FROM survey_response r JOIN account a ON a.account_id = r.account_id
-    JOIN temp.scale sc ON sc.journey_id = a.journey_id AND sc.survey = r.survey
-    LEFT JOIN account_month h ON h.account_id = r.account_id AND h.period = substr(r.answered_at, 1, 7)
-    WHERE r.phase_id IS NOT NULL AND r.answered_at >= ?1 || '-01'
-      AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('nps', 'csat', 'ces'))
-    GROUP BY a.journey_id, r.phase_id, substr(r.answered_at, 1, 7), coalesce(h.hvc, 0), a.company_size, r.survey
-);
-DROP TABLE temp.scale;
-
--- Tickets, per phase and month opened, one pass: hours to first response and to resolution,
--- and the count for tickets per 100 accounts.
-DROP TABLE IF EXISTS temp.ticket_cell;
-CREATE TEMP TABLE ticket_cell AS
-SELECT a.journey_id, t.phase_id, substr(t.opened_at, 1, 7) AS period, coalesce(h.hvc, 0) AS hvc, a.company_size AS size,
-       count(*) AS tickets,
-       24.0 * sum(julianday(t.first_response_at) - julianday(t.opened_at)) AS response_hours,
-       count(t.first_response_at) AS responded,
-       24.0 * sum(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours,
-       count(t.resolved_at) AS resolved
-FROM ticket t JOIN account a ON a.account_id = t.account_id
-LEFT JOIN account_month h ON h.account_id = t.account_id AND h.period = substr(t.opened_at, 1, 7)
-WHERE t.phase_id IS NOT NULL AND a.journey_id IS NOT NULL AND t.opened_at >= ?1 || '-01'
-  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure IN ('first_response_hours', 'resolution_hours', 'tickets_per_100'))
-GROUP BY a.journey_id, t.phase_id, substr(t.opened_at, 1, 7), coalesce(h.hvc, 0), a.company_size;
-
 INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
 SELECT journey_id, phase_id, period, hvc, size, 'first_response_hours', response_hours, responded, responded
 FROM temp.ticket_cell WHERE responded > 0
@@ -205,25 +153,6 @@ LEFT JOIN (
    AND x.hvc = c.hvc AND x.size = c.size
 WHERE c.n_start > 0;
 
--- Usage: mean downtime hours per account reporting usage that month.
-INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
-SELECT a.journey_id, NULL, u.period, coalesce(h.hvc, 0) AS hvc, a.company_size, 'downtime_hours', sum(u.downtime_hours), count(*), count(*)
-FROM usage_month u JOIN account a ON a.account_id = u.account_id
-LEFT JOIN account_month h ON h.account_id = u.account_id AND h.period = u.period
-WHERE a.journey_id IS NOT NULL AND u.period >= ?1
-  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'downtime_hours')
-GROUP BY a.journey_id, u.period, coalesce(h.hvc, 0), a.company_size;
-
--- Billing: % of the invoices due in the month that were paid by their due date.
-INSERT INTO temp.cell (journey_id, phase_id, period, hvc, size, measure, num, den, n)
-SELECT a.journey_id, NULL, substr(i.due_on, 1, 7), coalesce(h.hvc, 0) AS hvc, a.company_size, 'on_time_payment',
-       100.0 * sum(coalesce(i.paid_on <= i.due_on, 0)), count(*), count(*)
-FROM invoice i JOIN account a ON a.account_id = i.account_id
-LEFT JOIN account_month h ON h.account_id = i.account_id AND h.period = substr(i.due_on, 1, 7)
-WHERE a.journey_id IS NOT NULL AND i.due_on >= ?1 || '-01'
-  AND EXISTS (SELECT 1 FROM temp.rollup_measure WHERE measure = 'on_time_payment')
-GROUP BY a.journey_id, substr(i.due_on, 1, 7), coalesce(h.hvc, 0), a.company_size;
-
 -- Only the facts asked for (the month's subscription cells also serve the ticket and churn facts).
 DELETE FROM temp.cell WHERE measure NOT IN temp.rollup_measure;
 
@@ -244,7 +173,6 @@ GROUP BY c.journey_id, c.phase_id, c.period, seg.segment, c.measure;
 DROP TABLE temp.cell;
 DROP TABLE temp.am_cell;
 DROP TABLE temp.ticket_cell;
-DROP TABLE temp.first_start;
 DROP TABLE temp.seg;
 ";
 
@@ -616,6 +544,9 @@ impl Store {
                     }
                     Some(_) => {}
                 }
+                tx.execute_batch(FACTS_SETUP_SQL)
+                    .context("computing metric facts")?;
+                super::facts::fill(&tx, &first.to_string(), scope.is_none())?;
                 tx.execute_batch(&bind(FACTS_SQL))
                     .context("computing metric facts")?;
                 tx.execute_batch(&bind(ROLLUP_SQL)).context("writing rollups")?;

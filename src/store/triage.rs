@@ -474,7 +474,8 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the triage signals")?;
-        tx.execute(&accounts.bind("DELETE FROM account_signal WHERE {accounts:}"), [])
+        accounts
+            .clear(&tx, "account_signal", "")
             .context("clearing triage signals")?;
         if with_backtest {
             tx.execute("DELETE FROM setting WHERE key LIKE 'triage_backtest.%'", [])

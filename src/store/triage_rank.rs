@@ -76,28 +76,6 @@ const RANK_COLUMNS: &str = "account_id TEXT PRIMARY KEY, hvc INTEGER NOT NULL, s
 const RANK_NOW: &str = "temp.triage_rank_now";
 
 impl Store {
-    /// Recomputes every account's place in the queue (`triage_rank`), as the signals' refresh
-    /// does after it: for a store migrated to the version that keeps them.
-    pub(crate) fn refresh_triage_rank(&mut self) -> Result<()> {
-        let Some((_, last)) = self.period_range()? else {
-            return Ok(());
-        };
-        // Malformed weights: no places, and the queue says why when read.
-        let weights = self.triage_weights().ok();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .context("starting the triage queue's orders")?;
-        write_rank(
-            &tx,
-            Rank::Stored,
-            &last.to_string(),
-            Accounts::All,
-            weights.as_ref(),
-        )?;
-        tx.commit().context("committing the triage queue's orders")
-    }
-
     /// A page of the queue at the end of the store's last month: `limit` rows from `offset` on,
     /// in the query's order, with the counts. Snoozed accounts stay out until their date unless
     /// their score rose by the wake-up margin, resolved ones too (as `triage_queue`).
@@ -276,11 +254,7 @@ pub(crate) fn write_rank(
         Rank::Stored => "main.triage_rank",
         Rank::Now => RANK_NOW,
     };
-    conn.execute(
-        &accounts.bind(&format!("DELETE FROM {table} WHERE {{accounts:}}")),
-        [],
-    )
-    .context(what)?;
+    accounts.clear(conn, table, "").context(what)?;
     let stored = rank == Rank::Stored;
     if stored {
         conn.execute("DELETE FROM setting WHERE key = 'triage_rank.weights'", [])
