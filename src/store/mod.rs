@@ -23,6 +23,7 @@ pub mod tier_eval;
 pub mod tiers;
 pub mod triage;
 pub mod triage_rank;
+mod triage_usage;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

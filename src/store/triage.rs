@@ -106,27 +106,6 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
          GROUP BY m.period, t.account_id",
     ),
     (
-        "usage",
-        // Per account with usage in the month: its downtime over the downtime window, its usual
-        // usage (the months before, in the usage drop's window) and its mean downtime over the
-        // red indicators' window, walking usage_month in key order. A one-month window is the
-        // month's own value (the sum or mean of one value), read without a lookup.
-        "CREATE TEMP TABLE triage_usage AS
-         SELECT u.period, u.account_id, u.usage_index,
-                CASE WHEN m.downtime_from = u.period THEN u.downtime_hours
-                     ELSE (SELECT sum(b.downtime_hours) FROM usage_month b
-                           WHERE b.account_id = u.account_id AND b.period >= m.downtime_from AND b.period <= u.period)
-                END AS downtime,
-                (SELECT avg(b.usage_index) FROM usage_month b
-                 WHERE b.account_id = u.account_id AND b.period >= m.usage_from AND b.period < u.period) AS usual,
-                CASE WHEN m.red_from = u.period THEN u.downtime_hours
-                     ELSE (SELECT avg(b.downtime_hours) FROM usage_month b
-                           WHERE b.account_id = u.account_id AND b.period >= m.red_from AND b.period <= u.period)
-                END AS red_downtime
-         FROM usage_month u CROSS JOIN temp.triage_month m
-         WHERE {accounts:u} AND m.period = u.period",
-    ),
-    (
         "downtime",
         "INSERT INTO temp.triage_signal
          SELECT period, account_id, 'downtime', downtime FROM temp.triage_usage WHERE downtime > 0",
@@ -294,15 +273,6 @@ const LIVE_SQL: &[(&str, &str)] = &[
     ),
 ];
 
-/// For each month the backtest ranks: every account active at its end, its MRR then, and
-/// whether it is no longer active 3 months later; walking account_month in key order (account,
-/// month), so the month 3 months later is a lookup nearby.
-const BACKTEST_SQL: &str = "
-SELECT s.period, s.account_id, s.mrr_end, e.account_id IS NULL
-FROM account_month s CROSS JOIN temp.triage_month m
-LEFT JOIN account_month e ON e.account_id = s.account_id AND e.period = m.outcome AND e.mrr_end IS NOT NULL
-WHERE m.period = s.period AND m.outcome IS NOT NULL AND s.mrr_end IS NOT NULL";
-
 const DROP_TEMP_SQL: &str = "
 DROP TABLE IF EXISTS temp.triage_month;
 DROP TABLE IF EXISTS temp.triage_signal;
@@ -358,15 +328,16 @@ pub struct BacktestSummary {
 /// account-month as it is read: no sort of the signals.
 fn backtest(tx: &rusqlite::Transaction<'_>, weights: &Weights) -> Result<Backtest> {
     let what = "backtesting the triage score";
-    let mut months: HashMap<String, u32> = HashMap::new();
+    // Each ranked month, numbered, with the month whose end tells whether an account stayed.
+    let mut months: HashMap<String, (u32, String)> = HashMap::new();
     {
         let mut stmt = tx
-            .prepare("SELECT period FROM temp.triage_month WHERE outcome IS NOT NULL")
+            .prepare("SELECT period, outcome FROM temp.triage_month WHERE outcome IS NOT NULL")
             .context(what)?;
         let mut rows = stmt.query([]).context(what)?;
         while let Some(row) = rows.next().context(what)? {
             let n = months.len() as u32;
-            months.insert(row.get(0).context(what)?, n);
+            months.insert(row.get(0).context(what)?, (n, row.get(1).context(what)?));
         }
     }
     let mut accounts: HashMap<String, u32> = HashMap::new();
@@ -378,7 +349,7 @@ fn backtest(tx: &rusqlite::Transaction<'_>, weights: &Weights) -> Result<Backtes
         let mut rows = stmt.query([]).context(what)?;
         while let Some(row) = rows.next().context(what)? {
             let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or_default());
-            let Some(&month) = months.get(text(0).context(what)?) else {
+            let Some(&(month, _)) = months.get(text(0).context(what)?) else {
                 continue;
             };
             let Some(signal) = Signal::from_name(text(2).context(what)?) else {
@@ -400,26 +371,42 @@ fn backtest(tx: &rusqlite::Transaction<'_>, weights: &Weights) -> Result<Backtes
             *points.entry((month, account)).or_default() += earned;
         }
     }
-    let mut stmt = tx.prepare(BACKTEST_SQL).context(what)?;
-    let mut rows = stmt.query([]).context(what)?;
-    // Each month's ranking: its accounts' outcomes.
+    // Every account active at the end of a ranked month, with its MRR then, and whether it is
+    // no longer active at the end of the outcome month: account_month in key order, each
+    // account's active months in hand (a lookup per row in SQL took 5 s at 100,000 accounts).
     let mut ranked: Vec<Vec<Outcome>> = vec![Vec::new(); months.len()];
-    while let Some(row) = rows.next().context(what)? {
-        let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or_default());
-        let Some(&month) = months.get(text(0).context(what)?) else {
-            continue;
-        };
-        let earned = accounts
-            .get(text(1).context(what)?)
-            .and_then(|a| points.get(&(month, *a)));
-        if let Some(outcomes) = ranked.get_mut(month as usize) {
-            outcomes.push(Outcome {
-                score: triage::total(earned.copied()),
-                mrr: row.get(2).context(what)?,
-                churned: row.get(3).context(what)?,
-            });
+    let mut rank_account = |account: &str, active: &[(String, f64)]| {
+        let earned_of = |month: u32| accounts.get(account).and_then(|a| points.get(&(month, *a)));
+        for (period, mrr) in active {
+            let Some((month, outcome)) = months.get(period) else {
+                continue;
+            };
+            if let Some(outcomes) = ranked.get_mut(*month as usize) {
+                outcomes.push(Outcome {
+                    score: triage::total(earned_of(*month).copied()),
+                    mrr: *mrr,
+                    churned: !active.iter().any(|(p, _)| p == outcome),
+                });
+            }
         }
+    };
+    let mut stmt = tx
+        .prepare("SELECT account_id, period, mrr_end FROM account_month WHERE mrr_end IS NOT NULL")
+        .context(what)?;
+    let mut rows = stmt.query([]).context(what)?;
+    let mut account = String::new();
+    let mut active: Vec<(String, f64)> = Vec::new();
+    while let Some(row) = rows.next().context(what)? {
+        let id = row.get_ref(0).context(what)?.as_str().unwrap_or_default();
+        if id != account {
+            rank_account(&account, &active);
+            account.clear();
+            account.push_str(id);
+            active.clear();
+        }
+        active.push((row.get(1).context(what)?, row.get(2).context(what)?));
     }
+    rank_account(&account, &active);
     let mut tally = BacktestTally::default();
     for outcomes in &ranked {
         tally.add_month(outcomes);
@@ -532,6 +519,9 @@ impl Store {
                 Some((s.name(), format!("+{} {unit}", w.len)))
             })
             .collect();
+            // The usage windows (temp.triage_usage), which the downtime, usage drop and red
+            // indicator statements read.
+            super::triage_usage::fill(&tx, accounts)?;
             for (what, sql) in SIGNALS_SQL.iter().chain(LIVE_SQL) {
                 let mut stmt = tx.prepare(&accounts.bind(sql)).context(what)?;
                 for (name, modifier) in &modifiers {
