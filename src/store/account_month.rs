@@ -210,30 +210,39 @@ fn sum_months(group: &[Sub], boundaries: &[u32], totals: &mut [Total]) {
 
 /// The HVC rule for one month: among the accounts active at its start, those whose
 /// `percent_rank() OVER (ORDER BY mrr_start DESC)` is below the top share. SQLite's percent rank
-/// is the number of strictly higher values over (rows - 1), and 0 for a single row.
+/// is the number of strictly higher values over (rows - 1), and 0 for a single row; it only
+/// grows as the MRR falls, so the rule is a threshold: the lowest MRR that still qualifies.
 struct HvcRank {
-    descending: Vec<f64>,
-    top_share: f64,
+    /// None: no account qualifies.
+    threshold: Option<f64>,
 }
 
 impl HvcRank {
     fn new(mut values: Vec<f64>, top_share: f64) -> HvcRank {
         values.sort_unstable_by(|a, b| b.total_cmp(a));
-        HvcRank {
-            descending: values,
-            top_share,
+        let rows = values.len();
+        let mut threshold = None;
+        for (higher, &value) in values.iter().enumerate() {
+            // Ties share the rank of the first of them.
+            if higher > 0 && values[higher - 1] == value {
+                continue;
+            }
+            let percent_rank = if rows > 1 {
+                higher as f64 / (rows - 1) as f64
+            } else {
+                0.0
+            };
+            if percent_rank >= top_share {
+                break;
+            }
+            threshold = Some(value);
         }
+        HvcRank { threshold }
     }
 
+    /// Whether an account with this MRR at the month's start (one of the month's values) is HVC.
     fn is_hvc(&self, mrr: f64) -> bool {
-        let rows = self.descending.len();
-        let higher = self.descending.partition_point(|&v| v > mrr);
-        let percent_rank = if rows > 1 {
-            higher as f64 / (rows - 1) as f64
-        } else {
-            0.0
-        };
-        percent_rank < self.top_share
+        self.threshold.is_some_and(|t| mrr >= t)
     }
 }
 

@@ -90,11 +90,17 @@ impl Store {
             elapsed: Duration::ZERO,
         };
         let mut gathered = None;
+        // Every account's walk counts each month's members and HVC accounts as it goes.
+        let mut counted: Option<MonthCounts> = None;
         if let (Some((first, last)), false) = (range, ladder.is_empty()) {
             let window = ladder.iter().map(|t| t.window_months).max().unwrap_or(1).max(1);
             let months = first.months_until(last) as usize + 1;
             stats.months = months as u64;
             let mut tally = ChurnTally::new(first);
+            let mut counts = MonthCounts {
+                members: vec![vec![0; ladder.len()]; months],
+                hvc: vec![0; months],
+            };
             let histories = load_histories(&tx, first, months, window, accounts, &mut tally)?;
             let mut insert = tx
                 .prepare(
@@ -159,6 +165,10 @@ impl Store {
                         facts.active,
                         *period,
                     );
+                    if let Some(held) = holding.held {
+                        counts.members[k][held] += 1;
+                    }
+                    counts.hvc[k] += i64::from(history.hvc[k]);
                     if *holding != Holding::NONE {
                         insert
                             .execute(params![
@@ -192,6 +202,7 @@ impl Store {
                 }
             }
             gathered = Some(tally);
+            counted = Some(counts);
         }
         match (range, gathered) {
             (Some((_, last)), Some(tally)) => {
@@ -201,36 +212,69 @@ impl Store {
             (Some((first, last)), None) => super::churn_reads::refresh_from_rows(&tx, &floor, first, last)?,
             (None, _) => {}
         }
-        // The pane's counts of the months evaluated, from the tables (an evaluation of some
-        // accounts only sees those).
+        // The pane's counts of the months evaluated: from the walk when it saw every account,
+        // otherwise from the tables (an evaluation of some accounts only sees those).
         if let Some((first, last)) = range {
+            let what = "counting tier members";
             tx.execute("DELETE FROM tier_month WHERE period >= ?1", [&floor])
                 .and_then(|_| tx.execute("DELETE FROM hvc_month WHERE period >= ?1", [&floor]))
-                .and_then(|_| {
+                .context(what)?;
+            match counted.filter(|_| accounts == Accounts::All) {
+                Some(counts) => counts.write(&tx, first, &ladder).context(what)?,
+                None => {
                     tx.execute(
                         "INSERT INTO tier_month (period, tier_id, members)
                          SELECT period, held_tier, count(*) FROM account_tier
                          WHERE period BETWEEN ?1 AND ?2 AND held_tier IS NOT NULL GROUP BY period, held_tier",
                         [first.to_string(), last.to_string()],
                     )
-                })
-                .and_then(|_| {
-                    // Every month: read in the table's order (see `load_histories`).
-                    let period = if floor.is_empty() { "+period" } else { "period" };
-                    tx.execute(
-                        &format!(
+                    .and_then(|_| {
+                        tx.execute(
                             "INSERT INTO hvc_month (period, accounts)
                              SELECT period, count(*) FROM account_month
-                             WHERE {period} BETWEEN ?1 AND ?2 AND hvc = 1 GROUP BY period"
-                        ),
-                        [first.to_string(), last.to_string()],
-                    )
-                })
-                .context("counting tier members")?;
+                             WHERE period BETWEEN ?1 AND ?2 AND hvc = 1 GROUP BY period",
+                            [first.to_string(), last.to_string()],
+                        )
+                    })
+                    .context(what)?;
+                }
+            }
         }
         tx.commit().context("committing the tier evaluation")?;
         stats.elapsed = started.elapsed();
         Ok(stats)
+    }
+}
+
+/// Each month's members per tier (ladder order) and HVC accounts, as the walk counts them.
+struct MonthCounts {
+    members: Vec<Vec<i64>>,
+    hvc: Vec<i64>,
+}
+
+impl MonthCounts {
+    /// Into `tier_month` and `hvc_month`, the counts that are not 0 (as a GROUP BY has them).
+    fn write(
+        &self,
+        conn: &Connection,
+        first: Period,
+        ladder: &[crate::domain::tiers::TierRule],
+    ) -> rusqlite::Result<()> {
+        let mut members =
+            conn.prepare("INSERT INTO tier_month (period, tier_id, members) VALUES (?1, ?2, ?3)")?;
+        let mut hvc = conn.prepare("INSERT INTO hvc_month (period, accounts) VALUES (?1, ?2)")?;
+        for (k, (tiers, &accounts)) in self.members.iter().zip(&self.hvc).enumerate() {
+            let period = first.offset(k as i32).to_string();
+            for (tier, &n) in ladder.iter().zip(tiers) {
+                if n > 0 {
+                    members.execute(params![period, tier.id, n])?;
+                }
+            }
+            if accounts > 0 {
+                hvc.execute(params![period, accounts])?;
+            }
+        }
+        Ok(())
     }
 }
 
