@@ -523,70 +523,56 @@ fn usage(tx: &Transaction<'_>, accounts: &mut Accounts, first: &str, full: bool)
         "SELECT account_id, period, downtime_hours FROM usage_month WHERE {}",
         from_clause("period", full)
     );
-    let mut stmt = tx.prepare(&sql).context("reading usage")?;
-    let mut rows = stmt.query([first]).context("reading usage")?;
-    let mut sums: HashMap<CellKey, MeanSums> = HashMap::new();
-    while let Some(row) = rows.next().context("reading usage")? {
-        let (Some(id), Some(period)) = (text(row, 0)?, text(row, 1)?) else {
-            continue;
-        };
-        let Some(key) = journey_cell(accounts, id, period) else {
-            continue;
-        };
-        let cell = sums.entry(key).or_default();
-        cell.n += 1;
-        if let Some(hours) = real(row, 2)? {
-            cell.sum.add(hours);
-        }
-    }
-    let mut insert = insert_cell(tx)?;
-    for (key, s) in sorted(sums) {
-        let n = s.n as f64;
-        write_cell(
-            &mut insert,
-            &accounts.names,
-            key,
-            "downtime_hours",
-            s.sum.value(),
-            Some(n),
-            s.n,
-            None,
-        )?;
-    }
-    Ok(())
+    journey_means(tx, accounts, &sql, first, "downtime_hours", 1.0)
 }
 
 /// Billing: % of the invoices due in the month that were paid by their due date.
 fn invoices(tx: &Transaction<'_>, accounts: &mut Accounts, first_day: &str, full: bool) -> Result<()> {
     let sql = format!(
-        "SELECT account_id, due_on, coalesce(paid_on <= due_on, 0) FROM invoice WHERE {}",
+        "SELECT account_id, substr(due_on, 1, 7), coalesce(paid_on <= due_on, 0) FROM invoice WHERE {}",
         from_clause("due_on", full)
     );
-    let mut stmt = tx.prepare(&sql).context("reading invoices")?;
-    let mut rows = stmt.query([first_day]).context("reading invoices")?;
-    let mut sums: HashMap<CellKey, (i64, i64)> = HashMap::new();
-    while let Some(row) = rows.next().context("reading invoices")? {
-        let (Some(id), Some(due)) = (text(row, 0)?, text(row, 1)?) else {
+    journey_means(tx, accounts, &sql, first_day, "on_time_payment", 100.0)
+}
+
+/// A whole-journey fact from rows of (account, month, value): `scale` x the sum of the values
+/// over their count, per cell.
+fn journey_means(
+    tx: &Transaction<'_>,
+    accounts: &mut Accounts,
+    sql: &str,
+    from: &str,
+    measure: &str,
+    scale: f64,
+) -> Result<()> {
+    let what = "reading raw rows";
+    let mut stmt = tx.prepare(sql).context(what)?;
+    let mut rows = stmt.query([from]).context(what)?;
+    let mut sums: HashMap<CellKey, MeanSums> = HashMap::new();
+    while let Some(row) = rows.next().context(what)? {
+        let (Some(id), Some(month)) = (text(row, 0)?, text(row, 1)?) else {
             continue;
         };
-        let Some(key) = journey_cell(accounts, id, month_of(due)) else {
+        let Some(key) = journey_cell(accounts, id, month) else {
             continue;
         };
         let cell = sums.entry(key).or_default();
-        cell.0 += row.get::<_, i64>(2).context("reading invoices")?;
-        cell.1 += 1;
+        cell.n += 1;
+        if let Some(value) = real(row, 2)? {
+            cell.sum.add(value);
+        }
     }
     let mut insert = insert_cell(tx)?;
-    for (key, (on_time, n)) in sorted(sums) {
-        let num = 100.0 * on_time as f64;
+    for (key, s) in sorted(sums) {
+        let num = s.sum.value().map(|sum| scale * sum);
         write_cell(
             &mut insert,
             &accounts.names,
             key,
-            "on_time_payment",
-            Some(num),
-            Some(n as f64),
-            n,
+            measure,
+            num,
+            Some(s.n as f64),
+            s.n,
             None,
         )?;
     }
