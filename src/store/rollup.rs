@@ -204,6 +204,18 @@ DROP TABLE temp.fact;
 DROP TABLE temp.metric_measure;
 ";
 
+/// Hands the memory a finished step freed back to the system (glibc's allocator keeps it for the
+/// process otherwise), so the refresh's peak is its largest step's rather than that step's on top
+/// of what the steps before left behind (at 100,000 accounts: 162 MB, against 180-215 MB).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only gives free pages at the top and inside the heap back to the
+    // system; it touches no allocated memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The part of the derived tables a change reaches: the months from `from` on, the account
 /// months and HVC flags only when subscriptions changed, and the tiers and signals of the
 /// accounts the changes reached or of all.
@@ -398,8 +410,10 @@ impl Store {
         stage(STAGE_ROLLUPS);
         let rollup = self.refresh_rollups_in(scope)?;
         let accounts = scope.map_or(Accounts::All, |s| s.accounts);
+        release_freed_memory();
         stage(STAGE_TIERS);
         let tiers = self.evaluate_tiers_from(scope.map(|s| s.from), accounts)?;
+        release_freed_memory();
         // The backtest ranks months up to 3 before the last by their signals (raw rows dated up
         // to then) and looks at churn after them (the subscriptions); the indicator outcomes
         // observe the same months. Later answers, tickets or invoices change neither.
@@ -416,6 +430,7 @@ impl Store {
         } else {
             self.refresh_signals_with(false, accounts)?
         };
+        release_freed_memory();
         let indicators = if tested_changed {
             stage(STAGE_INDICATORS);
             self.refresh_indicators()?
