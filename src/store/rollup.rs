@@ -206,7 +206,7 @@ DROP TABLE temp.metric_measure;
 
 /// Hands the memory a finished step freed back to the system (glibc's allocator keeps it for the
 /// process otherwise), so the refresh's peak is its largest step's rather than that step's on top
-/// of what the steps before left behind (at 100,000 accounts: 162 MB, against 180-215 MB).
+/// of what the steps before left behind (at 100,000 accounts: 162-171 MB, against 180-215 MB).
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only gives free pages at the top and inside the heap back to the
