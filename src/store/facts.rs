@@ -395,25 +395,13 @@ fn surveys(tx: &Transaction<'_>, accounts: &mut Accounts, first_day: &str, full:
         let (Some(id), Some(answered), Some(survey)) = (text(row, 0)?, text(row, 2)?, text(row, 3)?) else {
             continue;
         };
-        let Some((index, account)) = accounts.get(id) else {
-            continue;
-        };
-        let Some(journey) = account.journey else {
-            continue;
-        };
-        let Some(scale) = scales.get(&(journey, survey.to_string())) else {
-            continue;
-        };
-        let size = account.size;
         let phase: i64 = row.get(1).context("reading survey answers")?;
         let score: i64 = row.get(4).context("reading survey answers")?;
-        let month = accounts.names.id(month_of(answered));
-        let key = CellKey {
-            journey,
-            phase: Some(phase),
-            month,
-            hvc: accounts.is_hvc(index, month),
-            size,
+        let Some(key) = cell_of(accounts, id, Some(phase), month_of(answered)) else {
+            continue;
+        };
+        let Some(scale) = scales.get(&(key.journey, survey.to_string())) else {
+            continue;
         };
         let between = |(from, to): (i64, i64)| i64::from(from <= score && score <= to);
         let cell = sums.entry((key, survey.to_string())).or_default();
@@ -465,20 +453,9 @@ fn tickets(tx: &Transaction<'_>, accounts: &mut Accounts, first_day: &str, full:
         let (Some(id), Some(opened)) = (text(row, 0)?, text(row, 2)?) else {
             continue;
         };
-        let Some((index, account)) = accounts.get(id) else {
-            continue;
-        };
-        let (Some(journey), size) = (account.journey, account.size) else {
-            continue;
-        };
         let phase: i64 = row.get(1).context("reading tickets")?;
-        let month = accounts.names.id(month_of(opened));
-        let key = CellKey {
-            journey,
-            phase: Some(phase),
-            month,
-            hvc: accounts.is_hvc(index, month),
-            size,
+        let Some(key) = cell_of(accounts, id, Some(phase), month_of(opened)) else {
+            continue;
         };
         let cell = sums.entry(key).or_default();
         cell.tickets += 1;
@@ -553,7 +530,7 @@ fn journey_means(
         let (Some(id), Some(month)) = (text(row, 0)?, text(row, 1)?) else {
             continue;
         };
-        let Some(key) = journey_cell(accounts, id, month) else {
+        let Some(key) = cell_of(accounts, id, None, month) else {
             continue;
         };
         let cell = sums.entry(key).or_default();
@@ -579,15 +556,15 @@ fn journey_means(
     Ok(())
 }
 
-/// The whole-journey cell of an account's month; None for an unknown account or one without a
-/// journey.
-fn journey_cell(accounts: &mut Accounts, id: &str, period: &str) -> Option<CellKey> {
+/// The cell of an account's month, in a phase or (None) the whole journey; None for an unknown
+/// account or one without a journey.
+fn cell_of(accounts: &mut Accounts, id: &str, phase: Option<i64>, period: &str) -> Option<CellKey> {
     let (index, account) = accounts.get(id)?;
     let (journey, size) = (account.journey?, account.size);
     let month = accounts.names.id(period);
     Some(CellKey {
         journey,
-        phase: None,
+        phase,
         month,
         hvc: accounts.is_hvc(index, month),
         size,
