@@ -228,11 +228,11 @@ pub(super) fn fill(tx: &Transaction<'_>, first: &str, full: bool) -> Result<()> 
             .context("reading the facts asked for")?
     };
     let wants = |facts: &[&str]| facts.iter().any(|f| wanted.contains(*f));
-    let needs_hvc = wants(SUBSCRIPTION_FACTS)
+    let any_wanted = wants(SUBSCRIPTION_FACTS)
         || wants(SURVEY_FACTS)
         || wants(TICKET_FACTS)
         || wants(&["downtime_hours", "on_time_payment"]);
-    if !needs_hvc {
+    if !any_wanted {
         return Ok(());
     }
     let mut accounts = Accounts::load(tx)?;

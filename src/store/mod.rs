@@ -67,29 +67,24 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO metric_value_v2 SELECT metric_id, period, segment, value, n FROM metric_value;
     DROP TABLE metric_value;
     ALTER TABLE metric_value_v2 RENAME TO metric_value;",
-    // 3: HVC decided per month (`account_month.hvc`), from the account months already there
-    // (the rollups of the HVC and regular segments follow at the next refresh); tiers qualify by
-    // all of their minimums or by any.
-    // churn_month gains the journey (derived: rebuilt empty and refilled by the refresh that
-    // follows the migration, see `open`).
-    concat!(
-        "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));
-         ALTER TABLE tier ADD COLUMN qualify TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'));
-         DROP TABLE churn_month;
-         CREATE TABLE churn_month (
-             period          TEXT NOT NULL,
-             journey_id      TEXT NOT NULL DEFAULT '',
-             segment         TEXT NOT NULL,
-             n_start         INTEGER NOT NULL,
-             n_churned       INTEGER NOT NULL,
-             start_mrr       REAL NOT NULL,
-             churned_mrr     REAL NOT NULL,
-             contraction_mrr REAL NOT NULL,
-             expansion_mrr   REAL NOT NULL,
-             PRIMARY KEY (journey_id, segment, period)
-         ) STRICT, WITHOUT ROWID;",
-        include_str!("hvc.sql")
-    ),
+    // 3: HVC decided per month (`account_month.hvc`, set by the refresh that follows the
+    // migration, see `open`); tiers qualify by all of their minimums or by any.
+    // churn_month gains the journey (derived: rebuilt empty and refilled by that refresh).
+    "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));
+     ALTER TABLE tier ADD COLUMN qualify TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'));
+     DROP TABLE churn_month;
+     CREATE TABLE churn_month (
+         period          TEXT NOT NULL,
+         journey_id      TEXT NOT NULL DEFAULT '',
+         segment         TEXT NOT NULL,
+         n_start         INTEGER NOT NULL,
+         n_churned       INTEGER NOT NULL,
+         start_mrr       REAL NOT NULL,
+         churned_mrr     REAL NOT NULL,
+         contraction_mrr REAL NOT NULL,
+         expansion_mrr   REAL NOT NULL,
+         PRIMARY KEY (journey_id, segment, period)
+     ) STRICT, WITHOUT ROWID;",
     // 4: survey scales per journey, the survey rollups' variance, the pending refresh.
     include_str!("migrations/v4.sql"),
     // 5: the accounts a change reached are recorded too (refresh_pending_account).

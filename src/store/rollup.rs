@@ -36,9 +36,16 @@ SELECT coalesce((SELECT value FROM setting WHERE key = 'first_period'), min(firs
     UNION ALL SELECT substr(min(answered_at), 1, 7), substr(max(answered_at), 1, 7) FROM survey_response
 )";
 
-/// HVC per month (`hvc.sql`): the top `hvc_top_mrr_pct` percent of the accounts active at the
-/// month's start, by their MRR then; `account.hvc` is the last month's.
-const HVC_SQL: &str = include_str!("hvc.sql");
+/// `account.hvc`: the account's HVC flag in the store's last month, which the triage queue and the
+/// account view read. The flags of every month are decided with the account months
+/// (`account_month.rs`): the top `hvc_top_mrr_pct` percent of the accounts active at the month's
+/// start, by their MRR then.
+const LATEST_HVC_SQL: &str = "
+UPDATE account SET hvc = coalesce(
+    (SELECT h.hvc FROM account_month h
+     WHERE h.account_id = account.account_id
+       AND h.period = (SELECT max(period) FROM account_month WHERE mrr_start IS NOT NULL)),
+    0);";
 
 /// Every fact a metric can be computed from, per journey, phase (NULL: the whole journey),
 /// month and segment; `measure` matches `metric.aggregation`.
@@ -544,20 +551,15 @@ impl Store {
                         .replace("?2", "(SELECT last FROM temp.rollup_range)")
                         .replace("?3", "(SELECT floor FROM temp.rollup_range)")
                 };
-                match scope {
-                    None => {
-                        account_months =
-                            super::account_month::refresh(&tx, history_start, range_last, false)?;
-                        tx.execute_batch(HVC_SQL).context("applying the HVC rule")?;
-                    }
-                    Some(scope) if scope.subscriptions => {
-                        account_months = super::account_month::refresh(&tx, first, range_last, true)?;
-                        tx.execute_batch(
-                            &HVC_SQL.replace("'0000-00'", "(SELECT floor FROM temp.rollup_range)"),
-                        )
+                // Account months and HVC flags rest on the subscriptions alone.
+                if scope.is_none_or(|s| s.subscriptions) {
+                    let (from, keep_before) = match scope {
+                        None => (history_start, false),
+                        Some(_) => (first, true),
+                    };
+                    account_months = super::account_month::refresh(&tx, from, range_last, keep_before)?;
+                    tx.execute_batch(LATEST_HVC_SQL)
                         .context("applying the HVC rule")?;
-                    }
-                    Some(_) => {}
                 }
                 tx.execute_batch(FACTS_SETUP_SQL)
                     .context("computing metric facts")?;

@@ -4,6 +4,7 @@
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::domain::model::{Direction, Perspective};
+use crate::ui::action::Action;
 
 /// Text from the store on one line with control and bidirectional characters removed (line
 /// breaks and tabs become spaces), so a name or a note can never move the cursor or change the
@@ -152,6 +153,19 @@ pub fn type_char(input: &mut String, c: char, max: usize) {
     }
 }
 
+/// A prompt's typing keys applied to its line: a character typed (as `type_char`) or the last one
+/// deleted. False for any other action, which the prompt handles itself.
+pub fn edit_prompt(input: &mut String, action: Action, max: usize) -> bool {
+    match action {
+        Action::PromptChar(c) => type_char(input, c, max),
+        Action::PromptBackspace => {
+            input.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -165,6 +179,17 @@ mod tests {
         assert_eq!(line, "abé");
         type_char(&mut line, 'c', 3);
         assert_eq!(line, "abé", "no fourth character past a limit of 3");
+    }
+
+    #[test]
+    fn a_prompt_takes_characters_and_backspace_and_leaves_the_rest() {
+        let mut line = String::from("ab");
+        assert!(edit_prompt(&mut line, Action::PromptChar('c'), 10));
+        assert!(edit_prompt(&mut line, Action::PromptBackspace, 10));
+        assert!(edit_prompt(&mut line, Action::PromptBackspace, 10));
+        assert_eq!(line, "a");
+        assert!(!edit_prompt(&mut line, Action::PromptAccept, 10));
+        assert_eq!(line, "a");
     }
 
     use super::*;

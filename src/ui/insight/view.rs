@@ -28,7 +28,7 @@ use crate::domain::stats::Proportion;
 use crate::domain::terms::Term;
 use crate::store::indicators::{ServiceGroup, TouchpointMonth};
 use crate::ui::app::App;
-use crate::ui::insight::{self, InsightView};
+use crate::ui::insight::{self, InsightView, Said};
 use crate::ui::load::Request;
 use crate::ui::panes::{pane_block, section_title, waiting};
 use crate::ui::text;
@@ -600,14 +600,30 @@ impl Row for TermRow<'_> {
     }
 }
 
-fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let Some(said) = app.insight.said(phase.id, touchpoint, app.period) else {
+/// What customers say in the phase (and touchpoint) and month shown, or the loading line while
+/// it is read.
+fn said_or_waiting<'a>(
+    app: &'a App,
+    phase: &Phase,
+    touchpoint: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: Theme,
+) -> Option<&'a Said> {
+    let said = app.insight.said(phase.id, touchpoint, app.period);
+    if said.is_none() {
         waiting(
             app.waiting_for(|r| matches!(r, Request::Said { .. })),
             area,
             buf,
             theme,
         );
+    }
+    said
+}
+
+fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &mut Buffer, theme: Theme) {
+    let Some(said) = said_or_waiting(app, phase, touchpoint, area, buf, theme) else {
         return;
     };
     let from = said.from.map(|p| p.to_string()).unwrap_or_default();
@@ -648,13 +664,7 @@ fn words(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &m
 }
 
 fn comments(app: &App, phase: &Phase, touchpoint: Option<&str>, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let Some(said) = app.insight.said(phase.id, touchpoint, app.period) else {
-        waiting(
-            app.waiting_for(|r| matches!(r, Request::Said { .. })),
-            area,
-            buf,
-            theme,
-        );
+    let Some(said) = said_or_waiting(app, phase, touchpoint, area, buf, theme) else {
         return;
     };
     let from = said.from.map(|p| p.to_string()).unwrap_or_default();

@@ -172,15 +172,10 @@ fn prompt_key(app: &mut App, action: Action) -> Outcome {
     let Some(prompt) = app.triage.prompt.as_mut() else {
         return Outcome::Ignored;
     };
+    if text::edit_prompt(&mut prompt.input, action, MAX_INPUT) {
+        return Outcome::Continue;
+    }
     match action {
-        Action::PromptChar(c) => {
-            text::type_char(&mut prompt.input, c, MAX_INPUT);
-            Outcome::Continue
-        }
-        Action::PromptBackspace => {
-            prompt.input.pop();
-            Outcome::Continue
-        }
         Action::PromptCancel | Action::Back => {
             app.triage.prompt = None;
             app.triage.message = Some("cancelled: nothing written".into());
