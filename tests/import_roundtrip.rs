@@ -638,3 +638,44 @@ fn a_change_without_its_refresh_stays_pending_until_one_takes_it_up() {
     assert!(store.pending().unwrap().is_empty());
     assert!(store.refresh_pending().unwrap().is_none(), "nothing left to do");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The refresh on two connections (a store file) against the one on one (in memory)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_refresh_on_two_connections_writes_exactly_what_one_on_one_connection_writes() {
+    // Generated in memory: its refresh ran its steps one after the other.
+    let in_memory = demo_store();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    in_memory
+        .conn()
+        .execute("VACUUM INTO ?1", [path.to_str().unwrap()])
+        .unwrap();
+    let mut file = Store::open(&path, cxcockpit::store::OpenMode::Existing).unwrap();
+    // Emptied first, so that every row compared below is one this refresh wrote.
+    for (table, _) in derived::DERIVED {
+        let emptied = match table {
+            "account.hvc" => "UPDATE account SET hvc = 0".to_string(),
+            "backtest" => "DELETE FROM setting WHERE key LIKE 'triage_backtest.%'".to_string(),
+            table => format!("DELETE FROM {table}"),
+        };
+        file.conn().execute(&emptied, []).unwrap();
+    }
+    let refreshed = file.refresh().unwrap();
+    assert!(
+        refreshed.derived.unwrap().alongside,
+        "a store file in WAL mode is refreshed on two connections"
+    );
+    for (table, sql) in derived::DERIVED {
+        let (want, got) = (rows(&in_memory, sql), rows(&file, sql));
+        assert!(!want.is_empty(), "{table}: the demo has rows");
+        assert!(
+            want == got,
+            "{table}: {} rows in memory, {} in the file, or values differ",
+            want.len(),
+            got.len()
+        );
+    }
+}

@@ -382,9 +382,13 @@ pub fn describe_refresh(refresh: &crate::store::rollup::Refresh) -> String {
                 d.signals.as_secs_f64(),
                 d.indicators.as_secs_f64()
             );
+            if d.alongside {
+                line += " (these two alongside the rollups and tiers, on a second connection)";
+            }
         }
         None => line += " (tiers, triage signals and indicator outcomes do not read these rows)",
     }
+    line += &format!("; {:.2} s in all", refresh.elapsed.as_secs_f64());
     line
 }
 

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::domain::Period;
@@ -317,7 +317,7 @@ struct ActiveAtEnd {
 impl ActiveAtEnd {
     /// The months `first..=last` of `account_month`, read in the table's order: a lookup per
     /// observation in memory instead of two B-tree descents on text keys (8 s at 100,000).
-    fn load(tx: &rusqlite::Transaction<'_>, first: Period, last: Period) -> Result<ActiveAtEnd> {
+    fn load(tx: &Connection, first: Period, last: Period) -> Result<ActiveAtEnd> {
         let what = "reading active accounts";
         let months = first.months_until(last) as usize + 1;
         let mut active = ActiveAtEnd {
@@ -369,44 +369,91 @@ impl ActiveAtEnd {
     }
 }
 
-/// `indicator_outcome` from `temp.obs`: per indicator and status, the observations of the months
-/// `first..=cutoff` whose account was active at the month's end, and how many of those were no
-/// longer active three months later.
-fn count_outcomes(tx: &rusqlite::Transaction<'_>, first: Period, cutoff: Period) -> Result<()> {
-    let what = "counting indicator outcomes";
-    let active = ActiveAtEnd::load(tx, first, cutoff.offset(3))?;
-    let mut counts: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-    let mut stmt = tx
-        .prepare("SELECT metric_id, account_id, period, status FROM temp.obs WHERE period BETWEEN ?1 AND ?2")
-        .context(what)?;
-    let mut rows = stmt
-        .query([first.to_string(), cutoff.to_string()])
-        .context(what)?;
-    while let Some(row) = rows.next().context(what)? {
-        let account: String = row.get(1).context(what)?;
-        let period: String = row.get(2).context(what)?;
-        let Some(k) = period.parse::<Period>().ok().map(|p| first.months_until(p)) else {
-            continue;
-        };
-        if active.at(&account, k) != Some(true) {
-            continue;
-        }
-        let churned = active.at(&account, k + 3) != Some(true);
-        let cell = counts
-            .entry((row.get(0).context(what)?, row.get(3).context(what)?))
-            .or_default();
-        cell.0 += 1;
-        cell.1 += i64::from(churned);
-    }
-    let mut insert = tx
-        .prepare("INSERT INTO indicator_outcome (metric_id, status, observations, churned) VALUES (?1, ?2, ?3, ?4)")
-        .context(what)?;
-    for ((metric, status), (observations, churned)) in counts {
-        insert
-            .execute(params![metric, status, observations, churned])
-            .context(what)?;
+/// Per indicator and status: the account-months observed, and how many of them churned.
+pub(crate) type Counts = BTreeMap<(String, String), (i64, i64)>;
+
+/// The months whose observations the outcome counts take: the store's first to three before
+/// its last, so every outcome is known. None when there is no such month.
+pub(crate) fn observed_months(range: Option<(Period, Period)>) -> Option<(Period, Period)> {
+    let (first, last) = range?;
+    let cutoff = last.offset(-3);
+    (cutoff >= first).then_some((first, cutoff))
+}
+
+/// Every account-level observation of an indicator with a target, classified against it, into
+/// `temp.obs` on `conn`: the raw rows alone. Writes nothing to the store.
+pub(crate) fn observe(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.obs;
+         CREATE TEMP TABLE obs (metric_id TEXT, account_id TEXT, period TEXT, status TEXT);",
+    )
+    .context("preparing indicator outcomes")?;
+    let indicator = "m.kind = 'indicator' AND m.target IS NOT NULL";
+    for ((what, value, from), (account, month)) in OBSERVATIONS.iter().zip(KEYS) {
+        let sql = format!(
+            "INSERT INTO temp.obs SELECT m.metric_id, {account}, {month}, {status} {from}",
+            status = STATUS.replace('V', value),
+            from = from.replace("MK", indicator)
+        );
+        conn.execute(&sql, []).context(what)?;
     }
     Ok(())
+}
+
+/// From `temp.obs` (`observe`, on the same connection) and the account months: per indicator
+/// and status, the observations of the months `first..=cutoff` whose account was active at the
+/// month's end, and how many of those were no longer active three months later.
+pub(crate) fn count_outcomes(conn: &Connection, (first, cutoff): (Period, Period)) -> Result<Counts> {
+    let what = "counting indicator outcomes";
+    let active = ActiveAtEnd::load(conn, first, cutoff.offset(3))?;
+    let mut counts = Counts::new();
+    {
+        let mut stmt = conn
+            .prepare(
+                "SELECT metric_id, account_id, period, status FROM temp.obs WHERE period BETWEEN ?1 AND ?2",
+            )
+            .context(what)?;
+        let mut rows = stmt
+            .query([first.to_string(), cutoff.to_string()])
+            .context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            let account: String = row.get(1).context(what)?;
+            let period: String = row.get(2).context(what)?;
+            let Some(k) = period.parse::<Period>().ok().map(|p| first.months_until(p)) else {
+                continue;
+            };
+            if active.at(&account, k) != Some(true) {
+                continue;
+            }
+            let churned = active.at(&account, k + 3) != Some(true);
+            let cell = counts
+                .entry((row.get(0).context(what)?, row.get(3).context(what)?))
+                .or_default();
+            cell.0 += 1;
+            cell.1 += i64::from(churned);
+        }
+    }
+    conn.execute("DROP TABLE temp.obs", []).context(what)?;
+    Ok(counts)
+}
+
+/// Replaces `indicator_outcome` with `counts`, in one transaction.
+pub(crate) fn write_outcomes(conn: &Connection, counts: &Counts) -> Result<()> {
+    let what = "writing indicator outcomes";
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+        .context("starting the indicator outcomes")?;
+    tx.execute("DELETE FROM indicator_outcome", []).context(what)?;
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO indicator_outcome (metric_id, status, observations, churned) VALUES (?1, ?2, ?3, ?4)")
+            .context(what)?;
+        for ((metric, status), (observations, churned)) in counts {
+            insert
+                .execute(params![metric, status, observations, churned])
+                .context(what)?;
+        }
+    }
+    tx.commit().context("committing the indicator outcomes")
 }
 
 impl Store {
@@ -414,36 +461,14 @@ impl Store {
     /// store's last month, so every outcome is known).
     pub fn refresh_indicators(&mut self) -> Result<Duration> {
         let started = Instant::now();
-        let range = self.period_range()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .context("starting the indicator outcomes")?;
-        tx.execute("DELETE FROM indicator_outcome", [])
-            .context("clearing indicator outcomes")?;
-        if let Some((first, last)) = range {
-            let cutoff = last.offset(-3);
-            if cutoff >= first {
-                tx.execute_batch(
-                    "DROP TABLE IF EXISTS temp.obs;
-                     CREATE TEMP TABLE obs (metric_id TEXT, account_id TEXT, period TEXT, status TEXT);",
-                )
-                .context("preparing indicator outcomes")?;
-                let indicator = "m.kind = 'indicator' AND m.target IS NOT NULL";
-                for ((what, value, from), (account, month)) in OBSERVATIONS.iter().zip(KEYS) {
-                    let sql = format!(
-                        "INSERT INTO temp.obs SELECT m.metric_id, {account}, {month}, {status} {from}",
-                        status = STATUS.replace('V', value),
-                        from = from.replace("MK", indicator)
-                    );
-                    tx.execute(&sql, []).context(what)?;
-                }
-                count_outcomes(&tx, first, cutoff)?;
-                tx.execute("DROP TABLE temp.obs", [])
-                    .context("counting indicator outcomes")?;
-            }
-        }
-        tx.commit().context("committing the indicator outcomes")?;
+        let counts = match observed_months(self.period_range()?) {
+            Some(months) => super::lanes::in_transaction(&self.conn, || {
+                observe(&self.conn)?;
+                count_outcomes(&self.conn, months)
+            })?,
+            None => Counts::new(),
+        };
+        write_outcomes(&self.conn, &counts)?;
         Ok(started.elapsed())
     }
 

@@ -13,6 +13,7 @@ pub mod churn;
 mod churn_reads;
 mod facts;
 pub mod indicators;
+mod lanes;
 pub mod pending;
 mod queries;
 pub use queries::SurveyScale;
@@ -22,7 +23,9 @@ mod test_hooks;
 pub mod tier_eval;
 pub mod tiers;
 pub mod triage;
+mod triage_backtest;
 pub mod triage_rank;
+mod triage_signals;
 mod triage_usage;
 
 use std::path::{Path, PathBuf};
@@ -275,6 +278,28 @@ pub(crate) fn parallel_sorts(conn: &Connection, on: bool) -> Result<()> {
 /// A statement at least this long is logged with --verbose.
 const SLOW_STATEMENT: Duration = Duration::from_millis(100);
 
+/// With --verbose, the statements that take long go to the log with their time: where a slow
+/// refresh or pane read spends it, from a user's own store.
+fn trace_slow_statements(conn: &mut Connection) -> Result<()> {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        conn.trace_v2(
+            rusqlite::trace::TraceEventCodes::SQLITE_TRACE_PROFILE,
+            Some(|event: rusqlite::trace::TraceEvent<'_>| {
+                if let rusqlite::trace::TraceEvent::Profile(statement, took) = event
+                    && took >= SLOW_STATEMENT
+                {
+                    let sql = statement.sql();
+                    let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let sql: String = sql.chars().take(300).collect();
+                    tracing::debug!(ms = took.as_millis() as u64, %sql, "slow statement");
+                }
+            }),
+        )
+        .context("tracing slow statements")?;
+    }
+    Ok(())
+}
+
 /// How long a writer waits for another cockpit's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -457,25 +482,7 @@ impl Store {
         self.conn
             .pragma_update(None, "foreign_keys", true)
             .context("enabling foreign keys")?;
-        // With --verbose, the statements that take long go to the log with their time: where a
-        // slow refresh or pane read spends it, from a user's own store.
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            self.conn
-                .trace_v2(
-                    rusqlite::trace::TraceEventCodes::SQLITE_TRACE_PROFILE,
-                    Some(|event: rusqlite::trace::TraceEvent<'_>| {
-                        if let rusqlite::trace::TraceEvent::Profile(statement, took) = event
-                            && took >= SLOW_STATEMENT
-                        {
-                            let sql = statement.sql();
-                            let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-                            let sql: String = sql.chars().take(300).collect();
-                            tracing::debug!(ms = took.as_millis() as u64, %sql, "slow statement");
-                        }
-                    }),
-                )
-                .context("tracing slow statements")?;
-        }
+        trace_slow_statements(&mut self.conn)?;
         // Temporary data may spill to files, so large sorts can run in parallel (see
         // `parallel_sorts`); small ones stay in the page cache as they would in memory.
         self.conn

@@ -9,11 +9,13 @@
 
 use std::time::{Duration, Instant};
 
+use rusqlite::Connection;
+
 use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 
-use super::Store;
 use super::pending::Accounts;
+use super::{Store, indicators, lanes, triage_signals};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RollupStats {
@@ -295,8 +297,9 @@ const TOUCHED_SHARE_LIMIT: f64 = 0.25;
 /// The steps of a refresh, as `refresh_reporting` names them.
 pub const STAGE_ROLLUPS: &str = "rollups and account months";
 pub const STAGE_TIERS: &str = "tier evaluation";
-pub const STAGE_SIGNALS: &str = "triage signals";
-pub const STAGE_INDICATORS: &str = "indicator outcomes";
+/// The triage signals and the indicator outcomes: on a store file, mostly computed alongside the
+/// steps before (`store::lanes`); this step is what is left of them.
+pub const STAGE_SIGNALS: &str = "triage signals and indicator outcomes";
 
 /// What one refresh computed, and how long each step took.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -304,6 +307,8 @@ pub struct Refresh {
     pub rollup: RollupStats,
     /// None when the refresh left them alone (imported metric values reach only the rollups).
     pub derived: Option<Derived>,
+    /// The whole refresh, start to end.
+    pub elapsed: Duration,
 }
 
 /// What is derived from the raw rows besides the rollups.
@@ -312,6 +317,17 @@ pub struct Derived {
     pub tiers: crate::store::tier_eval::TierEvalStats,
     pub signals: Duration,
     pub indicators: Duration,
+    /// The signals and indicator outcomes were computed on a second connection alongside the
+    /// rollups and tiers (`store::lanes`): their times overlap those.
+    pub alongside: bool,
+}
+
+/// Runs `step`, adding the time it took to `took`.
+fn timed<T>(took: &mut Duration, step: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = Instant::now();
+    let result = step();
+    *took += started.elapsed();
+    result
 }
 
 impl Store {
@@ -394,9 +410,11 @@ impl Store {
             (None, _) => store.refresh_in(None, stage),
             (Some(scope), true) => {
                 stage(STAGE_ROLLUPS);
+                let rollup = store.refresh_rollups_in(Some(scope))?;
                 Ok(Refresh {
-                    rollup: store.refresh_rollups_in(Some(scope))?,
+                    rollup,
                     derived: None,
+                    elapsed: rollup.elapsed,
                 })
             }
             (Some(scope), false) => store.refresh_in(Some(scope), stage),
@@ -412,45 +430,100 @@ impl Store {
     }
 
     /// The derived tables: all of them (`scope` None), or from `scope.from` on (see
-    /// `refresh_pending`).
+    /// `refresh_pending`). On both cores when it refreshes every account of a store file
+    /// (`store::lanes`).
     fn refresh_in(&mut self, scope: Option<Scope>, stage: &mut dyn FnMut(&'static str)) -> Result<Refresh> {
-        stage(STAGE_ROLLUPS);
-        let rollup = self.refresh_rollups_in(scope)?;
+        let started = Instant::now();
         let accounts = scope.map_or(Accounts::All, |s| s.accounts);
-        release_freed_memory();
-        stage(STAGE_TIERS);
-        let tiers = self.evaluate_tiers_from(scope.map(|s| s.from), accounts)?;
-        release_freed_memory();
         // The backtest ranks months up to 3 before the last by their signals (raw rows dated up
         // to then) and looks at churn after them (the subscriptions); the indicator outcomes
         // observe the same months. Later answers, tickets or invoices change neither.
+        let range = self.period_range()?;
         let tested_changed = match scope {
             None => true,
-            Some(scope) => self
-                .period_range()?
-                .is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3)),
+            Some(scope) => {
+                range.is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3))
+            }
         };
         // The backtest ranks every account: it needs them all.
-        stage(STAGE_SIGNALS);
         let signals = if tested_changed {
-            self.refresh_signals_with(true, Accounts::All)?
+            self.signal_plan(true, Accounts::All)?
         } else {
-            self.refresh_signals_with(false, accounts)?
+            self.signal_plan(false, accounts)?
+        };
+        // None: the stored outcomes stay; Some(None): there is no month to observe.
+        let observed = tested_changed.then(|| indicators::observed_months(range));
+        let second = match signals.accounts() {
+            Accounts::All => lanes::second_connection(self)?,
+            Accounts::Touched => None,
+        };
+        let tiers_from = scope.map(|s| s.from);
+        let mut main = |reached: &dyn Fn(lanes::Milestone)| {
+            stage(STAGE_ROLLUPS);
+            let rollup = self.refresh_rollups_in(scope)?;
+            reached(lanes::Milestone::AccountMonths);
+            release_freed_memory();
+            stage(STAGE_TIERS);
+            let tiers = self.evaluate_tiers_from(tiers_from, accounts)?;
+            reached(lanes::Milestone::Tiers);
+            release_freed_memory();
+            stage(STAGE_SIGNALS);
+            Ok((rollup, tiers))
+        };
+        let side = |conn: &Connection, waiter: &lanes::Waiter| {
+            // Each step's own time, without the waits.
+            let (mut signals_took, mut indicators_took) = (Duration::ZERO, Duration::ZERO);
+            // Temporary tables only, each group in one transaction: one snapshot of the rows
+            // read, and no commit per statement.
+            lanes::in_transaction(conn, || {
+                timed(&mut signals_took, || triage_signals::prepare(conn, &signals))?;
+                match observed {
+                    Some(Some(_)) => timed(&mut indicators_took, || indicators::observe(conn)),
+                    _ => Ok(()),
+                }
+            })?;
+            waiter.until(lanes::Milestone::AccountMonths)?;
+            let (counts, prepared) = lanes::in_transaction(conn, || {
+                let counts = timed(&mut indicators_took, || {
+                    observed
+                        .map(|months| match months {
+                            Some(months) => indicators::count_outcomes(conn, months),
+                            None => Ok(indicators::Counts::new()),
+                        })
+                        .transpose()
+                })?;
+                let prepared = timed(&mut signals_took, || {
+                    triage_signals::add_account_month_signals(conn, &signals)
+                })?;
+                Ok((counts, prepared))
+            })?;
+            waiter.until(lanes::Milestone::Tiers)?;
+            timed(&mut signals_took, || {
+                triage_signals::write(conn, &signals, prepared)
+            })?;
+            if let Some(counts) = &counts {
+                timed(&mut indicators_took, || indicators::write_outcomes(conn, counts))?;
+            }
+            Ok((signals_took, indicators_took))
+        };
+        let alongside = second.is_some();
+        let ((rollup, tiers), (signals, indicators)) = match second {
+            Some(second) => lanes::alongside(second, main, side)?,
+            None => {
+                let written = main(&|_| {})?;
+                (written, side(&self.conn, &lanes::Waiter::ready())?)
+            }
         };
         release_freed_memory();
-        let indicators = if tested_changed {
-            stage(STAGE_INDICATORS);
-            self.refresh_indicators()?
-        } else {
-            Duration::ZERO
-        };
         Ok(Refresh {
             rollup,
             derived: Some(Derived {
                 tiers,
                 signals,
                 indicators,
+                alongside,
             }),
+            elapsed: started.elapsed(),
         })
     }
 
@@ -634,8 +707,7 @@ mod tests {
                 crate::demo::STAGE_INDEXES,
                 super::STAGE_ROLLUPS,
                 super::STAGE_TIERS,
-                super::STAGE_SIGNALS,
-                super::STAGE_INDICATORS
+                super::STAGE_SIGNALS
             ]
         );
     }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use crate::error::{Result, SqlContext};
 
@@ -30,7 +30,7 @@ struct Month {
 }
 
 /// Creates and fills `temp.triage_usage`, for `accounts`.
-pub(super) fn fill(tx: &Transaction<'_>, accounts: Accounts) -> Result<()> {
+pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
     let what = "usage";
     tx.execute_batch(
         "CREATE TEMP TABLE triage_usage (period TEXT, account_id TEXT, usage_index REAL, downtime REAL,

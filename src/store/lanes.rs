@@ -1,0 +1,186 @@
+//! The refresh on both cores. A full refresh writes rollups and account months, then tiers, on
+//! the store's connection; meanwhile a second connection on its own thread computes what rests
+//! on the raw rows alone (the triage signals' raw part, the indicator observations) into its
+//! own temporary tables, waits for the milestone each later step needs (account months, tiers),
+//! and writes its tables once the main lane is done writing. SQLite lets one connection write
+//! while others read only in WAL mode, so the lanes run only on a WAL store file; elsewhere the
+//! refresh runs its steps one after the other, with the same results.
+
+use std::cell::Cell;
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result, SqlContext};
+
+use super::Store;
+
+/// How far the main lane has written (and committed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Milestone {
+    /// Account months, HVC flags and rollups.
+    AccountMonths,
+    /// Tier evaluations; the main lane writes nothing more until the side lane is done.
+    Tiers,
+}
+
+/// The side lane's view of the main lane's milestones.
+pub(crate) struct Waiter {
+    told: mpsc::Receiver<Milestone>,
+    reached: Cell<Option<Milestone>>,
+}
+
+impl Waiter {
+    /// For the steps run one after the other: every milestone is reached already.
+    pub(crate) fn ready() -> Waiter {
+        Waiter {
+            told: mpsc::channel().1,
+            reached: Cell::new(Some(Milestone::Tiers)),
+        }
+    }
+
+    /// Returns once the main lane has reached `milestone`; an error when it stopped before.
+    pub(crate) fn until(&self, milestone: Milestone) -> Result<()> {
+        while self.reached.get().is_none_or(|reached| reached < milestone) {
+            let reached = self.told.recv().map_err(|_| Error::Io {
+                context: "refreshing".to_string(),
+                source: std::io::Error::other("the refresh's main lane stopped"),
+            })?;
+            self.reached.set(Some(reached));
+        }
+        Ok(())
+    }
+}
+
+/// A second connection to the store's file for the side lane, set up as the store's own; None
+/// for an in-memory store, a snapshot or a journal other than WAL.
+pub(crate) fn second_connection(store: &Store) -> Result<Option<Connection>> {
+    let journal: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .context("reading the journal mode")?;
+    if store.immutable || !journal.eq_ignore_ascii_case("wal") || !store.path.is_file() {
+        return Ok(None);
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn =
+        Connection::open_with_flags(&store.path, flags).context("opening the refresh's second lane")?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)
+        .and_then(|()| conn.pragma_update(None, "foreign_keys", true))
+        .and_then(|()| conn.execute_batch("PRAGMA temp_store = FILE;"))
+        .context("opening the refresh's second lane")?;
+    super::trace_slow_statements(&mut conn)?;
+    super::parallel_sorts(&conn, true)?;
+    super::test_hooks::install(&conn);
+    Ok(Some(conn))
+}
+
+/// Runs `step` in one deferred transaction on `conn`: for steps that write temporary tables
+/// alone, one snapshot of what they read and one commit.
+pub(crate) fn in_transaction<T>(conn: &Connection, step: impl FnOnce() -> Result<T>) -> Result<T> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)
+        .context("starting a refresh step")?;
+    let done = step()?;
+    tx.commit().context("ending a refresh step")?;
+    Ok(done)
+}
+
+/// Runs `main` on this thread and `side` on `second` in another, telling `side` each milestone
+/// `main` reaches. `main`'s error comes first; when `main` fails, `side` is interrupted.
+pub(crate) fn alongside<M, S>(
+    second: Connection,
+    main: impl FnOnce(&dyn Fn(Milestone)) -> Result<M>,
+    side: impl FnOnce(&Connection, &Waiter) -> Result<S> + Send,
+) -> Result<(M, S)>
+where
+    S: Send,
+{
+    let interrupt = second.get_interrupt_handle();
+    let (tell, told) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let waiter = Waiter {
+                told,
+                reached: Cell::new(None),
+            };
+            side(&second, &waiter)
+        });
+        let main_result = main(&|milestone| {
+            // A side lane that has stopped (its error comes out of join) no longer listens.
+            let _ = tell.send(milestone);
+        });
+        if main_result.is_err() {
+            interrupt.interrupt();
+        }
+        drop(tell);
+        let side_result = worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok((main_result?, side_result?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn second() -> Connection {
+        Connection::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn the_side_lane_waits_for_each_milestone_it_needs() {
+        let order = std::sync::Mutex::new(Vec::new());
+        let ((), ()) = alongside(
+            second(),
+            |reached| {
+                order.lock().unwrap().push("main: account months");
+                reached(Milestone::AccountMonths);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                order.lock().unwrap().push("main: tiers");
+                reached(Milestone::Tiers);
+                Ok(())
+            },
+            |_, waiter| {
+                waiter.until(Milestone::Tiers)?;
+                order.lock().unwrap().push("side: after tiers");
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            order.into_inner().unwrap(),
+            ["main: account months", "main: tiers", "side: after tiers"]
+        );
+    }
+
+    #[test]
+    fn a_failing_main_lane_releases_a_waiting_side_lane_and_its_error_comes_first() {
+        let result: Result<((), ())> = alongside(
+            second(),
+            |reached| {
+                reached(Milestone::AccountMonths);
+                Err(Error::input("main failed"))
+            },
+            |_, waiter| {
+                waiter.until(Milestone::AccountMonths)?;
+                waiter.until(Milestone::Tiers)?;
+                Ok(())
+            },
+        );
+        assert_eq!(result.unwrap_err().to_string(), "main failed");
+    }
+
+    #[test]
+    fn a_failing_side_lane_fails_the_refresh_after_the_main_lane() {
+        let result: Result<(u8, ())> = alongside(
+            second(),
+            |reached| {
+                reached(Milestone::Tiers);
+                Ok(1)
+            },
+            |_, _| Err(Error::input("side failed")),
+        );
+        assert_eq!(result.unwrap_err().to_string(), "side failed");
+    }
+}

@@ -1,0 +1,525 @@
+//! The triage signals of the refresh: each account's signals at the end of every month the
+//! backtest ranks and of the queue's two months, computed from the raw rows into temporary
+//! tables (`prepare`), then the queue's months written to `account_signal` with the backtest and
+//! the stored ranking (`write`). Both halves take the connection they run on, so the refresh can
+//! run the first on a second connection while the main one writes rollups and tiers
+//! (`store::lanes`).
+
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use crate::domain::Period;
+use crate::domain::triage::{self, Backtest, Signal, Weights, Windows};
+use crate::error::{Result, SqlContext};
+
+use super::Store;
+use super::pending::Accounts;
+use super::triage_backtest::Gathered;
+
+/// The backtest's horizon in months: an account active at the end of a month churned when it is
+/// no longer active at the end of the month this many months later.
+const BACKTEST_HORIZON: i32 = 3;
+
+/// The months the refresh evaluates: each month's end (`day`, the first day of the next month,
+/// is the evaluation date) and where its windows counted in months start (`Signal::
+/// default_window`, settings `triage_window_months.*`); `live`: one of the queue's two months;
+/// `outcome`: for a month the backtest ranks, the month whose end says whether an account stayed.
+const MONTHS_SQL: &str = "
+CREATE TEMP TABLE triage_month (
+    period           TEXT PRIMARY KEY,
+    day              TEXT NOT NULL UNIQUE,
+    downtime_from    TEXT NOT NULL,
+    usage_from       TEXT NOT NULL,
+    red_from         TEXT NOT NULL,
+    contraction_from TEXT NOT NULL,
+    live             INTEGER NOT NULL,
+    outcome          TEXT
+);
+CREATE TEMP TABLE triage_signal (period TEXT, account_id TEXT, signal TEXT, value REAL);
+CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT);";
+
+/// The indicator metrics with a target, and their journey: the red indicators' `k`.
+macro_rules! indicators {
+    () => {
+        "WITH k AS MATERIALIZED (
+             SELECT k.phase_id, p.journey_id, k.aggregation, k.direction, k.target, k.tolerance
+             FROM metric k JOIN phase p ON p.phase_id = k.phase_id
+             WHERE k.kind = 'indicator' AND k.target IS NOT NULL)"
+    };
+}
+
+/// A value of metric `k` is red: it misses the target by more than the tolerance.
+macro_rules! red {
+    ($value:literal) => {
+        concat!(
+            "CASE k.direction WHEN 'higher' THEN k.target - (",
+            $value,
+            ") ELSE (",
+            $value,
+            ") - k.target END > k.tolerance"
+        )
+    };
+}
+
+/// The signals' raw values at the end of every month of `temp.triage_month`, in one pass over
+/// the raw rows: each statement inserts (period, account, signal, value) into
+/// `temp.triage_signal` (a signal that does not fire has no row), or prepares a table the next
+/// ones read. Windows counted in days are bound as date modifiers (`:detractor` = '+180 days'):
+/// an event at t is in the N days before the evaluation day d when date(d, '-N days') <= t < d,
+/// that is when t < d <= date(t, '+N days'), so each event row finds its months as a range of
+/// `day` (the CROSS JOINs keep the event table outside). Windows counted in months are columns
+/// of `temp.triage_month`. These read the raw rows alone; those that read the refresh's own
+/// tables run once it has written them (`ACCOUNT_MONTH_SIGNALS_SQL`, `TIER_SIGNALS_SQL`).
+const SIGNALS_SQL: &[(&str, &str)] = &[
+    (
+        "open tickets",
+        // Open at d: opened before it, not resolved before it. Open now: no window.
+        "CREATE TEMP TABLE triage_open AS
+         SELECT m.period, m.day, t.account_id, t.severity, t.opened_at
+         FROM ticket t CROSS JOIN temp.triage_month m
+         WHERE {accounts:t} AND m.day > t.opened_at AND m.day <= coalesce(t.resolved_at, '9999-12-31')",
+    ),
+    (
+        "open tickets by severity",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, CASE severity WHEN 'critical' THEN 'open_ticket_critical'
+                                                  WHEN 'high' THEN 'open_ticket_high' ELSE 'open_ticket_other' END AS s,
+                count(*)
+         FROM temp.triage_open GROUP BY period, account_id, s",
+    ),
+    (
+        "long-running tickets",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'long_running_ticket', count(*)
+         FROM temp.triage_open WHERE opened_at < date(day, '-7 days') GROUP BY period, account_id",
+    ),
+    (
+        "SLA breaches",
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, t.account_id, 'sla_breach', count(*)
+         FROM ticket t CROSS JOIN temp.triage_month m
+         JOIN setting s ON s.key = 'sla_first_response_hours.' || t.severity
+         WHERE {accounts:t} AND m.day > t.opened_at AND m.day <= date(t.opened_at, :sla_breach)
+           -- Whole seconds: julianday differences are inexact, and exactly on target is no breach.
+           AND unixepoch(coalesce(min(t.first_response_at, m.day), m.day)) - unixepoch(t.opened_at)
+               > 3600 * CAST(s.value AS REAL)
+         GROUP BY m.period, t.account_id",
+    ),
+    (
+        "downtime",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'downtime', downtime FROM temp.triage_usage WHERE downtime > 0",
+    ),
+    (
+        "usage drop",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'usage_drop', round(100 * (1 - usage_index / usual), 1)
+         FROM temp.triage_usage WHERE usual > 0 AND usage_index < usual",
+    ),
+    (
+        "NPS",
+        // Each answer is the latest one before d from its own time until the next answer: the
+        // months whose day falls in (answered_at, next answer], within the window.
+        "INSERT INTO temp.triage_signal
+         WITH n AS (
+             SELECT account_id, answered_at, score, unhappy,
+                    lag(score) OVER w AS previous, lag(answered_at) OVER w AS previous_at,
+                    lead(answered_at) OVER w AS next_at
+             FROM survey_answer WHERE {accounts:} AND survey = 'nps'
+             WINDOW w AS (PARTITION BY account_id ORDER BY answered_at, response_id))
+         SELECT m.period, n.account_id, 'detractor', n.score
+         FROM n CROSS JOIN temp.triage_month m
+         WHERE n.unhappy AND m.day > n.answered_at AND m.day <= coalesce(n.next_at, '9999-12-31')
+           AND m.day <= date(n.answered_at, :detractor)
+         UNION ALL
+         SELECT m.period, n.account_id, 'nps_falling', n.score - n.previous
+         FROM n CROSS JOIN temp.triage_month m
+         WHERE n.score - n.previous <= -2 AND m.day > n.answered_at AND m.day <= coalesce(n.next_at, '9999-12-31')
+           AND m.day <= date(n.previous_at, :nps_falling)",
+    ),
+    (
+        "high effort",
+        // Unhappy on the journey's CES scale (1-3 of the standard 1-7, 4-5 of the documents'
+        // 1-5 with low effort good); the value is the latest such answer (SQLite's bare column
+        // of max()).
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'high_effort', score FROM (
+             SELECT m.period, r.account_id, r.score, max(r.answered_at)
+             FROM survey_answer r CROSS JOIN temp.triage_month m
+             WHERE {accounts:r} AND r.survey = 'ces' AND r.unhappy
+               AND m.day > r.answered_at AND m.day <= date(r.answered_at, :high_effort)
+             GROUP BY m.period, r.account_id)",
+    ),
+    (
+        "overdue invoices",
+        // Due in the window and not paid before d.
+        "INSERT INTO temp.triage_signal
+         SELECT m.period, i.account_id, 'overdue_invoice', count(*)
+         FROM invoice i CROSS JOIN temp.triage_month m
+         WHERE {accounts:i} AND (i.paid_on IS NULL OR i.paid_on > i.due_on)
+           AND m.day > i.due_on AND m.day <= coalesce(i.paid_on, '9999-12-31')
+           AND m.day <= date(i.due_on, :overdue_invoice)
+         GROUP BY m.period, i.account_id",
+    ),
+    (
+        "red indicators: tickets",
+        // Both ticket aggregations in one walk over the tickets of the phases that have them
+        // (or no phase).
+        concat!(
+            "INSERT INTO temp.triage_red ",
+            indicators!(),
+            ", t AS (
+             SELECT m.period, t.account_id, t.phase_id,
+                    24 * avg(julianday(t.first_response_at) - julianday(t.opened_at)) AS first_response_hours,
+                    24 * avg(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours
+             FROM ticket t CROSS JOIN temp.triage_month m
+             WHERE {accounts:t} AND (t.phase_id IS NULL
+                    OR +t.phase_id IN (SELECT phase_id FROM k
+                                       WHERE aggregation IN ('first_response_hours', 'resolution_hours')))
+               AND m.period >= substr(t.opened_at, 1, 7)
+               AND m.period < strftime('%Y-%m', substr(t.opened_at, 1, 7) || '-01', :red_indicator)
+             GROUP BY m.period, t.account_id, t.phase_id)
+         SELECT t.period, t.account_id
+         FROM t JOIN account a ON a.account_id = t.account_id
+         JOIN k ON k.journey_id = a.journey_id AND k.aggregation IN ('first_response_hours', 'resolution_hours')
+               AND (t.phase_id IS NULL OR k.phase_id = t.phase_id)
+         WHERE ",
+            red!("CASE k.aggregation WHEN 'first_response_hours' THEN t.first_response_hours ELSE t.resolution_hours END")
+        ),
+    ),
+    (
+        "red indicators: answers",
+        concat!(
+            "INSERT INTO temp.triage_red ",
+            indicators!(),
+            ", v AS (
+             SELECT m.period, r.account_id, r.phase_id, r.survey,
+                    CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.happy)
+                                  ELSE 100.0 * (sum(r.happy) - sum(r.unhappy)) / count(*) END AS value
+             FROM survey_answer r CROSS JOIN temp.triage_month m
+             WHERE {accounts:r} AND (r.phase_id IS NULL OR r.phase_id IN (SELECT phase_id FROM k WHERE aggregation = r.survey))
+               AND m.period >= substr(r.answered_at, 1, 7)
+               AND m.period < strftime('%Y-%m', substr(r.answered_at, 1, 7) || '-01', :red_indicator)
+             GROUP BY m.period, r.account_id, r.phase_id, r.survey)
+         SELECT v.period, v.account_id
+         FROM v JOIN account a ON a.account_id = v.account_id
+         JOIN k ON k.journey_id = a.journey_id AND k.aggregation = v.survey
+               AND (v.phase_id IS NULL OR k.phase_id = v.phase_id)
+         WHERE ",
+            red!("v.value")
+        ),
+    ),
+    (
+        "red indicators: downtime",
+        // Downtime has no phase: it counts for every downtime indicator of the journey.
+        concat!(
+            "INSERT INTO temp.triage_red ",
+            indicators!(),
+            " SELECT u.period, u.account_id
+         FROM temp.triage_usage u JOIN account a ON a.account_id = u.account_id
+         JOIN k ON k.journey_id = a.journey_id AND k.aggregation = 'downtime_hours'
+         WHERE ",
+            red!("u.red_downtime")
+        ),
+    ),
+    (
+        "red indicators per account",
+        "INSERT INTO temp.triage_signal
+         SELECT period, account_id, 'red_indicator', count(*) FROM temp.triage_red GROUP BY period, account_id",
+    ),
+];
+
+/// The signal that rests on the tier evaluation (its grace): run once the tiers are written.
+const TIER_SIGNALS_SQL: &[(&str, &str)] = &[(
+    "tier grace",
+    "INSERT INTO temp.triage_signal
+         SELECT m.period, t.account_id, 'tier_downgrade_risk', 1
+         FROM temp.triage_month m JOIN account_tier t ON t.period = m.period AND t.status = 'grace'
+         WHERE {accounts:t}",
+)];
+
+/// The signal that rests on the account months (MRR): run once they are written.
+const ACCOUNT_MONTH_SIGNALS_SQL: &[(&str, &str)] = &[(
+    "MRR contraction",
+    // MRR at the start of the window's first month against the end of the month.
+    "INSERT INTO temp.triage_signal
+         SELECT m.period, e.account_id, 'mrr_contraction', s.mrr_start - e.mrr_end
+         FROM temp.triage_month m JOIN account_month e ON e.period = m.period
+         JOIN account_month s ON s.account_id = e.account_id AND s.period = m.contraction_from
+         WHERE {accounts:e} AND e.mrr_end IS NOT NULL AND e.mrr_end < s.mrr_start",
+)];
+
+/// The queue's months only: their signals into `account_signal`, with what only the queue
+/// needs: the age of the oldest open ticket (shown, not scored) and renewals ahead (a
+/// subscription's end date is known in advance only if the store was told it; in the past it is
+/// known from hindsight, so the backtest leaves renewals out).
+const LIVE_SQL: &[(&str, &str)] = &[
+    (
+        "the queue's signals",
+        "INSERT INTO account_signal
+         SELECT g.period, g.account_id, g.signal, g.value
+         FROM temp.triage_signal g JOIN temp.triage_month m ON m.period = g.period AND m.live",
+    ),
+    (
+        "age of the oldest open ticket",
+        "INSERT INTO account_signal
+         SELECT o.period, o.account_id, 'oldest_open_days', round(max(julianday(o.day) - julianday(o.opened_at)), 1)
+         FROM temp.triage_open o JOIN temp.triage_month m ON m.period = o.period AND m.live
+         GROUP BY o.period, o.account_id",
+    ),
+    (
+        "renewals",
+        "INSERT INTO account_signal
+         SELECT m.period, s.account_id, 'renewal_due', min(julianday(s.end_date) - julianday(m.day))
+         FROM temp.triage_month m JOIN subscription s
+           ON s.start_date <= m.day AND s.end_date > m.day AND s.end_date <= date(m.day, '+60 days')
+         WHERE {accounts:s} AND m.live GROUP BY m.period, s.account_id",
+    ),
+];
+
+const DROP_TEMP_SQL: &str = "
+DROP TABLE IF EXISTS temp.triage_month;
+DROP TABLE IF EXISTS temp.triage_signal;
+DROP TABLE IF EXISTS temp.triage_open;
+DROP TABLE IF EXISTS temp.triage_usage;
+DROP TABLE IF EXISTS temp.triage_red;";
+
+/// What the triage signals of one refresh compute, read from the settings before it starts.
+pub(crate) struct Plan {
+    with_backtest: bool,
+    accounts: Accounts,
+    /// None when a weight setting is malformed: the queue fails on it, naming it; the refresh
+    /// goes on without a backtest.
+    weights: Option<Weights>,
+    /// None when the store has no months.
+    months: Option<Months>,
+}
+
+struct Months {
+    last: Period,
+    /// The months the backtest ranks: every month with `BACKTEST_HORIZON` months after it.
+    tested: Vec<Period>,
+    /// The queue's months: the last two.
+    live: Vec<Period>,
+    windows: Windows,
+    /// The windows counted in days, as date modifiers bound to `:<signal>` ('+180 days').
+    modifiers: Vec<(&'static str, String)>,
+}
+
+impl Plan {
+    pub(crate) fn accounts(&self) -> Accounts {
+        self.accounts
+    }
+}
+
+impl Store {
+    /// Recomputes the triage signals of the store's last two months (`account_signal`, the
+    /// queue's) and the backtest (settings `triage_backtest.*`), which ranks the accounts of every
+    /// earlier month that has 3 months after it by their score then: one pass over the raw rows
+    /// computes the signals of all those months.
+    pub fn refresh_signals(&mut self) -> Result<Duration> {
+        self.refresh_signals_with(true, Accounts::All)
+    }
+
+    /// As `refresh_signals` for `signal_plan(with_backtest, accounts)`, on this connection.
+    pub(crate) fn refresh_signals_with(
+        &mut self,
+        with_backtest: bool,
+        accounts: Accounts,
+    ) -> Result<Duration> {
+        let started = Instant::now();
+        let plan = self.signal_plan(with_backtest, accounts)?;
+        let prepared = super::lanes::in_transaction(&self.conn, || {
+            prepare(&self.conn, &plan)?;
+            add_account_month_signals(&self.conn, &plan)
+        })?;
+        write(&self.conn, &plan, prepared)?;
+        Ok(started.elapsed())
+    }
+
+    /// What the next signal refresh computes. Without `with_backtest` the stored backtest is
+    /// kept (nothing it rests on changed: see `Store::refresh_pending`) and only the queue's
+    /// months are computed; and only for `accounts` (an account's signals rest on its own rows
+    /// alone). The backtest needs all.
+    pub(crate) fn signal_plan(&self, with_backtest: bool, accounts: Accounts) -> Result<Plan> {
+        let with_backtest = with_backtest && accounts == Accounts::All;
+        let weights = self.triage_weights().ok();
+        let months = match self.period_range()? {
+            None => None,
+            Some((first, last)) => {
+                let windows = self.triage_windows()?;
+                let live = [last.prev(), last].into_iter().filter(|p| *p >= first).collect();
+                let tested = match last.offset(-BACKTEST_HORIZON) {
+                    cutoff if cutoff >= first && with_backtest => first.through(cutoff).collect(),
+                    _ => Vec::new(),
+                };
+                let modifiers = [
+                    Signal::SlaBreach,
+                    Signal::Detractor,
+                    Signal::NpsFalling,
+                    Signal::HighEffort,
+                    Signal::OverdueInvoice,
+                    Signal::RedIndicator,
+                ]
+                .into_iter()
+                .filter_map(|s| {
+                    let w = windows.of(s)?;
+                    let unit = match w.unit {
+                        triage::Unit::Days => "days",
+                        triage::Unit::Months => "months",
+                    };
+                    Some((s.name(), format!("+{} {unit}", w.len)))
+                })
+                .collect();
+                Some(Months {
+                    last,
+                    tested,
+                    live,
+                    windows,
+                    modifiers,
+                })
+            }
+        };
+        Ok(Plan {
+            with_backtest,
+            accounts,
+            weights,
+            months,
+        })
+    }
+}
+
+/// The signals that rest on the raw rows alone, into `temp.triage_signal` on `conn` (with the
+/// months, the usage windows and the open tickets beside it). Writes nothing to the store.
+pub(crate) fn prepare(conn: &Connection, plan: &Plan) -> Result<()> {
+    let Some(months) = &plan.months else {
+        return Ok(());
+    };
+    conn.execute_batch(DROP_TEMP_SQL)
+        .and_then(|()| conn.execute_batch(MONTHS_SQL))
+        .context("preparing the triage months")?;
+    {
+        let mut insert = conn
+            .prepare("INSERT INTO temp.triage_month VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .context("preparing the triage months")?;
+        let windows = &months.windows;
+        let since = |p: Period, signal: Signal| p.offset(1 - windows.len_of(signal) as i32);
+        let tested = months.tested.iter().map(|p| (*p, false));
+        for (p, is_live) in tested.chain(months.live.iter().map(|p| (*p, true))) {
+            let (downtime, red) = (since(p, Signal::Downtime), since(p, Signal::RedIndicator));
+            let usage = p.offset(-(windows.len_of(Signal::UsageDrop) as i32));
+            let outcome = (!is_live).then(|| p.offset(BACKTEST_HORIZON).to_string());
+            insert
+                .execute(params![
+                    p.to_string(),
+                    p.next().first_day().to_string(),
+                    downtime.to_string(),
+                    usage.to_string(),
+                    red.to_string(),
+                    since(p, Signal::MrrContraction).to_string(),
+                    is_live,
+                    outcome,
+                ])
+                .context("preparing the triage months")?;
+        }
+    }
+    // The usage windows (temp.triage_usage), which the downtime, usage drop and red
+    // indicator statements read.
+    super::triage_usage::fill(conn, plan.accounts)?;
+    run(conn, SIGNALS_SQL, plan, months)
+}
+
+/// What `add_account_month_signals` leaves for `write`.
+pub(crate) struct Prepared {
+    /// The backtest so far, when the plan has one.
+    backtest: Option<Gathered>,
+}
+
+/// After `prepare` on the same connection, once the account months are written: the signals
+/// that rest on them, and the backtest as far as it can go before the tiers.
+pub(crate) fn add_account_month_signals(conn: &Connection, plan: &Plan) -> Result<Prepared> {
+    let Some(months) = &plan.months else {
+        return Ok(Prepared { backtest: None });
+    };
+    run(conn, ACCOUNT_MONTH_SIGNALS_SQL, plan, months)?;
+    let backtest = match plan.weights.as_ref() {
+        Some(weights) if plan.with_backtest && !months.tested.is_empty() => {
+            Some(Gathered::gather(conn, weights)?)
+        }
+        _ => None,
+    };
+    Ok(Prepared { backtest })
+}
+
+/// After `add_account_month_signals` on the same connection, once the tiers are written: the
+/// signal that rests on them, then in one transaction the queue's months into `account_signal`,
+/// the backtest and the stored ranking.
+pub(crate) fn write(conn: &Connection, plan: &Plan, prepared: Prepared) -> Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        .context("starting the triage signals")?;
+    plan.accounts
+        .clear(&tx, "account_signal", "")
+        .context("clearing triage signals")?;
+    if plan.with_backtest {
+        tx.execute("DELETE FROM setting WHERE key LIKE 'triage_backtest.%'", [])
+            .context("clearing the triage backtest")?;
+    }
+    if let Some(months) = &plan.months {
+        run(&tx, TIER_SIGNALS_SQL, plan, months)?;
+        run(&tx, LIVE_SQL, plan, months)?;
+        if let Some(weights) = plan.weights.as_ref().filter(|_| plan.with_backtest) {
+            let backtest = match prepared.backtest {
+                Some(gathered) => gathered.finish(&tx, weights)?,
+                None => Backtest::default(),
+            };
+            let put = |key: &str, value: String| {
+                tx.execute(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![format!("triage_backtest.{key}"), value],
+                )
+                .map(|_| ())
+                .context("writing the triage backtest")
+            };
+            if let (Some(from), Some(to)) = (months.tested.first(), months.tested.last()) {
+                put("from", from.to_string())?;
+                put("to", to.to_string())?;
+            }
+            put("months", backtest.months.to_string())?;
+            put("accounts", backtest.accounts.to_string())?;
+            put("churned", backtest.churned.to_string())?;
+            if let Some(auc) = backtest.auc {
+                put("auc", auc.to_string())?;
+            }
+            if let Some(share) = backtest.top_decile_churned_mrr_share {
+                put("top_decile_churned_mrr_share", share.to_string())?;
+            }
+            put("weights", weights.signature())?;
+        }
+        tx.execute_batch(DROP_TEMP_SQL)
+            .context("dropping the triage months")?;
+        super::triage_rank::write_rank(
+            &tx,
+            super::triage_rank::Rank::Stored,
+            &months.last.to_string(),
+            plan.accounts,
+            plan.weights.as_ref(),
+        )?;
+    }
+    tx.commit().context("committing the triage signals")
+}
+
+/// Runs each statement for the plan's accounts, with the windows counted in days bound.
+fn run(conn: &Connection, statements: &[(&str, &str)], plan: &Plan, months: &Months) -> Result<()> {
+    for (what, sql) in statements {
+        let mut stmt = conn.prepare(&plan.accounts.bind(sql)).context(what)?;
+        for (name, modifier) in &months.modifiers {
+            if let Some(i) = stmt.parameter_index(&format!(":{name}")).context(what)? {
+                stmt.raw_bind_parameter(i, modifier).context(what)?;
+            }
+        }
+        stmt.raw_execute().context(what)?;
+    }
+    Ok(())
+}
