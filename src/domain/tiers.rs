@@ -350,39 +350,63 @@ pub struct Gap {
 /// What an account lacks for a tier. For an `any` tier that it reaches by one path, nothing is
 /// short; else each path's shortfall is given (either one closes the gap).
 pub fn gap(tier: &TierRule, facts: &AccountFacts) -> Gap {
-    let avg = window_mrr(&facts.monthly_mrr, tier.window_months);
-    let reached = tier.qualify == Qualify::Any && Paths::of(tier, facts).hold(tier);
+    let (mrr_short, tenure_months_to_go) = shortfall(tier, facts);
     Gap {
         tier: tier.id.clone(),
-        mrr_short: if reached {
-            0.0
-        } else {
-            (tier.min_mrr - avg).max(0.0)
-        },
-        tenure_months_to_go: if reached {
-            0
-        } else {
-            (tier.min_tenure_months - facts.tenure_months).max(0)
-        },
-        failing: check(tier, facts)
-            .into_iter()
-            .filter(|c| !c.pass && !matches!(c.criterion, "mrr" | "tenure" | "spend or stay"))
-            .map(|c| c.criterion)
-            .collect(),
+        mrr_short,
+        tenure_months_to_go,
+        failing: failing(tier, facts).collect(),
     }
+}
+
+/// `gap`'s MRR still missing and months still to go.
+fn shortfall(tier: &TierRule, facts: &AccountFacts) -> (f64, i64) {
+    if tier.qualify == Qualify::Any && Paths::of(tier, facts).hold(tier) {
+        return (0.0, 0);
+    }
+    let avg = window_mrr(&facts.monthly_mrr, tier.window_months);
+    (
+        (tier.min_mrr - avg).max(0.0),
+        (tier.min_tenure_months - facts.tenure_months).max(0),
+    )
+}
+
+/// The criteria of `tier` other than MRR and tenure that fail, in `check`'s order: what `check`
+/// says without its explanation (the tier evaluation asks it of every account every month).
+fn failing(tier: &TierRule, facts: &AccountFacts) -> impl Iterator<Item = &'static str> {
+    [
+        ("active", !facts.active),
+        (
+            "overdue invoice",
+            tier.req_no_overdue && facts.has_overdue_invoice,
+        ),
+        (
+            "open severe ticket",
+            tier.req_no_open_severe && facts.has_open_severe_ticket,
+        ),
+        ("nps detractor", tier.req_not_detractor && facts.is_detractor),
+        ("hvc", tier.req_hvc && !facts.is_hvc),
+    ]
+    .into_iter()
+    .filter_map(|(criterion, fails)| fails.then_some(criterion))
 }
 
 /// Near the next tier, failing nothing else: within 10% of its MRR and 2 months of its tenure
 /// (`all`), or of either (`any`: near by spending or near by length of stay).
 pub fn is_near_miss(gap: &Gap, tier: &TierRule) -> bool {
-    let mrr_close = gap.mrr_short <= 0.1 * tier.min_mrr;
-    let tenure_close = gap.tenure_months_to_go <= 2;
-    let short = gap.mrr_short > 0.0 || gap.tenure_months_to_go > 0;
+    gap.failing.is_empty() && is_near(tier, gap.mrr_short, gap.tenure_months_to_go)
+}
+
+/// `is_near_miss` apart from the other criteria.
+fn is_near(tier: &TierRule, mrr_short: f64, tenure_months_to_go: i64) -> bool {
+    let mrr_close = mrr_short <= 0.1 * tier.min_mrr;
+    let tenure_close = tenure_months_to_go <= 2;
+    let short = mrr_short > 0.0 || tenure_months_to_go > 0;
     let close = match tier.qualify {
         Qualify::All => mrr_close && tenure_close,
         Qualify::Any => (tier.min_mrr > 0.0 && mrr_close) || (tier.min_tenure_months > 0 && tenure_close),
     };
-    gap.failing.is_empty() && close && short
+    close && short
 }
 
 /// The tier an account is measured against next (index into the ladder, lowest first): the one
@@ -403,8 +427,11 @@ pub fn watch_flags(
     status: TierStatus,
     facts: &AccountFacts,
 ) -> (bool, bool) {
-    let near_miss = next_tier(ladder, held, facts.active)
-        .is_some_and(|i| is_near_miss(&gap(&ladder[i], facts), &ladder[i]));
+    // `is_near_miss(&gap(..))` without building the gap: this runs for every account-month.
+    let near_miss = next_tier(ladder, held, facts.active).is_some_and(|i| {
+        let (mrr_short, tenure_months_to_go) = shortfall(&ladder[i], facts);
+        failing(&ladder[i], facts).next().is_none() && is_near(&ladder[i], mrr_short, tenure_months_to_go)
+    });
     let downgrade_risk = held.is_some_and(|i| is_downgrade_risk(&ladder[i], facts, status));
     (near_miss, downgrade_risk)
 }
@@ -476,6 +503,59 @@ mod tests {
             qualify: Qualify::Any,
             ..tier("gold", 3, 500.0, 12)
         }
+    }
+
+    #[test]
+    fn the_watch_flags_near_miss_is_the_gaps_for_every_combination_of_facts() {
+        // Every requirement on, both ways of combining MRR and tenure, every flag both ways,
+        // MRR and tenure short, near, and met.
+        for qualify in [Qualify::All, Qualify::Any] {
+            let strict = TierRule {
+                req_no_overdue: true,
+                req_no_open_severe: true,
+                req_not_detractor: true,
+                req_hvc: true,
+                qualify,
+                ..tier("gold", 1, 500.0, 12)
+            };
+            for bits in 0..32u8 {
+                for (mrr, tenure) in [(300.0, 3), (480.0, 11), (480.0, 5), (520.0, 10), (520.0, 12)] {
+                    let facts = AccountFacts {
+                        active: bits & 1 == 0,
+                        has_overdue_invoice: bits & 2 != 0,
+                        has_open_severe_ticket: bits & 4 != 0,
+                        is_detractor: bits & 8 != 0,
+                        is_hvc: bits & 16 == 0,
+                        ..facts(vec![mrr; 3], tenure)
+                    };
+                    let gap = gap(&strict, &facts);
+                    let from_check: Vec<&str> = check(&strict, &facts)
+                        .into_iter()
+                        .filter(|c| !c.pass && !matches!(c.criterion, "mrr" | "tenure" | "spend or stay"))
+                        .map(|c| c.criterion)
+                        .collect();
+                    assert_eq!(gap.failing, from_check, "{qualify:?} {bits:05b} {mrr} {tenure}");
+                    let held = None;
+                    let (near_miss, _) =
+                        watch_flags(std::slice::from_ref(&strict), held, TierStatus::None, &facts);
+                    let want = facts.active && is_near_miss(&gap, &strict);
+                    assert_eq!(near_miss, want, "{qualify:?} {bits:05b} {mrr} {tenure}");
+                }
+            }
+        }
+        // The cases include near misses, so the comparison above is not all "no".
+        let near = AccountFacts {
+            is_hvc: true,
+            ..facts(vec![480.0; 3], 11)
+        };
+        let strict = TierRule {
+            req_hvc: true,
+            ..tier("gold", 1, 500.0, 12)
+        };
+        assert_eq!(
+            watch_flags(std::slice::from_ref(&strict), None, TierStatus::None, &near),
+            (true, false)
+        );
     }
 
     #[test]
