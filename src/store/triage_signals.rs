@@ -107,17 +107,6 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
          GROUP BY m.period, t.account_id",
     ),
     (
-        "downtime",
-        "INSERT INTO temp.triage_signal
-         SELECT period, account_id, 'downtime', downtime FROM temp.triage_usage WHERE downtime > 0",
-    ),
-    (
-        "usage drop",
-        "INSERT INTO temp.triage_signal
-         SELECT period, account_id, 'usage_drop', round(100 * (1 - usage_index / usual), 1)
-         FROM temp.triage_usage WHERE usual > 0 AND usage_index < usual",
-    ),
-    (
         "NPS",
         // Each answer is the latest one before d from its own time until the next answer: the
         // months whose day falls in (answered_at, next answer], within the window.
@@ -211,19 +200,6 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
         ),
     ),
     (
-        "red indicators: downtime",
-        // Downtime has no phase: it counts for every downtime indicator of the journey.
-        concat!(
-            "INSERT INTO temp.triage_red ",
-            indicators!(),
-            " SELECT u.period, u.account_id
-         FROM temp.triage_usage u JOIN account a ON a.account_id = u.account_id
-         JOIN k ON k.journey_id = a.journey_id AND k.aggregation = 'downtime_hours'
-         WHERE ",
-            red!("u.red_downtime")
-        ),
-    ),
-    (
         "red indicators per account",
         "INSERT INTO temp.triage_signal
          SELECT period, account_id, 'red_indicator', count(*) FROM temp.triage_red GROUP BY period, account_id",
@@ -282,7 +258,6 @@ const DROP_TEMP_SQL: &str = "
 DROP TABLE IF EXISTS temp.triage_month;
 DROP TABLE IF EXISTS temp.triage_signal;
 DROP TABLE IF EXISTS temp.triage_open;
-DROP TABLE IF EXISTS temp.triage_usage;
 DROP TABLE IF EXISTS temp.triage_red;";
 
 /// What the triage signals of one refresh compute, read from the settings before it starts.
@@ -391,7 +366,7 @@ impl Store {
 }
 
 /// The signals that rest on the raw rows alone, into `temp.triage_signal` on `conn` (with the
-/// months, the usage windows and the open tickets beside it). Writes nothing to the store.
+/// months, the red indicators and the open tickets beside it). Writes nothing to the store.
 pub(crate) fn prepare(conn: &Connection, plan: &Plan) -> Result<()> {
     let Some(months) = &plan.months else {
         return Ok(());
@@ -424,9 +399,7 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan) -> Result<()> {
                 .context("preparing the triage months")?;
         }
     }
-    // The usage windows (temp.triage_usage), which the downtime, usage drop and red
-    // indicator statements read.
-    super::triage_usage::fill(conn, plan.accounts)?;
+    super::triage_usage::add_signals(conn, plan.accounts)?;
     run(conn, SIGNALS_SQL, plan, months)
 }
 

@@ -1,9 +1,11 @@
-//! `temp.triage_usage` for the triage signals: per account with usage in a month the refresh
-//! evaluates (`temp.triage_month`), its downtime over the downtime window, its usual usage (the
-//! months before, in the usage drop's window) and its mean downtime over the red indicators'
-//! window. Read in one walk of `usage_month` in key order, each account's months in hand: in
-//! SQL, three correlated lookups per row took 8 s at 100,000 accounts. Sums and means are
-//! SQLite's compensated ones (`Total`), so the values are those `sum()` and `avg()` gave.
+//! The triage signals that rest on usage, for each account with usage in a month the refresh
+//! evaluates (`temp.triage_month`): its downtime over the downtime window (`downtime`), its
+//! usage against the usual (the months before, in the usage drop's window: `usage_drop`), and
+//! each downtime indicator of its journey that its mean downtime over the red indicators' window
+//! misses (a row of `temp.triage_red`). Read in one walk of `usage_month` in key order, each
+//! account's months in hand: in SQL, three correlated lookups per row took 8 s at 100,000
+//! accounts, and a table of every account-month's windows 4 s more. Sums and means are SQLite's
+//! compensated ones (`Total`), so the values are those `sum()` and `avg()` gave.
 
 use std::collections::HashMap;
 
@@ -29,14 +31,61 @@ struct Month {
     usage_index: Option<f64>,
 }
 
-/// Creates and fills `temp.triage_usage`, for `accounts`.
-pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
+/// A downtime indicator of a journey: red when a mean downtime misses its target by more than
+/// its tolerance (`triage_signals`' `red!`).
+struct RedLimit {
+    higher_is_better: bool,
+    target: f64,
+    tolerance: Option<f64>,
+}
+
+impl RedLimit {
+    fn is_red(&self, value: f64) -> bool {
+        let miss = if self.higher_is_better {
+            self.target - value
+        } else {
+            value - self.target
+        };
+        self.tolerance.is_some_and(|tolerance| miss > tolerance)
+    }
+}
+
+/// Adds the usage signals of `accounts` to `temp.triage_signal` and their red downtime
+/// indicators to `temp.triage_red`.
+pub(super) fn add_signals(tx: &Connection, accounts: Accounts) -> Result<()> {
     let what = "usage";
-    tx.execute_batch(
-        "CREATE TEMP TABLE triage_usage (period TEXT, account_id TEXT, usage_index REAL, downtime REAL,
-                                         usual REAL, red_downtime REAL);",
-    )
-    .context(what)?;
+    // Each journey's downtime indicators, and each account's journey.
+    let mut limits: HashMap<String, Vec<RedLimit>> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare(
+                "SELECT p.journey_id, k.direction, k.target, k.tolerance
+                 FROM metric k JOIN phase p ON p.phase_id = k.phase_id
+                 WHERE k.kind = 'indicator' AND k.target IS NOT NULL AND k.aggregation = 'downtime_hours'",
+            )
+            .context(what)?;
+        let mut rows = stmt.query([]).context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            limits
+                .entry(row.get(0).context(what)?)
+                .or_default()
+                .push(RedLimit {
+                    higher_is_better: row.get_ref(1).context(what)?.as_str().ok() == Some("higher"),
+                    target: row.get(2).context(what)?,
+                    tolerance: row.get(3).context(what)?,
+                });
+        }
+    }
+    let mut journeys: HashMap<String, String> = HashMap::new();
+    if !limits.is_empty() {
+        let mut stmt = tx
+            .prepare("SELECT account_id, journey_id FROM account")
+            .context(what)?;
+        let mut rows = stmt.query([]).context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            journeys.insert(row.get(0).context(what)?, row.get(1).context(what)?);
+        }
+    }
     let mut evaluated: HashMap<String, Windows> = HashMap::new();
     {
         let mut stmt = tx
@@ -54,9 +103,19 @@ pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
             );
         }
     }
-    let mut insert = tx
-        .prepare("INSERT INTO temp.triage_usage VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+    let mut signal = tx
+        .prepare("INSERT INTO temp.triage_signal VALUES (?1, ?2, 'downtime', ?3)")
         .context(what)?;
+    // Rounded by SQLite, as the queue has always shown it.
+    let mut drop = tx
+        .prepare(
+            "INSERT INTO temp.triage_signal VALUES (?1, ?2, 'usage_drop', round(100 * (1 - ?3 / ?4), 1))",
+        )
+        .context(what)?;
+    let mut red = tx
+        .prepare("INSERT INTO temp.triage_red VALUES (?1, ?2)")
+        .context(what)?;
+    let none = Vec::new();
     let mut stmt = tx
         .prepare(&accounts.bind(
             "SELECT account_id, period, downtime_hours, usage_index FROM usage_month WHERE {accounts:}",
@@ -64,6 +123,7 @@ pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
         .context(what)?;
     let mut rows = stmt.query([]).context(what)?;
     let mut account = String::new();
+    let mut account_limits = &none;
     // The account's months so far, in period order (the table's key order).
     let mut months: Vec<Month> = Vec::new();
     while let Some(row) = rows.next().context(what)? {
@@ -75,6 +135,7 @@ pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
             account.clear();
             account.push_str(id);
             months.clear();
+            account_limits = journeys.get(id).and_then(|j| limits.get(j)).unwrap_or(&none);
         }
         let usage_index = match row.get_ref(3).context(what)? {
             ValueRef::Real(x) => Some(x),
@@ -100,12 +161,27 @@ pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
                 .map(|m| Some(m.downtime)))
             .value()
         };
+        if let Some(downtime) = downtime.filter(|d| *d > 0.0) {
+            signal
+                .execute(params![month.period, account, downtime])
+                .context(what)?;
+        }
         let usual = mean(
             months
                 .iter()
                 .filter(|m| m.period >= windows.usage_from && m.period < month.period)
                 .map(|m| m.usage_index),
         );
+        if let (Some(usage), Some(usual)) = (month.usage_index, usual)
+            && usual > 0.0
+            && usage < usual
+        {
+            drop.execute(params![month.period, account, usage, usual])
+                .context(what)?;
+        }
+        if account_limits.is_empty() {
+            continue;
+        }
         let red_downtime = if windows.red_from == month.period {
             Some(month.downtime)
         } else {
@@ -116,16 +192,12 @@ pub(super) fn fill(tx: &Connection, accounts: Accounts) -> Result<()> {
                     .map(|m| Some(m.downtime)),
             )
         };
-        insert
-            .execute(params![
-                month.period,
-                account,
-                month.usage_index,
-                downtime,
-                usual,
-                red_downtime
-            ])
-            .context(what)?;
+        // Downtime has no phase: it counts for every downtime indicator of the journey.
+        for limit in account_limits {
+            if red_downtime.is_some_and(|d| limit.is_red(d)) {
+                red.execute(params![month.period, account]).context(what)?;
+            }
+        }
     }
     Ok(())
 }
