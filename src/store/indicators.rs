@@ -25,18 +25,19 @@ const STATUS: &str = "CASE WHEN (CASE m.direction WHEN 'higher' THEN m.target - 
 /// Account-level observations: (metric, account, month, value expression, FROM/WHERE/GROUP BY).
 const OBSERVATIONS: &[(&str, &str, &str)] = &[
     (
-        "first response times",
-        "24 * avg(julianday(t.first_response_at) - julianday(t.opened_at))",
-        "FROM ticket t JOIN metric m ON m.phase_id = t.phase_id AND m.aggregation = 'first_response_hours'
-         WHERE t.first_response_at IS NOT NULL AND MK
-         GROUP BY m.metric_id, t.account_id, substr(t.opened_at, 1, 7)",
-    ),
-    (
-        "resolution times",
-        "24 * avg(julianday(t.resolved_at) - julianday(t.opened_at))",
-        "FROM ticket t JOIN metric m ON m.phase_id = t.phase_id AND m.aggregation = 'resolution_hours'
-         WHERE t.resolved_at IS NOT NULL AND MK
-         GROUP BY m.metric_id, t.account_id, substr(t.opened_at, 1, 7)",
+        // Both ticket aggregations in one pass: each group's two means, then each indicator's.
+        "ticket times",
+        "CASE m.aggregation WHEN 'first_response_hours' THEN g.first_response_hours ELSE g.resolution_hours END",
+        "FROM (SELECT t.phase_id, t.account_id, substr(t.opened_at, 1, 7) AS period,
+                      24 * avg(julianday(t.first_response_at) - julianday(t.opened_at)) AS first_response_hours,
+                      24 * avg(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours
+               FROM ticket t
+               WHERE t.phase_id IN (SELECT m.phase_id FROM metric m
+                                    WHERE m.aggregation IN ('first_response_hours', 'resolution_hours') AND MK)
+               GROUP BY t.phase_id, t.account_id, substr(t.opened_at, 1, 7)) g
+         JOIN metric m ON m.phase_id = g.phase_id AND m.aggregation IN ('first_response_hours', 'resolution_hours')
+         WHERE MK AND (CASE m.aggregation WHEN 'first_response_hours' THEN g.first_response_hours
+                                          ELSE g.resolution_hours END) IS NOT NULL",
     ),
     (
         "survey answers",
@@ -76,8 +77,7 @@ const OBSERVATIONS: &[(&str, &str, &str)] = &[
 
 /// The (account, month) column pair of each observation query, in OBSERVATIONS order.
 const KEYS: &[(&str, &str)] = &[
-    ("t.account_id", "substr(t.opened_at, 1, 7)"),
-    ("t.account_id", "substr(t.opened_at, 1, 7)"),
+    ("g.account_id", "g.period"),
     ("r.account_id", "substr(r.answered_at, 1, 7)"),
     ("u.account_id", "u.period"),
     ("s.account_id", "substr(s.start_date, 1, 7)"),
@@ -380,60 +380,46 @@ pub(crate) fn observed_months(range: Option<(Period, Period)>) -> Option<(Period
     (cutoff >= first).then_some((first, cutoff))
 }
 
-/// Every account-level observation of an indicator with a target, classified against it, into
-/// `temp.obs` on `conn`: the raw rows alone. Writes nothing to the store.
-pub(crate) fn observe(conn: &Connection) -> Result<()> {
-    conn.execute_batch(
-        "DROP TABLE IF EXISTS temp.obs;
-         CREATE TEMP TABLE obs (metric_id TEXT, account_id TEXT, period TEXT, status TEXT);",
-    )
-    .context("preparing indicator outcomes")?;
+/// Per indicator and status: the account-level observations of the months `first..=cutoff`
+/// (each classified against the indicator's target) whose account was active at the month's
+/// end, and how many of those were no longer active three months later. Each observation query
+/// streams its groups into the counts: nothing is written, not even a temporary table.
+pub(crate) fn count_outcomes(conn: &Connection, (first, cutoff): (Period, Period)) -> Result<Counts> {
+    let active = ActiveAtEnd::load(conn, first, cutoff.offset(3))?;
+    let mut counts = Counts::new();
     let indicator = "m.kind = 'indicator' AND m.target IS NOT NULL";
     for ((what, value, from), (account, month)) in OBSERVATIONS.iter().zip(KEYS) {
         let sql = format!(
-            "INSERT INTO temp.obs SELECT m.metric_id, {account}, {month}, {status} {from}",
+            "SELECT m.metric_id, {account}, {month}, {status} {from}",
             status = STATUS.replace('V', value),
             from = from.replace("MK", indicator)
         );
-        conn.execute(&sql, []).context(what)?;
-    }
-    Ok(())
-}
-
-/// From `temp.obs` (`observe`, on the same connection) and the account months: per indicator
-/// and status, the observations of the months `first..=cutoff` whose account was active at the
-/// month's end, and how many of those were no longer active three months later.
-pub(crate) fn count_outcomes(conn: &Connection, (first, cutoff): (Period, Period)) -> Result<Counts> {
-    let what = "counting indicator outcomes";
-    let active = ActiveAtEnd::load(conn, first, cutoff.offset(3))?;
-    let mut counts = Counts::new();
-    {
-        let mut stmt = conn
-            .prepare(
-                "SELECT metric_id, account_id, period, status FROM temp.obs WHERE period BETWEEN ?1 AND ?2",
-            )
-            .context(what)?;
-        let mut rows = stmt
-            .query([first.to_string(), cutoff.to_string()])
-            .context(what)?;
+        let mut stmt = conn.prepare(&sql).context(what)?;
+        let mut rows = stmt.query([]).context(what)?;
         while let Some(row) = rows.next().context(what)? {
-            let account: String = row.get(1).context(what)?;
-            let period: String = row.get(2).context(what)?;
-            let Some(k) = period.parse::<Period>().ok().map(|p| first.months_until(p)) else {
+            let text = |i| {
+                row.get_ref(i)
+                    .map(|v| v.as_str().unwrap_or_default())
+                    .context(what)
+            };
+            let Ok(period) = text(2)?.parse::<Period>() else {
                 continue;
             };
-            if active.at(&account, k) != Some(true) {
+            if period < first || period > cutoff {
                 continue;
             }
-            let churned = active.at(&account, k + 3) != Some(true);
+            let (account, k) = (text(1)?, first.months_until(period));
+            if active.at(account, k) != Some(true) {
+                continue;
+            }
+            let churned = active.at(account, k + 3) != Some(true);
             let cell = counts
-                .entry((row.get(0).context(what)?, row.get(3).context(what)?))
+                .entry((text(0)?.to_string(), text(3)?.to_string()))
                 .or_default();
             cell.0 += 1;
             cell.1 += i64::from(churned);
         }
     }
-    conn.execute("DROP TABLE temp.obs", []).context(what)?;
     Ok(counts)
 }
 
@@ -462,10 +448,7 @@ impl Store {
     pub fn refresh_indicators(&mut self) -> Result<Duration> {
         let started = Instant::now();
         let counts = match observed_months(self.period_range()?) {
-            Some(months) => super::lanes::in_transaction(&self.conn, || {
-                observe(&self.conn)?;
-                count_outcomes(&self.conn, months)
-            })?,
+            Some(months) => super::lanes::in_transaction(&self.conn, || count_outcomes(&self.conn, months))?,
             None => Counts::new(),
         };
         write_outcomes(&self.conn, &counts)?;

@@ -1,10 +1,10 @@
 //! The refresh on both cores. A full refresh writes rollups and account months, then tiers, on
-//! the store's connection; meanwhile a second connection on its own thread computes what rests
-//! on the raw rows alone (the triage signals' raw part, the indicator observations) into its
-//! own temporary tables, waits for the milestone each later step needs (account months, tiers),
-//! and writes its tables once the main lane is done writing. SQLite lets one connection write
-//! while others read only in WAL mode, so the lanes run only on a WAL store file; elsewhere the
-//! refresh runs its steps one after the other, with the same results.
+//! the store's connection; meanwhile a second connection on its own thread computes the triage
+//! signals that rest on the raw rows alone, into its own temporary tables; once the account
+//! months are written, the indicator outcomes, the signals that rest on MRR and most of the
+//! backtest; once the tiers are written, the rest, and it writes its tables. SQLite lets one
+//! connection write while others read only in WAL mode, so the lanes run only on a WAL store
+//! file; elsewhere the refresh runs the same steps one after the other, with the same results.
 
 use std::cell::Cell;
 use std::sync::mpsc;

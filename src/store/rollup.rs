@@ -476,11 +476,7 @@ impl Store {
             // Temporary tables only, each group in one transaction: one snapshot of the rows
             // read, and no commit per statement.
             lanes::in_transaction(conn, || {
-                timed(&mut signals_took, || triage_signals::prepare(conn, &signals))?;
-                match observed {
-                    Some(Some(_)) => timed(&mut indicators_took, || indicators::observe(conn)),
-                    _ => Ok(()),
-                }
+                timed(&mut signals_took, || triage_signals::prepare(conn, &signals))
             })?;
             waiter.until(lanes::Milestone::AccountMonths)?;
             let (counts, prepared) = lanes::in_transaction(conn, || {
