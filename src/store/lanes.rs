@@ -71,6 +71,7 @@ pub(crate) fn second_connection(store: &Store) -> Result<Option<Connection>> {
         .context("opening the refresh's second lane")?;
     super::trace_slow_statements(&mut conn)?;
     super::parallel_sorts(&conn, true)?;
+    super::share_sort_workers(&conn, 2)?;
     super::test_hooks::install(&conn);
     Ok(Some(conn))
 }

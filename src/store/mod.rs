@@ -275,6 +275,15 @@ pub(crate) fn parallel_sorts(conn: &Connection, on: bool) -> Result<()> {
     conn.execute_batch(&sql).context("sizing the sorter")
 }
 
+/// With `parallel_sorts` on, while `lanes` connections work at once: each sorts with its share of
+/// the cores (on two cores, no helper thread: both are busy already).
+pub(crate) fn share_sort_workers(conn: &Connection, lanes: usize) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let helpers = (cores / lanes.max(1)).saturating_sub(1);
+    conn.execute_batch(&format!("PRAGMA threads = {helpers};"))
+        .context("sizing the sorter")
+}
+
 /// A statement at least this long is logged with --verbose.
 const SLOW_STATEMENT: Duration = Duration::from_millis(100);
 

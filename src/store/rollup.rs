@@ -457,6 +457,9 @@ impl Store {
             Accounts::All => lanes::second_connection(self)?,
             Accounts::Touched => None,
         };
+        if second.is_some() {
+            super::share_sort_workers(&self.conn, 2)?;
+        }
         let tiers_from = scope.map(|s| s.from);
         let mut main = |reached: &dyn Fn(lanes::Milestone)| {
             stage(STAGE_ROLLUPS);
