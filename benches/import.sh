@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Import speed and memory on large generated files, against the sqlite3 shell's `.import` of the
 # same file into a bare table. Usage: benches/import.sh [WORKDIR]  (needs sqlite3 and GNU time).
+# BASE_DB=STORE uses a copy of that store (e.g. the 100,000-account demo) instead of generating one.
 #
 # Builds the release binary, generates the 20000-account demo store and three files:
 #   subs-1m.csv      1,000,000 subscriptions in id order (as billing systems export them)
@@ -13,14 +14,19 @@ cd "$(dirname "$0")/.."
 work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
 cargo build --release --quiet
-bin="$PWD/target/release/cxcockpit"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/cxcockpit"
 cd "$work"
 
-[ -f base.db ] || "$bin" demo --accounts 20000 --months 36 --as-of 2026-10 --out base.db >/dev/null
-[ -f subs-1m.csv ] || awk 'BEGIN {
+if [ -n "${BASE_DB:-}" ]; then
+    [ -f base.db ] || sqlite3 "$BASE_DB" ".backup base.db"
+else
+    [ -f base.db ] || "$bin" demo --accounts 20000 --months 36 --as-of 2026-10 --out base.db >/dev/null
+fi
+accounts=$(sqlite3 base.db "SELECT count(*) FROM account")
+[ -f subs-1m.csv ] || awk -v accounts="$accounts" 'BEGIN {
     srand(7); print "subscription_id,account_id,mrr,start_date,end_date,product"
     for (i = 0; i < 1000000; i++)
-        printf "BULK%07d,A%05d,%.2f,%d-%02d-%02d,,%s\n", i, 1 + int(rand() * 20000), 10 + rand() * 990,
+        printf "BULK%07d,A%05d,%.2f,%d-%02d-%02d,,%s\n", i, 1 + int(rand() * accounts), 10 + rand() * 990,
             2023 + int(rand() * 3), 1 + int(rand() * 12), 1 + int(rand() * 28), (rand() < 0.5 ? "Core" : "Add-on")
 }' > subs-1m.csv
 [ -f subs-1m-rand.csv ] || { head -1 subs-1m.csv; tail -n +2 subs-1m.csv | shuf --random-source=subs-1m.csv; } > subs-1m-rand.csv
