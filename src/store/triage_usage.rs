@@ -219,3 +219,36 @@ fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     }
     total.value().map(|sum| sum / n as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_downtime_indicator_is_red_only_beyond_its_tolerance_in_its_direction() {
+        // At most 3 hours, 1 hour of tolerance: 4 hours is amber, 4.5 red.
+        let lower = RedLimit {
+            higher_is_better: false,
+            target: 3.0,
+            tolerance: Some(1.0),
+        };
+        assert!(!lower.is_red(2.0));
+        assert!(!lower.is_red(4.0));
+        assert!(lower.is_red(4.5));
+        // At least 95, 5 of tolerance: 90 is amber, 89 red, 120 green.
+        let higher = RedLimit {
+            higher_is_better: true,
+            target: 95.0,
+            tolerance: Some(5.0),
+        };
+        assert!(!higher.is_red(120.0));
+        assert!(!higher.is_red(90.0));
+        assert!(higher.is_red(89.0));
+        // No tolerance: SQL's comparison with NULL, never red.
+        let open = RedLimit {
+            tolerance: None,
+            ..lower
+        };
+        assert!(!open.is_red(100.0));
+    }
+}
