@@ -1,13 +1,12 @@
 //! Does each indicator predict success? The store side: every account-month in which an
 //! indicator has an account-level value is classified against the metric's target (green,
 //! amber, red) and followed three months on (still active, or churned). The contingency counts
-//! are computed by `refresh_indicators` (part of `Store::refresh`), so reading them is instant.
+//! are computed by the refresh (`count_outcomes`, `write_outcomes`), so reading them is instant.
 //! Also: touchpoint figures per phase and month (for every account or one segment), the
 //! priority service of a phase's tickets (HVC against regular, and by loyalty tier: first
 //! response, resolution and SLA attainment), and the survey comments behind them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -443,18 +442,6 @@ pub(crate) fn write_outcomes(conn: &Connection, counts: &Counts) -> Result<()> {
 }
 
 impl Store {
-    /// Recomputes the indicator outcome counts (observations up to three months before the
-    /// store's last month, so every outcome is known).
-    pub fn refresh_indicators(&mut self) -> Result<Duration> {
-        let started = Instant::now();
-        let counts = match observed_months(self.period_range()?) {
-            Some(months) => super::lanes::in_transaction(&self.conn, || count_outcomes(&self.conn, months))?,
-            None => Counts::new(),
-        };
-        write_outcomes(&self.conn, &counts)?;
-        Ok(started.elapsed())
-    }
-
     /// The outcome counts of every indicator that has account-level observations.
     pub fn indicator_outcomes(&self) -> Result<std::collections::HashMap<String, Outcome>> {
         let mut stmt = self

@@ -1,9 +1,10 @@
 //! The triage signals of the refresh: each account's signals at the end of every month the
-//! backtest ranks and of the queue's two months, computed from the raw rows into temporary
-//! tables (`prepare`), then the queue's months written to `account_signal` with the backtest and
-//! the stored ranking (`write`). Both halves take the connection they run on, so the refresh can
-//! run the first on a second connection while the main one writes rollups and tiers
-//! (`store::lanes`).
+//! backtest ranks and of the queue's two months, computed into temporary tables from the raw rows
+//! (`prepare`), then from the account months (`add_account_month_signals`, with most of the
+//! backtest), then from the tiers, with the queue's months written to `account_signal`, the
+//! backtest and the stored ranking (`write`). Each step takes the connection it runs on, so the
+//! refresh can run them on a second connection while the main one writes the account months and
+//! tiers (`store::lanes`).
 
 use std::time::{Duration, Instant};
 
@@ -294,17 +295,8 @@ impl Store {
     /// earlier month that has 3 months after it by their score then: one pass over the raw rows
     /// computes the signals of all those months.
     pub fn refresh_signals(&mut self) -> Result<Duration> {
-        self.refresh_signals_with(true, Accounts::All)
-    }
-
-    /// As `refresh_signals` for `signal_plan(with_backtest, accounts)`, on this connection.
-    pub(crate) fn refresh_signals_with(
-        &mut self,
-        with_backtest: bool,
-        accounts: Accounts,
-    ) -> Result<Duration> {
         let started = Instant::now();
-        let plan = self.signal_plan(with_backtest, accounts)?;
+        let plan = self.signal_plan(true, Accounts::All)?;
         let prepared = super::lanes::in_transaction(&self.conn, || {
             prepare(&self.conn, &plan)?;
             add_account_month_signals(&self.conn, &plan)
