@@ -91,6 +91,18 @@ pub fn generate_reporting(
         tx.execute_batch(sql).context("rebuilding an index")?;
     }
     tx.commit().context("committing the demo")?;
+    // A file filled without a journal (`cli::demo`) is refreshed in WAL mode, on two connections
+    // (`store::lanes`); the bulk insert before stayed free of the WAL's second write.
+    let journal: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .context("reading the journal mode")?;
+    if journal.eq_ignore_ascii_case("off") {
+        store
+            .conn()
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .context("switching the demo store to WAL")?;
+    }
     summary.refresh = Some(store.refresh_reporting(stage)?);
     Ok(summary)
 }
