@@ -93,11 +93,7 @@ pub fn generate_reporting(
     tx.commit().context("committing the demo")?;
     // A file filled without a journal (`cli::demo`) is refreshed in WAL mode, on two connections
     // (`store::lanes`); the bulk insert before stayed free of the WAL's second write.
-    let journal: String = store
-        .conn()
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .context("reading the journal mode")?;
-    if journal.eq_ignore_ascii_case("off") {
+    if store.journal_mode()? == "off" {
         store
             .conn()
             .execute_batch("PRAGMA journal_mode = WAL;")

@@ -55,11 +55,7 @@ impl Waiter {
 /// A second connection to the store's file for the side lane, set up as the store's own; None
 /// for an in-memory store, a snapshot or a journal other than WAL.
 pub(crate) fn second_connection(store: &Store) -> Result<Option<Connection>> {
-    let journal: String = store
-        .conn
-        .pragma_query_value(None, "journal_mode", |row| row.get(0))
-        .context("reading the journal mode")?;
-    if store.immutable || !journal.eq_ignore_ascii_case("wal") || !store.path.is_file() {
+    if store.immutable || store.journal_mode()? != "wal" || !store.path.is_file() {
         return Ok(None);
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;

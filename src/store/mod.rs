@@ -469,6 +469,15 @@ impl Store {
         &self.path
     }
 
+    /// The connection's journal mode, in lower case ("wal", "off", "memory", ...).
+    pub fn journal_mode(&self) -> Result<String> {
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .context("reading the journal mode")?;
+        Ok(mode.to_ascii_lowercase())
+    }
+
     /// Sets the page cache of this connection (see `COCKPIT_CACHE_KIB`).
     pub fn set_cache_kib(&self, kib: i64) -> Result<()> {
         self.conn
