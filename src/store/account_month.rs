@@ -9,10 +9,12 @@
 use std::collections::HashMap;
 
 use rusqlite::Transaction;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value, ValueRef};
 
 use crate::domain::Period;
 use crate::error::{Error, Result, SqlContext};
+
+use super::rewrite::{Rewrite, Stored};
 
 /// One subscription, compactly: dates as YYYYMMDD numbers, which order as the ISO text does.
 struct Sub {
@@ -41,6 +43,16 @@ impl Total {
         }
         self.sum = t;
         self.any = true;
+    }
+
+    /// Adds another sum's rows, as if they came after these: its compensated total, and its
+    /// error term kept apart (the value is SQLite's for the rows together, but for the
+    /// rounding of the last bit in rare cases).
+    pub(super) fn merge(&mut self, other: &Total) {
+        if other.any {
+            self.add(other.sum);
+            self.error += other.error;
+        }
     }
 
     /// None when no subscription was active (SQL's sum over no rows).
@@ -156,22 +168,31 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: b
         .map(|month| HvcRank::new(month, top_share))
         .collect();
 
-    if keep_before {
-        tx.execute(
-            "DELETE FROM account_month WHERE period >= ?1",
-            [first.to_string()],
-        )
-    } else {
-        tx.execute("DELETE FROM account_month", [])
-    }
-    .context("clearing account months")?;
-    let mut insert = tx
+    // The stored months this refresh replaces (every month, or those from `first` on), in key
+    // order: only the rows that changed are written (`rewrite`).
+    let what = "reading stored account months";
+    let mut stored_read = tx
         .prepare(
-            "INSERT INTO account_month (account_id, period, mrr_start, mrr_end, hvc) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "SELECT account_id, period, mrr_start, mrr_end, hvc FROM account_month
+             WHERE +period >= ?1 ORDER BY account_id, period",
         )
-        .context("writing account months")?;
+        .context(what)?;
+    let floor = if keep_before {
+        first.to_string()
+    } else {
+        String::new()
+    };
+    let mut stored = Stored::new(stored_read.query([floor]).context(what)?, 2, what)?;
+    let mut rewrite = Rewrite::new(
+        tx,
+        "account_month",
+        &["account_id", "period"],
+        &["mrr_start", "mrr_end", "hvc"],
+        "writing account months",
+    )?;
     let periods: Vec<String> = months.iter().map(Period::to_string).collect();
     let mut written = 0u64;
+    let mrr = |total: Total| total.value().map_or(Value::Null, Value::Real);
     for group in subs.chunk_by(|a, b| a.account == b.account) {
         sum_months(group, &boundaries, &mut totals);
         let account = &accounts[group[0].account as usize];
@@ -179,19 +200,19 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: b
             let (start, end) = (totals[i], totals[i + 1]);
             if start.any || end.any {
                 let hvc = start.value().is_some_and(|mrr| ranks[i].is_hvc(mrr));
-                insert
-                    .execute(rusqlite::params![
-                        account,
-                        period,
-                        start.value(),
-                        end.value(),
-                        hvc
-                    ])
-                    .context("writing account months")?;
+                let row = [
+                    Value::Text(account.clone()),
+                    Value::Text(period.clone()),
+                    mrr(start),
+                    mrr(end),
+                    Value::Integer(i64::from(hvc)),
+                ];
+                rewrite.put(&mut stored, &row)?;
                 written += 1;
             }
         }
     }
+    rewrite.finish(&mut stored)?;
     Ok(written)
 }
 

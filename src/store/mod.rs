@@ -16,6 +16,7 @@ pub mod indicators;
 mod lanes;
 pub mod pending;
 mod queries;
+mod rewrite;
 pub use queries::SurveyScale;
 pub mod review;
 pub mod rollup;

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 
 use crate::domain::Period;
@@ -21,6 +22,7 @@ use crate::error::{Result, SqlContext};
 use super::Store;
 use super::churn_reads::{ChurnTally, Profile};
 use super::pending::Accounts;
+use super::rewrite::{Rewrite, Stored};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TierEvalStats {
@@ -81,9 +83,55 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting the tier evaluation")?;
         let floor = from.map_or(String::new(), |from| from.to_string());
-        for table in ["account_tier", "tier_watch"] {
-            accounts.clear(&tx, table, &floor).context("clearing tiers")?;
-        }
+        // The rows stored for the months and accounts evaluated, which the walk's rows replace:
+        // written only where they changed (`rewrite`).
+        let mut tiers_read = tx
+            .prepare(&accounts.bind(
+                "SELECT period, account_id, held_tier, eligible_tier, status, grace_until
+                 FROM account_tier WHERE period >= ?1 AND {accounts:} ORDER BY period, account_id",
+            ))
+            .context("reading stored tiers")?;
+        let mut stored_tiers = Stored::new(
+            tiers_read.query([&floor]).context("reading stored tiers")?,
+            2,
+            "reading stored tiers",
+        )?;
+        let mut watch_read = tx
+            .prepare(&accounts.bind(
+                "SELECT period, account_id, active, monthly_mrr, tenure_months, overdue_invoice,
+                        open_severe_ticket, detractor, hvc
+                 FROM tier_watch WHERE period >= ?1 AND {accounts:} ORDER BY period, account_id",
+            ))
+            .context("reading the stored watch list")?;
+        let mut stored_watch = Stored::new(
+            watch_read
+                .query([&floor])
+                .context("reading the stored watch list")?,
+            2,
+            "reading the stored watch list",
+        )?;
+        let mut insert = Rewrite::new(
+            &tx,
+            "account_tier",
+            &["period", "account_id"],
+            &["held_tier", "eligible_tier", "status", "grace_until"],
+            "writing tiers",
+        )?;
+        let mut watch = Rewrite::new(
+            &tx,
+            "tier_watch",
+            &["period", "account_id"],
+            &[
+                "active",
+                "monthly_mrr",
+                "tenure_months",
+                "overdue_invoice",
+                "open_severe_ticket",
+                "detractor",
+                "hvc",
+            ],
+            "writing the tier watch list",
+        )?;
         let mut stats = TierEvalStats {
             months: 0,
             rows: 0,
@@ -102,19 +150,6 @@ impl Store {
                 hvc: vec![0; months],
             };
             let histories = load_histories(&tx, first, months, window, accounts, &mut tally)?;
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO account_tier (period, account_id, held_tier, eligible_tier, status, grace_until)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .context("writing tiers")?;
-            let mut watch = tx
-                .prepare(
-                    "INSERT INTO tier_watch (period, account_id, active, monthly_mrr, tenure_months,
-                                             overdue_invoice, open_severe_ticket, detractor, hvc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .context("writing the tier watch list")?;
             let periods: Vec<(Period, String)> = first.through(last).map(|p| (p, p.to_string())).collect();
             let mut facts = AccountFacts {
                 active: false,
@@ -169,41 +204,48 @@ impl Store {
                         counts.members[k][held] += 1;
                     }
                     counts.hvc[k] += i64::from(history.hvc[k]);
+                    let tier =
+                        |i: Option<usize>| i.map_or(Value::Null, |i| Value::Text(ladder[i].id.clone()));
                     if *holding != Holding::NONE {
-                        insert
-                            .execute(params![
-                                month,
-                                account,
-                                holding.held.map(|i| ladder[i].id.as_str()),
-                                holding.eligible.map(|i| ladder[i].id.as_str()),
-                                holding.status.as_str(),
-                                holding.grace_until.map(|p| p.to_string())
-                            ])
-                            .context("writing tiers")?;
+                        let row = [
+                            Value::Text(month.clone()),
+                            Value::Text(account.clone()),
+                            tier(holding.held),
+                            tier(holding.eligible),
+                            Value::Text(holding.status.as_str().to_string()),
+                            holding
+                                .grace_until
+                                .map_or(Value::Null, |p| Value::Text(p.to_string())),
+                        ];
+                        insert.put(&mut stored_tiers, &row)?;
                         stats.rows += 1;
                     }
                     let (near_miss, downgrade_risk) =
                         watch_flags(&ladder, holding.held, holding.status, &facts);
                     if holding.status == TierStatus::Upgrade || near_miss || downgrade_risk {
-                        watch
-                            .execute(params![
-                                month,
-                                account,
-                                facts.active,
-                                mrr_bytes(&facts.monthly_mrr),
-                                facts.tenure_months,
-                                facts.has_overdue_invoice,
-                                facts.has_open_severe_ticket,
-                                facts.is_detractor,
-                                facts.is_hvc
-                            ])
-                            .context("writing the tier watch list")?;
+                        let flag = |on: bool| Value::Integer(i64::from(on));
+                        let row = [
+                            Value::Text(month.clone()),
+                            Value::Text(account.clone()),
+                            flag(facts.active),
+                            Value::Blob(mrr_bytes(&facts.monthly_mrr)),
+                            Value::Integer(facts.tenure_months),
+                            flag(facts.has_overdue_invoice),
+                            flag(facts.has_open_severe_ticket),
+                            flag(facts.is_detractor),
+                            flag(facts.is_hvc),
+                        ];
+                        watch.put(&mut stored_watch, &row)?;
                     }
                 }
             }
             gathered = Some(tally);
             counted = Some(counts);
         }
+        insert.finish(&mut stored_tiers)?;
+        watch.finish(&mut stored_watch)?;
+        drop((insert, watch, stored_tiers, stored_watch));
+        drop((tiers_read, watch_read));
         match (range, gathered) {
             (Some((_, last)), Some(tally)) => {
                 let ids: Vec<String> = ladder.iter().map(|t| t.id.clone()).collect();

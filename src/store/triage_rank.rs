@@ -6,13 +6,15 @@
 //! write shows at once. When the weights changed since the refresh, the places are computed
 //! again on the reading connection, into a temporary table, with the weights of now.
 
-use rusqlite::{Connection, ToSql, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, ToSql};
 
 use crate::domain::triage::{self, Signal, Weights};
 use crate::error::{Result, SqlContext};
 
 use super::Store;
 use super::pending::Accounts;
+use super::rewrite::{Rewrite, Stored};
 use super::triage::QueueRow;
 
 /// The orders of the queue; ties go to the score order (higher score, higher MRR, then id),
@@ -254,15 +256,40 @@ pub(crate) fn write_rank(
         Rank::Stored => "main.triage_rank",
         Rank::Now => RANK_NOW,
     };
-    accounts.clear(conn, table, "").context(what)?;
     let stored = rank == Rank::Stored;
     if stored {
         conn.execute("DELETE FROM setting WHERE key = 'triage_rank.weights'", [])
             .context(what)?;
     }
     let Some(weights) = weights else {
+        accounts.clear(conn, table, "").context(what)?;
         return Ok(());
     };
+    // The places held, replaced by those computed here where they changed (`rewrite`).
+    let mut held_stmt = conn
+        .prepare(&accounts.bind(&format!(
+            "SELECT account_id, hvc, score, mrr, at_risk, age, name_key, search, owner_key, drivers
+             FROM {table} WHERE {{accounts:}} ORDER BY account_id"
+        )))
+        .context(what)?;
+    let mut held = Stored::new(held_stmt.query([]).context(what)?, 1, what)?;
+    let mut rewrite = Rewrite::new(
+        conn,
+        table,
+        &["account_id"],
+        &[
+            "hvc",
+            "score",
+            "mrr",
+            "at_risk",
+            "age",
+            "name_key",
+            "search",
+            "owner_key",
+            "drivers",
+        ],
+        what,
+    )?;
     let mut accounts_stmt = conn
         .prepare(&accounts.bind(
             "SELECT a.account_id, a.name, a.hvc, am.mrr_end, coalesce(a.owner, '')
@@ -276,12 +303,6 @@ pub(crate) fn write_rank(
         .prepare(&accounts.bind(
             "SELECT account_id, signal, value FROM account_signal WHERE period = ?1 AND {accounts:}
              ORDER BY account_id, signal",
-        ))
-        .context(what)?;
-    let mut insert = conn
-        .prepare(&format!(
-            "INSERT INTO {table} (account_id, hvc, score, mrr, at_risk, age, name_key, search, owner_key, drivers)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         ))
         .context(what)?;
     // Signals walked beside the accounts, both in account id order.
@@ -325,21 +346,22 @@ pub(crate) fn write_rank(
         // -0.0 sorts below 0.0 in Rust and equal in SQLite: keep one zero.
         let total = score.total + 0.0;
         let drivers: Vec<&str> = score.signals.iter().map(|s| s.signal.name()).collect();
-        insert
-            .execute(params![
-                account_id,
-                r.get::<_, bool>(2).context(what)?,
-                total,
-                mrr,
-                total * mrr,
-                oldest.unwrap_or(-1.0),
-                name.to_lowercase(),
-                format!("{}\n{}", account_id.to_lowercase(), name.to_lowercase()),
-                owner.to_lowercase(),
-                drivers.join(" "),
-            ])
-            .context(what)?;
+        let search = format!("{}\n{}", account_id.to_lowercase(), name.to_lowercase());
+        let row = [
+            Value::Text(account_id),
+            Value::Integer(i64::from(r.get::<_, bool>(2).context(what)?)),
+            Value::Real(total),
+            Value::Real(mrr),
+            Value::Real(total * mrr),
+            Value::Real(oldest.unwrap_or(-1.0)),
+            Value::Text(name.to_lowercase()),
+            Value::Text(search),
+            Value::Text(owner.to_lowercase()),
+            Value::Text(drivers.join(" ")),
+        ];
+        rewrite.put(&mut held, &row)?;
     }
+    rewrite.finish(&mut held)?;
     if let (true, Some(signature)) = (stored, signature) {
         conn.execute(
             "INSERT INTO setting (key, value) VALUES ('triage_rank.weights', ?1)",

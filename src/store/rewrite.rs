@@ -1,0 +1,383 @@
+//! Rewriting a derived table by writing only the rows that changed. A full refresh recomputes
+//! every row, and most come out as they were stored: reading a stored row back costs a fraction
+//! of writing one (a B-tree insert on text keys, and the table's indexes). So each new row,
+//! produced in the table's key order, is compared with the stored row of its key: written when
+//! it is new or differs, left alone when it is the same; stored rows that no new row matches are
+//! deleted. The table ends exactly as clearing it and inserting every row would leave it.
+//!
+//! The stored rows are read by a statement that stays open while the rewrite writes to the same
+//! table. Every write is at or before the key the read has reached, and SQLite leaves undefined
+//! only whether an open read sees such changes: a row just updated can come back (an update of a
+//! WITHOUT ROWID row is a delete and an insert). Keys come in ascending order, so a row whose key
+//! is not above the last one read is one of the rewrite's own, and is passed over.
+
+use std::cmp::Ordering;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Rows, Statement, params_from_iter};
+
+use crate::error::{Result, SqlContext};
+
+/// The stored rows a rewrite compares against, in key order: `SELECT key..., value... FROM table
+/// WHERE ... ORDER BY key...` (the columns in the rewrite's order).
+pub(crate) struct Stored<'s> {
+    rows: Rows<'s>,
+    key_len: usize,
+    head: Option<Vec<Value>>,
+    what: &'static str,
+}
+
+impl<'s> Stored<'s> {
+    /// `rows` in ascending order of their first `key_len` columns.
+    pub(crate) fn new(rows: Rows<'s>, key_len: usize, what: &'static str) -> Result<Self> {
+        let mut stored = Stored {
+            rows,
+            key_len,
+            head: None,
+            what,
+        };
+        stored.advance()?;
+        Ok(stored)
+    }
+
+    /// The next stored row above the one in hand, if any.
+    fn advance(&mut self) -> Result<()> {
+        let passed = self.head.take();
+        while let Some(row) = self.rows.next().context(self.what)? {
+            let columns = row.as_ref().column_count();
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                values.push(row.get::<_, Value>(i).context(self.what)?);
+            }
+            let above = passed
+                .as_ref()
+                .is_none_or(|passed| compare_keys(&values[..self.key_len], &passed[..self.key_len]).is_gt());
+            if above {
+                self.head = Some(values);
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a rewrite did: rows inserted, updated, deleted and left as they were.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Changes {
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub unchanged: u64,
+}
+
+/// The writes of one table's rewrite: its key columns first, then its value columns.
+pub(crate) struct Rewrite<'c> {
+    key_len: usize,
+    insert: Statement<'c>,
+    /// None without value columns: a stored row of the key is the same row.
+    update: Option<Statement<'c>>,
+    delete: Statement<'c>,
+    what: &'static str,
+    pub changes: Changes,
+}
+
+impl<'c> Rewrite<'c> {
+    pub(crate) fn new(
+        conn: &'c Connection,
+        table: &str,
+        key: &[&str],
+        values: &[&str],
+        what: &'static str,
+    ) -> Result<Self> {
+        let all: Vec<&str> = key.iter().chain(values).copied().collect();
+        let placeholders: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+        let matches: Vec<String> = key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k} = ?{}", i + 1))
+            .collect();
+        let sets: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{v} = ?{}", key.len() + i + 1))
+            .collect();
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            all.join(", "),
+            placeholders.join(", ")
+        );
+        let update = format!(
+            "UPDATE {table} SET {} WHERE {}",
+            sets.join(", "),
+            matches.join(" AND ")
+        );
+        let delete = format!("DELETE FROM {table} WHERE {}", matches.join(" AND "));
+        Ok(Rewrite {
+            key_len: key.len(),
+            insert: conn.prepare(&insert).context(what)?,
+            update: match values {
+                [] => None,
+                _ => Some(conn.prepare(&update).context(what)?),
+            },
+            delete: conn.prepare(&delete).context(what)?,
+            what,
+            changes: Changes::default(),
+        })
+    }
+
+    /// Puts one new row (key columns first), after every new row of a lower key.
+    pub(crate) fn put(&mut self, stored: &mut Stored<'_>, row: &[Value]) -> Result<()> {
+        loop {
+            let order = match &stored.head {
+                Some(head) => compare_keys(&head[..self.key_len], &row[..self.key_len]),
+                None => Ordering::Greater,
+            };
+            match order {
+                // A stored row no new row has: gone.
+                Ordering::Less => {
+                    if let Some(head) = &stored.head {
+                        self.delete
+                            .execute(params_from_iter(&head[..self.key_len]))
+                            .context(self.what)?;
+                        self.changes.deleted += 1;
+                    }
+                    stored.advance()?;
+                }
+                Ordering::Equal => {
+                    let same = stored.head.as_deref().is_some_and(|head| same_values(head, row));
+                    match &mut self.update {
+                        Some(update) if !same => {
+                            update.execute(params_from_iter(row)).context(self.what)?;
+                            self.changes.updated += 1;
+                        }
+                        _ => self.changes.unchanged += 1,
+                    }
+                    return stored.advance();
+                }
+                Ordering::Greater => {
+                    self.insert.execute(params_from_iter(row)).context(self.what)?;
+                    self.changes.inserted += 1;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Deletes the stored rows after the last new row.
+    pub(crate) fn finish(&mut self, stored: &mut Stored<'_>) -> Result<()> {
+        while let Some(head) = &stored.head {
+            self.delete
+                .execute(params_from_iter(&head[..self.key_len]))
+                .context(self.what)?;
+            self.changes.deleted += 1;
+            stored.advance()?;
+        }
+        Ok(())
+    }
+}
+
+/// SQLite's order of key values (BINARY collation): NULL, numbers, text, blobs.
+fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| compare_value(a, b))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+fn compare_value(a: &Value, b: &Value) -> Ordering {
+    fn class(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Integer(_) | Value::Real(_) => 1,
+            Value::Text(_) => 2,
+            Value::Blob(_) => 3,
+        }
+    }
+    match (a, b) {
+        (Value::Text(a), Value::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+        (Value::Blob(a), Value::Blob(b)) => a.cmp(b),
+        (Value::Integer(a), Value::Integer(b)) => a.cmp(b),
+        (Value::Integer(a), Value::Real(b)) => (*a as f64).total_cmp(b),
+        (Value::Real(a), Value::Integer(b)) => a.total_cmp(&(*b as f64)),
+        (Value::Real(a), Value::Real(b)) => a.total_cmp(b),
+        _ => class(a).cmp(&class(b)),
+    }
+}
+
+/// The stored row holds what the new row would write. A REAL whose value is whole may come back
+/// as stored (SQLite keeps it as an integer on disk), so numbers compare by value.
+fn same_values(stored: &[Value], new: &[Value]) -> bool {
+    stored.len() == new.len()
+        && stored.iter().zip(new).all(|(s, n)| match (s, n) {
+            (Value::Integer(a), Value::Real(b)) | (Value::Real(b), Value::Integer(a)) => *a as f64 == *b,
+            (Value::Real(a), Value::Real(b)) => a.to_bits() == b.to_bits() || a == b,
+            _ => s == n,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (k TEXT NOT NULL, j TEXT NOT NULL, v REAL, w INTEGER NOT NULL,
+                             PRIMARY KEY (k, j)) STRICT, WITHOUT ROWID;
+             CREATE INDEX t_by_j ON t (j);
+             INSERT INTO t VALUES ('a', '1', 1.5, 0), ('a', '2', 2.0, 1), ('b', '1', NULL, 0),
+                                  ('c', '9', 3.0, 0), ('d', '1', 4.0, 0);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn row(k: &str, j: &str, v: Option<f64>, w: i64) -> Vec<Value> {
+        vec![
+            Value::Text(k.into()),
+            Value::Text(j.into()),
+            v.map_or(Value::Null, Value::Real),
+            Value::Integer(w),
+        ]
+    }
+
+    fn rewrite(conn: &Connection, rows: &[Vec<Value>]) -> Changes {
+        let mut read = conn.prepare("SELECT k, j, v, w FROM t ORDER BY k, j").unwrap();
+        let mut stored = Stored::new(read.query([]).unwrap(), 2, "test").unwrap();
+        let mut rewrite = Rewrite::new(conn, "t", &["k", "j"], &["v", "w"], "test").unwrap();
+        for row in rows {
+            rewrite.put(&mut stored, row).unwrap();
+        }
+        rewrite.finish(&mut stored).unwrap();
+        rewrite.changes
+    }
+
+    fn contents(conn: &Connection) -> Vec<(String, String, Option<f64>, i64)> {
+        let mut stmt = conn.prepare("SELECT k, j, v, w FROM t ORDER BY k, j").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn only_what_changed_is_written_and_the_table_ends_as_the_new_rows() {
+        let conn = table();
+        let new = [
+            row("a", "1", Some(1.5), 0),  // the same
+            row("a", "15", Some(7.0), 0), // new, between two stored keys
+            row("a", "2", Some(2.0), 0),  // changed
+            row("b", "1", None, 0),       // the same (NULL)
+            row("c", "0", Some(1.0), 1),  // new, before a stored key that goes
+            row("e", "1", Some(5.0), 0),  // new, after every stored key
+        ];
+        let changes = rewrite(&conn, &new);
+        assert_eq!(
+            changes,
+            Changes {
+                inserted: 3,
+                updated: 1,
+                deleted: 2,
+                unchanged: 2
+            }
+        );
+        let expected: Vec<(String, String, Option<f64>, i64)> = [
+            ("a", "1", Some(1.5), 0),
+            ("a", "15", Some(7.0), 0),
+            ("a", "2", Some(2.0), 0),
+            ("b", "1", None, 0),
+            ("c", "0", Some(1.0), 1),
+            ("e", "1", Some(5.0), 0),
+        ]
+        .iter()
+        .map(|(k, j, v, w)| (k.to_string(), j.to_string(), *v, *w))
+        .collect();
+        assert_eq!(contents(&conn), expected);
+        // The index follows the table.
+        let by_j: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM t INDEXED BY t_by_j WHERE j = '1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(by_j, 3);
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn a_rewrite_of_the_same_rows_writes_nothing_and_of_none_deletes_all() {
+        let conn = table();
+        let before = contents(&conn);
+        let same: Vec<Vec<Value>> = before.iter().map(|(k, j, v, w)| row(k, j, *v, *w)).collect();
+        let changes = rewrite(&conn, &same);
+        assert_eq!(
+            (
+                changes.unchanged,
+                changes.inserted + changes.updated + changes.deleted
+            ),
+            (5, 0)
+        );
+        assert_eq!(contents(&conn), before);
+        let changes = rewrite(&conn, &[]);
+        assert_eq!(changes.deleted, 5);
+        assert!(contents(&conn).is_empty());
+    }
+
+    #[test]
+    fn a_large_rewrite_that_updates_every_row_in_place_ends_as_the_new_rows() {
+        // Enough rows for several B-tree levels: an update at the read's position can bring the
+        // row back to the read, which must not take it for a stored row no new row has.
+        let conn = table();
+        conn.execute_batch("DELETE FROM t").unwrap();
+        let mut insert = conn.prepare("INSERT INTO t VALUES (?1, ?2, ?3, 0)").unwrap();
+        for i in 0..5000 {
+            insert
+                .execute(rusqlite::params![format!("k{i:05}"), "m", i as f64])
+                .unwrap();
+        }
+        drop(insert);
+        // Every row changed, every tenth gone, a new one after every seventh.
+        let mut new = Vec::new();
+        for i in 0..5000 {
+            if i % 10 != 3 {
+                new.push(row(&format!("k{i:05}"), "m", Some(i as f64 + 0.5), 1));
+            }
+            if i % 7 == 0 {
+                new.push(row(&format!("k{i:05}"), "n", None, 0));
+            }
+        }
+        let changes = rewrite(&conn, &new);
+        assert_eq!(
+            (changes.updated, changes.deleted, changes.inserted),
+            (4500, 500, 715)
+        );
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, new.len() as i64);
+        let changed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM t WHERE j = 'm' AND w = 1 AND v = CAST(substr(k, 2) AS REAL) + 0.5",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(changed, 4500);
+    }
+
+    #[test]
+    fn whole_reals_stored_as_integers_compare_by_value() {
+        assert!(same_values(&[Value::Integer(2)], &[Value::Real(2.0)]));
+        assert!(!same_values(&[Value::Integer(2)], &[Value::Real(2.5)]));
+        assert!(!same_values(&[Value::Null], &[Value::Real(0.0)]));
+        assert_eq!(
+            compare_keys(&[Value::Text("b".into())], &[Value::Text("ab".into())]),
+            Ordering::Greater
+        );
+    }
+}
