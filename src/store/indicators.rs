@@ -15,6 +15,7 @@ use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 
 use super::Store;
+use super::indicator_values::Observations;
 
 /// Status of value `v` against metric `m` (direction-aware, as domain::status).
 const STATUS: &str = "CASE WHEN (CASE m.direction WHEN 'higher' THEN m.target - (V) ELSE (V) - m.target END) <= 0 THEN 'green'
@@ -22,30 +23,8 @@ const STATUS: &str = "CASE WHEN (CASE m.direction WHEN 'higher' THEN m.target - 
       ELSE 'red' END";
 
 /// Account-level observations: (metric, account, month, value expression, FROM/WHERE/GROUP BY).
+/// Those of ticket times and survey answers are classified in memory (`indicator_values`).
 const OBSERVATIONS: &[(&str, &str, &str)] = &[
-    (
-        // Both ticket aggregations in one pass: each group's two means, then each indicator's.
-        "ticket times",
-        "CASE m.aggregation WHEN 'first_response_hours' THEN g.first_response_hours ELSE g.resolution_hours END",
-        "FROM (SELECT t.phase_id, t.account_id, substr(t.opened_at, 1, 7) AS period,
-                      24 * avg(julianday(t.first_response_at) - julianday(t.opened_at)) AS first_response_hours,
-                      24 * avg(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours
-               FROM ticket t
-               WHERE t.phase_id IN (SELECT m.phase_id FROM metric m
-                                    WHERE m.aggregation IN ('first_response_hours', 'resolution_hours') AND MK)
-               GROUP BY t.phase_id, t.account_id, substr(t.opened_at, 1, 7)) g
-         JOIN metric m ON m.phase_id = g.phase_id AND m.aggregation IN ('first_response_hours', 'resolution_hours')
-         WHERE MK AND (CASE m.aggregation WHEN 'first_response_hours' THEN g.first_response_hours
-                                          ELSE g.resolution_hours END) IS NOT NULL",
-    ),
-    (
-        "survey answers",
-        "CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.happy)
-                       ELSE 100.0 * (sum(r.happy) - sum(r.unhappy)) / count(*) END",
-        "FROM survey_answer r JOIN metric m ON m.phase_id = r.phase_id AND m.aggregation = r.survey
-         WHERE MK
-         GROUP BY m.metric_id, r.account_id, substr(r.answered_at, 1, 7)",
-    ),
     (
         "downtime",
         "u.downtime_hours",
@@ -76,8 +55,6 @@ const OBSERVATIONS: &[(&str, &str, &str)] = &[
 
 /// The (account, month) column pair of each observation query, in OBSERVATIONS order.
 const KEYS: &[(&str, &str)] = &[
-    ("g.account_id", "g.period"),
-    ("r.account_id", "substr(r.answered_at, 1, 7)"),
     ("u.account_id", "u.period"),
     ("s.account_id", "substr(s.start_date, 1, 7)"),
     ("i.account_id", "substr(i.due_on, 1, 7)"),
@@ -383,9 +360,31 @@ pub(crate) fn observed_months(range: Option<(Period, Period)>) -> Option<(Period
 /// (each classified against the indicator's target) whose account was active at the month's
 /// end, and how many of those were no longer active three months later. Each observation query
 /// streams its groups into the counts: nothing is written, not even a temporary table.
-pub(crate) fn count_outcomes(conn: &Connection, (first, cutoff): (Period, Period)) -> Result<Counts> {
+pub(crate) fn count_outcomes(
+    conn: &Connection,
+    (first, cutoff): (Period, Period),
+    classified: &Observations,
+) -> Result<Counts> {
     let active = ActiveAtEnd::load(conn, first, cutoff.offset(3))?;
     let mut counts = Counts::new();
+    let mut count = |metric: &str, account: &str, period: Period, status: &str| {
+        if period < first || period > cutoff {
+            return;
+        }
+        let k = first.months_until(period);
+        if active.at(account, k) != Some(true) {
+            return;
+        }
+        let churned = active.at(account, k + 3) != Some(true);
+        let cell = counts
+            .entry((metric.to_string(), status.to_string()))
+            .or_default();
+        cell.0 += 1;
+        cell.1 += i64::from(churned);
+    };
+    for (metric, account, period, status) in classified.each() {
+        count(metric, account, period, status.as_str());
+    }
     let indicator = "m.kind = 'indicator' AND m.target IS NOT NULL";
     for ((what, value, from), (account, month)) in OBSERVATIONS.iter().zip(KEYS) {
         let sql = format!(
@@ -404,19 +403,7 @@ pub(crate) fn count_outcomes(conn: &Connection, (first, cutoff): (Period, Period
             let Ok(period) = text(2)?.parse::<Period>() else {
                 continue;
             };
-            if period < first || period > cutoff {
-                continue;
-            }
-            let (account, k) = (text(1)?, first.months_until(period));
-            if active.at(account, k) != Some(true) {
-                continue;
-            }
-            let churned = active.at(account, k + 3) != Some(true);
-            let cell = counts
-                .entry((text(0)?.to_string(), text(3)?.to_string()))
-                .or_default();
-            cell.0 += 1;
-            cell.1 += i64::from(churned);
+            count(text(0)?, text(1)?, period, text(3)?);
         }
     }
     Ok(counts)

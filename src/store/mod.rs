@@ -12,6 +12,7 @@ pub mod check;
 pub mod churn;
 mod churn_reads;
 mod facts;
+mod indicator_values;
 pub mod indicators;
 mod lanes;
 pub mod pending;

@@ -478,15 +478,19 @@ impl Store {
             let (mut signals_took, mut indicators_took) = (Duration::ZERO, Duration::ZERO);
             // Temporary tables only, each group in one transaction: one snapshot of the rows
             // read, and no commit per statement.
-            lanes::in_transaction(conn, || {
-                timed(&mut signals_took, || triage_signals::prepare(conn, &signals))
+            // The observations classified with the red indicators (one read of the tickets and
+            // answers), counted once the account months say who stayed.
+            let observations = lanes::in_transaction(conn, || {
+                timed(&mut signals_took, || {
+                    triage_signals::prepare(conn, &signals, observed.flatten())
+                })
             })?;
             waiter.until(lanes::Milestone::AccountMonths)?;
             let (counts, prepared) = lanes::in_transaction(conn, || {
                 let counts = timed(&mut indicators_took, || {
                     observed
                         .map(|months| match months {
-                            Some(months) => indicators::count_outcomes(conn, months),
+                            Some(months) => indicators::count_outcomes(conn, months, &observations),
                             None => Ok(indicators::Counts::new()),
                         })
                         .transpose()
@@ -496,6 +500,7 @@ impl Store {
                 })?;
                 Ok((counts, prepared))
             })?;
+            drop(observations);
             waiter.until(lanes::Milestone::Tiers)?;
             timed(&mut signals_took, || {
                 triage_signals::write(conn, &signals, prepared)

@@ -15,6 +15,7 @@ use crate::domain::triage::{self, Backtest, Signal, Weights, Windows};
 use crate::error::{Result, SqlContext};
 
 use super::Store;
+use super::indicator_values::{Observations, Wanted};
 use super::pending::Accounts;
 use super::triage_backtest::Gathered;
 
@@ -39,29 +40,6 @@ CREATE TEMP TABLE triage_month (
 );
 CREATE TEMP TABLE triage_signal (period TEXT, account_id TEXT, signal TEXT, value REAL);
 CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT);";
-
-/// The indicator metrics with a target, and their journey: the red indicators' `k`.
-macro_rules! indicators {
-    () => {
-        "WITH k AS MATERIALIZED (
-             SELECT k.phase_id, p.journey_id, k.aggregation, k.direction, k.target, k.tolerance
-             FROM metric k JOIN phase p ON p.phase_id = k.phase_id
-             WHERE k.kind = 'indicator' AND k.target IS NOT NULL)"
-    };
-}
-
-/// A value of metric `k` is red: it misses the target by more than the tolerance.
-macro_rules! red {
-    ($value:literal) => {
-        concat!(
-            "CASE k.direction WHEN 'higher' THEN k.target - (",
-            $value,
-            ") ELSE (",
-            $value,
-            ") - k.target END > k.tolerance"
-        )
-    };
-}
 
 /// The signals' raw values at the end of every month of `temp.triage_month`, in one pass over
 /// the raw rows: each statement inserts (period, account, signal, value) into
@@ -151,54 +129,6 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
            AND m.day > i.due_on AND m.day <= coalesce(i.paid_on, '9999-12-31')
            AND m.day <= date(i.due_on, :overdue_invoice)
          GROUP BY m.period, i.account_id",
-    ),
-    (
-        "red indicators: tickets",
-        // Both ticket aggregations in one walk over the tickets of the phases that have them
-        // (or no phase).
-        concat!(
-            "INSERT INTO temp.triage_red ",
-            indicators!(),
-            ", t AS (
-             SELECT m.period, t.account_id, t.phase_id,
-                    24 * avg(julianday(t.first_response_at) - julianday(t.opened_at)) AS first_response_hours,
-                    24 * avg(julianday(t.resolved_at) - julianday(t.opened_at)) AS resolution_hours
-             FROM ticket t CROSS JOIN temp.triage_month m
-             WHERE {accounts:t} AND (t.phase_id IS NULL
-                    OR +t.phase_id IN (SELECT phase_id FROM k
-                                       WHERE aggregation IN ('first_response_hours', 'resolution_hours')))
-               AND m.period >= substr(t.opened_at, 1, 7)
-               AND m.period < strftime('%Y-%m', substr(t.opened_at, 1, 7) || '-01', :red_indicator)
-             GROUP BY m.period, t.account_id, t.phase_id)
-         SELECT t.period, t.account_id
-         FROM t JOIN account a ON a.account_id = t.account_id
-         JOIN k ON k.journey_id = a.journey_id AND k.aggregation IN ('first_response_hours', 'resolution_hours')
-               AND (t.phase_id IS NULL OR k.phase_id = t.phase_id)
-         WHERE ",
-            red!("CASE k.aggregation WHEN 'first_response_hours' THEN t.first_response_hours ELSE t.resolution_hours END")
-        ),
-    ),
-    (
-        "red indicators: answers",
-        concat!(
-            "INSERT INTO temp.triage_red ",
-            indicators!(),
-            ", v AS (
-             SELECT m.period, r.account_id, r.phase_id, r.survey,
-                    CASE r.survey WHEN 'ces' THEN avg(r.score) WHEN 'csat' THEN 100.0 * avg(r.happy)
-                                  ELSE 100.0 * (sum(r.happy) - sum(r.unhappy)) / count(*) END AS value
-             FROM survey_answer r CROSS JOIN temp.triage_month m
-             WHERE {accounts:r} AND (r.phase_id IS NULL OR r.phase_id IN (SELECT phase_id FROM k WHERE aggregation = r.survey))
-               AND m.period >= substr(r.answered_at, 1, 7)
-               AND m.period < strftime('%Y-%m', substr(r.answered_at, 1, 7) || '-01', :red_indicator)
-             GROUP BY m.period, r.account_id, r.phase_id, r.survey)
-         SELECT v.period, v.account_id
-         FROM v JOIN account a ON a.account_id = v.account_id
-         JOIN k ON k.journey_id = a.journey_id AND k.aggregation = v.survey
-               AND (v.phase_id IS NULL OR k.phase_id = v.phase_id)
-         WHERE ",
-            red!("v.value")
-        ),
     ),
     (
         "red indicators per account",
@@ -298,7 +228,7 @@ impl Store {
         let started = Instant::now();
         let plan = self.signal_plan(true, Accounts::All)?;
         let prepared = super::lanes::in_transaction(&self.conn, || {
-            prepare(&self.conn, &plan)?;
+            prepare(&self.conn, &plan, None)?;
             add_account_month_signals(&self.conn, &plan)
         })?;
         write(&self.conn, &plan, prepared)?;
@@ -359,9 +289,15 @@ impl Store {
 
 /// The signals that rest on the raw rows alone, into `temp.triage_signal` on `conn` (with the
 /// months, the red indicators and the open tickets beside it). Writes nothing to the store.
-pub(crate) fn prepare(conn: &Connection, plan: &Plan) -> Result<()> {
+/// The read of tickets and answers for the red indicators also classifies the indicator
+/// observations of the months `observed` (`indicators::observed_months`), which it returns.
+pub(crate) fn prepare(
+    conn: &Connection,
+    plan: &Plan,
+    observed: Option<(Period, Period)>,
+) -> Result<Observations> {
     let Some(months) = &plan.months else {
-        return Ok(());
+        return Ok(Observations::default());
     };
     conn.execute_batch(DROP_TEMP_SQL)
         .and_then(|()| conn.execute_batch(MONTHS_SQL))
@@ -392,7 +328,17 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan) -> Result<()> {
         }
     }
     super::triage_usage::add_signals(conn, plan.accounts)?;
-    run(conn, SIGNALS_SQL, plan, months)
+    let observations = super::indicator_values::classify(
+        conn,
+        &Wanted {
+            red_months: months.tested.iter().chain(&months.live).copied().collect(),
+            red_window: months.windows.len_of(Signal::RedIndicator),
+            accounts: plan.accounts,
+            observed,
+        },
+    )?;
+    run(conn, SIGNALS_SQL, plan, months)?;
+    Ok(observations)
 }
 
 /// What `add_account_month_signals` leaves for `write`.
