@@ -26,6 +26,8 @@ pub(crate) struct Gathered {
     tenths: Vec<i32>,
     /// The last row of `temp.triage_signal` counted: signals are only ever appended.
     counted_up_to: i64,
+    /// The queue's months: their signal rows are copied to `temp.triage_live` as they are read.
+    live: Vec<String>,
 }
 
 impl Gathered {
@@ -42,6 +44,15 @@ impl Gathered {
                 months.insert(row.get(0).context(WHAT)?, (n, row.get(1).context(WHAT)?));
             }
         }
+        let live = {
+            let mut stmt = conn
+                .prepare("SELECT period FROM temp.triage_month WHERE live")
+                .context(WHAT)?;
+            stmt.query_map([], |r| r.get(0))
+                .context(WHAT)?
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .context(WHAT)?
+        };
         let mut accounts = HashMap::new();
         {
             let mut stmt = conn.prepare("SELECT account_id FROM account").context(WHAT)?;
@@ -56,6 +67,7 @@ impl Gathered {
             months,
             accounts,
             counted_up_to: 0,
+            live,
         };
         gathered.count_signals(conn, weights)?;
         Ok(gathered)
@@ -78,18 +90,32 @@ impl Gathered {
     }
 
     /// A signal's points do not depend on the others', so each signal row adds its points to
-    /// its account-month as it is read: no sort of the signals.
+    /// its account-month as it is read: no sort of the signals. The queue's months' rows are
+    /// copied to `temp.triage_live` on the way.
     fn count_signals(&mut self, conn: &Connection, weights: &Weights) -> Result<()> {
         let mut stmt = conn
             .prepare(
                 "SELECT rowid, period, account_id, signal, value FROM temp.triage_signal WHERE rowid > ?1",
             )
             .context(WHAT)?;
+        let mut copy = conn
+            .prepare("INSERT INTO temp.triage_live VALUES (?1, ?2, ?3, ?4)")
+            .context(WHAT)?;
         let mut rows = stmt.query([self.counted_up_to]).context(WHAT)?;
         while let Some(row) = rows.next().context(WHAT)? {
             self.counted_up_to = self.counted_up_to.max(row.get(0).context(WHAT)?);
             let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or_default());
-            let Some(&(month, _)) = self.months.get(text(1).context(WHAT)?) else {
+            let period = text(1).context(WHAT)?;
+            if self.live.iter().any(|live| live == period) {
+                copy.execute(rusqlite::params![
+                    period,
+                    text(2).context(WHAT)?,
+                    text(3).context(WHAT)?,
+                    row.get::<_, f64>(4).context(WHAT)?
+                ])
+                .context(WHAT)?;
+            }
+            let Some(&(month, _)) = self.months.get(period) else {
                 continue;
             };
             let Some(signal) = Signal::from_name(text(3).context(WHAT)?) else {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::domain::Period;
-use crate::domain::triage::{self, Backtest, Signal, Weights, Windows};
+use crate::domain::triage::{self, Signal, Weights, Windows};
 use crate::error::{Result, SqlContext};
 
 use super::Store;
@@ -39,7 +39,10 @@ CREATE TEMP TABLE triage_month (
     outcome          TEXT
 );
 CREATE TEMP TABLE triage_signal (period TEXT, account_id TEXT, signal TEXT, value REAL);
-CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT);";
+CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT);
+-- The queue's months' signals, copied out as the backtest reads them all (`Gathered`), so that
+-- writing `account_signal` once the tiers are in needs no scan of every month's.
+CREATE TEMP TABLE triage_live (period TEXT, account_id TEXT, signal TEXT, value REAL);";
 
 /// The signals' raw values at the end of every month of `temp.triage_month`, in one pass over
 /// the raw rows: each statement inserts (period, account, signal, value) into
@@ -165,8 +168,8 @@ const LIVE_SQL: &[(&str, &str)] = &[
     (
         "the queue's signals",
         "INSERT INTO account_signal
-         SELECT g.period, g.account_id, g.signal, g.value
-         FROM temp.triage_signal g JOIN temp.triage_month m ON m.period = g.period AND m.live",
+         SELECT period, account_id, signal, value FROM temp.triage_live
+         ORDER BY period, account_id, signal",
     ),
     (
         "age of the oldest open ticket",
@@ -189,7 +192,8 @@ const DROP_TEMP_SQL: &str = "
 DROP TABLE IF EXISTS temp.triage_month;
 DROP TABLE IF EXISTS temp.triage_signal;
 DROP TABLE IF EXISTS temp.triage_open;
-DROP TABLE IF EXISTS temp.triage_red;";
+DROP TABLE IF EXISTS temp.triage_red;
+DROP TABLE IF EXISTS temp.triage_live;";
 
 /// What the triage signals of one refresh compute, read from the settings before it starts.
 pub(crate) struct Plan {
@@ -378,12 +382,22 @@ pub(crate) fn write(conn: &Connection, plan: &Plan, prepared: Prepared) -> Resul
     }
     if let Some(months) = &plan.months {
         run(&tx, TIER_SIGNALS_SQL, plan, months)?;
+        // The backtest's last read copies the queue's months' signals added since its first.
+        let backtest = match (prepared.backtest, plan.weights.as_ref()) {
+            (Some(gathered), Some(weights)) => Some(gathered.finish(&tx, weights)?),
+            _ => {
+                tx.execute_batch(
+                    "INSERT INTO temp.triage_live
+                     SELECT g.period, g.account_id, g.signal, g.value
+                     FROM temp.triage_signal g JOIN temp.triage_month m ON m.period = g.period AND m.live",
+                )
+                .context("the queue's signals")?;
+                None
+            }
+        };
         run(&tx, LIVE_SQL, plan, months)?;
         if let Some(weights) = plan.weights.as_ref().filter(|_| plan.with_backtest) {
-            let backtest = match prepared.backtest {
-                Some(gathered) => gathered.finish(&tx, weights)?,
-                None => Backtest::default(),
-            };
+            let backtest = backtest.unwrap_or_default();
             let put = |key: &str, value: String| {
                 tx.execute(
                     "INSERT INTO setting (key, value) VALUES (?1, ?2)
