@@ -7,7 +7,7 @@
 //! file; elsewhere the refresh runs the same steps one after the other, with the same results.
 
 use std::cell::Cell;
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, mpsc};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -82,6 +82,83 @@ pub(crate) fn in_transaction<T>(conn: &Connection, step: impl FnOnce() -> Result
     Ok(done)
 }
 
+/// A piece of the main lane's work that the side lane does when it has the time: if the side
+/// lane starts it before the main lane needs it, the main lane waits for its result; if the main
+/// lane needs it first, it does the work itself and the side lane skips it. So the lanes balance
+/// themselves whichever one is ahead (it depends on the store and on what else the host runs).
+pub(crate) struct Either<T> {
+    slot: Mutex<Slot<T>>,
+    done: Condvar,
+}
+
+enum Slot<T> {
+    Open,
+    /// The side lane is at it.
+    Side,
+    /// The side lane's result, for the main lane.
+    Done(T),
+    /// The main lane does it (or the side lane failed at it).
+    Main,
+}
+
+impl<T> Either<T> {
+    pub(crate) fn new() -> Either<T> {
+        Either {
+            slot: Mutex::new(Slot::Open),
+            done: Condvar::new(),
+        }
+    }
+
+    fn set(&self, slot: Slot<T>) {
+        *self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = slot;
+        self.done.notify_all();
+    }
+
+    /// Side lane: does `work` unless the main lane has taken it on.
+    pub(crate) fn offer(&self, work: impl FnOnce() -> Result<T>) -> Result<()> {
+        {
+            let mut slot = self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !matches!(*slot, Slot::Open) {
+                return Ok(());
+            }
+            *slot = Slot::Side;
+        }
+        // Whatever happens to `work` (an error, a panic), the main lane stops waiting.
+        struct Release<'a, T>(&'a Either<T>, bool);
+        impl<T> Drop for Release<'_, T> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    self.0.set(Slot::Main);
+                }
+            }
+        }
+        let mut release = Release(self, false);
+        let done = work()?;
+        release.1 = true;
+        self.set(Slot::Done(done));
+        Ok(())
+    }
+
+    /// Main lane: the side lane's result (waiting while it is at it); None when the main lane
+    /// is to do the work itself.
+    pub(crate) fn take(&self) -> Option<T> {
+        let mut slot = self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            match std::mem::replace(&mut *slot, Slot::Main) {
+                Slot::Done(done) => return Some(done),
+                Slot::Side => {
+                    *slot = Slot::Side;
+                    slot = self
+                        .done
+                        .wait(slot)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+                Slot::Open | Slot::Main => return None,
+            }
+        }
+    }
+}
+
 /// Runs `main` on this thread and `side` on `second` in another, telling `side` each milestone
 /// `main` reaches. `main`'s error comes first; when `main` fails, `side` is interrupted.
 pub(crate) fn alongside<M, S>(
@@ -123,6 +200,39 @@ mod tests {
 
     fn second() -> Connection {
         Connection::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn either_lane_does_the_shared_work_once() {
+        // The side lane first: the main lane takes its result.
+        let either = Either::new();
+        either.offer(|| Ok(7)).unwrap();
+        assert_eq!(either.take(), Some(7));
+        // The main lane first: it does the work itself, and the side lane skips it.
+        let either: Either<i32> = Either::new();
+        assert_eq!(either.take(), None);
+        either.offer(|| panic!("the main lane took it")).unwrap();
+        // The side lane fails at it: the main lane does it itself.
+        let either: Either<i32> = Either::new();
+        assert!(either.offer(|| Err(Error::input("no"))).is_err());
+        assert_eq!(either.take(), None);
+        // The main lane waits while the side lane is at it.
+        let either = Either::new();
+        std::thread::scope(|scope| {
+            let either = &either;
+            let (started, start) = mpsc::channel();
+            scope.spawn(move || {
+                either
+                    .offer(|| {
+                        started.send(()).unwrap();
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                        Ok("side")
+                    })
+                    .unwrap()
+            });
+            start.recv().unwrap();
+            assert_eq!(either.take(), Some("side"));
+        });
     }
 
     #[test]

@@ -461,13 +461,21 @@ impl Store {
             super::share_sort_workers(&self.conn, 2)?;
         }
         let tiers_from = scope.map(|s| s.from);
+        // The tiers' facts that rest on the raw rows alone: read by the side lane if it has
+        // the time before the main lane needs them (`lanes::Either`), else by the tiers.
+        let raw_tier_facts = lanes::Either::new();
+        let tier_range = match (&second, accounts) {
+            (Some(_), Accounts::All) => self.tier_range(tiers_from)?,
+            _ => None,
+        };
         let mut main = |reached: &dyn Fn(lanes::Milestone)| {
             stage(STAGE_ROLLUPS);
             let rollup = self.refresh_rollups_in(scope)?;
             reached(lanes::Milestone::AccountMonths);
             release_freed_memory();
             stage(STAGE_TIERS);
-            let tiers = self.evaluate_tiers_from(tiers_from, accounts)?;
+            let given = raw_tier_facts.take();
+            let tiers = self.evaluate_tiers_given(tiers_from, accounts, given)?;
             reached(lanes::Milestone::Tiers);
             release_freed_memory();
             stage(STAGE_SIGNALS);
@@ -485,6 +493,11 @@ impl Store {
                     triage_signals::prepare(conn, &signals, observed.flatten())
                 })
             })?;
+            if let Some(range) = tier_range {
+                raw_tier_facts.offer(|| {
+                    lanes::in_transaction(conn, || super::tier_eval::raw_facts(conn, range, Accounts::All))
+                })?;
+            }
             waiter.until(lanes::Milestone::AccountMonths)?;
             let (counts, prepared) = lanes::in_transaction(conn, || {
                 let counts = timed(&mut indicators_took, || {

@@ -71,13 +71,28 @@ impl Store {
     /// before's and on facts of its own window, so the months before `from` need no rework; and
     /// only for `accounts` (an account's holding rests on its own rows and HVC flags alone).
     pub fn evaluate_tiers_from(&mut self, from: Option<Period>, accounts: Accounts) -> Result<TierEvalStats> {
-        let started = Instant::now();
-        let ladder = self.tiers()?;
-        let range = self.period_range()?;
-        let range = match (range, from) {
+        self.evaluate_tiers_given(from, accounts, None)
+    }
+
+    /// The months `evaluate_tiers_from(from, ..)` evaluates, first and last; None without any.
+    pub(crate) fn tier_range(&self, from: Option<Period>) -> Result<Option<(Period, Period)>> {
+        Ok(match (self.period_range()?, from) {
             (Some((first, last)), Some(from)) if from > first => (from <= last).then_some((from, last)),
             (range, _) => range,
-        };
+        })
+    }
+
+    /// `evaluate_tiers_from`, with the facts that rest on the raw rows read already (by the
+    /// refresh's second lane), when they are those of its months and accounts.
+    pub(crate) fn evaluate_tiers_given(
+        &mut self,
+        from: Option<Period>,
+        accounts: Accounts,
+        given: Option<RawFacts>,
+    ) -> Result<TierEvalStats> {
+        let started = Instant::now();
+        let ladder = self.tiers()?;
+        let range = self.tier_range(from)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -149,7 +164,11 @@ impl Store {
                 members: vec![vec![0; ladder.len()]; months],
                 hvc: vec![0; months],
             };
-            let histories = load_histories(&tx, first, months, window, accounts, &mut tally)?;
+            let raw = match given {
+                Some(raw) if raw.first == first && raw.months == months && raw.accounts == accounts => raw,
+                _ => raw_facts(&tx, (first, last), accounts)?,
+            };
+            let histories = load_histories(&tx, first, months, window, accounts, raw, &mut tally)?;
             let periods: Vec<(Period, String)> = first.through(last).map(|p| (p, p.to_string())).collect();
             let mut facts = AccountFacts {
                 active: false,
@@ -392,6 +411,7 @@ fn load_histories(
     months: usize,
     window: usize,
     accounts: Accounts,
+    mut raw: RawFacts,
     tally: &mut ChurnTally,
 ) -> Result<Vec<(String, History)>> {
     let what = "reading the tier history";
@@ -420,6 +440,7 @@ fn load_histories(
         if let Some(cohort) = cohort {
             tally.cohort(cohort);
         }
+        let flags = raw.by_account.remove(&id).unwrap_or_else(|| Flags::new(months));
         index.insert(id.clone(), histories.len());
         histories.push((
             id,
@@ -430,12 +451,13 @@ fn load_histories(
                 mrr_start: vec![NO_MRR; months],
                 cohort,
                 profile,
-                overdue: vec![false; months],
-                open_severe: vec![false; months],
-                latest_nps: vec![None; months],
+                overdue: flags.overdue,
+                open_severe: flags.open_severe,
+                latest_nps: flags.latest_nps,
             },
         ));
     }
+    drop(raw);
     let last = first.offset(months as i32 - 1);
     // Each query yields (account, text, text): its columns are read as the rows need.
     let mut scan = |sql: &str,
@@ -478,11 +500,76 @@ fn load_histories(
             Ok(())
         },
     )?;
+    Ok(histories)
+}
+
+/// The facts of the tier rules that rest on the raw rows alone, month by month for each account
+/// with any: an overdue invoice, an open severe ticket, whether the latest NPS answer is a
+/// detractor's. Read apart from the rest of the history, so that the refresh's second lane can
+/// read them while the first writes the rollups (`store::lanes`).
+pub(crate) struct RawFacts {
+    first: Period,
+    months: usize,
+    accounts: Accounts,
+    by_account: HashMap<String, Flags>,
+}
+
+struct Flags {
+    overdue: Vec<bool>,
+    open_severe: Vec<bool>,
+    latest_nps: Vec<Option<bool>>,
+}
+
+impl Flags {
+    fn new(months: usize) -> Flags {
+        Flags {
+            overdue: vec![false; months],
+            open_severe: vec![false; months],
+            latest_nps: vec![None; months],
+        }
+    }
+}
+
+/// The raw facts of the months `first..=last`, of `accounts`.
+pub(crate) fn raw_facts(
+    conn: &Connection,
+    (first, last): (Period, Period),
+    accounts: Accounts,
+) -> Result<RawFacts> {
+    let what = "reading the tier history";
+    let months = first.months_until(last).max(0) as usize + 1;
+    let mut raw = RawFacts {
+        first,
+        months,
+        accounts,
+        by_account: HashMap::new(),
+    };
+    // Each query yields (account, text, text): its columns are read as the rows need.
+    let mut scan = |sql: &str,
+                    apply: &mut dyn FnMut(&mut Flags, &rusqlite::Row<'_>) -> rusqlite::Result<()>|
+     -> Result<()> {
+        let mut stmt = conn.prepare(&accounts.bind(sql)).context(what)?;
+        let mut rows = stmt.query([]).context(what)?;
+        while let Some(row) = rows.next().context(what)? {
+            let id = match row.get_ref(0).context(what)? {
+                rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+                _ => continue,
+            };
+            let flags = match raw.by_account.get_mut(id) {
+                Some(flags) => flags,
+                None => raw
+                    .by_account
+                    .entry(id.to_string())
+                    .or_insert_with(|| Flags::new(months)),
+            };
+            apply(flags, row).context(what)?;
+        }
+        Ok(())
+    };
     // Overdue at the end of month k: due before its next first day, not paid before it, i.e.
     // from the due month to the month before the payment month.
     scan(
         "SELECT account_id, due_on, paid_on FROM invoice WHERE {accounts:} AND (paid_on IS NULL OR paid_on > due_on)",
-        &[],
         &mut |h, row| {
             let due: String = row.get(1)?;
             let paid: Option<String> = row.get(2)?;
@@ -498,7 +585,6 @@ fn load_histories(
     )?;
     scan(
         "SELECT account_id, opened_at, resolved_at FROM ticket WHERE {accounts:} AND severity IN ('high', 'critical')",
-        &[],
         &mut |h, row| {
             let opened: String = row.get(1)?;
             let resolved: Option<String> = row.get(2)?;
@@ -515,7 +601,6 @@ fn load_histories(
     // Answers in time order: the latest of each month wins, then carries forward.
     scan(
         "SELECT account_id, answered_at, unhappy FROM survey_answer WHERE {accounts:} AND survey = 'nps' ORDER BY answered_at, response_id",
-        &[],
         &mut |h, row| {
             let answered: String = row.get(1)?;
             if let Some(k) = month_index(first, &answered) {
@@ -528,12 +613,12 @@ fn load_histories(
             Ok(())
         },
     )?;
-    for (_, h) in &mut histories {
-        for k in 1..h.latest_nps.len() {
-            if h.latest_nps[k].is_none() {
-                h.latest_nps[k] = h.latest_nps[k - 1];
+    for flags in raw.by_account.values_mut() {
+        for k in 1..flags.latest_nps.len() {
+            if flags.latest_nps[k].is_none() {
+                flags.latest_nps[k] = flags.latest_nps[k - 1];
             }
         }
     }
-    Ok(histories)
+    Ok(raw)
 }
