@@ -8,13 +8,13 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Transaction;
 use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Transaction, params_from_iter};
 
 use crate::domain::Period;
 use crate::error::{Error, Result, SqlContext};
 
-use super::rewrite::{Rewrite, Stored};
+use super::rewrite::{Rewrite, Scope, Stored};
 
 /// One subscription, compactly: dates as YYYYMMDD numbers, which order as the ISO text does.
 struct Sub {
@@ -171,24 +171,24 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: b
     // The stored months this refresh replaces (every month, or those from `first` on), in key
     // order: only the rows that changed are written (`rewrite`).
     let what = "reading stored account months";
-    let mut stored_read = tx
-        .prepare(
-            "SELECT account_id, period, mrr_start, mrr_end, hvc FROM account_month
-             WHERE +period >= ?1 ORDER BY account_id, period",
-        )
-        .context(what)?;
-    let floor = if keep_before {
-        first.to_string()
-    } else {
-        String::new()
-    };
-    let mut stored = Stored::new(stored_read.query([floor]).context(what)?, 2, what)?;
     let mut rewrite = Rewrite::new(
         tx,
         "account_month",
         &["account_id", "period"],
         &["mrr_start", "mrr_end", "hvc"],
+        match keep_before {
+            true => Scope::new("+period >= ?", vec![Value::Text(first.to_string())]),
+            false => Scope::all(),
+        },
         "writing account months",
+    )?;
+    let mut stored_read = tx.prepare(rewrite.stored_sql()).context(what)?;
+    let mut stored = Stored::new(
+        stored_read
+            .query(params_from_iter(rewrite.scope_params()))
+            .context(what)?,
+        2,
+        what,
     )?;
     let periods: Vec<String> = months.iter().map(Period::to_string).collect();
     let mut written = 0u64;

@@ -70,13 +70,45 @@ pub(crate) struct Changes {
     pub unchanged: u64,
 }
 
-/// The writes of one table's rewrite: its key columns first, then its value columns.
+/// Which stored rows a rewrite replaces: a condition, with `?` for its parameters.
+pub(crate) struct Scope {
+    condition: String,
+    params: Vec<Value>,
+}
+
+impl Scope {
+    /// Every row of the table.
+    pub(crate) fn all() -> Scope {
+        Scope::new("1", Vec::new())
+    }
+
+    pub(crate) fn new(condition: impl Into<String>, params: Vec<Value>) -> Scope {
+        Scope {
+            condition: condition.into(),
+            params,
+        }
+    }
+}
+
+/// The rows a rewrite compares before it decides whether comparing pays.
+const PROBE_ROWS: usize = 4096;
+
+/// The writes of one table's rewrite: its key columns first, then its value columns. When most
+/// rows change (a million new subscriptions move every account's months), comparing costs more
+/// than it saves: so the first rows are compared with their writes held back, and if most of
+/// them would be written, the stored rows in scope are cleared and every row inserted, as a
+/// rewrite without comparing would.
 pub(crate) struct Rewrite<'c> {
     key_len: usize,
     insert: Statement<'c>,
     /// None without value columns: a stored row of the key is the same row.
     update: Option<Statement<'c>>,
     delete: Statement<'c>,
+    /// Deletes every stored row in scope.
+    clear: Statement<'c>,
+    scope: Scope,
+    stored_sql: String,
+    mode: Mode,
     what: &'static str,
     pub changes: Changes,
 }
@@ -87,6 +119,7 @@ impl<'c> Rewrite<'c> {
         table: &str,
         key: &[&str],
         values: &[&str],
+        scope: Scope,
         what: &'static str,
     ) -> Result<Self> {
         let all: Vec<&str> = key.iter().chain(values).copied().collect();
@@ -112,8 +145,26 @@ impl<'c> Rewrite<'c> {
             matches.join(" AND ")
         );
         let delete = format!("DELETE FROM {table} WHERE {}", matches.join(" AND "));
+        let condition = &scope.condition;
+        // The whole table: SQLite frees its pages instead of deleting row by row.
+        let clear = match condition.as_str() {
+            "1" => format!("DELETE FROM {table}"),
+            _ => format!("DELETE FROM {table} WHERE {condition}"),
+        };
+        let stored_sql = format!(
+            "SELECT {} FROM {table} WHERE {condition} ORDER BY {}",
+            all.join(", "),
+            key.join(", ")
+        );
         Ok(Rewrite {
             key_len: key.len(),
+            clear: conn.prepare(&clear).context(what)?,
+            scope,
+            stored_sql,
+            mode: Mode::Probing {
+                ops: Vec::new(),
+                rows: Vec::new(),
+            },
             insert: conn.prepare(&insert).context(what)?,
             update: match values {
                 [] => None,
@@ -125,54 +176,137 @@ impl<'c> Rewrite<'c> {
         })
     }
 
+    /// The statement that reads the stored rows in scope, in key order, for `Stored`, with
+    /// `scope_params`.
+    pub(crate) fn stored_sql(&self) -> &str {
+        &self.stored_sql
+    }
+
+    pub(crate) fn scope_params(&self) -> &[Value] {
+        &self.scope.params
+    }
+
     /// Puts one new row (key columns first), after every new row of a lower key.
     pub(crate) fn put(&mut self, stored: &mut Stored<'_>, row: &[Value]) -> Result<()> {
-        loop {
-            let order = match &stored.head {
-                Some(head) => compare_keys(&head[..self.key_len], &row[..self.key_len]),
-                None => Ordering::Greater,
-            };
-            match order {
-                // A stored row no new row has: gone.
-                Ordering::Less => {
-                    if let Some(head) = &stored.head {
-                        self.delete
-                            .execute(params_from_iter(&head[..self.key_len]))
-                            .context(self.what)?;
-                        self.changes.deleted += 1;
-                    }
-                    stored.advance()?;
+        match &mut self.mode {
+            Mode::Appending => self.apply(Op::Insert(row.to_vec())),
+            Mode::Comparing => {
+                let mut ops = Vec::new();
+                compare(stored, row, self.key_len, &mut ops)?;
+                ops.into_iter().try_for_each(|op| self.apply(op))
+            }
+            Mode::Probing { ops, rows } => {
+                compare(stored, row, self.key_len, ops)?;
+                rows.push(row.to_vec());
+                if rows.len() >= PROBE_ROWS {
+                    self.decide(stored)?;
                 }
-                Ordering::Equal => {
-                    let same = stored.head.as_deref().is_some_and(|head| same_values(head, row));
-                    match &mut self.update {
-                        Some(update) if !same => {
-                            update.execute(params_from_iter(row)).context(self.what)?;
-                            self.changes.updated += 1;
-                        }
-                        _ => self.changes.unchanged += 1,
-                    }
-                    return stored.advance();
-                }
-                Ordering::Greater => {
-                    self.insert.execute(params_from_iter(row)).context(self.what)?;
-                    self.changes.inserted += 1;
-                    return Ok(());
-                }
+                Ok(())
             }
         }
     }
 
+    /// After the probe: if most of its rows were to be written, the stored rows in scope are
+    /// cleared at once and every row inserted; otherwise the probe's writes are made and the
+    /// rewrite goes on comparing.
+    fn decide(&mut self, stored: &mut Stored<'_>) -> Result<()> {
+        let Mode::Probing { ops, rows } = std::mem::replace(&mut self.mode, Mode::Comparing) else {
+            return Ok(());
+        };
+        let unchanged = ops.iter().filter(|op| matches!(op, Op::Same)).count();
+        if ops.len() - unchanged <= unchanged {
+            return ops.into_iter().try_for_each(|op| self.apply(op));
+        }
+        let gone = self
+            .clear
+            .execute(params_from_iter(&self.scope.params))
+            .context(self.what)?;
+        self.changes.deleted += gone as u64;
+        stored.head = None;
+        self.mode = Mode::Appending;
+        rows.into_iter().try_for_each(|row| self.apply(Op::Insert(row)))
+    }
+
+    fn apply(&mut self, op: Op) -> Result<()> {
+        match op {
+            Op::Insert(row) => {
+                self.insert.execute(params_from_iter(&row)).context(self.what)?;
+                self.changes.inserted += 1;
+            }
+            Op::Update(row) => match &mut self.update {
+                Some(update) => {
+                    update.execute(params_from_iter(&row)).context(self.what)?;
+                    self.changes.updated += 1;
+                }
+                None => self.changes.unchanged += 1,
+            },
+            Op::Delete(key) => {
+                self.delete.execute(params_from_iter(&key)).context(self.what)?;
+                self.changes.deleted += 1;
+            }
+            Op::Same => self.changes.unchanged += 1,
+        }
+        Ok(())
+    }
+
     /// Deletes the stored rows after the last new row.
     pub(crate) fn finish(&mut self, stored: &mut Stored<'_>) -> Result<()> {
-        while let Some(head) = &stored.head {
-            self.delete
-                .execute(params_from_iter(&head[..self.key_len]))
-                .context(self.what)?;
-            self.changes.deleted += 1;
+        if matches!(self.mode, Mode::Probing { .. }) {
+            self.decide(stored)?;
+        }
+        while let Some(head) = stored.head.take() {
+            self.apply(Op::Delete(head[..self.key_len].to_vec()))?;
+            stored.head = Some(head);
             stored.advance()?;
         }
         Ok(())
+    }
+}
+
+/// What one new row does to the table, found by comparing it with the stored rows.
+enum Op {
+    Insert(Vec<Value>),
+    Update(Vec<Value>),
+    /// A stored row, by its key, that no new row has.
+    Delete(Vec<Value>),
+    Same,
+}
+
+enum Mode {
+    /// The first rows, held: compared, their writes held back until it is clear whether most
+    /// change.
+    Probing {
+        ops: Vec<Op>,
+        rows: Vec<Vec<Value>>,
+    },
+    Comparing,
+    Appending,
+}
+
+/// Compares one new row with the stored rows up to its key, and says what to write.
+fn compare(stored: &mut Stored<'_>, row: &[Value], key_len: usize, ops: &mut Vec<Op>) -> Result<()> {
+    loop {
+        let order = match &stored.head {
+            Some(head) => compare_keys(&head[..key_len], &row[..key_len]),
+            None => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                if let Some(head) = &stored.head {
+                    ops.push(Op::Delete(head[..key_len].to_vec()));
+                }
+                stored.advance()?;
+            }
+            Ordering::Equal => {
+                let same = stored.head.as_deref().is_some_and(|head| same_values(head, row));
+                ops.push(if same { Op::Same } else { Op::Update(row.to_vec()) });
+                return stored.advance();
+            }
+            Ordering::Greater => {
+                ops.push(Op::Insert(row.to_vec()));
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -243,9 +377,18 @@ mod tests {
     }
 
     fn rewrite(conn: &Connection, rows: &[Vec<Value>]) -> Changes {
-        let mut read = conn.prepare("SELECT k, j, v, w FROM t ORDER BY k, j").unwrap();
-        let mut stored = Stored::new(read.query([]).unwrap(), 2, "test").unwrap();
-        let mut rewrite = Rewrite::new(conn, "t", &["k", "j"], &["v", "w"], "test").unwrap();
+        rewrite_in(conn, rows, Scope::all())
+    }
+
+    fn rewrite_in(conn: &Connection, rows: &[Vec<Value>], scope: Scope) -> Changes {
+        let mut rewrite = Rewrite::new(conn, "t", &["k", "j"], &["v", "w"], scope, "test").unwrap();
+        let mut read = conn.prepare(rewrite.stored_sql()).unwrap();
+        let mut stored = Stored::new(
+            read.query(params_from_iter(rewrite.scope_params())).unwrap(),
+            2,
+            "test",
+        )
+        .unwrap();
         for row in rows {
             rewrite.put(&mut stored, row).unwrap();
         }
@@ -273,13 +416,15 @@ mod tests {
             row("e", "1", Some(5.0), 0),  // new, after every stored key
         ];
         let changes = rewrite(&conn, &new);
+        // Most of these rows are written: the table is cleared and they are inserted (the
+        // large rewrite below compares to the end).
         assert_eq!(
             changes,
             Changes {
-                inserted: 3,
-                updated: 1,
-                deleted: 2,
-                unchanged: 2
+                inserted: 6,
+                updated: 0,
+                deleted: 5,
+                unchanged: 0
             }
         );
         let expected: Vec<(String, String, Option<f64>, i64)> = [
@@ -329,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_rewrite_that_updates_every_row_in_place_ends_as_the_new_rows() {
+    fn a_large_rewrite_that_updates_rows_in_place_ends_as_the_new_rows() {
         // Enough rows for several B-tree levels: an update at the read's position can bring the
         // row back to the read, which must not take it for a stored row no new row has.
         let conn = table();
@@ -341,11 +486,14 @@ mod tests {
                 .unwrap();
         }
         drop(insert);
-        // Every row changed, every tenth gone, a new one after every seventh.
+        // Every fifth row changed, every tenth gone, a new one after every seventh: fewer than
+        // half written, so the rewrite compares to the end.
         let mut new = Vec::new();
         for i in 0..5000 {
-            if i % 10 != 3 {
-                new.push(row(&format!("k{i:05}"), "m", Some(i as f64 + 0.5), 1));
+            match i % 10 {
+                3 => {}
+                0 | 5 => new.push(row(&format!("k{i:05}"), "m", Some(i as f64 + 0.5), 1)),
+                _ => new.push(row(&format!("k{i:05}"), "m", Some(i as f64), 0)),
             }
             if i % 7 == 0 {
                 new.push(row(&format!("k{i:05}"), "n", None, 0));
@@ -353,8 +501,13 @@ mod tests {
         }
         let changes = rewrite(&conn, &new);
         assert_eq!(
-            (changes.updated, changes.deleted, changes.inserted),
-            (4500, 500, 715)
+            (
+                changes.updated,
+                changes.deleted,
+                changes.inserted,
+                changes.unchanged
+            ),
+            (1000, 500, 715, 3500)
         );
         let count: i64 = conn
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
@@ -367,7 +520,60 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(changed, 4500);
+        assert_eq!(changed, 1000);
+    }
+
+    #[test]
+    fn a_scoped_rewrite_keeps_other_rows_and_gives_up_comparing_only_when_most_change() {
+        let conn = table();
+        conn.execute_batch("DELETE FROM t").unwrap();
+        let mut insert = conn.prepare("INSERT INTO t VALUES (?1, ?2, 1.0, 0)").unwrap();
+        for i in 0..12000 {
+            for j in ["a", "b"] {
+                insert.execute(rusqlite::params![format!("k{i:05}"), j]).unwrap();
+            }
+        }
+        drop(insert);
+        let scope = || Scope::new("j = ?", vec![Value::Text("b".into())]);
+        // In scope (j = 'b'): every row the same but one.
+        let same: Vec<Vec<Value>> = (0..12000)
+            .map(|i| {
+                row(
+                    &format!("k{i:05}"),
+                    "b",
+                    Some(if i == 9000 { 2.0 } else { 1.0 }),
+                    0,
+                )
+            })
+            .collect();
+        let changes = rewrite_in(&conn, &same, scope());
+        assert_eq!(
+            (changes.updated, changes.unchanged, changes.deleted),
+            (1, 11999, 0)
+        );
+        // Every row in scope changed and half of them gone: the scope is cleared at once and
+        // every row inserted; the rows out of scope stay.
+        let changed: Vec<Vec<Value>> = (0..12000)
+            .filter(|i| i % 2 == 0)
+            .map(|i| row(&format!("k{i:05}"), "b", Some(3.0), 1))
+            .collect();
+        let changes = rewrite_in(&conn, &changed, scope());
+        assert_eq!((changes.unchanged, changes.deleted), (0, 12000));
+        assert_eq!(
+            (changes.updated, changes.inserted),
+            (0, 6000),
+            "cleared and inserted"
+        );
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM t WHERE j = 'b'"), 6000);
+        assert_eq!(
+            count("SELECT count(*) FROM t WHERE j = 'b' AND v = 3.0 AND w = 1"),
+            6000
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM t WHERE j = 'a' AND v = 1.0 AND w = 0"),
+            12000
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, params, params_from_iter};
 
 use crate::domain::Period;
 use crate::domain::tiers::{
@@ -22,7 +22,7 @@ use crate::error::{Result, SqlContext};
 use super::Store;
 use super::churn_reads::{ChurnTally, Profile};
 use super::pending::Accounts;
-use super::rewrite::{Rewrite, Stored};
+use super::rewrite::{Rewrite, Scope, Stored};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TierEvalStats {
@@ -100,36 +100,19 @@ impl Store {
         let floor = from.map_or(String::new(), |from| from.to_string());
         // The rows stored for the months and accounts evaluated, which the walk's rows replace:
         // written only where they changed (`rewrite`).
-        let mut tiers_read = tx
-            .prepare(&accounts.bind(
-                "SELECT period, account_id, held_tier, eligible_tier, status, grace_until
-                 FROM account_tier WHERE period >= ?1 AND {accounts:} ORDER BY period, account_id",
-            ))
-            .context("reading stored tiers")?;
-        let mut stored_tiers = Stored::new(
-            tiers_read.query([&floor]).context("reading stored tiers")?,
-            2,
-            "reading stored tiers",
-        )?;
-        let mut watch_read = tx
-            .prepare(&accounts.bind(
-                "SELECT period, account_id, active, monthly_mrr, tenure_months, overdue_invoice,
-                        open_severe_ticket, detractor, hvc
-                 FROM tier_watch WHERE period >= ?1 AND {accounts:} ORDER BY period, account_id",
-            ))
-            .context("reading the stored watch list")?;
-        let mut stored_watch = Stored::new(
-            watch_read
-                .query([&floor])
-                .context("reading the stored watch list")?,
-            2,
-            "reading the stored watch list",
-        )?;
+        let scope = || match (floor.as_str(), accounts) {
+            ("", Accounts::All) => Scope::all(),
+            _ => Scope::new(
+                accounts.bind("period >= ? AND {accounts:}"),
+                vec![Value::Text(floor.clone())],
+            ),
+        };
         let mut insert = Rewrite::new(
             &tx,
             "account_tier",
             &["period", "account_id"],
             &["held_tier", "eligible_tier", "status", "grace_until"],
+            scope(),
             "writing tiers",
         )?;
         let mut watch = Rewrite::new(
@@ -145,7 +128,26 @@ impl Store {
                 "detractor",
                 "hvc",
             ],
+            scope(),
             "writing the tier watch list",
+        )?;
+        let mut tiers_read = tx.prepare(insert.stored_sql()).context("reading stored tiers")?;
+        let mut stored_tiers = Stored::new(
+            tiers_read
+                .query(params_from_iter(insert.scope_params()))
+                .context("reading stored tiers")?,
+            2,
+            "reading stored tiers",
+        )?;
+        let mut watch_read = tx
+            .prepare(watch.stored_sql())
+            .context("reading the stored watch list")?;
+        let mut stored_watch = Stored::new(
+            watch_read
+                .query(params_from_iter(watch.scope_params()))
+                .context("reading the stored watch list")?,
+            2,
+            "reading the stored watch list",
         )?;
         let mut stats = TierEvalStats {
             months: 0,

@@ -14,7 +14,7 @@ use crate::error::{Result, SqlContext};
 
 use super::Store;
 use super::pending::Accounts;
-use super::rewrite::{Rewrite, Stored};
+use super::rewrite::{Rewrite, Scope, Stored};
 use super::triage::QueueRow;
 
 /// The orders of the queue; ties go to the score order (higher score, higher MRR, then id),
@@ -266,13 +266,6 @@ pub(crate) fn write_rank(
         return Ok(());
     };
     // The places held, replaced by those computed here where they changed (`rewrite`).
-    let mut held_stmt = conn
-        .prepare(&accounts.bind(&format!(
-            "SELECT account_id, hvc, score, mrr, at_risk, age, name_key, search, owner_key, drivers
-             FROM {table} WHERE {{accounts:}} ORDER BY account_id"
-        )))
-        .context(what)?;
-    let mut held = Stored::new(held_stmt.query([]).context(what)?, 1, what)?;
     let mut rewrite = Rewrite::new(
         conn,
         table,
@@ -288,8 +281,14 @@ pub(crate) fn write_rank(
             "owner_key",
             "drivers",
         ],
+        match accounts {
+            Accounts::All => Scope::all(),
+            Accounts::Touched => Scope::new(accounts.bind("{accounts:}"), Vec::new()),
+        },
         what,
     )?;
+    let mut held_stmt = conn.prepare(rewrite.stored_sql()).context(what)?;
+    let mut held = Stored::new(held_stmt.query([]).context(what)?, 1, what)?;
     let mut accounts_stmt = conn
         .prepare(&accounts.bind(
             "SELECT a.account_id, a.name, a.hvc, am.mrr_end, coalesce(a.owner, '')
