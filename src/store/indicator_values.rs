@@ -390,6 +390,27 @@ fn real(row: &rusqlite::Row<'_>, i: usize, what: &'static str) -> Result<Option<
     })
 }
 
+/// A ticket's or answer's account (by position), phase slot and month, from its account id
+/// (column 0), phase and date (column 2); None when it names no account, month or phase known.
+fn place(
+    row: &rusqlite::Row<'_>,
+    index: &AccountIndex,
+    slots: &PhaseSlots,
+    phase: Option<i64>,
+    what: &'static str,
+) -> Result<Option<(u32, u64, i32)>> {
+    Ok(
+        match (
+            text(row, 0, what)?.and_then(|id| index.by_id.get(id)),
+            slots.slot(phase),
+            text(row, 2, what)?.and_then(month_number),
+        ) {
+            (Some(&account), Some(slot), Some(month)) => Some((account, slot, month)),
+            _ => None,
+        },
+    )
+}
+
 /// Sorts the rows by group and month, sums each group's rows month by month (`sums` of one row)
 /// and hands each group with its months, ascending, to `each`.
 fn by_group<R, S: Sums>(
@@ -446,18 +467,14 @@ fn ticket_rows(
         if phase.is_some_and(|p| !phases.contains(&p)) {
             continue;
         }
-        let (Some(account), Some(month), Some(slot)) = (
-            text(row, 0, what)?.and_then(|id| index.by_id.get(id)),
-            text(row, 2, what)?.and_then(month_number),
-            slots.slot(phase),
-        ) else {
+        let Some((account, slot, month)) = place(row, index, slots, phase, what)? else {
             continue;
         };
         let days = (
             real(row, 3, what)?.unwrap_or(f64::NAN),
             real(row, 4, what)?.unwrap_or(f64::NAN),
         );
-        read.push((slots.key(*account, slot, None, month), days));
+        read.push((slots.key(account, slot, None, month), days));
     }
     Ok(read)
 }
@@ -504,17 +521,13 @@ fn answer_rows(
         if phase.is_some_and(|p| !phases.contains(&(p, survey))) {
             continue;
         }
-        let (Some(account), Some(month), Some(slot)) = (
-            text(row, 0, what)?.and_then(|id| index.by_id.get(id)),
-            text(row, 2, what)?.and_then(month_number),
-            slots.slot(phase),
-        ) else {
+        let Some((account, slot, month)) = place(row, index, slots, phase, what)? else {
             continue;
         };
         let flag = |i| -> Result<bool> { Ok(row.get::<_, Option<i64>>(i).context(what)? == Some(1)) };
         let score = row.get::<_, i64>(4).context(what)?;
         let answer = (i32::try_from(score).unwrap_or(i32::MAX), flag(5)?, flag(6)?);
-        read.push((slots.key(*account, slot, Some(survey), month), answer));
+        read.push((slots.key(account, slot, Some(survey), month), answer));
     }
     Ok(read)
 }
