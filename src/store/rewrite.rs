@@ -206,15 +206,15 @@ impl<'c> Rewrite<'c> {
         }
     }
 
-    /// After the probe: if most of its rows were to be written, the stored rows in scope are
-    /// cleared at once and every row inserted; otherwise the probe's writes are made and the
-    /// rewrite goes on comparing.
+    /// After the probe: if most of its rows were to be written (or there are none), the stored
+    /// rows in scope are cleared at once and every row inserted; otherwise the probe's writes are
+    /// made and the rewrite goes on comparing.
     fn decide(&mut self, stored: &mut Stored<'_>) -> Result<()> {
         let Mode::Probing { ops, rows } = std::mem::replace(&mut self.mode, Mode::Comparing) else {
             return Ok(());
         };
         let unchanged = ops.iter().filter(|op| matches!(op, Op::Same)).count();
-        if ops.len() - unchanged <= unchanged {
+        if !rows.is_empty() && ops.len() - unchanged <= unchanged {
             return ops.into_iter().try_for_each(|op| self.apply(op));
         }
         let gone = self
