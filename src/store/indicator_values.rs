@@ -612,6 +612,54 @@ impl<'c> RedRows<'c> {
     }
 }
 
+/// What one group of rows (an account's tickets or answers of one phase, month by month) adds:
+/// the outcome observations of its phase's indicators, and the red indicators of its journey.
+struct Group<'a, 'c> {
+    observed: Option<&'a std::ops::RangeInclusive<i32>>,
+    observations: &'a mut Observations,
+    red: &'a mut RedRows<'c>,
+    index: &'a AccountIndex,
+}
+
+impl Group<'_, '_> {
+    fn classify<S: Sums>(
+        &mut self,
+        key: GroupKey,
+        months: &[(i32, S)],
+        indicators: &[(usize, &Indicator)],
+        value: impl Fn(&S, &Indicator) -> Option<f64>,
+    ) -> Result<()> {
+        if let Some(observed) = self.observed {
+            for &(i, indicator) in indicators {
+                // The outcomes: the indicator's own phase, whichever the account's journey.
+                if key.phase != Some(indicator.phase_id) {
+                    continue;
+                }
+                for (month, sums) in months.iter().filter(|(m, _)| observed.contains(m)) {
+                    if let Some(v) = value(sums, indicator) {
+                        self.observations
+                            .push(i, key.account, *month, indicator.status(v));
+                    }
+                }
+            }
+        }
+        // The red indicators: the account's journey's, of the group's phase or of no phase.
+        let journey = self.index.journeys[key.account as usize].as_deref();
+        let of_journey: Vec<&Indicator> = indicators
+            .iter()
+            .map(|(_, i)| *i)
+            .filter(|i| Some(i.journey_id.as_str()) == journey)
+            .collect();
+        self.red.add(
+            &of_journey,
+            key,
+            &self.index.ids[key.account as usize],
+            months,
+            value,
+        )
+    }
+}
+
 /// Reads the tickets and answers (of `wanted.accounts`; of every account when observations are
 /// wanted), adds each red indicator of each wanted month to `temp.triage_red` (a row per
 /// indicator, for the `red_indicator` signal), and returns the outcome observations.
@@ -653,93 +701,57 @@ pub(crate) fn classify(conn: &Connection, wanted: &Wanted) -> Result<Observation
     phases.dedup();
     let slots = PhaseSlots(phases);
 
-    let ticket_indicators: Vec<(usize, &Indicator)> = indicators
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| {
-            matches!(
-                i.aggregation,
-                Aggregation::FirstResponseHours | Aggregation::ResolutionHours
-            )
-        })
-        .collect();
-    if !ticket_indicators.is_empty() {
-        let phases: Vec<i64> = ticket_indicators.iter().map(|(_, i)| i.phase_id).collect();
+    let measured = |by_tickets: bool| -> Vec<(usize, &Indicator)> {
+        indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| by_tickets != matches!(i.aggregation, Aggregation::Survey(_)))
+            .collect()
+    };
+    let by_tickets = measured(true);
+    if !by_tickets.is_empty() {
+        let phases: Vec<i64> = by_tickets.iter().map(|(_, i)| i.phase_id).collect();
         let rows = ticket_rows(conn, wanted.accounts, &index, &slots, &phases)?;
+        let mut group = Group {
+            observed: observed.as_ref(),
+            observations: &mut observations,
+            red: &mut red,
+            index: &index,
+        };
         by_group(rows, &slots, ticket_sums, |key, months| {
-            if let Some(observed) = &observed {
-                for &(i, indicator) in &ticket_indicators {
-                    if key.phase != Some(indicator.phase_id) {
-                        continue;
-                    }
-                    for (month, sums) in months.iter().filter(|(m, _)| observed.contains(m)) {
-                        if let Some(value) = sums.hours(indicator.aggregation) {
-                            observations.push(i, key.account, *month, indicator.status(value));
-                        }
-                    }
-                }
-            }
-            let journey = index.journeys[key.account as usize].as_deref();
-            let of_journey: Vec<&Indicator> = ticket_indicators
-                .iter()
-                .map(|(_, i)| *i)
-                .filter(|i| Some(i.journey_id.as_str()) == journey)
-                .collect();
-            red.add(
-                &of_journey,
-                key,
-                &index.ids[key.account as usize],
-                months,
-                |s, i| s.hours(i.aggregation),
-            )
+            group.classify(key, months, &by_tickets, |s, i| s.hours(i.aggregation))
         })?;
     }
-
-    let survey_indicators: Vec<(usize, &Indicator, Survey)> = indicators
-        .iter()
-        .enumerate()
-        .filter_map(|(n, i)| match i.aggregation {
-            Aggregation::Survey(survey) => Some((n, i, survey)),
-            _ => None,
-        })
-        .collect();
-    if !survey_indicators.is_empty() {
-        let phases: Vec<(i64, Survey)> = survey_indicators
+    let by_answers = measured(false);
+    if !by_answers.is_empty() {
+        let phases: Vec<(i64, Survey)> = by_answers
             .iter()
-            .map(|(_, i, s)| (i.phase_id, *s))
+            .filter_map(|(_, i)| match i.aggregation {
+                Aggregation::Survey(survey) => Some((i.phase_id, survey)),
+                _ => None,
+            })
             .collect();
         let rows = answer_rows(conn, wanted.accounts, &index, &slots, &phases)?;
+        let mut group = Group {
+            observed: observed.as_ref(),
+            observations: &mut observations,
+            red: &mut red,
+            index: &index,
+        };
         by_group(rows, &slots, answer_sums, |key, months| {
-            let of_survey = survey_indicators
+            // An answer group is one survey's: the indicators of that survey.
+            let of_survey: Vec<(usize, &Indicator)> = by_answers
                 .iter()
-                .filter(|(_, _, s)| Some(*s) == key.survey);
-            if let Some(observed) = &observed {
-                for &(i, indicator, survey) in of_survey.clone() {
-                    if key.phase != Some(indicator.phase_id) {
-                        continue;
-                    }
-                    for (month, sums) in months.iter().filter(|(m, _)| observed.contains(m)) {
-                        if let Some(value) = sums.value(survey) {
-                            observations.push(i, key.account, *month, indicator.status(value));
-                        }
-                    }
-                }
-            }
-            let journey = index.journeys[key.account as usize].as_deref();
-            let of_journey: Vec<&Indicator> = of_survey
-                .map(|(_, i, _)| *i)
-                .filter(|i| Some(i.journey_id.as_str()) == journey)
+                .filter(|(_, i)| {
+                    key.survey
+                        .is_some_and(|s| i.aggregation == Aggregation::Survey(s))
+                })
+                .copied()
                 .collect();
-            red.add(
-                &of_journey,
-                key,
-                &index.ids[key.account as usize],
-                months,
-                |s, i| match i.aggregation {
-                    Aggregation::Survey(survey) => s.value(survey),
-                    _ => None,
-                },
-            )
+            group.classify(key, months, &of_survey, |s, i| match i.aggregation {
+                Aggregation::Survey(survey) => s.value(survey),
+                _ => None,
+            })
         })?;
     }
     drop(red);
