@@ -107,14 +107,16 @@ impl Accounts {
     }
 }
 
-fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
+/// A raw row's text column (None: NULL or not text).
+pub(super) fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
     Ok(match row.get_ref(i).context("reading raw rows")? {
         ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
         _ => None,
     })
 }
 
-fn real(row: &Row<'_>, i: usize) -> Result<Option<f64>> {
+/// A raw row's number column (None: NULL or not a number).
+pub(super) fn real(row: &Row<'_>, i: usize) -> Result<Option<f64>> {
     Ok(match row.get_ref(i).context("reading raw rows")? {
         ValueRef::Real(x) => Some(x),
         ValueRef::Integer(n) => Some(n as f64),

@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 
 use rusqlite::Connection;
-use rusqlite::types::ValueRef;
 
 use crate::domain::Period;
 use crate::error::{Result, SqlContext};
 
 use super::account_month::Total;
+use super::facts::{real, text};
 use super::pending::Accounts;
 
 /// What an indicator aggregates per account, month and phase.
@@ -375,21 +375,6 @@ impl AccountIndex {
     }
 }
 
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize, what: &'static str) -> Result<Option<&'r str>> {
-    Ok(match row.get_ref(i).context(what)? {
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
-        _ => None,
-    })
-}
-
-fn real(row: &rusqlite::Row<'_>, i: usize, what: &'static str) -> Result<Option<f64>> {
-    Ok(match row.get_ref(i).context(what)? {
-        ValueRef::Real(x) => Some(x),
-        ValueRef::Integer(n) => Some(n as f64),
-        _ => None,
-    })
-}
-
 /// A ticket's or answer's account (by position), phase slot and month, from its account id
 /// (column 0), phase and date (column 2); None when it names no account, month or phase known.
 fn place(
@@ -397,13 +382,12 @@ fn place(
     index: &AccountIndex,
     slots: &PhaseSlots,
     phase: Option<i64>,
-    what: &'static str,
 ) -> Result<Option<(u32, u64, i32)>> {
     Ok(
         match (
-            text(row, 0, what)?.and_then(|id| index.by_id.get(id)),
+            text(row, 0)?.and_then(|id| index.by_id.get(id)),
             slots.slot(phase),
-            text(row, 2, what)?.and_then(month_number),
+            text(row, 2)?.and_then(month_number),
         ) {
             (Some(&account), Some(slot), Some(month)) => Some((account, slot, month)),
             _ => None,
@@ -467,12 +451,12 @@ fn ticket_rows(
         if phase.is_some_and(|p| !phases.contains(&p)) {
             continue;
         }
-        let Some((account, slot, month)) = place(row, index, slots, phase, what)? else {
+        let Some((account, slot, month)) = place(row, index, slots, phase)? else {
             continue;
         };
         let days = (
-            real(row, 3, what)?.unwrap_or(f64::NAN),
-            real(row, 4, what)?.unwrap_or(f64::NAN),
+            real(row, 3)?.unwrap_or(f64::NAN),
+            real(row, 4)?.unwrap_or(f64::NAN),
         );
         read.push((slots.key(account, slot, None, month), days));
     }
@@ -514,14 +498,14 @@ fn answer_rows(
     let mut rows = stmt.query([]).context(what)?;
     let mut read = Vec::new();
     while let Some(row) = rows.next().context(what)? {
-        let Some(survey) = text(row, 3, what)?.and_then(Survey::parse) else {
+        let Some(survey) = text(row, 3)?.and_then(Survey::parse) else {
             continue;
         };
         let phase = row.get::<_, Option<i64>>(1).context(what)?;
         if phase.is_some_and(|p| !phases.contains(&(p, survey))) {
             continue;
         }
-        let Some((account, slot, month)) = place(row, index, slots, phase, what)? else {
+        let Some((account, slot, month)) = place(row, index, slots, phase)? else {
             continue;
         };
         let flag = |i| -> Result<bool> { Ok(row.get::<_, Option<i64>>(i).context(what)? == Some(1)) };
