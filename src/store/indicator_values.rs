@@ -75,11 +75,7 @@ impl Status {
 impl Indicator {
     /// How far the value misses the target (0 or less: met), direction-aware.
     fn gap(&self, value: f64) -> f64 {
-        if self.higher {
-            self.target - value
-        } else {
-            value - self.target
-        }
+        gap(self.higher, self.target, value)
     }
 
     /// The triage's red: missed by more than the tolerance.
@@ -96,6 +92,16 @@ impl Indicator {
         } else {
             Status::Red
         }
+    }
+}
+
+/// How far `value` misses `target` (0 or less: met), for an indicator whose higher values are
+/// better or worse: the one rule every red and every status rests on (as SQL's `STATUS`).
+pub(super) fn gap(higher_is_better: bool, target: f64, value: f64) -> f64 {
+    if higher_is_better {
+        target - value
+    } else {
+        value - target
     }
 }
 

@@ -41,11 +41,7 @@ struct RedLimit {
 
 impl RedLimit {
     fn is_red(&self, value: f64) -> bool {
-        let miss = if self.higher_is_better {
-            self.target - value
-        } else {
-            value - self.target
-        };
+        let miss = super::indicator_values::gap(self.higher_is_better, self.target, value);
         self.tolerance.is_some_and(|tolerance| miss > tolerance)
     }
 }
