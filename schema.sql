@@ -2,6 +2,9 @@
 -- The schema version lives in PRAGMA user_version (set by the store, see src/store/mod.rs).
 -- Dates are ISO 8601 text ('YYYY-MM-DD', timestamps 'YYYY-MM-DDTHH:MM:SS'), periods 'YYYY-MM'.
 -- Money is MRR in the store's currency (setting 'currency').
+-- The tables written by the hundred thousand (accounts, churn events, tickets, survey answers,
+-- tier rows) state their allowed values with = and OR, not IN: for an IN list of more than two
+-- values SQLite builds a lookup table on every insert (see CHECKS_WITHOUT_LISTS in the store).
 
 -- Journeys and their phases are data, never hard-coded.
 CREATE TABLE journey (
@@ -59,7 +62,8 @@ CREATE TABLE account (
     journey_id   TEXT REFERENCES journey (journey_id),
     industry     TEXT NOT NULL DEFAULT '',
     company_size TEXT NOT NULL DEFAULT 'unknown'
-                 CHECK (company_size IN ('micro', 'small', 'medium', 'large', 'unknown')),
+                 CHECK (company_size = 'micro' OR company_size = 'small' OR company_size = 'medium'
+                        OR company_size = 'large' OR company_size = 'unknown'),
     area         TEXT NOT NULL DEFAULT '',     -- urban, suburban, ...
     contact_role TEXT NOT NULL DEFAULT '',
     owner        TEXT,
@@ -89,7 +93,8 @@ CREATE TABLE churn_event (
     account_id TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
     churned_on TEXT NOT NULL,
     phase_id   INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
-    root_cause TEXT NOT NULL CHECK (root_cause IN ('service', 'price', 'promotion', 'people', 'process', 'other')),
+    root_cause TEXT NOT NULL CHECK (root_cause = 'service' OR root_cause = 'price' OR root_cause = 'promotion'
+                                    OR root_cause = 'people' OR root_cause = 'process' OR root_cause = 'other'),
     reason     TEXT NOT NULL DEFAULT '',
     mrr_lost   REAL NOT NULL DEFAULT 0 CHECK (mrr_lost >= 0),
     PRIMARY KEY (account_id, churned_on)
@@ -103,7 +108,8 @@ CREATE TABLE ticket (
     opened_at          TEXT NOT NULL,
     first_response_at  TEXT,
     resolved_at        TEXT,
-    severity           TEXT NOT NULL DEFAULT 'medium' CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+    severity           TEXT NOT NULL DEFAULT 'medium'
+                       CHECK (severity = 'low' OR severity = 'medium' OR severity = 'high' OR severity = 'critical'),
     channel            TEXT NOT NULL DEFAULT '',
     CHECK (first_response_at IS NULL OR first_response_at >= opened_at),
     CHECK (resolved_at IS NULL OR resolved_at >= opened_at)
@@ -119,7 +125,7 @@ CREATE TABLE survey_response (
     account_id  TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
     phase_id    INTEGER REFERENCES phase (phase_id) ON DELETE SET NULL,
     answered_at TEXT NOT NULL,
-    survey      TEXT NOT NULL CHECK (survey IN ('nps', 'csat', 'ces')),
+    survey      TEXT NOT NULL CHECK (survey = 'nps' OR survey = 'csat' OR survey = 'ces'),
     score       INTEGER NOT NULL,
     touchpoint  TEXT NOT NULL DEFAULT '',
     comment     TEXT NOT NULL DEFAULT '',
@@ -257,7 +263,8 @@ CREATE TABLE account_tier (
     account_id    TEXT NOT NULL,
     held_tier     TEXT,
     eligible_tier TEXT,
-    status        TEXT NOT NULL CHECK (status IN ('qualified', 'upgrade', 'grace', 'downgrade', 'none')),
+    status        TEXT NOT NULL CHECK (status = 'qualified' OR status = 'upgrade' OR status = 'grace'
+                                       OR status = 'downgrade' OR status = 'none'),
     grace_until   TEXT,
     PRIMARY KEY (period, account_id)
 ) STRICT, WITHOUT ROWID;

@@ -41,11 +41,21 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 10;
-const MIGRATIONS: &[&str] = &[
+pub const SCHEMA_VERSION: i64 = 11;
+/// The newest version that changed what the derived tables hold: a store older than it is
+/// refreshed in full once migrated.
+const DERIVED_CHANGED_IN: i64 = 10;
+
+/// One step of the migrations: SQL, or code for what SQL alone cannot say.
+enum Migration {
+    Sql(&'static str),
+    Code(fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>),
+}
+
+const MIGRATIONS: &[Migration] = &[
     // 2: subscriptions keyed by their id alone (WITHOUT ROWID); metric values keyed month
     // before segment.
-    "CREATE TABLE subscription_v2 (
+    Migration::Sql("CREATE TABLE subscription_v2 (
         subscription_id TEXT PRIMARY KEY,
         account_id      TEXT NOT NULL REFERENCES account (account_id) ON DELETE CASCADE,
         product         TEXT NOT NULL DEFAULT '',
@@ -71,11 +81,11 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     INSERT INTO metric_value_v2 SELECT metric_id, period, segment, value, n FROM metric_value;
     DROP TABLE metric_value;
-    ALTER TABLE metric_value_v2 RENAME TO metric_value;",
+    ALTER TABLE metric_value_v2 RENAME TO metric_value;"),
     // 3: HVC decided per month (`account_month.hvc`, set by the refresh that follows the
     // migration, see `open`); tiers qualify by all of their minimums or by any.
     // churn_month gains the journey (derived: rebuilt empty and refilled by that refresh).
-    "ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));
+    Migration::Sql("ALTER TABLE account_month ADD COLUMN hvc INTEGER NOT NULL DEFAULT 0 CHECK (hvc IN (0, 1));
      ALTER TABLE tier ADD COLUMN qualify TEXT NOT NULL DEFAULT 'all' CHECK (qualify IN ('all', 'any'));
      DROP TABLE churn_month;
      CREATE TABLE churn_month (
@@ -89,23 +99,77 @@ const MIGRATIONS: &[&str] = &[
          contraction_mrr REAL NOT NULL,
          expansion_mrr   REAL NOT NULL,
          PRIMARY KEY (journey_id, segment, period)
-     ) STRICT, WITHOUT ROWID;",
+     ) STRICT, WITHOUT ROWID;"),
     // 4: survey scales per journey, the survey rollups' variance, the pending refresh.
-    include_str!("migrations/v4.sql"),
+    Migration::Sql(include_str!("migrations/v4.sql")),
     // 5: the accounts a change reached are recorded too (refresh_pending_account).
-    include_str!("migrations/v5.sql"),
+    Migration::Sql(include_str!("migrations/v5.sql")),
     // 6: the tiers pane's month precomputed (tier_watch, tier_month, hvc_month).
-    include_str!("migrations/v6.sql"),
+    Migration::Sql(include_str!("migrations/v6.sql")),
     // 7: survey answers keyed by response id and survey; accounts gain a domain and an
     // external id (`import --account-by domain|external_id`).
-    include_str!("migrations/v7.sql"),
+    Migration::Sql(include_str!("migrations/v7.sql")),
     // 8: the churn pane's month precomputed (churned_account, churn_tier_month, cohorts).
-    include_str!("migrations/v8.sql"),
+    Migration::Sql(include_str!("migrations/v8.sql")),
     // 9: follow-through: actions and their history, alert rules and the alerts raised.
-    include_str!("migrations/v9.sql"),
+    Migration::Sql(include_str!("migrations/v9.sql")),
     // 10: the derived tables without foreign keys, refilled by a full refresh.
-    include_str!("migrations/v10.sql"),
+    Migration::Sql(include_str!("migrations/v10.sql")),
+    // 11: the CHECKs of the tables written by the hundred thousand compare with = and OR
+    // instead of an IN list.
+    Migration::Code(checks_without_lists),
 ];
+
+/// The CHECKs `schema.sql` states with = and OR rather than an IN list, because their tables are
+/// written by the hundred thousand: for an IN list of more than two values SQLite builds a
+/// lookup table on every insert, which doubled the cost of writing a tier row (2.2 million in a
+/// first refresh at 100,000 accounts). Table, column, allowed values.
+const CHECKS_WITHOUT_LISTS: &[(&str, &str, &[&str])] = &[
+    (
+        "account",
+        "company_size",
+        &["micro", "small", "medium", "large", "unknown"],
+    ),
+    (
+        "churn_event",
+        "root_cause",
+        &["service", "price", "promotion", "people", "process", "other"],
+    ),
+    ("ticket", "severity", &["low", "medium", "high", "critical"]),
+    ("survey_response", "survey", &["nps", "csat", "ces"]),
+    (
+        "account_tier",
+        "status",
+        &["qualified", "upgrade", "grace", "downgrade", "none"],
+    ),
+];
+
+/// A CHECK's condition as an IN list (`survey IN ('nps', 'csat')`), and with = and OR.
+fn check_texts(column: &str, values: &[&str]) -> (String, String) {
+    let quoted: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+    let listed = format!("{column} IN ({})", quoted.join(", "));
+    let chained: Vec<String> = quoted.iter().map(|q| format!("{column} = {q}")).collect();
+    (listed, chained.join(" OR "))
+}
+
+/// Version 11: `CHECKS_WITHOUT_LISTS` in place. Only the constraints' text changes and every row
+/// meets them as it met the lists, which SQLite documents as a change that may be made by
+/// editing the schema's text (lang_altertable.html, "Making Other Kinds Of Table Schema
+/// Changes"): no table is rebuilt, and no derived row changes.
+fn checks_without_lists(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let schema_version: i64 = tx.pragma_query_value(None, "schema_version", |row| row.get(0))?;
+    tx.pragma_update(None, "writable_schema", true)?;
+    for (table, column, values) in CHECKS_WITHOUT_LISTS {
+        let (listed, chained) = check_texts(column, values);
+        tx.execute(
+            "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3) WHERE type = 'table' AND name = ?1",
+            (table, listed, chained),
+        )?;
+    }
+    // Every connection, this one included, reads the schema again.
+    tx.pragma_update(None, "schema_version", schema_version + 1)?;
+    tx.pragma_update(None, "writable_schema", false)
+}
 
 /// Why a store could not be opened: bad input (exit 2: not a store, damaged, no permission)
 /// unless the machine ran short (memory, an I/O failure: a runtime failure, exit 1).
@@ -550,7 +614,7 @@ impl Store {
                 });
             }
             self.migrate(version)?;
-            if version > 0 {
+            if version > 0 && version < DERIVED_CHANGED_IN {
                 // Version 10 rebuilds the derived tables empty (and older versions changed what
                 // they hold): the full refresh the migration recorded as pending fills them
                 // before anyone reads them.
@@ -647,11 +711,14 @@ impl Store {
         if from == 0 {
             tx.execute_batch(SCHEMA_SQL).context("creating the schema")?;
         } else {
-            for (i, sql) in MIGRATIONS.iter().enumerate() {
+            for (i, migration) in MIGRATIONS.iter().enumerate() {
                 let target = i as i64 + 2;
                 if target > from {
-                    tx.execute_batch(sql)
-                        .context(&format!("migrating to schema version {target}"))?;
+                    match migration {
+                        Migration::Sql(sql) => tx.execute_batch(sql),
+                        Migration::Code(step) => step(&tx),
+                    }
+                    .context(&format!("migrating to schema version {target}"))?;
                 }
             }
         }
@@ -710,6 +777,127 @@ fn describe(error: &rusqlite::Error) -> String {
 mod tests {
     use super::*;
     use crate::domain::survey::{SURVEYS, Scale};
+
+    /// Each table's CREATE text, runs of white space read as one space.
+    fn table_sql(conn: &Connection, table: &str) -> String {
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Whether inserting into `table` builds a lookup table (OpenEphemeral) on every row, in the
+    /// insert's own program (its triggers' programs, listed after it, are theirs).
+    fn insert_builds_a_lookup(conn: &Connection, table: &str, column: &str) -> bool {
+        let mut plan = conn
+            .prepare(&format!("EXPLAIN INSERT INTO {table} ({column}) VALUES ('?')"))
+            .unwrap();
+        let steps: Vec<(i64, String)> = plan
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let own = steps
+            .iter()
+            .enumerate()
+            .take_while(|(i, (address, _))| *address == *i as i64)
+            .map(|(_, (_, opcode))| opcode.as_str())
+            .collect::<Vec<_>>();
+        assert!(own.iter().any(|&op| op == "Insert" || op == "IdxInsert"));
+        own.contains(&"OpenEphemeral")
+    }
+
+    /// The CHECKs of `CHECKS_WITHOUT_LISTS`, as a store at `conn` has them: each with = and OR
+    /// (no lookup table per insert), none as a list.
+    fn assert_checks_without_lists(conn: &Connection) {
+        for (table, column, values) in CHECKS_WITHOUT_LISTS {
+            let (listed, chained) = check_texts(column, values);
+            let sql = table_sql(conn, table);
+            assert!(sql.contains(&format!("CHECK ({chained})")), "{table}: {sql}");
+            assert!(!sql.contains(&listed), "{table}: {sql}");
+            assert!(!insert_builds_a_lookup(conn, table, column), "{table}");
+        }
+        // The constraint still refuses what the list refused (tried, then rolled back).
+        conn.execute_batch("SAVEPOINT probe").unwrap();
+        let tier_row = "INSERT INTO account_tier (period, account_id, status) VALUES ('2026-01', ?1, ?2)";
+        conn.execute(tier_row, ["A1", "grace"]).unwrap();
+        let refused = conn.execute(tier_row, ["A2", "gracious"]).unwrap_err();
+        assert!(
+            refused.to_string().contains("CHECK constraint failed"),
+            "{refused}"
+        );
+        conn.execute_batch("ROLLBACK TO probe; RELEASE probe").unwrap();
+    }
+
+    #[test]
+    fn a_new_store_checks_its_bulk_tables_without_lists() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA_SQL).unwrap();
+        assert_checks_without_lists(&conn);
+        // The lists cost a lookup table per insert: the test above would catch them.
+        conn.execute_batch(
+            "CREATE TABLE listed (status TEXT CHECK (status IN ('qualified', 'upgrade', 'grace')))",
+        )
+        .unwrap();
+        assert!(insert_builds_a_lookup(&conn, "listed", "status"));
+    }
+
+    #[test]
+    fn a_version_10_store_has_its_lists_restated_in_place() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("v10.db");
+        drop(Store::open(&path, OpenMode::Create).unwrap());
+        {
+            // Back to version 10: the CHECKs as lists, as stores made before version 11 have them.
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "writable_schema", true).unwrap();
+            for (table, column, values) in CHECKS_WITHOUT_LISTS {
+                let (listed, _) = check_texts(column, values);
+                let mut sql: String = conn
+                    .query_row(
+                        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                        [table],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                // The chain as schema.sql wraps it: from its first comparison to its last.
+                let first = sql.find(&format!("{column} = '{}'", values[0])).unwrap();
+                let last = format!("{column} = '{}'", values[values.len() - 1]);
+                let end = sql.find(&last).unwrap() + last.len();
+                sql.replace_range(first..end, &listed);
+                conn.execute(
+                    "UPDATE sqlite_schema SET sql = ?2 WHERE type = 'table' AND name = ?1",
+                    (table, sql),
+                )
+                .unwrap();
+            }
+            conn.pragma_update(None, "writable_schema", false).unwrap();
+            conn.pragma_update(None, "user_version", 10).unwrap();
+        }
+        {
+            let conn = Connection::open(&path).unwrap();
+            assert!(insert_builds_a_lookup(&conn, "account_tier", "status"));
+        }
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_checks_without_lists(&store.conn);
+        let integrity: String = store
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        drop(store);
+        // Another connection reads the new constraints too.
+        assert_checks_without_lists(&Connection::open(&path).unwrap());
+    }
 
     #[test]
     fn the_schema_scores_surveys_on_the_domains_standard_scales() {
