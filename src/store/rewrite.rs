@@ -93,6 +93,11 @@ impl Scope {
 /// The rows a rewrite compares before it decides whether comparing pays.
 const PROBE_ROWS: usize = 4096;
 
+/// Rows appended after a clear are inserted this many at a time, by one statement: its cursor
+/// stays on the table's last page, where SQLite inserts the next row in key order without the
+/// search from the root that a statement per row makes (a third of a first refresh's writes).
+const APPEND_ROWS: usize = 32;
+
 /// The writes of one table's rewrite: its key columns first, then its value columns. When most
 /// rows change (a million new subscriptions move every account's months), comparing costs more
 /// than it saves: so the first rows are compared with their writes held back, and if most of
@@ -101,6 +106,10 @@ const PROBE_ROWS: usize = 4096;
 pub(crate) struct Rewrite<'c> {
     key_len: usize,
     insert: Statement<'c>,
+    /// Inserts `APPEND_ROWS` rows.
+    append: Statement<'c>,
+    /// Rows to append not yet inserted, their values one after another.
+    appending: Vec<Value>,
     /// None without value columns: a stored row of the key is the same row.
     update: Option<Statement<'c>>,
     delete: Statement<'c>,
@@ -139,6 +148,22 @@ impl<'c> Rewrite<'c> {
             all.join(", "),
             placeholders.join(", ")
         );
+        let append_rows: Vec<String> = (0..APPEND_ROWS)
+            .map(|row| {
+                let columns: Vec<String> = (1..=all.len())
+                    .map(|column| format!("?{}", row * all.len() + column))
+                    .collect();
+                format!("({})", columns.join(", "))
+            })
+            .collect();
+        // OR FAIL: a statement that writes several rows and may abort keeps a journal of every
+        // page it touches, to undo itself alone; a failed rewrite rolls its whole transaction
+        // back anyway.
+        let append = format!(
+            "INSERT OR FAIL INTO {table} ({}) VALUES {}",
+            all.join(", "),
+            append_rows.join(", ")
+        );
         let update = format!(
             "UPDATE {table} SET {} WHERE {}",
             sets.join(", "),
@@ -166,6 +191,8 @@ impl<'c> Rewrite<'c> {
                 rows: Vec::new(),
             },
             insert: conn.prepare(&insert).context(what)?,
+            append: conn.prepare(&append).context(what)?,
+            appending: Vec::new(),
             update: match values {
                 [] => None,
                 _ => Some(conn.prepare(&update).context(what)?),
@@ -189,7 +216,7 @@ impl<'c> Rewrite<'c> {
     /// Puts one new row (key columns first), after every new row of a lower key.
     pub(crate) fn put(&mut self, stored: &mut Stored<'_>, row: &[Value]) -> Result<()> {
         match &mut self.mode {
-            Mode::Appending => self.apply(Op::Insert(row.to_vec())),
+            Mode::Appending => self.append(row.iter().cloned()),
             Mode::Comparing => {
                 let mut ops = Vec::new();
                 compare(stored, row, self.key_len, &mut ops)?;
@@ -224,7 +251,21 @@ impl<'c> Rewrite<'c> {
         self.changes.deleted += gone as u64;
         stored.head = None;
         self.mode = Mode::Appending;
-        rows.into_iter().try_for_each(|row| self.apply(Op::Insert(row)))
+        rows.into_iter().try_for_each(|row| self.append(row))
+    }
+
+    /// Appends a row after the clear: inserted with the next `APPEND_ROWS - 1`, or by `finish`.
+    fn append(&mut self, row: impl IntoIterator<Item = Value>) -> Result<()> {
+        self.appending.extend(row);
+        let width = self.insert.parameter_count();
+        if self.appending.len() >= APPEND_ROWS * width {
+            self.append
+                .execute(params_from_iter(&self.appending))
+                .context(self.what)?;
+            self.appending.clear();
+            self.changes.inserted += APPEND_ROWS as u64;
+        }
+        Ok(())
     }
 
     fn apply(&mut self, op: Op) -> Result<()> {
@@ -249,10 +290,15 @@ impl<'c> Rewrite<'c> {
         Ok(())
     }
 
-    /// Deletes the stored rows after the last new row.
+    /// Inserts the rows still to append; deletes the stored rows after the last new row.
     pub(crate) fn finish(&mut self, stored: &mut Stored<'_>) -> Result<()> {
         if matches!(self.mode, Mode::Probing { .. }) {
             self.decide(stored)?;
+        }
+        let width = self.insert.parameter_count();
+        let rest = std::mem::take(&mut self.appending);
+        for row in rest.chunks(width) {
+            self.apply(Op::Insert(row.to_vec()))?;
         }
         while let Some(head) = stored.head.take() {
             self.apply(Op::Delete(head[..self.key_len].to_vec()))?;
@@ -574,6 +620,20 @@ mod tests {
             count("SELECT count(*) FROM t WHERE j = 'a' AND v = 1.0 AND w = 0"),
             12000
         );
+        // Past the probe, rows go in by `APPEND_ROWS` at a time and the rest one by one
+        // (6,000 - 4,096 = 59 x 32 + 16): each of them, each once.
+        let keys: Vec<String> = conn
+            .prepare("SELECT k FROM t WHERE j = 'b' ORDER BY k")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let expected: Vec<String> = (0..12000)
+            .filter(|i| i % 2 == 0)
+            .map(|i| format!("k{i:05}"))
+            .collect();
+        assert_eq!(keys, expected);
     }
 
     #[test]
