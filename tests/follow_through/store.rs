@@ -30,7 +30,10 @@ fn a_version_8_store_is_migrated_to_9_keeping_its_rows() {
     assert!(objects(&old).is_empty());
     let out = old.cx(&["init"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(old.one("PRAGMA user_version"), "10");
+    assert_eq!(
+        old.one("PRAGMA user_version"),
+        cxcockpit::store::SCHEMA_VERSION.to_string()
+    );
     assert_eq!(objects(&old), expected);
     assert_eq!(old.one("SELECT name FROM account"), "Kept");
     let out = old.cx(&["actions", "add", "--title", "Works", "--account", "A1"]);
