@@ -494,11 +494,17 @@ impl Store {
             // read, and no commit per statement.
             // The observations classified with the red indicators (one read of the tickets and
             // answers), counted once the account months say who stayed.
-            let observations = lanes::in_transaction(conn, || {
+            let triage_signals::Raw {
+                observations,
+                backtest,
+            } = lanes::in_transaction(conn, || {
                 timed(&mut signals_took, || {
                     triage_signals::prepare(conn, &signals, observed.flatten())
                 })
             })?;
+            // The usage walk's and the classification's working memory, freed while the main
+            // lane's peak (the tiers) is still to come.
+            release_freed_memory();
             if let Some(range) = tier_range {
                 raw_tier_facts.offer(|| {
                     lanes::in_transaction(conn, || super::tier_eval::raw_facts(conn, range, Accounts::All))
@@ -515,11 +521,12 @@ impl Store {
                         .transpose()
                 })?;
                 let prepared = timed(&mut signals_took, || {
-                    triage_signals::add_account_month_signals(conn, &signals)
+                    triage_signals::add_account_month_signals(conn, &signals, backtest)
                 })?;
                 Ok((counts, prepared))
             })?;
             drop(observations);
+            release_freed_memory();
             waiter.until(lanes::Milestone::Tiers)?;
             timed(&mut signals_took, || {
                 triage_signals::write(conn, &signals, prepared)

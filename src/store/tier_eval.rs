@@ -418,7 +418,6 @@ fn load_histories(
 ) -> Result<Vec<(String, History)>> {
     let what = "reading the tier history";
     let mut histories: Vec<(String, History)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
     let mut stmt = conn
         .prepare(&accounts.bind(
             "SELECT a.account_id, (SELECT min(start_date) FROM subscription s WHERE s.account_id = a.account_id),
@@ -443,7 +442,6 @@ fn load_histories(
             tally.cohort(cohort);
         }
         let flags = raw.by_account.remove(&id).unwrap_or_else(|| Flags::new(months));
-        index.insert(id.clone(), histories.len());
         histories.push((
             id,
             History {
@@ -468,9 +466,20 @@ fn load_histories(
      -> Result<()> {
         let mut stmt = conn.prepare(&accounts.bind(sql)).context(what)?;
         let mut rows = stmt.query(args).context(what)?;
+        // The histories are in account id order, and so are the rows (the table's key order):
+        // an account's first row finds it by a binary search, its next rows are the same one.
+        let mut at = None;
         while let Some(row) = rows.next().context(what)? {
-            let id: String = row.get(0).context(what)?;
-            if let Some(&i) = index.get(&id) {
+            let id = match row.get_ref(0).context(what)? {
+                rusqlite::types::ValueRef::Text(bytes) => bytes,
+                _ => continue,
+            };
+            if at.is_none_or(|i: usize| histories[i].0.as_bytes() != id) {
+                at = histories
+                    .binary_search_by(|(account, _)| account.as_bytes().cmp(id))
+                    .ok();
+            }
+            if let Some(i) = at {
                 apply(&mut histories[i].1, row).context(what)?;
             }
         }

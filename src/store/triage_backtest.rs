@@ -1,9 +1,9 @@
 //! The triage score's backtest, part of the refresh: the accounts of each month it covers
 //! (`temp.triage_month` with an outcome), ranked by their score then, and the rankings summed
 //! (`domain::triage::BacktestTally`). In two goes, so that most of the signals are read before
-//! the tier evaluation is written (`store::lanes`): the points of the signals in
-//! `temp.triage_signal` so far; then those of the signals added since (the tiers' grace), and
-//! the account months. The points are a table of whole tenths (4 bytes an account-month); the
+//! the tier evaluation is written (`store::lanes`): the points of the usage walk's downtime as
+//! it walks, and of the signals in `temp.triage_signal` so far; then those of the signals added
+//! since (the tiers' grace), and the account months. The points are a table of whole tenths (4 bytes an account-month); the
 //! accounts ranked in every month are gathered only at the end, once the tier evaluation's
 //! memory is free.
 
@@ -31,8 +31,8 @@ pub(crate) struct Gathered {
 }
 
 impl Gathered {
-    /// The points of the signals in `temp.triage_signal` so far.
-    pub(crate) fn gather(conn: &Connection, weights: &Weights) -> Result<Gathered> {
+    /// No points yet: the months and accounts the backtest ranks.
+    pub(crate) fn new(conn: &Connection) -> Result<Gathered> {
         let mut months = HashMap::new();
         {
             let mut stmt = conn
@@ -62,15 +62,46 @@ impl Gathered {
                 accounts.insert(row.get(0).context(WHAT)?, n);
             }
         }
-        let mut gathered = Gathered {
+        Ok(Gathered {
             tenths: vec![0; accounts.len() * months.len()],
             months,
             accounts,
             counted_up_to: 0,
             live,
+        })
+    }
+
+    /// Whether `period` is one of the queue's months, whose signals `temp.triage_signal` must
+    /// hold (the others' serve the backtest alone).
+    pub(crate) fn is_live(&self, period: &str) -> bool {
+        self.live.iter().any(|live| live == period)
+    }
+
+    /// Adds a signal's points to its account-month, if that month is ranked. For a signal
+    /// counted here rather than written to `temp.triage_signal` (the usage walk's downtime of
+    /// the months that are not the queue's: 2.3 million rows at 100,000 accounts).
+    pub(crate) fn add_points(
+        &mut self,
+        period: &str,
+        account: &str,
+        signal: Signal,
+        value: f64,
+        weights: &Weights,
+    ) {
+        let Some(&(month, _)) = self.months.get(period) else {
+            return;
         };
-        gathered.count_signals(conn, weights)?;
-        Ok(gathered)
+        let earned = triage::points(signal, value, weights);
+        if earned == 0.0 {
+            return;
+        }
+        let Some(&account) = self.accounts.get(account) else {
+            return;
+        };
+        let cell = self.cell(account, month);
+        if let Some(tenths) = self.tenths.get_mut(cell) {
+            *tenths += (earned * 10.0).round() as i32;
+        }
     }
 
     /// The points of the signals added since, then every account active at the end of a
@@ -92,7 +123,7 @@ impl Gathered {
     /// A signal's points do not depend on the others', so each signal row adds its points to
     /// its account-month as it is read: no sort of the signals. The queue's months' rows are
     /// copied to `temp.triage_live` on the way.
-    fn count_signals(&mut self, conn: &Connection, weights: &Weights) -> Result<()> {
+    pub(crate) fn count_signals(&mut self, conn: &Connection, weights: &Weights) -> Result<()> {
         let mut stmt = conn
             .prepare(
                 "SELECT rowid, period, account_id, signal, value FROM temp.triage_signal WHERE rowid > ?1",
@@ -106,7 +137,7 @@ impl Gathered {
             self.counted_up_to = self.counted_up_to.max(row.get(0).context(WHAT)?);
             let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or_default());
             let period = text(1).context(WHAT)?;
-            if self.live.iter().any(|live| live == period) {
+            if self.is_live(period) {
                 copy.execute(rusqlite::params![
                     period,
                     text(2).context(WHAT)?,
@@ -115,23 +146,11 @@ impl Gathered {
                 ])
                 .context(WHAT)?;
             }
-            let Some(&(month, _)) = self.months.get(period) else {
-                continue;
-            };
             let Some(signal) = Signal::from_name(text(3).context(WHAT)?) else {
                 continue;
             };
-            let earned = triage::points(signal, row.get(4).context(WHAT)?, weights);
-            if earned == 0.0 {
-                continue;
-            }
-            let Some(&account) = self.accounts.get(text(2).context(WHAT)?) else {
-                continue;
-            };
-            let cell = self.cell(account, month);
-            if let Some(tenths) = self.tenths.get_mut(cell) {
-                *tenths += (earned * 10.0).round() as i32;
-            }
+            let value = row.get(4).context(WHAT)?;
+            self.add_points(period, text(2).context(WHAT)?, signal, value, weights);
         }
         Ok(())
     }

@@ -232,8 +232,8 @@ impl Store {
         let started = Instant::now();
         let plan = self.signal_plan(true, Accounts::All)?;
         let prepared = super::lanes::in_transaction(&self.conn, || {
-            prepare(&self.conn, &plan, None)?;
-            add_account_month_signals(&self.conn, &plan)
+            let raw = prepare(&self.conn, &plan, None)?;
+            add_account_month_signals(&self.conn, &plan, raw.backtest)
         })?;
         write(&self.conn, &plan, prepared)?;
         Ok(started.elapsed())
@@ -291,17 +291,24 @@ impl Store {
     }
 }
 
+/// What `prepare` found: the indicator observations, and the backtest's points so far (when
+/// the plan has a backtest) for `add_account_month_signals`.
+pub(crate) struct Raw {
+    pub observations: Observations,
+    pub backtest: Option<Gathered>,
+}
+
 /// The signals that rest on the raw rows alone, into `temp.triage_signal` on `conn` (with the
-/// months, the red indicators and the open tickets beside it). Writes nothing to the store.
-/// The read of tickets and answers for the red indicators also classifies the indicator
-/// observations of the months `observed` (`indicators::observed_months`), which it returns.
-pub(crate) fn prepare(
-    conn: &Connection,
-    plan: &Plan,
-    observed: Option<(Period, Period)>,
-) -> Result<Observations> {
+/// months, the red indicators and the open tickets beside it), or into the backtest's points.
+/// Writes nothing to the store. The read of tickets and answers for the red indicators also
+/// classifies the indicator observations of the months `observed`
+/// (`indicators::observed_months`).
+pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, Period)>) -> Result<Raw> {
     let Some(months) = &plan.months else {
-        return Ok(Observations::default());
+        return Ok(Raw {
+            observations: Observations::default(),
+            backtest: None,
+        });
     };
     conn.execute_batch(DROP_TEMP_SQL)
         .and_then(|()| conn.execute_batch(MONTHS_SQL))
@@ -331,7 +338,14 @@ pub(crate) fn prepare(
                 .context("preparing the triage months")?;
         }
     }
-    super::triage_usage::add_signals(conn, plan.accounts)?;
+    let mut backtest = match plan.weights.as_ref() {
+        Some(weights) if plan.with_backtest && !months.tested.is_empty() => {
+            Some((Gathered::new(conn)?, weights))
+        }
+        _ => None,
+    };
+    let walk_backtest = backtest.as_mut().map(|(gathered, weights)| (gathered, *weights));
+    super::triage_usage::add_signals(conn, plan.accounts, walk_backtest)?;
     let observations = super::indicator_values::classify(
         conn,
         &Wanted {
@@ -342,7 +356,10 @@ pub(crate) fn prepare(
         },
     )?;
     run(conn, SIGNALS_SQL, plan, months)?;
-    Ok(observations)
+    Ok(Raw {
+        observations,
+        backtest: backtest.map(|(gathered, _)| gathered),
+    })
 }
 
 /// What `add_account_month_signals` leaves for `write`.
@@ -353,14 +370,19 @@ pub(crate) struct Prepared {
 
 /// After `prepare` on the same connection, once the account months are written: the signals
 /// that rest on them, and the backtest as far as it can go before the tiers.
-pub(crate) fn add_account_month_signals(conn: &Connection, plan: &Plan) -> Result<Prepared> {
+pub(crate) fn add_account_month_signals(
+    conn: &Connection,
+    plan: &Plan,
+    backtest: Option<Gathered>,
+) -> Result<Prepared> {
     let Some(months) = &plan.months else {
         return Ok(Prepared { backtest: None });
     };
     run(conn, ACCOUNT_MONTH_SIGNALS_SQL, plan, months)?;
-    let backtest = match plan.weights.as_ref() {
-        Some(weights) if plan.with_backtest && !months.tested.is_empty() => {
-            Some(Gathered::gather(conn, weights)?)
+    let backtest = match (backtest, plan.weights.as_ref()) {
+        (Some(mut gathered), Some(weights)) => {
+            gathered.count_signals(conn, weights)?;
+            Some(gathered)
         }
         _ => None,
     };

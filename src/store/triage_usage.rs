@@ -16,6 +16,8 @@ use crate::error::{Result, SqlContext};
 
 use super::account_month::Total;
 use super::pending::Accounts;
+use super::triage_backtest::Gathered;
+use crate::domain::triage::{Signal, Weights};
 
 /// Where each window of an evaluated month starts (`temp.triage_month`).
 struct Windows {
@@ -47,8 +49,13 @@ impl RedLimit {
 }
 
 /// Adds the usage signals of `accounts` to `temp.triage_signal` and their red downtime
-/// indicators to `temp.triage_red`.
-pub(super) fn add_signals(tx: &Connection, accounts: Accounts) -> Result<()> {
+/// indicators to `temp.triage_red`. With the backtest, the downtime of a month that is not the
+/// queue's goes to its points instead: no other reader wants that row.
+pub(super) fn add_signals(
+    tx: &Connection,
+    accounts: Accounts,
+    mut backtest: Option<(&mut Gathered, &Weights)>,
+) -> Result<()> {
     let what = "usage";
     // Each journey's downtime indicators, and each account's journey.
     let mut limits: HashMap<String, Vec<RedLimit>> = HashMap::new();
@@ -158,9 +165,16 @@ pub(super) fn add_signals(tx: &Connection, accounts: Accounts) -> Result<()> {
             .value()
         };
         if let Some(downtime) = downtime.filter(|d| *d > 0.0) {
-            signal
-                .execute(params![month.period, account, downtime])
-                .context(what)?;
+            match backtest.as_mut() {
+                Some((gathered, weights)) if !gathered.is_live(&month.period) => {
+                    gathered.add_points(&month.period, &account, Signal::Downtime, downtime, weights)
+                }
+                _ => {
+                    signal
+                        .execute(params![month.period, account, downtime])
+                        .context(what)?;
+                }
+            }
         }
         let usual = mean(
             months
