@@ -31,10 +31,22 @@ pub struct TierEvalStats {
     pub elapsed: Duration,
 }
 
+/// An account's yes-or-no facts of one month, as the bits of a byte: at 100,000 accounts, a
+/// vector for each fact cost 22 MB more at the refresh's peak.
+type MonthFlags = u8;
+/// HVC that month (`account_month.hvc`).
+const HVC: MonthFlags = 1;
+const OVERDUE: MonthFlags = 1 << 1;
+const OPEN_SEVERE: MonthFlags = 1 << 2;
+/// An NPS answer in or before the month; with `DETRACTOR`, the latest is a detractor's, on the
+/// scale of the account's journey (`survey_answer.unhappy`).
+const NPS_ANSWERED: MonthFlags = 1 << 3;
+const DETRACTOR: MonthFlags = 1 << 4;
+
 /// One account's facts for every month of the range (index 0 = the first month).
 struct History {
-    /// HVC in each month (`account_month.hvc`).
-    hvc: Vec<bool>,
+    /// Each month's `MonthFlags`.
+    flags: Vec<MonthFlags>,
     first_start: Option<NaiveDate>,
     /// MRR at the end of each month, counting `window - 1` months before the range (as 0);
     /// `NO_MRR` when not active. Plain f64s: at 100,000 accounts an Option doubles the walk's
@@ -46,11 +58,6 @@ struct History {
     cohort: Option<Period>,
     /// Its journey, size and industry (`ChurnTally::profile`).
     profile: u32,
-    overdue: Vec<bool>,
-    open_severe: Vec<bool>,
-    /// Whether the latest NPS answer in or before each month is a detractor's, on the scale of
-    /// the account's journey (`survey_answer.unhappy`).
-    latest_nps: Vec<Option<bool>>,
 }
 
 /// A month an account was not active at one end (`History::mrr_end`, `mrr_start`).
@@ -200,15 +207,16 @@ impl Store {
                             .map(|m| mrr(*m).unwrap_or(0.0)),
                     );
                     facts.tenure_months = history.first_start.map_or(0, |s| whole_months(s, evaluation_day));
-                    facts.has_overdue_invoice = history.overdue[k];
-                    facts.has_open_severe_ticket = history.open_severe[k];
-                    facts.is_detractor = history.latest_nps[k].unwrap_or(false);
-                    facts.is_hvc = history.hvc[k];
+                    let flags = history.flags[k];
+                    facts.has_overdue_invoice = flags & OVERDUE != 0;
+                    facts.has_open_severe_ticket = flags & OPEN_SEVERE != 0;
+                    facts.is_detractor = flags & DETRACTOR != 0;
+                    facts.is_hvc = flags & HVC != 0;
                     tally.month(
                         k,
                         account,
                         history.profile,
-                        history.hvc[k],
+                        facts.is_hvc,
                         holding.held,
                         history.cohort,
                         mrr(history.mrr_start[k]),
@@ -224,7 +232,7 @@ impl Store {
                     if let Some(held) = holding.held {
                         counts.members[k][held] += 1;
                     }
-                    counts.hvc[k] += i64::from(history.hvc[k]);
+                    counts.hvc[k] += i64::from(facts.is_hvc);
                     let tier =
                         |i: Option<usize>| i.map_or(Value::Null, |i| Value::Text(ladder[i].id.clone()));
                     if *holding != Holding::NONE {
@@ -398,11 +406,11 @@ fn month_index(first: Period, text: &str) -> Option<i64> {
     Some(first.months_until(Period::new(year, month)?) as i64)
 }
 
-/// Marks months `from..to` (clamped to the range) in `flags`.
-fn mark(flags: &mut [bool], from: i64, to: i64) {
+/// Sets `fact` in months `from..to` (clamped to the range) of `flags`.
+fn mark(flags: &mut [MonthFlags], fact: MonthFlags, from: i64, to: i64) {
     let len = flags.len() as i64;
     for k in from.max(0)..to.min(len) {
-        flags[k as usize] = true;
+        flags[k as usize] |= fact;
     }
 }
 
@@ -441,19 +449,16 @@ fn load_histories(
         if let Some(cohort) = cohort {
             tally.cohort(cohort);
         }
-        let flags = raw.by_account.remove(&id).unwrap_or_else(|| Flags::new(months));
+        let flags = raw.by_account.remove(&id).unwrap_or_else(|| vec![0; months]);
         histories.push((
             id,
             History {
-                hvc: vec![false; months],
+                flags,
                 first_start: first_start.and_then(|s| s.get(..10).and_then(|d| d.parse().ok())),
                 mrr_end: vec![NO_MRR; months + window - 1],
                 mrr_start: vec![NO_MRR; months],
                 cohort,
                 profile,
-                overdue: flags.overdue,
-                open_severe: flags.open_severe,
-                latest_nps: flags.latest_nps,
             },
         ));
     }
@@ -503,8 +508,10 @@ fn load_histories(
                     if let Some(slot) = h.mrr_start.get_mut(k) {
                         *slot = row.get::<_, Option<f64>>(3)?.unwrap_or(NO_MRR);
                     }
-                    if let Some(slot) = h.hvc.get_mut(k) {
-                        *slot = row.get::<_, i64>(4)? == 1;
+                    if let Some(slot) = h.flags.get_mut(k)
+                        && row.get::<_, i64>(4)? == 1
+                    {
+                        *slot |= HVC;
                     }
                 }
             }
@@ -522,23 +529,8 @@ pub(crate) struct RawFacts {
     first: Period,
     months: usize,
     accounts: Accounts,
-    by_account: HashMap<String, Flags>,
-}
-
-struct Flags {
-    overdue: Vec<bool>,
-    open_severe: Vec<bool>,
-    latest_nps: Vec<Option<bool>>,
-}
-
-impl Flags {
-    fn new(months: usize) -> Flags {
-        Flags {
-            overdue: vec![false; months],
-            open_severe: vec![false; months],
-            latest_nps: vec![None; months],
-        }
-    }
+    /// Each month's `OVERDUE`, `OPEN_SEVERE`, `NPS_ANSWERED` and `DETRACTOR`.
+    by_account: HashMap<String, Vec<MonthFlags>>,
 }
 
 /// The raw facts of the months `first..=last`, of `accounts`.
@@ -557,7 +549,7 @@ pub(crate) fn raw_facts(
     };
     // Each query yields (account, text, text): its columns are read as the rows need.
     let mut scan = |sql: &str,
-                    apply: &mut dyn FnMut(&mut Flags, &rusqlite::Row<'_>) -> rusqlite::Result<()>|
+                    apply: &mut dyn FnMut(&mut [MonthFlags], &rusqlite::Row<'_>) -> rusqlite::Result<()>|
      -> Result<()> {
         let mut stmt = conn.prepare(&accounts.bind(sql)).context(what)?;
         let mut rows = stmt.query([]).context(what)?;
@@ -571,7 +563,7 @@ pub(crate) fn raw_facts(
                 None => raw
                     .by_account
                     .entry(id.to_string())
-                    .or_insert_with(|| Flags::new(months)),
+                    .or_insert_with(|| vec![0; months]),
             };
             apply(flags, row).context(what)?;
         }
@@ -589,7 +581,7 @@ pub(crate) fn raw_facts(
                     .as_deref()
                     .and_then(|p| month_index(first, p))
                     .unwrap_or(months as i64);
-                mark(&mut h.overdue, from, to);
+                mark(h, OVERDUE, from, to);
             }
             Ok(())
         },
@@ -604,7 +596,7 @@ pub(crate) fn raw_facts(
                     .as_deref()
                     .and_then(|r| month_index(first, r))
                     .unwrap_or(months as i64);
-                mark(&mut h.open_severe, from, to);
+                mark(h, OPEN_SEVERE, from, to);
             }
             Ok(())
         },
@@ -617,17 +609,22 @@ pub(crate) fn raw_facts(
             if let Some(k) = month_index(first, &answered) {
                 let detractor: bool = row.get(2)?;
                 let k = k.max(0) as usize;
-                if k < h.latest_nps.len() {
-                    h.latest_nps[k] = Some(detractor);
+                if let Some(month) = h.get_mut(k) {
+                    let latest = if detractor {
+                        NPS_ANSWERED | DETRACTOR
+                    } else {
+                        NPS_ANSWERED
+                    };
+                    *month = (*month & !DETRACTOR) | latest;
                 }
             }
             Ok(())
         },
     )?;
     for flags in raw.by_account.values_mut() {
-        for k in 1..flags.latest_nps.len() {
-            if flags.latest_nps[k].is_none() {
-                flags.latest_nps[k] = flags.latest_nps[k - 1];
+        for k in 1..flags.len() {
+            if flags[k] & NPS_ANSWERED == 0 {
+                flags[k] |= flags[k - 1] & (NPS_ANSWERED | DETRACTOR);
             }
         }
     }
