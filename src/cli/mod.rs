@@ -440,11 +440,14 @@ fn open_writing(db: Option<PathBuf>, command: &str) -> Result<Store> {
 }
 
 /// Opens a store for writing, with a spinner on a terminal while an older one migrates: a
-/// migration computes the tables its version adds, up to a minute at 100,000 accounts.
+/// migration that changes what the derived tables hold computes them again, up to a minute at
+/// 100,000 accounts.
 fn open_migrating(path: &std::path::Path) -> Result<Store> {
-    let _progress = crate::store::migration_due(path).map(|_| {
+    let _progress = crate::store::migration_due(path).map(|version| {
         let steps = progress::Steps::start("migrating the store to this version");
-        steps.step("computing the tables it adds");
+        if crate::store::migration_refreshes(version) {
+            steps.step("computing the tables it adds");
+        }
         steps
     });
     Store::open(path, OpenMode::Existing)

@@ -251,6 +251,12 @@ fn write_refused(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Whether migrating a store of schema `version` computes its derived tables again (a full
+/// refresh), rather than only changing the schema.
+pub fn migration_refreshes(version: i64) -> bool {
+    version > 0 && version < DERIVED_CHANGED_IN
+}
+
 /// The schema version of the store at `path` when it is an older one that opening it for
 /// writing will migrate (read without writing anything); None for a current store, a new file or
 /// one that cannot be read (opening it says why).
@@ -614,7 +620,7 @@ impl Store {
                 });
             }
             self.migrate(version)?;
-            if version > 0 && version < DERIVED_CHANGED_IN {
+            if migration_refreshes(version) {
                 // Version 10 rebuilds the derived tables empty (and older versions changed what
                 // they hold): the full refresh the migration recorded as pending fills them
                 // before anyone reads them.
@@ -877,6 +883,12 @@ mod tests {
             }
             conn.pragma_update(None, "writable_schema", false).unwrap();
             conn.pragma_update(None, "user_version", 10).unwrap();
+            // A derived row no refresh of this store would keep (it has no subscriptions).
+            conn.execute(
+                "INSERT INTO account_month VALUES ('A1', '2026-01', 7.0, 7.0, 0)",
+                [],
+            )
+            .unwrap();
         }
         {
             let conn = Connection::open(&path).unwrap();
@@ -889,6 +901,17 @@ mod tests {
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
         assert_checks_without_lists(&store.conn);
+        // Only the schema changed: no refresh followed.
+        assert!(!migration_refreshes(10) && migration_refreshes(9));
+        let kept: f64 = store
+            .conn
+            .query_row(
+                "SELECT mrr_end FROM account_month WHERE account_id = 'A1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 7.0);
         let integrity: String = store
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
