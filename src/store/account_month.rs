@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
+use rusqlite::Transaction;
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Transaction, params_from_iter};
 
 use crate::domain::Period;
 use crate::error::{Error, Result, SqlContext};
@@ -170,7 +170,6 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: b
 
     // The stored months this refresh replaces (every month, or those from `first` on), in key
     // order: only the rows that changed are written (`rewrite`).
-    let what = "reading stored account months";
     let mut rewrite = Rewrite::new(
         tx,
         "account_month",
@@ -182,14 +181,8 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: b
         },
         "writing account months",
     )?;
-    let mut stored_read = tx.prepare(rewrite.stored_sql()).context(what)?;
-    let mut stored = Stored::new(
-        stored_read
-            .query(params_from_iter(rewrite.scope_params()))
-            .context(what)?,
-        2,
-        what,
-    )?;
+    let mut stored_read = rewrite.prepare_stored(tx)?;
+    let mut stored = Stored::read(&mut stored_read, &rewrite)?;
     let periods: Vec<String> = months.iter().map(Period::to_string).collect();
     let mut written = 0u64;
     let mrr = |total: Total| total.value().map_or(Value::Null, Value::Real);

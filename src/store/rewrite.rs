@@ -28,8 +28,16 @@ pub(crate) struct Stored<'s> {
 }
 
 impl<'s> Stored<'s> {
+    /// Runs `statement` (`Rewrite::prepare_stored`) for the stored rows in `rewrite`'s scope.
+    pub(crate) fn read(statement: &'s mut Statement<'_>, rewrite: &Rewrite<'_>) -> Result<Self> {
+        let rows = statement
+            .query(params_from_iter(&rewrite.scope.params))
+            .context(rewrite.what)?;
+        Stored::new(rows, rewrite.key_len, rewrite.what)
+    }
+
     /// `rows` in ascending order of their first `key_len` columns.
-    pub(crate) fn new(rows: Rows<'s>, key_len: usize, what: &'static str) -> Result<Self> {
+    fn new(rows: Rows<'s>, key_len: usize, what: &'static str) -> Result<Self> {
         let mut stored = Stored {
             rows,
             key_len,
@@ -132,7 +140,16 @@ impl<'c> Rewrite<'c> {
         what: &'static str,
     ) -> Result<Self> {
         let all: Vec<&str> = key.iter().chain(values).copied().collect();
-        let placeholders: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+        // `rows` rows of placeholders, numbered on: "(?1, ?2), (?3, ?4)".
+        let rows_of_placeholders = |rows: usize| -> String {
+            let row = |r: usize| -> String {
+                let columns: Vec<String> = (1..=all.len())
+                    .map(|c| format!("?{}", r * all.len() + c))
+                    .collect();
+                format!("({})", columns.join(", "))
+            };
+            (0..rows).map(row).collect::<Vec<_>>().join(", ")
+        };
         let matches: Vec<String> = key
             .iter()
             .enumerate()
@@ -143,26 +160,17 @@ impl<'c> Rewrite<'c> {
             .enumerate()
             .map(|(i, v)| format!("{v} = ?{}", key.len() + i + 1))
             .collect();
+        let columns = all.join(", ");
         let insert = format!(
-            "INSERT INTO {table} ({}) VALUES ({})",
-            all.join(", "),
-            placeholders.join(", ")
+            "INSERT INTO {table} ({columns}) VALUES {}",
+            rows_of_placeholders(1)
         );
-        let append_rows: Vec<String> = (0..APPEND_ROWS)
-            .map(|row| {
-                let columns: Vec<String> = (1..=all.len())
-                    .map(|column| format!("?{}", row * all.len() + column))
-                    .collect();
-                format!("({})", columns.join(", "))
-            })
-            .collect();
         // OR FAIL: a statement that writes several rows and may abort keeps a journal of every
         // page it touches, to undo itself alone; a failed rewrite rolls its whole transaction
         // back anyway.
         let append = format!(
-            "INSERT OR FAIL INTO {table} ({}) VALUES {}",
-            all.join(", "),
-            append_rows.join(", ")
+            "INSERT OR FAIL INTO {table} ({columns}) VALUES {}",
+            rows_of_placeholders(APPEND_ROWS)
         );
         let update = format!(
             "UPDATE {table} SET {} WHERE {}",
@@ -177,8 +185,7 @@ impl<'c> Rewrite<'c> {
             _ => format!("DELETE FROM {table} WHERE {condition}"),
         };
         let stored_sql = format!(
-            "SELECT {} FROM {table} WHERE {condition} ORDER BY {}",
-            all.join(", "),
+            "SELECT {columns} FROM {table} WHERE {condition} ORDER BY {}",
             key.join(", ")
         );
         Ok(Rewrite {
@@ -203,14 +210,10 @@ impl<'c> Rewrite<'c> {
         })
     }
 
-    /// The statement that reads the stored rows in scope, in key order, for `Stored`, with
-    /// `scope_params`.
-    pub(crate) fn stored_sql(&self) -> &str {
-        &self.stored_sql
-    }
-
-    pub(crate) fn scope_params(&self) -> &[Value] {
-        &self.scope.params
+    /// The statement that reads the stored rows in scope, in key order: `Stored::read` runs it.
+    /// The caller holds it, as the rows it yields borrow it.
+    pub(crate) fn prepare_stored(&self, conn: &'c Connection) -> Result<Statement<'c>> {
+        conn.prepare(&self.stored_sql).context(self.what)
     }
 
     /// Puts one new row (key columns first), after every new row of a lower key.
@@ -428,13 +431,8 @@ mod tests {
 
     fn rewrite_in(conn: &Connection, rows: &[Vec<Value>], scope: Scope) -> Changes {
         let mut rewrite = Rewrite::new(conn, "t", &["k", "j"], &["v", "w"], scope, "test").unwrap();
-        let mut read = conn.prepare(rewrite.stored_sql()).unwrap();
-        let mut stored = Stored::new(
-            read.query(params_from_iter(rewrite.scope_params())).unwrap(),
-            2,
-            "test",
-        )
-        .unwrap();
+        let mut read = rewrite.prepare_stored(conn).unwrap();
+        let mut stored = Stored::read(&mut read, &rewrite).unwrap();
         for row in rows {
             rewrite.put(&mut stored, row).unwrap();
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params, params_from_iter};
+use rusqlite::{Connection, params};
 
 use crate::domain::Period;
 use crate::domain::tiers::{
@@ -138,24 +138,10 @@ impl Store {
             scope(),
             "writing the tier watch list",
         )?;
-        let mut tiers_read = tx.prepare(insert.stored_sql()).context("reading stored tiers")?;
-        let mut stored_tiers = Stored::new(
-            tiers_read
-                .query(params_from_iter(insert.scope_params()))
-                .context("reading stored tiers")?,
-            2,
-            "reading stored tiers",
-        )?;
-        let mut watch_read = tx
-            .prepare(watch.stored_sql())
-            .context("reading the stored watch list")?;
-        let mut stored_watch = Stored::new(
-            watch_read
-                .query(params_from_iter(watch.scope_params()))
-                .context("reading the stored watch list")?,
-            2,
-            "reading the stored watch list",
-        )?;
+        let mut tiers_read = insert.prepare_stored(&tx)?;
+        let mut stored_tiers = Stored::read(&mut tiers_read, &insert)?;
+        let mut watch_read = watch.prepare_stored(&tx)?;
+        let mut stored_watch = Stored::read(&mut watch_read, &watch)?;
         let mut stats = TierEvalStats {
             months: 0,
             rows: 0,

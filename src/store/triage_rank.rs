@@ -287,8 +287,8 @@ pub(crate) fn write_rank(
         },
         what,
     )?;
-    let mut held_stmt = conn.prepare(rewrite.stored_sql()).context(what)?;
-    let mut held = Stored::new(held_stmt.query([]).context(what)?, 1, what)?;
+    let mut held_stmt = rewrite.prepare_stored(conn)?;
+    let mut held = Stored::read(&mut held_stmt, &rewrite)?;
     let mut accounts_stmt = conn
         .prepare(&accounts.bind(
             "SELECT a.account_id, a.name, a.hvc, am.mrr_end, coalesce(a.owner, '')
