@@ -46,6 +46,10 @@ pub struct Spec {
     pub columns: &'static [Column],
     /// The natural key: the table's primary key columns.
     pub key: &'static [&'static str],
+    /// The column whose month the table's `{table}_changed_insert` trigger records as pending
+    /// (with the row's `account_id`, when it has one). A large load sets that trigger aside and
+    /// records the same itself (`writer::Writer::record_inserts`).
+    pub changes_month: Option<&'static str>,
 }
 
 const fn req(name: &'static str, ty: FieldType) -> Column {
@@ -84,6 +88,7 @@ impl Kind {
             Kind::Journeys | Kind::AlertRules => return None,
             Kind::Accounts => Spec {
                 table: "account",
+                changes_month: None,
                 key: &["account_id"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -104,6 +109,7 @@ impl Kind {
             },
             Kind::Subscriptions => Spec {
                 table: "subscription",
+                changes_month: Some("start_date"),
                 key: &["subscription_id"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -120,6 +126,7 @@ impl Kind {
             },
             Kind::ChurnEvents => Spec {
                 table: "churn_event",
+                changes_month: Some("churned_on"),
                 key: &["account_id", "churned_on"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -135,6 +142,7 @@ impl Kind {
             },
             Kind::Tickets => Spec {
                 table: "ticket",
+                changes_month: Some("opened_at"),
                 key: &["ticket_id"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -152,6 +160,7 @@ impl Kind {
             },
             Kind::Surveys => Spec {
                 table: "survey_response",
+                changes_month: Some("answered_at"),
                 // One response of a survey tool may answer several surveys (SurveyMonkey's NPS
                 // and CSAT exports share their Respondent IDs): each is a row of its own.
                 key: &["response_id", "survey"],
@@ -171,6 +180,7 @@ impl Kind {
             },
             Kind::MetricValues => Spec {
                 table: "metric_value",
+                changes_month: Some("period"),
                 key: &["metric_id", "period", "segment"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -192,6 +202,7 @@ impl Kind {
             },
             Kind::Tiers => Spec {
                 table: "tier",
+                changes_month: None,
                 key: &["tier_id"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -222,6 +233,7 @@ impl Kind {
             },
             Kind::Invoices => Spec {
                 table: "invoice",
+                changes_month: Some("issued_on"),
                 key: &["invoice_id"],
                 columns: {
                     const COLUMNS: &[Column] = &[
@@ -237,6 +249,7 @@ impl Kind {
             },
             Kind::Usage => Spec {
                 table: "usage_month",
+                changes_month: Some("period"),
                 key: &["account_id", "period"],
                 columns: {
                     const COLUMNS: &[Column] = &[

@@ -398,12 +398,11 @@ fn load_csv(
                 let expected = (total_bytes * batch.rows_read)
                     .checked_div(batch.end_byte)
                     .unwrap_or(0);
-                set_aside = Some(writer::SetAside::if_large(
-                    &tx,
-                    spec.table,
-                    expected,
-                    before as u64,
-                )?);
+                let aside = writer::SetAside::if_large(&tx, &spec, &sql_columns, expected, before as u64)?;
+                if aside.sets_aside_inserts() {
+                    writer.record_inserts(&tx, &spec, &sql_columns)?;
+                }
+                set_aside = Some(aside);
             }
             if store_problems.total > 0 {
                 continue; // nothing will be written: let the parser validate the rest
@@ -418,12 +417,14 @@ fn load_csv(
         let parsed = parsing
             .join()
             .map_err(|_| Error::input(format!("{file}: the import stopped unexpectedly")))??;
-        if let Some(set_aside) = set_aside
-            && parsed.problems.total + store_problems.total == 0
-        {
-            set_aside.restore(&tx)?;
+        let written = writer.written;
+        if parsed.problems.total + store_problems.total == 0 {
+            writer.finish(&tx)?;
+            if let Some(set_aside) = set_aside {
+                set_aside.restore(&tx)?;
+            }
         }
-        Ok((parsed, store_problems, writer.written))
+        Ok((parsed, store_problems, written))
     })?;
     let Parsed {
         mut problems,
@@ -679,7 +680,7 @@ impl Batch {
     }
 
     /// One row's values as the store binds them.
-    fn row(&self, index: usize, width: usize) -> impl Iterator<Item = ToSqlOutput<'_>> {
+    fn row(&self, index: usize, width: usize) -> impl Iterator<Item = ToSqlOutput<'_>> + Clone {
         self.cells[index * width..(index + 1) * width].iter().map(|cell| {
             ToSqlOutput::Borrowed(match *cell {
                 Cell::Null => ValueRef::Null,

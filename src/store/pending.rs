@@ -94,6 +94,37 @@ impl Accounts {
     }
 }
 
+/// Records `changes` changes to `source` reaching months from `from_period` on, and how many of
+/// them reached each account: what the triggers record one change at a time (through
+/// `refresh_touch` and `refresh_touch_account`), for a load that set its insert trigger aside.
+pub(crate) fn record_changes(
+    conn: &rusqlite::Connection,
+    source: &str,
+    from_period: &str,
+    changes: u64,
+    accounts: &[(String, u64)],
+) -> Result<()> {
+    let what = "recording the pending refresh";
+    conn.execute(
+        "INSERT INTO refresh_pending (source, from_period, touched) VALUES (?1, ?2, ?3)
+         ON CONFLICT (source) DO UPDATE SET from_period = min(from_period, excluded.from_period),
+                                            touched = touched + excluded.touched",
+        rusqlite::params![source, from_period, changes as i64],
+    )
+    .context(what)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO refresh_pending_account (account_id, touched) VALUES (?1, ?2)
+             ON CONFLICT (account_id) DO UPDATE SET touched = touched + excluded.touched",
+        )
+        .context(what)?;
+    for (account, changes) in accounts {
+        stmt.execute(rusqlite::params![account, *changes as i64])
+            .context(what)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// The changes to raw rows the derived tables do not reflect yet (`refresh_pending`, written
     /// by triggers with each change): source table, earliest month reached, count.
