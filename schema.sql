@@ -616,6 +616,15 @@ WHEN OLD.journey_id IS NOT NEW.journey_id OR OLD.company_size IS NOT NEW.company
 BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;
 CREATE TRIGGER account_changed_delete AFTER DELETE ON account
 BEGIN INSERT INTO refresh_touch VALUES ('account', '0000-00'); END;
+-- A renamed account, or one given another owner, is listed, searched and filtered under its new
+-- name and owner: the triage queue's stored keys (triage_rank) of the store's last month are its
+-- own to compute again ('account_label'; the keys are lower case as Rust folds it, not SQLite).
+CREATE TRIGGER account_label_changed_update AFTER UPDATE OF name, owner ON account
+WHEN OLD.name IS NOT NEW.name OR OLD.owner IS NOT NEW.owner
+BEGIN
+    INSERT INTO refresh_touch SELECT 'account_label', coalesce(max(period), '0000-00') FROM account_month;
+    INSERT INTO refresh_touch_account VALUES (NEW.account_id);
+END;
 
 CREATE TABLE setting (
     key   TEXT PRIMARY KEY,

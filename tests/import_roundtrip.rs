@@ -593,6 +593,36 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
     .unwrap();
     assert_eq!(import(&mut store, Kind::Subscriptions, &ended).changed, 1);
     assert_same_as_full_refresh(&mut store, "an ended subscription");
+
+    // A new name and owner (beyond ASCII: folded as Rust folds case): the queue searches,
+    // filters and orders the account by them.
+    let renamed = dir.path().join("renamed.csv");
+    std::fs::write(
+        &renamed,
+        format!(
+            "account_id,name,owner\n{},Ærø Zebulon Ltd,Ōtani Ren\n",
+            accounts[0].0
+        ),
+    )
+    .unwrap();
+    assert_eq!(import(&mut store, Kind::Accounts, &renamed).changed, 1);
+    let keys = rows(
+        &store,
+        &format!(
+            "SELECT name_key, search, owner_key FROM triage_rank WHERE account_id = '{}'",
+            accounts[0].0
+        ),
+    );
+    let lower_id = accounts[0].0.to_lowercase();
+    assert_eq!(
+        keys,
+        [[
+            Value::Text("ærø zebulon ltd".into()),
+            Value::Text(format!("{lower_id}\nærø zebulon ltd")),
+            Value::Text("ōtani ren".into())
+        ]]
+    );
+    assert_same_as_full_refresh(&mut store, "a new name and owner");
 }
 
 #[test]

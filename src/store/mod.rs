@@ -41,7 +41,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 /// The newest version that changed what the derived tables hold: a store older than it is
 /// refreshed in full once migrated.
 const DERIVED_CHANGED_IN: i64 = 10;
@@ -118,6 +118,8 @@ const MIGRATIONS: &[Migration] = &[
     // 11: the CHECKs of the tables written by the hundred thousand compare with = and OR
     // instead of an IN list.
     Migration::Code(checks_without_lists),
+    // 12: a renamed account, or one given another owner, has its triage keys computed again.
+    Migration::Sql(include_str!("migrations/v12.sql")),
 ];
 
 /// The CHECKs `schema.sql` states with = and OR rather than an IN list, because their tables are
@@ -625,6 +627,10 @@ impl Store {
                 // they hold): the full refresh the migration recorded as pending fills them
                 // before anyone reads them.
                 self.refresh()?;
+            } else if !self.pending()?.is_empty() {
+                // What the migration found behind (version 12: stale triage keys), or what a
+                // refresh cut short left.
+                self.refresh_pending()?;
             }
         }
         if writable && version == SCHEMA_VERSION && application_id != APPLICATION_ID {
@@ -882,6 +888,9 @@ mod tests {
                 .unwrap();
             }
             conn.pragma_update(None, "writable_schema", false).unwrap();
+            // Nor what later versions added.
+            conn.execute_batch("DROP TRIGGER account_label_changed_update")
+                .unwrap();
             conn.pragma_update(None, "user_version", 10).unwrap();
             // A derived row no refresh of this store would keep (it has no subscriptions).
             conn.execute(
@@ -920,6 +929,65 @@ mod tests {
         drop(store);
         // Another connection reads the new constraints too.
         assert_checks_without_lists(&Connection::open(&path).unwrap());
+    }
+
+    #[test]
+    fn a_version_11_store_computes_the_triage_keys_of_accounts_renamed_before_it_again() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("v11.db");
+        {
+            let mut store = Store::open(&path, OpenMode::Create).unwrap();
+            let params = crate::demo::DemoParams {
+                accounts: 60,
+                months: 6,
+                seed: 5,
+                as_of: "2026-06".parse().unwrap(),
+            };
+            crate::demo::generate(&mut store, &params).unwrap();
+        }
+        let key = |conn: &Connection, id: &str| -> String {
+            conn.query_row(
+                "SELECT name_key FROM triage_rank WHERE account_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let id: String;
+        {
+            // Back to version 11, without the trigger, and an account renamed since its keys
+            // were computed.
+            let conn = Connection::open(&path).unwrap();
+            id = conn
+                .query_row("SELECT min(account_id) FROM triage_rank", [], |r| r.get(0))
+                .unwrap();
+            conn.execute_batch("DROP TRIGGER account_label_changed_update; PRAGMA user_version = 11;")
+                .unwrap();
+            conn.execute(
+                "UPDATE account SET name = 'Renamed Before Twelve' WHERE account_id = ?1",
+                [&id],
+            )
+            .unwrap();
+            assert_ne!(key(&conn, &id), "renamed before twelve");
+        }
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(key(&store.conn, &id), "renamed before twelve");
+        assert!(store.pending().unwrap().is_empty(), "the opening took it up");
+        // From now on the trigger records a rename.
+        store
+            .conn
+            .execute(
+                "UPDATE account SET owner = 'Someone Else' WHERE account_id = ?1",
+                [&id],
+            )
+            .unwrap();
+        let pending: Vec<String> = store.pending().unwrap().into_iter().map(|p| p.source).collect();
+        assert_eq!(pending, ["account_label"]);
     }
 
     #[test]

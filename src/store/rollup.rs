@@ -286,8 +286,10 @@ fn measures_of<'a>(mut sources: impl Iterator<Item = &'a str>) -> u32 {
 
 /// The sources whose changes reach only their own account's tiers and signals (besides the
 /// rollups of their months): not subscriptions (account months, HVC ranks), accounts or
-/// definitions. Imported metric values reach no account at all.
+/// definitions. Imported metric values reach no account at all; a new name or owner
+/// (`account_label`) reaches only the account's own place in the triage queue.
 const OWN_ACCOUNT_SOURCES: &[&str] = &[
+    "account_label",
     "ticket",
     "survey_response",
     "invoice",
