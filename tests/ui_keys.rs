@@ -551,6 +551,28 @@ fn the_read_ahead_ends_and_keeps_what_it_read() {
     assert!(app.tiers.months.len() <= 3);
 }
 
+#[test]
+fn idle_elsewhere_the_read_ahead_reads_what_churn_triage_and_tiers_open_on() {
+    let store = store();
+    let mut app = App::load(&store, "t".into()).unwrap();
+    assert_eq!(app.pane, Pane::Overview);
+    assert!(settle(&mut app, &store).is_some(), "the read-ahead never settles");
+    // Each opens on what was read ahead: nothing is left to read (the screen shows at once).
+    let churn = Pane::Churn.tab(app.data.phases.len()) + 1;
+    press_unread(&mut app, &chars(&churn.to_string()));
+    assert_eq!(app.pane, Pane::Churn);
+    assert_eq!(app.needs(), Vec::<Request>::new(), "churn");
+    press_unread(&mut app, &[KeyCode::Tab]);
+    assert_eq!(app.pane, Pane::Tiers);
+    assert_eq!(app.needs(), Vec::<Request>::new(), "tiers");
+    press_unread(&mut app, &[KeyCode::Tab]);
+    assert_eq!(app.pane, Pane::Triage);
+    assert_eq!(app.needs(), Vec::<Request>::new(), "triage");
+    assert!(app.triage.loaded && !app.triage.page.rows.is_empty());
+    let screen = render_text(&app, 120, 40);
+    assert!(!screen.contains("loading"), "{screen}");
+}
+
 /// Issue #18: Esc backs out of what is open (zoom, detail), then returns from a pane to the
 /// one it was opened from (a phase opened from the overview), and never leaves the cockpit;
 /// `q` and C-c do. Moving across the tabs (Tab, digits) opens nothing to return from.

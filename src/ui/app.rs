@@ -251,22 +251,31 @@ impl App {
     }
 
     /// What is worth reading while idle: the months either side of the one shown in the
-    /// churn and tiers panes, so that stepping there shows at once.
+    /// churn and tiers panes, so that stepping there shows at once; then what the churn, triage
+    /// and tiers panes show first, so that opening one shows at once. A key that asks for
+    /// something else is not kept waiting: the loader drops what is no longer wanted.
     pub fn prefetch(&self) -> Vec<Request> {
         let mut out = Vec::new();
+        let journey = self.journey().map(|j| j.id.as_str());
         for period in [self.period.prev(), self.period.next()] {
             match self.pane {
-                Pane::Churn => self.churn.needs(
-                    self.catalogue.range,
-                    self.journey().map(|j| j.id.as_str()),
-                    period,
-                    self.segment_id(),
-                    &mut out,
-                ),
+                Pane::Churn => {
+                    self.churn
+                        .needs(self.catalogue.range, journey, period, self.segment_id(), &mut out)
+                }
                 Pane::Tiers => self.tiers.needs(self.catalogue.range, period, &mut out),
                 _ => {}
             }
         }
+        self.churn.needs(
+            self.catalogue.range,
+            journey,
+            self.period,
+            self.segment_id(),
+            &mut out,
+        );
+        out.extend(super::triage::queue_request(self));
+        self.tiers.needs(self.catalogue.range, self.period, &mut out);
         out.retain(|r| !self.failed.contains_key(r));
         out.dedup();
         out
@@ -422,6 +431,17 @@ impl App {
             .copied()
             .unwrap_or(0);
         at.min(rows.saturating_sub(1))
+    }
+
+    /// The selected row of `pane`: as `cursor` for the pane shown; as it was left for another.
+    pub fn cursor_of(&self, pane: Pane) -> usize {
+        if pane == self.pane {
+            return self.cursor();
+        }
+        self.cursors
+            .get(pane.tab(self.data.phases.len()))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub(crate) fn set_cursor(&mut self, row: usize) {

@@ -354,20 +354,24 @@ pub fn needs(app: &App, out: &mut Vec<Request>) {
         }
     }
     if app.pane == Pane::Triage {
-        let key = page_key(app);
-        let cursor = app.cursor();
-        let held = state.loaded
-            && state.page_key.as_ref() == Some(&key)
-            && state.queue_version == app.version
-            && page_covers(&state.page, cursor);
-        if !held {
-            out.push(Request::QueuePage {
-                key,
-                offset: page_offset(cursor),
-                version: app.version,
-            });
-        }
+        out.extend(queue_request(app));
     }
+}
+
+/// The page of the queue the triage pane shows at its selected row, unless it is held.
+pub fn queue_request(app: &App) -> Option<Request> {
+    let state = &app.triage;
+    let key = page_key(app);
+    let cursor = app.cursor_of(Pane::Triage);
+    let held = state.loaded
+        && state.page_key.as_ref() == Some(&key)
+        && state.queue_version == app.version
+        && page_covers(&state.page, cursor);
+    (!held).then(|| Request::QueuePage {
+        key,
+        offset: page_offset(cursor),
+        version: app.version,
+    })
 }
 
 /// Puts a page of the queue in place, if it is a page of the queue shown.
