@@ -289,8 +289,10 @@ fn event_loop(app: &mut App, store: &mut Store, options: Options) -> Result<u8> 
                     let (request, answer) = *loaded;
                     tracing::debug!(?request, ok = answer.is_ok(), "loader answered");
                     if loader.as_mut().is_some_and(|l| l.take_answer(&request)) {
+                        // What was read ahead is not on screen: no frame for it (a frame
+                        // unchanged still writes its reset codes).
+                        dirty |= needs.contains(&request);
                         app.receive(request, answer);
-                        dirty = true;
                     }
                     None
                 }
