@@ -350,6 +350,7 @@ mod tests {
     use super::*;
     use crate::import::kinds::Kind;
     use crate::store::Store;
+    use clap::ValueEnum;
 
     fn indexes(conn: &Connection, table: &str) -> Vec<String> {
         let mut stmt = conn
@@ -553,19 +554,8 @@ mod tests {
     fn each_insert_trigger_records_the_month_and_account_its_spec_names() {
         let store = Store::open_in_memory().unwrap();
         let conn = store.conn();
-        let kinds = [
-            Kind::Accounts,
-            Kind::Subscriptions,
-            Kind::ChurnEvents,
-            Kind::Tickets,
-            Kind::Surveys,
-            Kind::MetricValues,
-            Kind::Tiers,
-            Kind::Invoices,
-            Kind::Usage,
-        ];
         let mut with_trigger = 0;
-        for spec in kinds.iter().filter_map(|k| k.spec()) {
+        for spec in Kind::value_variants().iter().filter_map(|k| k.spec()) {
             let sql: Option<String> = conn
                 .query_row(
                     "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",

@@ -858,6 +858,17 @@ mod tests {
         assert!(insert_builds_a_lookup(&conn, "listed", "status"));
     }
 
+    /// Opens an older store for writing, which migrates it to the current version.
+    fn open_migrated(path: &Path) -> Store {
+        let store = Store::open(path, OpenMode::Existing).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        store
+    }
+
     #[test]
     fn a_version_10_store_has_its_lists_restated_in_place() {
         let dir = tempfile::TempDir::new().unwrap();
@@ -903,12 +914,7 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             assert!(insert_builds_a_lookup(&conn, "account_tier", "status"));
         }
-        let store = Store::open(&path, OpenMode::Existing).unwrap();
-        let version: i64 = store
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
+        let store = open_migrated(&path);
         assert_checks_without_lists(&store.conn);
         // Only the schema changed: no refresh followed.
         assert!(!migration_refreshes(10) && migration_refreshes(9));
@@ -970,12 +976,7 @@ mod tests {
             .unwrap();
             assert_ne!(key(&conn, &id), "renamed before twelve");
         }
-        let store = Store::open(&path, OpenMode::Existing).unwrap();
-        let version: i64 = store
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
+        let store = open_migrated(&path);
         assert_eq!(key(&store.conn, &id), "renamed before twelve");
         assert!(store.pending().unwrap().is_empty(), "the opening took it up");
         // From now on the trigger records a rename.
