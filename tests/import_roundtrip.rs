@@ -623,6 +623,29 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
         ]]
     );
     assert_same_as_full_refresh(&mut store, "a new name and owner");
+
+    // A setting the refresh reads is pending until a refresh applies it (readers are told);
+    // one it does not read, or the same value again, is not.
+    let sources =
+        |store: &Store| -> Vec<String> { store.pending().unwrap().into_iter().map(|p| p.source).collect() };
+    store.set_setting("currency", "EUR").unwrap();
+    store.set_setting("hvc_top_mrr_pct", "20").unwrap();
+    assert_eq!(sources(&store), Vec::<String>::new());
+    store.set_setting("hvc_top_mrr_pct", "15").unwrap();
+    assert_eq!(sources(&store), ["settings"]);
+    let before = derived(&store);
+    // The next import's refresh applies it, whatever the import brought (here nothing new).
+    assert_eq!(import(&mut store, Kind::Accounts, &renamed).changed, 0);
+    assert_ne!(derived(&store), before, "a smaller HVC share changes the figures");
+    assert_same_as_full_refresh(&mut store, "a setting");
+    store
+        .conn()
+        .execute(
+            "DELETE FROM setting WHERE key = 'sla_first_response_hours.low'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(sources(&store), ["settings"]);
 }
 
 #[test]

@@ -408,6 +408,11 @@ fn note_pending(store: &Store) {
         return;
     };
     let sources: Vec<&str> = pending.iter().map(|p| p.source.as_str()).collect();
+    let why = if sources == ["settings"] {
+        "a setting the refresh reads changed"
+    } else {
+        "a refresh was cut short"
+    };
     let since = if from == "0000-00" {
         String::new()
     } else {
@@ -416,7 +421,7 @@ fn note_pending(store: &Store) {
     let _ = std::io::Write::write_fmt(
         &mut std::io::stderr(),
         format_args!(
-            "cxcockpit: note: the figures do not reflect changes to {}{since} yet (a refresh was cut short); cxcockpit rollup brings them up to date\n",
+            "cxcockpit: note: the figures do not reflect changes to {}{since} yet ({why}); cxcockpit rollup brings them up to date\n",
             sources.join(", ")
         ),
     );

@@ -32,7 +32,9 @@ const RULES: &[Rule] = &[
         problem: true,
         sql: "SELECT 'the derived figures do not reflect ' || touched || ' change(s) to ' || source
                      || CASE WHEN from_period = '0000-00' THEN '' ELSE ' from ' || from_period END
-                     || ' (a refresh was cut short): cxcockpit rollup brings them up to date'
+                     || CASE WHEN source = 'settings' THEN ' (a setting the refresh reads changed)'
+                          ELSE ' (a refresh was cut short)' END
+                     || ': cxcockpit rollup brings them up to date'
               FROM refresh_pending ORDER BY source",
     },
     Rule {

@@ -24,7 +24,8 @@ fn a_version_8_store_is_migrated_to_9_keeping_its_rows() {
             "INSERT INTO account (account_id, name) VALUES ('A1', 'Kept');
              DROP TABLE alert_run; DROP TABLE alert; DROP TABLE alert_rule;
              DROP TABLE action_history; DROP TABLE action;
-             DROP TRIGGER account_label_changed_update;
+             DROP TRIGGER account_label_changed_update; DROP TRIGGER setting_changed_insert;
+             DROP TRIGGER setting_changed_update; DROP TRIGGER setting_changed_delete;
              PRAGMA user_version = 8;",
         )
         .unwrap();

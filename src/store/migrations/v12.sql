@@ -1,5 +1,5 @@
--- Version 12: a renamed account, or one given another owner, has its triage keys computed again
--- (see schema.sql). Accounts renamed before it may be queued under their old keys: those whose
+-- Version 12: a renamed account, or one given another owner, has its triage keys computed again,
+-- and a change of a setting the refresh reads is recorded as pending (see schema.sql). Accounts renamed before it may be queued under their old keys: those whose
 -- keys differ from their name and owner (as SQLite folds case: a name beyond ASCII is taken up
 -- too) are recorded as pending, which the opening that migrates takes up.
 CREATE TRIGGER account_label_changed_update AFTER UPDATE OF name, owner ON account
@@ -15,3 +15,19 @@ INSERT INTO refresh_touch SELECT 'account_label', (SELECT max(period) FROM accou
 WHERE EXISTS (SELECT 1 FROM stale_label);
 INSERT INTO refresh_touch_account SELECT account_id FROM stale_label;
 DROP VIEW stale_label;
+
+CREATE TRIGGER setting_changed_insert AFTER INSERT ON setting
+WHEN NEW.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
+  OR NEW.key GLOB 'sla_first_response_hours.*' OR NEW.key GLOB 'triage_window_*'
+BEGIN INSERT INTO refresh_touch VALUES ('settings', '0000-00'); END;
+CREATE TRIGGER setting_changed_update AFTER UPDATE ON setting
+WHEN (OLD.key IS NOT NEW.key OR OLD.value IS NOT NEW.value)
+  AND (OLD.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
+       OR OLD.key GLOB 'sla_first_response_hours.*' OR OLD.key GLOB 'triage_window_*'
+       OR NEW.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
+       OR NEW.key GLOB 'sla_first_response_hours.*' OR NEW.key GLOB 'triage_window_*')
+BEGIN INSERT INTO refresh_touch VALUES ('settings', '0000-00'); END;
+CREATE TRIGGER setting_changed_delete AFTER DELETE ON setting
+WHEN OLD.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
+  OR OLD.key GLOB 'sla_first_response_hours.*' OR OLD.key GLOB 'triage_window_*'
+BEGIN INSERT INTO refresh_touch VALUES ('settings', '0000-00'); END;
