@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use crate::domain::Period;
-use crate::error::{Result, SqlContext};
+use crate::error::{Error, Result, SqlContext};
 
 use super::account_month::Total;
 use super::facts::{real, text};
@@ -216,6 +216,9 @@ impl Observations {
         })
     }
 }
+
+/// Indicators (and so their phases) an outcome count numbers: 12 bits, slot 0 for no phase.
+const MAX_INDICATORS: usize = 0xFFF;
 
 /// `month_number`s take 18 bits (years up to 9999).
 const MONTH_MASK: u64 = (1 << 18) - 1;
@@ -655,6 +658,15 @@ impl Group<'_, '_> {
 /// indicator, for the `red_indicator` signal), and returns the outcome observations.
 pub(crate) fn classify(conn: &Connection, wanted: &Wanted) -> Result<Observations> {
     let indicators = indicators(conn)?;
+    // Observations and row keys number the indicators and their phases in 12 bits: more would
+    // count one indicator's rows as another's.
+    if indicators.len() > MAX_INDICATORS {
+        return Err(Error::input(format!(
+            "the store defines {} indicator metrics with a target, measured from tickets or answers; \
+             at most {MAX_INDICATORS} are supported",
+            indicators.len()
+        )));
+    }
     let index = AccountIndex::load(conn)?;
     let mut observations = Observations {
         metrics: indicators.iter().map(|i| i.metric_id.clone()).collect(),
@@ -752,6 +764,46 @@ pub(crate) fn classify(conn: &Connection, wanted: &Wanted) -> Result<Observation
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_indicators_than_the_counts_number_are_refused_not_mixed_up() {
+        let store = crate::demo::test_store();
+        let conn = store.conn();
+        // Where the signals' refresh has the red rows written.
+        conn.execute_batch("CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT)")
+            .unwrap();
+        let wanted = Wanted {
+            red_months: Vec::new(),
+            red_window: 1,
+            accounts: Accounts::All,
+            observed: None,
+        };
+        let held = indicators(conn).unwrap().len();
+        assert!(held > 0);
+        if let Err(e) = classify(conn, &wanted) {
+            panic!("{e}");
+        }
+        // Up to the limit, then one more.
+        for extra in [MAX_INDICATORS - held, MAX_INDICATORS - held + 1] {
+            conn.execute_batch(&format!(
+                "DELETE FROM metric WHERE metric_id GLOB 'extra-*';
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {extra})
+                 INSERT INTO metric (metric_id, phase_id, name, kind, perspective, unit, direction, target, aggregation)
+                 SELECT 'extra-' || i, (SELECT min(phase_id) FROM phase), 'Extra ' || i, 'indicator',
+                        'delivery', 'h', 'lower', 8, 'first_response_hours' FROM n;"
+            ))
+            .unwrap();
+            let classified = classify(conn, &wanted);
+            if held + extra <= MAX_INDICATORS {
+                assert!(classified.is_ok());
+            } else {
+                let Err(e) = classified else {
+                    panic!("4,096 indicators were counted");
+                };
+                assert!(e.to_string().contains("at most 4095 are supported"), "{e}");
+            }
+        }
+    }
 
     #[test]
     fn months_are_numbers_of_dates_and_timestamps() {
