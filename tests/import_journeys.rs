@@ -565,6 +565,42 @@ fn broken_header_problems() {
 }
 
 #[test]
+fn more_indicators_than_the_refresh_can_count_are_refused() {
+    let env = Env::new();
+    let file_of = |metrics: usize| -> String {
+        let mut lines = vec![HEADER.to_string()];
+        for i in 0..metrics {
+            let mut fields = vec!["big", "Big", "", "p1", "P1", "", "", "", "", "", ""];
+            let id = format!("big.m{i}");
+            let name = format!("M{i}");
+            fields.extend([
+                id.as_str(),
+                name.as_str(),
+                "indicator",
+                "delivery",
+                "hours",
+                "lower",
+            ]);
+            fields.extend(["8", "0", "first_response_hours", "", ""]);
+            lines.push(fields.join(","));
+        }
+        lines.join("\n") + "\n"
+    };
+    let file = env.write("big.csv", file_of(4096));
+    refused_by(
+        &env,
+        &file,
+        &[
+            "big.csv: the store defines 4096 indicator metrics",
+            "at most 4095 are supported",
+        ],
+    );
+    let file = env.write("big.csv", file_of(4095));
+    let report = env.import_ok("journeys", &file, &[]);
+    assert_eq!(report.new, 4097, "a journey, a phase and 4,095 metrics");
+}
+
+#[test]
 fn every_aggregation_word_of_the_schema_imports_from_csv_and_toml() {
     // tickets_per_100 once could not be read (a derived spelling, tickets_per100).
     let words = [

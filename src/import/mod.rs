@@ -242,6 +242,15 @@ fn import_definitions(store: &mut Store, kind: Kind, path: &Path, options: &Opti
     } else {
         toml_defs::import_tiers(&tx, path, &mut report)?;
     }
+    if kind == Kind::Journeys
+        && let Some(why) = crate::store::too_many_indicators(&tx)?
+    {
+        // Dropping the transaction rolls it back.
+        return Err(Error::input(format!(
+            "{}: {why}; nothing was written",
+            path.display()
+        )));
+    }
     let after: i64 = tx
         .query_row(&count_sql, [], |r| r.get(0))
         .context("counting rows")?;

@@ -220,6 +220,23 @@ impl Observations {
 /// Indicators (and so their phases) an outcome count numbers: 12 bits, slot 0 for no phase.
 const MAX_INDICATORS: usize = 0xFFF;
 
+/// Why `n` indicators are more than the outcome counts number, if they are: more would count
+/// one indicator's rows as another's.
+fn too_many(n: usize) -> Option<String> {
+    (n > MAX_INDICATORS).then(|| {
+        format!(
+            "the store defines {n} indicator metrics with a target, measured from tickets or answers; \
+             at most {MAX_INDICATORS} are supported"
+        )
+    })
+}
+
+/// Why the store's indicators are more than the refresh can count, if they are: the journeys
+/// import refuses such definitions before they are written.
+pub(crate) fn too_many_indicators(conn: &Connection) -> Result<Option<String>> {
+    Ok(too_many(indicators(conn)?.len()))
+}
+
 /// `month_number`s take 18 bits (years up to 9999).
 const MONTH_MASK: u64 = (1 << 18) - 1;
 
@@ -658,14 +675,8 @@ impl Group<'_, '_> {
 /// indicator, for the `red_indicator` signal), and returns the outcome observations.
 pub(crate) fn classify(conn: &Connection, wanted: &Wanted) -> Result<Observations> {
     let indicators = indicators(conn)?;
-    // Observations and row keys number the indicators and their phases in 12 bits: more would
-    // count one indicator's rows as another's.
-    if indicators.len() > MAX_INDICATORS {
-        return Err(Error::input(format!(
-            "the store defines {} indicator metrics with a target, measured from tickets or answers; \
-             at most {MAX_INDICATORS} are supported",
-            indicators.len()
-        )));
+    if let Some(why) = too_many(indicators.len()) {
+        return Err(Error::input(why));
     }
     let index = AccountIndex::load(conn)?;
     let mut observations = Observations {

@@ -13,6 +13,7 @@ pub mod churn;
 mod churn_reads;
 mod facts;
 mod indicator_values;
+pub(crate) use indicator_values::too_many_indicators;
 pub mod indicators;
 mod lanes;
 pub mod pending;
