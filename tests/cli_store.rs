@@ -618,6 +618,7 @@ fn a_version_1_store_is_migrated_keeping_its_subscriptions() {
              DROP TABLE cohort_size;
              DROP TABLE cohort_month;
              DROP TABLE triage_rank;
+             DROP VIEW setting_read_by_refresh;
              DROP VIEW refresh_touch_account;
              DROP TABLE refresh_pending_account;
              DROP VIEW refresh_touch;

@@ -37,24 +37,10 @@ struct Bulk<'c> {
 
 impl<'c> Writer<'c> {
     pub fn new(conn: &'c Connection, spec: &Spec, columns: &[&'static str]) -> Result<Self> {
-        let others = non_key(spec, columns);
-        let conflict = if others.is_empty() {
-            "DO NOTHING".to_string()
-        } else {
+        let conflict = match changes_sql(spec, columns, |c| format!("excluded.{c}")) {
+            None => "DO NOTHING".to_string(),
             // Only rows that differ are updated, so changes() counts written rows, not unchanged ones.
-            format!(
-                "DO UPDATE SET {} WHERE {}",
-                others
-                    .iter()
-                    .map(|c| format!("{c} = excluded.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                others
-                    .iter()
-                    .map(|c| format!("{}.{c} IS NOT excluded.{c}", spec.table))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            )
+            Some((set, differs)) => format!("DO UPDATE SET {set} WHERE {differs}"),
         };
         let sql = format!("{} {conflict}", insert_sql(spec, columns));
         Ok(Writer {
@@ -75,32 +61,19 @@ impl<'c> Writer<'c> {
         let Some(inserted) = Inserted::new(spec, columns) else {
             return Ok(());
         };
-        let others = non_key(spec, columns);
-        let update_changed = if others.is_empty() {
-            None
-        } else {
-            // ?N is the Nth column, as for the insert: the same values bind both.
-            let at = |c: &str| columns.iter().position(|x| *x == c).map_or(0, |i| i + 1);
-            let sql = format!(
-                "UPDATE {} SET {} WHERE {} AND ({})",
-                spec.table,
-                others
-                    .iter()
-                    .map(|c| format!("{c} = ?{}", at(c)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                spec.key
-                    .iter()
-                    .map(|c| format!("{c} = ?{}", at(c)))
-                    .collect::<Vec<_>>()
-                    .join(" AND "),
-                others
-                    .iter()
-                    .map(|c| format!("{c} IS NOT ?{}", at(c)))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            );
-            Some(conn.prepare(&sql).context("preparing the import")?)
+        // ?N is the Nth column, as for the insert: the same values bind both.
+        let at = |c: &str| columns.iter().position(|x| *x == c).map_or(0, |i| i + 1);
+        let update_changed = match changes_sql(spec, columns, |c| format!("?{}", at(c))) {
+            None => None,
+            Some((set, differs)) => {
+                let key: Vec<String> = spec.key.iter().map(|c| format!("{c} = ?{}", at(c))).collect();
+                let sql = format!(
+                    "UPDATE {} SET {set} WHERE {} AND ({differs})",
+                    spec.table,
+                    key.join(" AND ")
+                );
+                Some(conn.prepare(&sql).context("preparing the import")?)
+            }
         };
         let insert_new = format!("{} DO NOTHING", insert_sql(spec, columns));
         self.bulk = Some(Bulk {
@@ -195,14 +168,13 @@ impl Inserted {
 
     fn add<'v>(&mut self, values: impl Iterator<Item = ToSqlOutput<'v>> + Clone) {
         self.rows += 1;
-        let month = values
-            .clone()
-            .nth(self.month_at)
+        let value = values.clone().nth(self.month_at);
+        let month = value
             .as_ref()
             .and_then(text_of)
-            .map_or(EVERY_MONTH.to_string(), |t| first_chars(t, 7).to_string());
-        if self.earliest.as_ref().is_none_or(|e| month < *e) {
-            self.earliest = Some(month);
+            .map_or(EVERY_MONTH, |t| first_chars(t, 7));
+        if self.earliest.as_deref().is_none_or(|e| month < e) {
+            self.earliest = Some(month.to_string());
         }
         if let Some(account) = self.account_at.and_then(|at| values.clone().nth(at))
             && let Some(account) = text_of(&account)
@@ -240,13 +212,24 @@ fn first_chars(text: &str, n: usize) -> &str {
     text.char_indices().nth(n).map_or(text, |(at, _)| &text[..at])
 }
 
-/// The columns written that are not of the key.
-fn non_key<'a>(spec: &Spec, columns: &[&'a str]) -> Vec<&'a str> {
-    columns
+/// For the columns written that are not of the key, with `value` the new value of a column: the
+/// assignments (`c = value, ..`) and the condition that the row differs (`table.c IS NOT value
+/// OR ..`). None when every column is of the key.
+fn changes_sql(spec: &Spec, columns: &[&str], value: impl Fn(&str) -> String) -> Option<(String, String)> {
+    let others: Vec<&str> = columns
         .iter()
         .copied()
         .filter(|c| !spec.key.contains(c))
-        .collect()
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let set: Vec<String> = others.iter().map(|c| format!("{c} = {}", value(c))).collect();
+    let differs: Vec<String> = others
+        .iter()
+        .map(|c| format!("{}.{c} IS NOT {}", spec.table, value(c)))
+        .collect();
+    Some((set.join(", "), differs.join(" OR ")))
 }
 
 /// `INSERT INTO table (columns) VALUES (?, ..) ON CONFLICT (key)`, the conflict's action to add.

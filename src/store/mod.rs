@@ -863,7 +863,7 @@ mod tests {
     /// Takes away what version 12 added (a store made by an older cxcockpit has none of it).
     const WITHOUT_V12: &str = "DROP TRIGGER account_label_changed_update;
          DROP TRIGGER setting_changed_insert; DROP TRIGGER setting_changed_update;
-         DROP TRIGGER setting_changed_delete;";
+         DROP TRIGGER setting_changed_delete; DROP VIEW setting_read_by_refresh;";
 
     /// Opens an older store for writing, which migrates it to the current version.
     fn open_migrated(path: &Path) -> Store {

@@ -26,6 +26,7 @@ fn a_version_8_store_is_migrated_to_9_keeping_its_rows() {
              DROP TABLE action_history; DROP TABLE action;
              DROP TRIGGER account_label_changed_update; DROP TRIGGER setting_changed_insert;
              DROP TRIGGER setting_changed_update; DROP TRIGGER setting_changed_delete;
+             DROP VIEW setting_read_by_refresh;
              PRAGMA user_version = 8;",
         )
         .unwrap();

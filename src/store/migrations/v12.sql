@@ -16,18 +16,16 @@ WHERE EXISTS (SELECT 1 FROM stale_label);
 INSERT INTO refresh_touch_account SELECT account_id FROM stale_label;
 DROP VIEW stale_label;
 
+CREATE VIEW setting_read_by_refresh (pattern) AS
+VALUES ('hvc_top_mrr_pct'), ('first_period'), ('as_of'), ('sla_first_response_hours.*'),
+       ('triage_window_*');
 CREATE TRIGGER setting_changed_insert AFTER INSERT ON setting
-WHEN NEW.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
-  OR NEW.key GLOB 'sla_first_response_hours.*' OR NEW.key GLOB 'triage_window_*'
+WHEN EXISTS (SELECT 1 FROM setting_read_by_refresh WHERE NEW.key GLOB pattern)
 BEGIN INSERT INTO refresh_touch VALUES ('settings', '0000-00'); END;
 CREATE TRIGGER setting_changed_update AFTER UPDATE ON setting
 WHEN (OLD.key IS NOT NEW.key OR OLD.value IS NOT NEW.value)
-  AND (OLD.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
-       OR OLD.key GLOB 'sla_first_response_hours.*' OR OLD.key GLOB 'triage_window_*'
-       OR NEW.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
-       OR NEW.key GLOB 'sla_first_response_hours.*' OR NEW.key GLOB 'triage_window_*')
+  AND EXISTS (SELECT 1 FROM setting_read_by_refresh WHERE OLD.key GLOB pattern OR NEW.key GLOB pattern)
 BEGIN INSERT INTO refresh_touch VALUES ('settings', '0000-00'); END;
 CREATE TRIGGER setting_changed_delete AFTER DELETE ON setting
-WHEN OLD.key IN ('hvc_top_mrr_pct', 'first_period', 'as_of')
-  OR OLD.key GLOB 'sla_first_response_hours.*' OR OLD.key GLOB 'triage_window_*'
+WHEN EXISTS (SELECT 1 FROM setting_read_by_refresh WHERE OLD.key GLOB pattern)
 BEGIN INSERT INTO refresh_touch VALUES ('settings', '0000-00'); END;
