@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate};
 use cxcockpit::demo::{self, DemoParams};
+use cxcockpit::domain::period::Period;
+use cxcockpit::domain::triage::Signal;
 use cxcockpit::import::fields::DateOrder;
 use cxcockpit::import::kinds::Kind;
 use cxcockpit::import::{self, Options, Report};
@@ -646,6 +648,110 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
         )
         .unwrap();
     assert_eq!(sources(&store), ["settings"]);
+}
+
+/// A setting changed to another value that the store accepts: a month moved inward, a number
+/// doubled (a window lengthened by one), a text replaced.
+fn another_value(key: &str, value: &str) -> String {
+    if let Ok(month) = value.parse::<Period>() {
+        return if key == "as_of" {
+            month.prev()
+        } else {
+            month.next()
+        }
+        .to_string();
+    }
+    if key.starts_with("triage_window_") {
+        let len: u32 = value.parse().unwrap();
+        return (len + 1).to_string();
+    }
+    match value.parse::<f64>() {
+        Ok(0.0) => "1".to_string(),
+        Ok(n) => (n * 2.0).to_string(),
+        Err(_) => format!("{value}x"),
+    }
+}
+
+/// The tie between the settings the refresh reads (in Rust) and those whose change the store
+/// records as pending (the view `setting_read_by_refresh`, read by the setting triggers): each
+/// setting the store holds, and each signal's window, is changed in turn; where a full refresh
+/// then computes other figures, the change must have been recorded as pending, and every pattern
+/// of the view must name a setting that does move figures. The weights are the one exception, as
+/// their readers handle them: the queue and the backtest keep the weights they were computed with
+/// and are computed again when those differ (`triage_rank.weights`, `triage_backtest.weights`).
+#[test]
+fn every_setting_that_moves_a_derived_figure_is_recorded_as_pending_when_changed() {
+    let mut store = demo_store();
+    let before = derived(&store);
+    let mut settings: Vec<(String, Option<String>)> =
+        rows(&store, "SELECT key, value FROM setting ORDER BY key")
+            .iter()
+            .map(|row| (field(&row[0]), Some(field(&row[1]))))
+            // What the refresh writes, not what it reads.
+            .filter(|(key, _)| !key.starts_with("triage_backtest.") && key != "triage_rank.weights")
+            .collect();
+    for signal in Signal::ALL {
+        if let (Some(key), Some(window)) = (signal.window_key(), signal.default_window()) {
+            assert!(
+                settings.iter().all(|(k, _)| *k != key),
+                "{key}: not set in the demo"
+            );
+            settings.push((key, Some(window.len.to_string())));
+        }
+    }
+    let patterns: Vec<String> = rows(&store, "SELECT pattern FROM setting_read_by_refresh")
+        .iter()
+        .map(|row| field(&row[0]))
+        .collect();
+    let mut moving: Vec<String> = Vec::new();
+    for (key, value) in &settings {
+        let stored: Vec<Vec<Value>> = rows(&store, &format!("SELECT value FROM setting WHERE key = '{key}'"));
+        let value = value.as_deref().unwrap();
+        store.set_setting(key, &another_value(key, value)).unwrap();
+        let recorded = !store.pending().unwrap().is_empty();
+        store.refresh().unwrap();
+        let after = derived(&store);
+        let moved: Vec<&str> = before
+            .iter()
+            .filter(|(table, rows)| after[*table] != **rows)
+            .map(|(table, _)| *table)
+            .collect();
+        if key.starts_with("triage_weight.") {
+            assert!(
+                moved.iter().all(|t| ["triage_rank", "backtest"].contains(t)),
+                "{key}: a weight moved {moved:?}, which no reader computes again"
+            );
+        } else if !moved.is_empty() {
+            assert!(
+                recorded,
+                "{key}: changing it moves {moved:?}, yet no pending refresh was recorded \
+                 (add it to setting_read_by_refresh)"
+            );
+            moving.push(key.clone());
+        }
+        if stored.is_empty() {
+            store
+                .conn()
+                .execute("DELETE FROM setting WHERE key = ?1", [key])
+                .unwrap();
+        } else {
+            store.set_setting(key, value).unwrap();
+        }
+        store.refresh().unwrap();
+        assert!(
+            derived(&store) == before,
+            "{key}: restored, the figures are as before"
+        );
+    }
+    for pattern in &patterns {
+        let glob = pattern.trim_end_matches('*');
+        assert!(
+            moving
+                .iter()
+                .any(|key| key == pattern || (pattern.ends_with('*') && key.starts_with(glob))),
+            "setting_read_by_refresh lists {pattern}, which moves no figure here: {moving:?}"
+        );
+    }
 }
 
 #[test]
