@@ -335,6 +335,47 @@ impl Store {
         from: Period,
         to: Period,
     ) -> Result<Vec<(String, Retention)>> {
+        if from == to && self.is_precomputed_month(from)? {
+            return self.churn_month_by_segment(journey, from);
+        }
+        self.churn_window_by_segment_from_rows(journey, from, to)
+    }
+
+    /// One month's `churn_window_by_segment` as the refresh stored it: the month's segments,
+    /// then the tier groups of all its accounts, by name (as the rows' statement orders them).
+    fn churn_month_by_segment(
+        &self,
+        journey: Option<&str>,
+        period: Period,
+    ) -> Result<Vec<(String, Retention)>> {
+        let what = "reading churn by segment";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT segment, n_start, n_churned, start_mrr, churned_mrr, contraction_mrr, expansion_mrr
+                 FROM churn_month WHERE journey_id = ?1 AND period = ?2
+                 ORDER BY CASE WHEN segment = 'all' THEN 0 WHEN segment IN ('hvc', 'regular') THEN 1 ELSE 2 END, segment",
+            )
+            .context(what)?;
+        let rows = stmt
+            .query_map(params![journey.unwrap_or_default(), period.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, Retention::from_sums(sums_from_row(r, 1)?)))
+            })
+            .context(what)?;
+        let mut segments: Vec<(String, Retention)> = rows.collect::<rusqlite::Result<_>>().context(what)?;
+        let mut tiers = self.churn_month_by_tier(journey, "all", period)?;
+        tiers.sort_by(|a, b| a.0.cmp(&b.0));
+        segments.extend(tiers);
+        Ok(segments)
+    }
+
+    /// `churn_window_by_segment` from the raw rows.
+    fn churn_window_by_segment_from_rows(
+        &self,
+        journey: Option<&str>,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<(String, Retention)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -818,11 +859,16 @@ mod tests {
                     assert_same_figures(&stored, &raw, &at);
                     tiers_seen += stored.iter().filter(|(k, _)| k != "tier:none").count();
                 }
+                // The month's window by segment, tier groups included, as the rows give it.
+                let at = format!("{journey:?} {period} by segment");
+                let raw = store
+                    .churn_window_by_segment_from_rows(journey, period, period)
+                    .unwrap();
+                let stored = store.churn_window_by_segment(journey, period, period).unwrap();
+                assert_same_figures(&stored, &raw, &at);
                 // The segments are those with accounts at the month's start, in the window
                 // breakdown's order.
-                let window: Vec<String> = store
-                    .churn_window_by_segment(journey, period, period)
-                    .unwrap()
+                let window: Vec<String> = raw
                     .into_iter()
                     .map(|(s, _)| s)
                     .filter(|s| !s.starts_with("tier:"))
