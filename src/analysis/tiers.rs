@@ -73,6 +73,29 @@ pub fn decisions_each(
     })
 }
 
+/// The decisions of the accounts upgraded, in grace or downgraded at the end of `period`,
+/// handed to `f` in account id order: what `decisions_each` gives for them, read from the
+/// month's stored tiers and watch list (`tier_watch`) instead of every account's rows. An
+/// account the watch list does not hold (a downgrade) has its facts read alone.
+pub fn notable_decisions_each(
+    store: &Store,
+    ladder: &[TierRule],
+    period: Period,
+    f: &mut dyn FnMut(Decision) -> Result<()>,
+) -> Result<()> {
+    store.notable_tiers_each(period, &mut |account_id, row, facts| {
+        let facts = match facts {
+            Some(facts) => facts,
+            None => match store.tier_facts_of(period, Some(&account_id))?.pop() {
+                Some((_, facts)) => facts,
+                // A tier row of no account: `decisions_each`, walking the accounts, meets none.
+                None => return Ok(()),
+            },
+        };
+        f(explain(ladder, account_id, row, &facts))
+    })
+}
+
 /// One account's decision explained against its held tier and the next one up (shared with
 /// the cockpit's tiers pane).
 pub fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &AccountFacts) -> Decision {
@@ -120,5 +143,59 @@ pub fn describe_gap(gap: &tiers::Gap) -> String {
         format!("qualifies for {}", gap.tier)
     } else {
         format!("{}: {}", gap.tier, parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every month of the demo: the changes read from the stored month are the decisions the
+    /// walk over every account's rows explains, the same accounts in the same order.
+    #[test]
+    fn the_months_changes_read_from_the_stored_month_are_those_of_the_raw_rows() {
+        let store = crate::demo::test_store();
+        let ladder = store.tiers().unwrap();
+        let (first, last) = store.period_range().unwrap().unwrap();
+        let (mut changes, mut unwatched) = (0, 0);
+        for period in first.through(last) {
+            let mut raw = Vec::new();
+            decisions_each(&store, &ladder, period, None, &mut |d, _| {
+                if matches!(
+                    d.row.status,
+                    TierStatus::Upgrade | TierStatus::Grace | TierStatus::Downgrade
+                ) {
+                    raw.push(format!("{d:?}"));
+                }
+                Ok(())
+            })
+            .unwrap();
+            let mut stored = Vec::new();
+            notable_decisions_each(&store, &ladder, period, &mut |d| {
+                stored.push(format!("{d:?}"));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(stored, raw, "{period}");
+            let watched: Vec<String> = store
+                .tier_watch(period)
+                .unwrap()
+                .into_iter()
+                .map(|w| w.account_id)
+                .collect();
+            changes += stored.len();
+            store
+                .notable_tiers_each(period, &mut |id, _, facts| {
+                    assert_eq!(facts.is_some(), watched.contains(&id), "{period} {id}");
+                    unwatched += usize::from(facts.is_none());
+                    Ok(())
+                })
+                .unwrap();
+        }
+        assert!(changes > 100, "the demo's tiers change: {changes}");
+        assert!(
+            unwatched > 0,
+            "some changes are not on the watch list (downgrades)"
+        );
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::output::{self, Format, JsonPart, Stream, stop_when_closed};
-use crate::analysis::tiers::{Decision, decisions_each, describe_gap};
+use crate::analysis::tiers::{Decision, decisions_each, describe_gap, notable_decisions_each};
 use crate::domain::Period;
 use crate::domain::tiers::TierStatus;
 use crate::error::{Error, Result};
@@ -153,23 +153,32 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
             stream.write_str(&output::table(&["tier", "members", "change", "benefits"], &rows))?;
             // The table's widths depend on every row: only the notable accounts (upgraded, in
             // grace, downgraded: a few percent) are held, never the decisions of every account.
+            let line = |d: &Decision| {
+                vec![
+                    d.account_id.clone(),
+                    d.row.held.clone().unwrap_or_else(|| "-".into()),
+                    d.row.eligible.clone().unwrap_or_else(|| "-".into()),
+                    d.row.status.as_str().to_string(),
+                    d.row.grace_until.clone().unwrap_or_default(),
+                    d.gap.as_ref().map(describe_gap).unwrap_or_default(),
+                ]
+            };
             let mut notable: Vec<Vec<String>> = Vec::new();
-            decisions_each(store, &ladder, period, before, &mut |d, held_before| {
-                let shown = keep(&d, &held_before)
-                    && (args.changes
-                        || d.row.status != TierStatus::Qualified && d.row.status != TierStatus::None);
-                if shown {
-                    notable.push(vec![
-                        d.account_id.clone(),
-                        d.row.held.clone().unwrap_or_else(|| "-".into()),
-                        d.row.eligible.clone().unwrap_or_else(|| "-".into()),
-                        d.row.status.as_str().to_string(),
-                        d.row.grace_until.clone().unwrap_or_default(),
-                        d.gap.as_ref().map(describe_gap).unwrap_or_default(),
-                    ]);
-                }
-                Ok(())
-            })?;
+            if args.changes {
+                // A tier held last month and not this one needs both months of every account.
+                decisions_each(store, &ladder, period, before, &mut |d, held_before| {
+                    if keep(&d, &held_before) {
+                        notable.push(line(&d));
+                    }
+                    Ok(())
+                })?;
+            } else {
+                // The month's statuses and watch list, as the refresh stored them.
+                notable_decisions_each(store, &ladder, period, &mut |d| {
+                    notable.push(line(&d));
+                    Ok(())
+                })?;
+            }
             stream.write_str(&format!(
                 "\n{} accounts upgraded, in grace or downgraded this month\n",
                 notable.len()

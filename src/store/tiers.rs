@@ -648,6 +648,40 @@ mod tests {
     }
 }
 
+/// The columns `tier_and_facts` reads: an account's tier row (`t`) and its watch list facts (`w`).
+const TIER_AND_FACTS: &str = "coalesce(w.account_id, t.account_id), t.held_tier, t.eligible_tier, t.status,
+    t.grace_until, w.active, w.monthly_mrr, w.tenure_months, w.overdue_invoice, w.open_severe_ticket,
+    w.detractor, w.hvc";
+
+/// An account's tier row and, when the watch list holds it, its facts (`TIER_AND_FACTS`).
+fn tier_and_facts(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, TierRow, Option<AccountFacts>)> {
+    let status: Option<String> = r.get(3)?;
+    let row = TierRow {
+        held: r.get(1)?,
+        eligible: r.get(2)?,
+        status: status
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(crate::domain::tiers::TierStatus::None),
+        grace_until: r.get(4)?,
+    };
+    let facts = match r.get::<_, Option<bool>>(5)? {
+        None => None,
+        Some(active) => {
+            let mrr: Vec<u8> = r.get(6)?;
+            Some(AccountFacts {
+                active,
+                monthly_mrr: super::tier_eval::mrr_from_bytes(&mrr),
+                tenure_months: r.get(7)?,
+                has_overdue_invoice: r.get(8)?,
+                has_open_severe_ticket: r.get(9)?,
+                is_detractor: r.get(10)?,
+                is_hvc: r.get(11)?,
+            })
+        }
+    };
+    Ok((r.get(0)?, row, facts))
+}
+
 /// One account of a month's tier watch list, as the tier evaluation stored it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watched {
@@ -664,42 +698,53 @@ impl Store {
         let what = "reading the tier watch list";
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT w.account_id, t.held_tier, t.eligible_tier, t.status, t.grace_until,
-                        w.active, w.monthly_mrr, w.tenure_months, w.overdue_invoice, w.open_severe_ticket,
-                        w.detractor, w.hvc
-                 FROM tier_watch w
+            .prepare_cached(&format!(
+                "SELECT {TIER_AND_FACTS} FROM tier_watch w
                  LEFT JOIN account_tier t ON t.period = w.period AND t.account_id = w.account_id
-                 WHERE w.period = ?1 ORDER BY w.account_id",
-            )
+                 WHERE w.period = ?1 ORDER BY w.account_id"
+            ))
             .context(what)?;
         let rows = stmt
             .query_map([period.to_string()], |r| {
-                let status: Option<String> = r.get(3)?;
-                let mrr: Vec<u8> = r.get(6)?;
+                let (account_id, row, facts) = tier_and_facts(r)?;
+                // `active` is NOT NULL in the watch list, which drives this read.
+                let facts = facts.ok_or_else(|| {
+                    rusqlite::Error::InvalidColumnType(5, "active".into(), rusqlite::types::Type::Null)
+                })?;
                 Ok(Watched {
-                    account_id: r.get(0)?,
-                    row: TierRow {
-                        held: r.get(1)?,
-                        eligible: r.get(2)?,
-                        status: status
-                            .and_then(|s| s.parse().ok())
-                            .unwrap_or(crate::domain::tiers::TierStatus::None),
-                        grace_until: r.get(4)?,
-                    },
-                    facts: AccountFacts {
-                        active: r.get(5)?,
-                        monthly_mrr: super::tier_eval::mrr_from_bytes(&mrr),
-                        tenure_months: r.get(7)?,
-                        has_overdue_invoice: r.get(8)?,
-                        has_open_severe_ticket: r.get(9)?,
-                        is_detractor: r.get(10)?,
-                        is_hvc: r.get(11)?,
-                    },
+                    account_id,
+                    row,
+                    facts,
                 })
             })
             .context(what)?;
         rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+
+    /// The accounts upgraded, in grace or downgraded at the end of `period`, handed to `f` in
+    /// account id order, each with its tier row and, when the month's watch list holds it, the
+    /// facts its decision was made on (None: a downgrade, say). An indexed read of one month.
+    pub fn notable_tiers_each(
+        &self,
+        period: Period,
+        f: &mut dyn FnMut(String, TierRow, Option<AccountFacts>) -> Result<()>,
+    ) -> Result<()> {
+        let what = "reading the month's tier changes";
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TIER_AND_FACTS} FROM account_tier t
+                 LEFT JOIN tier_watch w ON w.period = t.period AND w.account_id = t.account_id
+                 WHERE t.period = ?1 AND t.status IN ('upgrade', 'grace', 'downgrade')
+                 ORDER BY t.account_id"
+            ))
+            .context(what)?;
+        let mut rows = stmt.query([period.to_string()]).context(what)?;
+        while let Some(r) = rows.next().context(what)? {
+            let (account_id, row, facts) = tier_and_facts(r).context(what)?;
+            f(account_id, row, facts)?;
+        }
+        Ok(())
     }
 
     /// Members of each tier at the end of `period` and the month's HVC accounts, as the tier
