@@ -14,6 +14,8 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::store::actions::{ActionStatus, Filter};
 use crate::store::alerts::Alert;
+use crate::store::triage::QueueRow;
+use crate::store::triage_rank::QueueQuery;
 
 /// "1 day", "3 days".
 fn days(n: i64) -> String {
@@ -26,6 +28,48 @@ fn days(n: i64) -> String {
 
 /// How many HVC accounts at risk the digest lists.
 pub const AT_RISK: usize = 10;
+
+/// The first `AT_RISK` rows of the HVC queue in score order (of one owner: the assignee, else
+/// the account's owner), read a page of the stored queue at a time (`Store::triage_page`)
+/// rather than every account's signals.
+fn top_hvc_at_risk(store: &Store, owner: Option<&str>, today: NaiveDate) -> Result<Vec<QueueRow>> {
+    // Without an owner the first page is the answer; with one, pages are read until it is found.
+    top_hvc_at_risk_paged(store, owner, today, if owner.is_none() { AT_RISK } else { 500 })
+}
+
+fn top_hvc_at_risk_paged(
+    store: &Store,
+    owner: Option<&str>,
+    today: NaiveDate,
+    page_rows: usize,
+) -> Result<Vec<QueueRow>> {
+    // The page's owner filter (a part of the owner or the assignee, in lower case) narrows the
+    // pages to a superset of the exact matches when the name is ASCII: SQLite lower-cases only
+    // ASCII, so another name could be missed in an assignee.
+    let query = QueueQuery {
+        owner: owner.filter(|o| o.is_ascii()).map(str::to_lowercase),
+        ..QueueQuery::default()
+    };
+    let today = today.to_string();
+    let mut found = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store.triage_page(&query, &today, offset, page_rows)?;
+        let read = page.rows.len();
+        for q in page.rows {
+            if owner.is_none() || q.assignee.as_deref().or(q.owner.as_deref()) == owner {
+                found.push(q);
+                if found.len() == AT_RISK {
+                    return Ok(found);
+                }
+            }
+        }
+        offset += read;
+        if read == 0 || offset >= page.matching {
+            return Ok(found);
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigestDoc {
@@ -104,11 +148,8 @@ impl DigestDoc {
                 .or_default()
                 .push((a.id, a.title.clone(), due, late));
         }
-        let at_risk = store
-            .triage_queue(false, false, &today.to_string())?
+        let at_risk = top_hvc_at_risk(store, owner, today)?
             .into_iter()
-            .filter(|q| owner.is_none() || q.assignee.as_deref().or(q.owner.as_deref()) == owner)
-            .take(AT_RISK)
             .map(|q| {
                 let driver = q
                     .score
@@ -368,5 +409,60 @@ impl DigestDoc {
             )?;
         }
         writeln!(out, "</ul>\n</body>\n</html>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The HVC accounts at risk read a page at a time are the head of the whole queue, for
+    /// everyone and for each owner (an assignee counting before the account's owner).
+    #[test]
+    fn the_accounts_at_risk_are_the_head_of_the_whole_queue() {
+        let store = crate::demo::test_store();
+        let today = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        let queue = store.triage_queue(false, false, &today.to_string()).unwrap();
+        // An assignee other than the owner, so that the two can disagree.
+        let assigned = queue[3].account_id.clone();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO triage_state (account_id, status, assignee, updated_by, updated_at)
+                 VALUES (?1, 'assigned', 'Zed', 'test', '2026-07-01')",
+                [&assigned],
+            )
+            .unwrap();
+        let queue = store.triage_queue(false, false, &today.to_string()).unwrap();
+        let ids = |rows: Vec<QueueRow>| -> Vec<String> { rows.into_iter().map(|q| q.account_id).collect() };
+        let mut owners: Vec<Option<String>> =
+            queue.iter().filter_map(|q| q.owner.clone()).map(Some).collect();
+        owners.sort();
+        owners.dedup();
+        owners.push(Some("zed".into()));
+        owners.push(Some("Zed".into()));
+        owners.push(Some("nobody at all".into()));
+        owners.push(None);
+        for owner in owners {
+            let owner = owner.as_deref();
+            let want: Vec<String> = ids(queue
+                .iter()
+                .filter(|q| owner.is_none() || q.assignee.as_deref().or(q.owner.as_deref()) == owner)
+                .take(AT_RISK)
+                .cloned()
+                .collect());
+            assert_eq!(
+                ids(top_hvc_at_risk(&store, owner, today).unwrap()),
+                want,
+                "{owner:?}"
+            );
+            // A page of 3 rows: the pages are walked until the list is full or the queue ends.
+            assert_eq!(
+                ids(top_hvc_at_risk_paged(&store, owner, today, 3).unwrap()),
+                want,
+                "{owner:?}, pages of 3"
+            );
+        }
+        assert!(queue.len() > AT_RISK, "the demo's queue is longer than the list");
     }
 }
