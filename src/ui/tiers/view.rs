@@ -401,6 +401,19 @@ pub fn explanation(
 /// The pane's data for `snapshot --format json`: the ladder with members and change, and the
 /// accounts to watch with their explained decisions.
 pub fn pane_json(app: &App) -> Value {
+    let mut watch = Vec::new();
+    // Collecting cannot fail.
+    let _ = watch_json_each(app, &mut |row| {
+        watch.push(row);
+        Ok(())
+    });
+    let mut out = pane_json_head(app);
+    out["watch"] = Value::Array(watch);
+    out
+}
+
+/// `pane_json` without its watch list: the pane, the month and the members per tier.
+pub fn pane_json_head(app: &App) -> Value {
     use serde_json::json;
     let ladder = &app.tiers.ladder;
     let month = app.tiers.month(app.period);
@@ -413,37 +426,46 @@ pub fn pane_json(app: &App) -> Value {
                    "members": members, "change": change})
         })
         .collect();
-    let watch: Vec<Value> = month
-        .map(|m| {
-            m.watch
-                .iter()
-                .filter_map(|(why, i)| m.accounts.get(*i).map(|a| (why, a)))
-                .map(|(why, a)| {
-                    let d = &a.decision(ladder);
-                    json!({
-                        "why": match why {
-                            Watch::Upgrade => "upgrade",
-                            Watch::DowngradeRisk => "downgrade_risk",
-                            Watch::NearMiss => "near_miss",
-                        },
-                        "account_id": d.account_id,
-                        "hvc": a.hvc,
-                        "held_tier": d.row.held,
-                        "eligible_tier": d.row.eligible,
-                        "status": d.row.status.as_str(),
-                        "grace_until": d.row.grace_until,
-                        "criteria": d.criteria,
-                        "next_tier": d.next_tier,
-                        "gap": d.gap,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     json!({
         "pane": "tiers",
         "period": app.period.to_string(),
         "summary": summary,
-        "watch": watch,
     })
+}
+
+/// The watch list of `pane_json`, handed to `f` one account at a time: it grows with the
+/// accounts (14,075 at 100,000), so that an export need not hold it whole.
+pub fn watch_json_each(
+    app: &App,
+    f: &mut dyn FnMut(Value) -> crate::error::Result<()>,
+) -> crate::error::Result<()> {
+    use serde_json::json;
+    let ladder = &app.tiers.ladder;
+    let Some(m) = app.tiers.month(app.period) else {
+        return Ok(());
+    };
+    for (why, a) in m
+        .watch
+        .iter()
+        .filter_map(|(why, i)| m.accounts.get(*i).map(|a| (why, a)))
+    {
+        let d = &a.decision(ladder);
+        f(json!({
+            "why": match why {
+                Watch::Upgrade => "upgrade",
+                Watch::DowngradeRisk => "downgrade_risk",
+                Watch::NearMiss => "near_miss",
+            },
+            "account_id": d.account_id,
+            "hvc": a.hvc,
+            "held_tier": d.row.held,
+            "eligible_tier": d.row.eligible,
+            "status": d.row.status.as_str(),
+            "grace_until": d.row.grace_until,
+            "criteria": d.criteria,
+            "next_tier": d.next_tier,
+            "gap": d.gap,
+        }))?;
+    }
+    Ok(())
 }
