@@ -35,6 +35,9 @@ pub fn run(store: &mut Store, args: &AlertsArgs, format: Format, readonly: bool)
             "no alert rules in the store: import some with `cxcockpit import alert-rules FILE.toml`",
         );
     }
+    // Each rule reads its evidence once: a page cache the size of the store's usual one would be
+    // most of this command's memory, for pages the operating system caches anyway.
+    store.set_cache_kib(crate::store::COCKPIT_CACHE_KIB)?;
     let run = store.run_alerts(
         as_of,
         args.dry_run,
