@@ -109,6 +109,70 @@ impl Widths {
     }
 }
 
+/// A table too large to hold, written after one pass over its rows: each row's cells go to a
+/// temporary file as they come while the widths are fitted, and the lines are written from the
+/// file. Cells are cleaned first (`escape::line`), so none holds a line break or the unit
+/// separator that parts them in the file.
+pub struct SpooledTable {
+    widths: Widths,
+    spool: std::io::BufWriter<std::fs::File>,
+}
+
+const CELL_SEPARATOR: char = '\x1f';
+
+fn spool_error(source: std::io::Error) -> Error {
+    Error::Io {
+        context: "spooling the table to a temporary file".into(),
+        source,
+    }
+}
+
+impl SpooledTable {
+    pub fn new(header: &[&str]) -> Result<SpooledTable> {
+        let file = tempfile::tempfile().map_err(spool_error)?;
+        Ok(SpooledTable {
+            widths: Widths::of_header(header),
+            spool: std::io::BufWriter::new(file),
+        })
+    }
+
+    pub fn push(&mut self, row: &[String]) -> Result<()> {
+        let cells: Vec<String> = row.iter().map(|c| escape::line(c)).collect();
+        for (w, cell) in self.widths.widths.iter_mut().zip(&cells) {
+            *w = (*w).max(cell.width());
+        }
+        let mut line = cells.join(&CELL_SEPARATOR.to_string());
+        line.push('\n');
+        self.spool.write_all(line.as_bytes()).map_err(spool_error)
+    }
+
+    /// Writes the header and every row, padded, to `stream`; stops once its reader has gone.
+    pub fn write_to(self, stream: &mut Stream) -> Result<()> {
+        self.each_line(&mut |line| {
+            stream.write_str(line)?;
+            Ok(!stream.closed())
+        })
+    }
+
+    /// The header's line, then each row's, to `f` while it returns true.
+    fn each_line(self, f: &mut dyn FnMut(&str) -> Result<bool>) -> Result<()> {
+        use std::io::{BufRead, Seek};
+        let mut file = self.spool.into_inner().map_err(|e| spool_error(e.into_error()))?;
+        file.rewind().map_err(spool_error)?;
+        if !f(&self.widths.header_line())? {
+            return Ok(());
+        }
+        for line in std::io::BufReader::new(file).lines() {
+            let line = line.map_err(spool_error)?;
+            let cells: Vec<String> = line.split(CELL_SEPARATOR).map(str::to_string).collect();
+            if !f(&self.widths.padded(&cells))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Whether a CSV cell is a number (`-3.5`, `+1.2`, `12%`, `-0.4pt`) or the `-` that stands for
 /// none: those keep their sign; any other cell starting with `= + - @` is text a spreadsheet
 /// would run as a formula.
@@ -344,6 +408,42 @@ impl serde::Serialize for Rows<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A spooled table is the table held whole, whatever its cells hold: wide letters, line
+    /// breaks, the separator the spool uses, empty cells; and it stops when asked.
+    #[test]
+    fn a_spooled_table_is_the_table_held_whole() {
+        let header = ["id", "name", "note"];
+        let rows: Vec<Vec<String>> = vec![
+            vec!["A1".into(), "東京 Ltd".into(), "".into()],
+            vec!["A2".into(), "a\u{1f}b\nc".into(), "x\r\ny".into()],
+            vec!["A300".into(), "".into(), "\u{202E}z".into()],
+        ];
+        let mut spooled = SpooledTable::new(&header).unwrap();
+        for row in &rows {
+            spooled.push(row).unwrap();
+        }
+        let mut written = String::new();
+        spooled
+            .each_line(&mut |line| {
+                written.push_str(line);
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(written, table(&header, &rows));
+        let mut spooled = SpooledTable::new(&header).unwrap();
+        for row in &rows {
+            spooled.push(row).unwrap();
+        }
+        let mut lines = 0;
+        spooled
+            .each_line(&mut |_| {
+                lines += 1;
+                Ok(lines < 2)
+            })
+            .unwrap();
+        assert_eq!(lines, 2, "the header and one row, then stopped");
+    }
 
     #[test]
     fn csv_quotes_what_needs_it() {

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::output::{self, Format, JsonPart, Stream, out, outln, stop_when_closed};
-use crate::error::{Error, Result, SqlContext};
+use crate::error::{Error, Result};
 use crate::import::fields::{MAX_LONG_TEXT, MAX_SHORT_TEXT, too_long};
 use crate::store::Store;
 use crate::store::triage::{Action, BacktestSummary, QueueRow};
@@ -128,17 +128,10 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
             output::unless_closed(written, &stream)?;
         }
         Format::Table => {
-            // The table's widths depend on every row: a first pass over the queue fits them, a
-            // second writes the lines, so no row is held. Both passes read one snapshot of the
-            // store (a read transaction), so a write between them cannot misalign a line.
-            let snapshot =
-                rusqlite::Transaction::new_unchecked(store.conn(), rusqlite::TransactionBehavior::Deferred)
-                    .context("reading the queue")?;
-            let mut widths = output::Widths::of_header(&HEADER);
-            each(&mut |q| {
-                widths.fit(&cells(&q));
-                Ok(())
-            })?;
+            // The table's widths depend on every row: the rows are spooled to a file as they are
+            // read (one pass over the queue, no row held), then written padded.
+            let mut table = output::SpooledTable::new(&HEADER)?;
+            each(&mut |q| table.push(&cells(&q)))?;
             stream.write_str(&format!("{}\n", backtest_line(backtest.as_ref())))?;
             stream.write_str(&format!(
                 "priority queue ({}; {})\n",
@@ -148,13 +141,7 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
                     Order::MrrAtRisk => "by MRR at risk: score x MRR, highest first",
                 }
             ))?;
-            stream.write_str(&widths.header_line())?;
-            let written = each(&mut |q| {
-                stream.write_str(&widths.line(&cells(&q)))?;
-                stop_when_closed(&stream)
-            });
-            output::unless_closed(written, &stream)?;
-            snapshot.commit().context("reading the queue")?;
+            table.write_to(&mut stream)?;
         }
     }
     stream.finish()?;
