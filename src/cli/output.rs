@@ -115,24 +115,34 @@ impl Widths {
 /// separator that parts them in the file.
 pub struct SpooledTable {
     widths: Widths,
-    spool: std::io::BufWriter<std::fs::File>,
+    spool: Spool,
+}
+
+/// Where the rows wait: a temporary file, or memory where none can be made (a read-only or full
+/// temporary directory), as the table would without a spool.
+enum Spool {
+    File(std::io::BufWriter<std::fs::File>),
+    Memory(Vec<u8>),
 }
 
 const CELL_SEPARATOR: char = '\x1f';
 
 fn spool_error(source: std::io::Error) -> Error {
     Error::Io {
-        context: "spooling the table to a temporary file".into(),
+        context: "spooling the table".into(),
         source,
     }
 }
 
 impl SpooledTable {
     pub fn new(header: &[&str]) -> Result<SpooledTable> {
-        let file = tempfile::tempfile().map_err(spool_error)?;
+        let spool = match tempfile::tempfile() {
+            Ok(file) => Spool::File(std::io::BufWriter::new(file)),
+            Err(_) => Spool::Memory(Vec::new()),
+        };
         Ok(SpooledTable {
             widths: Widths::of_header(header),
-            spool: std::io::BufWriter::new(file),
+            spool,
         })
     }
 
@@ -143,7 +153,13 @@ impl SpooledTable {
         }
         let mut line = cells.join(&CELL_SEPARATOR.to_string());
         line.push('\n');
-        self.spool.write_all(line.as_bytes()).map_err(spool_error)
+        match &mut self.spool {
+            Spool::File(file) => file.write_all(line.as_bytes()).map_err(spool_error),
+            Spool::Memory(bytes) => {
+                bytes.extend_from_slice(line.as_bytes());
+                Ok(())
+            }
+        }
     }
 
     /// Writes the header and every row, padded, to `stream`; stops once its reader has gone.
@@ -157,12 +173,18 @@ impl SpooledTable {
     /// The header's line, then each row's, to `f` while it returns true.
     fn each_line(self, f: &mut dyn FnMut(&str) -> Result<bool>) -> Result<()> {
         use std::io::{BufRead, Seek};
-        let mut file = self.spool.into_inner().map_err(|e| spool_error(e.into_error()))?;
-        file.rewind().map_err(spool_error)?;
+        let rows: Box<dyn BufRead> = match self.spool {
+            Spool::File(file) => {
+                let mut file = file.into_inner().map_err(|e| spool_error(e.into_error()))?;
+                file.rewind().map_err(spool_error)?;
+                Box::new(std::io::BufReader::new(file))
+            }
+            Spool::Memory(bytes) => Box::new(std::io::Cursor::new(bytes)),
+        };
         if !f(&self.widths.header_line())? {
             return Ok(());
         }
-        for line in std::io::BufReader::new(file).lines() {
+        for line in rows.lines() {
             let line = line.map_err(spool_error)?;
             let cells: Vec<String> = line.split(CELL_SEPARATOR).map(str::to_string).collect();
             if !f(&self.widths.padded(&cells))? {
@@ -431,6 +453,20 @@ mod tests {
             })
             .unwrap();
         assert_eq!(written, table(&header, &rows));
+        // Without a temporary file, the same from memory.
+        let mut spooled = SpooledTable::new(&header).unwrap();
+        spooled.spool = Spool::Memory(Vec::new());
+        for row in &rows {
+            spooled.push(row).unwrap();
+        }
+        let mut from_memory = String::new();
+        spooled
+            .each_line(&mut |line| {
+                from_memory.push_str(line);
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(from_memory, written);
         let mut spooled = SpooledTable::new(&header).unwrap();
         for row in &rows {
             spooled.push(row).unwrap();
