@@ -904,7 +904,7 @@ impl Progress {
     }
 
     fn tick(&self, rows: u64, byte: u64) {
-        if !self.enabled || rows % 50_000 != 0 || self.started.elapsed() < Duration::from_secs(1) {
+        if !self.enabled || !rows.is_multiple_of(50_000) || self.started.elapsed() < Duration::from_secs(1) {
             return;
         }
         let pct = (100 * byte).checked_div(self.total_bytes).unwrap_or(0);

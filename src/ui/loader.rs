@@ -92,12 +92,12 @@ impl Loader {
         let current = queue.current.clone();
         let reading = current.as_ref().filter(|_| !queue.cancelled);
         queue.waiting = requests.iter().filter(|r| Some(*r) != reading).cloned().collect();
-        if let Some(current) = reading {
-            if !requests.contains(current) {
-                queue.cancelled = true;
-                if let Some(handle) = &self.interrupt {
-                    handle.interrupt();
-                }
+        if let Some(current) = reading
+            && !requests.contains(current)
+        {
+            queue.cancelled = true;
+            if let Some(handle) = &self.interrupt {
+                handle.interrupt();
             }
         }
         self.asked = requests.iter().cloned().collect();

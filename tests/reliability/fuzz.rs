@@ -294,7 +294,7 @@ fn fuzz_import(name: &'static str, extension: &str) {
         std::fs::write(&input, &data).unwrap();
         let kind = kind_of(file, &mut campaign.rng);
         let dry_run = campaign.rng.gen_bool(0.5);
-        if !dry_run || campaign.runs % 50 == 0 {
+        if !dry_run || campaign.runs.is_multiple_of(50) {
             // A fresh copy now and then, and for every import that writes.
             std::fs::copy(&base, &db).unwrap();
         }

@@ -23,11 +23,9 @@ fn target(app: &App) -> Option<String> {
 
 fn start_prompt(app: &mut App, kind: PromptKind) -> Outcome {
     let filter = kind == PromptKind::Filter;
-    if !filter {
-        if let Some(why) = &app.triage.readonly {
-            app.triage.message = Some(format!("actions unavailable: {why}"));
-            return Outcome::Continue;
-        }
+    if !filter && let Some(why) = &app.triage.readonly {
+        app.triage.message = Some(format!("actions unavailable: {why}"));
+        return Outcome::Continue;
     }
     let account = if filter {
         String::new()
