@@ -381,7 +381,7 @@ impl Store {
             .prepare_cached(
                 "WITH s AS (SELECT account_id, mrr_start, hvc FROM account_month WHERE period = ?1 AND mrr_start IS NOT NULL),
                       e AS (SELECT account_id, mrr_end FROM account_month WHERE period = ?2),
-                      w AS (SELECT a.account_id, s.hvc, a.company_size, a.industry, a.journey_id,
+                      w AS MATERIALIZED (SELECT a.account_id, s.hvc, a.company_size, a.industry, a.journey_id,
                                    coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
                             FROM s JOIN account a ON a.account_id = s.account_id
                             LEFT JOIN e ON e.account_id = s.account_id
