@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Wall time and peak memory (GNU time's maximum resident set size) of the exports that list
 # every account: tiers, triage --all and churn --by accounts over the store's whole range, in
-# each format, written to /dev/null.
+# each format, written to /dev/null; then the other reads whose output grows with the accounts
+# (the tiers pane's JSON, the digest, the alerts) and the everyday tables.
 # Usage: benches/exports.sh DB [BINARY]   (BINARY: target/release/cxcockpit, built if absent)
 # e.g.   target/release/cxcockpit demo --out /tmp/big.db --accounts 100000 --months 36 --seed 7
 #        benches/exports.sh /tmp/big.db
@@ -31,4 +32,14 @@ for format in json csv table; do
     measure "triage --all --format $format" --format "$format" triage --all
     measure "churn --by accounts --format $format" --format "$format" churn --by accounts --from "$first" --to "$last"
 done
+# The other reads whose output grows with the accounts, and the everyday tables.
+measure "tiers --period $first (the first month)" tiers --period "$first"
+measure "tiers (the month's changes)" tiers
+measure "triage (the HVC queue)" triage
+measure "churn (the last month)" churn
+measure "churn --from $first --to $last --by segment" churn --from "$first" --to "$last" --by segment
+measure "snapshot --pane tiers --format json" --format json snapshot --pane tiers
+measure "snapshot --pane tiers (first) json" --format json snapshot --pane tiers --period "$first"
+measure "digest" digest
+measure "alerts --dry-run" alerts --dry-run
 rm -f /tmp/exports-bench.$$

@@ -328,8 +328,8 @@ fn run_command(mut cli: Cli) -> Result<u8> {
             actions::run(&mut store, &args, cli.format, cli.readonly)
         }
         Some(Command::Alerts(args)) => {
-            // A dry run writes nothing, but evaluates in a transaction it rolls back.
-            let mut store = if cli.readonly {
+            // A dry run writes nothing: it reads a store this user cannot write, too.
+            let mut store = if cli.readonly || (args.dry_run && unwritable(&cli.db)) {
                 open_existing(cli.db, true)?
             } else {
                 open_writing(cli.db, "alerts")?

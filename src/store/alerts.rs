@@ -5,7 +5,9 @@
 //!
 //! A run is one immediate transaction: two runs at once are serialised by SQLite, the second sees
 //! what the first raised, and the unique index on open actions per (source, subject) refuses a
-//! duplicate even from another writer. A dry run does the same work and rolls back.
+//! duplicate even from another writer. A dry run does the same work and writes nothing.
+
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -488,12 +490,22 @@ impl Store {
     }
 
     /// Evaluates every enabled rule as of `as_of` (the day's end), in one transaction: raises
-    /// what no earlier run raised and opens its action. A dry run writes nothing.
+    /// what no earlier run raised and opens its action. A dry run writes nothing, not even in a
+    /// transaction it rolls back, so that it works on a store opened read-only: what the run
+    /// would write is kept in memory (the alerts raised, the actions opened).
     pub fn run_alerts(&mut self, as_of: NaiveDate, dry_run: bool, who: &str, now: &str) -> Result<Run> {
+        let behavior = if dry_run {
+            TransactionBehavior::Deferred
+        } else {
+            TransactionBehavior::Immediate
+        };
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .transaction_with_behavior(behavior)
             .context("starting the alerts' evaluation")?;
+        // A dry run's own alerts and actions, as the writes would have recorded them.
+        let mut raised_here: HashSet<(String, String)> = HashSet::new();
+        let mut opened_here: HashSet<(String, String)> = HashSet::new();
         let previous: Option<(String, String)> = tx
             .query_row("SELECT as_of, ran_at FROM alert_run WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -513,7 +525,7 @@ impl Store {
                     )
                     .optional()
                     .context("reading the alerts raised")?;
-                if seen.is_some() {
+                if seen.is_some() || raised_here.contains(&(rule.id.clone(), c.occurrence.clone())) {
                     continue;
                 }
                 let open: Option<i64> = tx
@@ -525,9 +537,18 @@ impl Store {
                     .optional()
                     .context("finding an open action")?;
                 let (action_id, opened) = match open {
+                    Some(id) if dry_run => (Some(id), false),
                     Some(id) => {
                         append_event(&tx, id, "alert", &c.detail, who, now)?;
                         (Some(id), false)
+                    }
+                    // Opened earlier in this dry run: the alert would join it.
+                    None if dry_run && opened_here.contains(&(source.clone(), c.subject.clone())) => {
+                        (None, false)
+                    }
+                    None if dry_run => {
+                        opened_here.insert((source.clone(), c.subject.clone()));
+                        (None, true)
                     }
                     None => {
                         let values = TitleValues {
@@ -563,34 +584,38 @@ impl Store {
                         (Some(insert_action(&tx, &new, who, now)?), true)
                     }
                 };
-                tx.execute(
-                    "INSERT INTO alert (rule_id, occurrence, account_id, metric_id, period, detail, action_id, raised_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![rule.id, c.occurrence, c.account_id, c.metric_id, c.period, c.detail, action_id, now],
-                )
-                .context("recording an alert")?;
+                if dry_run {
+                    raised_here.insert((rule.id.clone(), c.occurrence.clone()));
+                } else {
+                    tx.execute(
+                        "INSERT INTO alert (rule_id, occurrence, account_id, metric_id, period, detail, action_id, raised_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![rule.id, c.occurrence, c.account_id, c.metric_id, c.period, c.detail, action_id, now],
+                    )
+                    .context("recording an alert")?;
+                }
                 alerts.push(Alert {
                     rule: rule.id.clone(),
                     account_id: c.account_id,
                     metric_id: c.metric_id,
                     period: c.period,
                     detail: c.detail,
-                    action_id: if dry_run && opened { None } else { action_id },
+                    action_id,
                     opened,
                     raised_at: now.to_string(),
                 });
             }
         }
-        tx.execute(
-            "INSERT INTO alert_run (id, as_of, ran_at, ran_by, raised) VALUES (1, ?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET as_of = excluded.as_of, ran_at = excluded.ran_at,
-                 ran_by = excluded.ran_by, raised = excluded.raised",
-            params![as_of.to_string(), now, who, alerts.len() as i64],
-        )
-        .context("recording the alerts' watermark")?;
         if dry_run {
-            tx.rollback().context("discarding the dry run")?;
+            tx.rollback().context("ending the dry run")?;
         } else {
+            tx.execute(
+                "INSERT INTO alert_run (id, as_of, ran_at, ran_by, raised) VALUES (1, ?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET as_of = excluded.as_of, ran_at = excluded.ran_at,
+                     ran_by = excluded.ran_by, raised = excluded.raised",
+                params![as_of.to_string(), now, who, alerts.len() as i64],
+            )
+            .context("recording the alerts' watermark")?;
             tx.commit().context("committing the alerts")?;
         }
         Ok(Run {

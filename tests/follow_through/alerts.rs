@@ -317,6 +317,34 @@ fn a_dry_run_writes_nothing() {
     assert_eq!(run(&env, &[]).len(), 10, "the real run still raises them");
 }
 
+/// `--readonly` refuses a run that records and points to `alerts --dry-run`: the dry run works
+/// there (and as a user who cannot write the store: tests/reliability/readonly_dir.rs), and says
+/// what it says on the store opened for writing.
+#[test]
+fn a_dry_run_reads_a_store_opened_read_only() {
+    let env = all_rules();
+    let before = env.snapshot();
+    let writable = run(&env, &["--dry-run"]);
+    let readonly = run(&env, &["--dry-run", "--readonly"]);
+    assert_eq!(readonly, writable);
+    assert_eq!(readonly.len(), 10);
+    env.assert_unchanged(&before, "alerts --dry-run --readonly");
+    let why = refused(&env, "cron", NOW, &["--readonly", "alerts"]);
+    assert!(why.contains("use `alerts --dry-run`"), "{why}");
+    // What the dry run kept in memory is what the run records, the actions' ids aside.
+    let without_ids = |alerts: &[Value]| -> Vec<Value> {
+        alerts
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                a["action_id"] = Value::Null;
+                a
+            })
+            .collect()
+    };
+    assert_eq!(without_ids(&run(&env, &[])), without_ids(&readonly));
+}
+
 #[test]
 fn two_runs_at_once_open_no_duplicates() {
     for round in 0..3 {

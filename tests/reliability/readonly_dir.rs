@@ -122,6 +122,12 @@ fn another_user_reads_a_store_in_a_directory_they_cannot_write() {
             dry.contains("would import") && dry.contains("1 new, 1 changed"),
             "{dry}"
         );
+        // The alerts' dry run reads the store and keeps what it would write in memory.
+        let alerts = ok(&shared.run(&with(&["alerts", "--dry-run"])), "alerts --dry-run");
+        assert!(
+            alerts.contains("would raise") && alerts.contains("nothing written"),
+            "{alerts}"
+        );
     }
     // Commands that write: one line, exit 2, the reason and the way out.
     for args in [
