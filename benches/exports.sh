@@ -25,7 +25,7 @@ measure() {
     shift
     /usr/bin/time -f "%e %M" -o /tmp/exports-bench.$$ "$bin" --db "$db" --readonly "$@" >/dev/null
     read -r secs kb </tmp/exports-bench.$$
-    printf '%-40s %7.2f s %8.1f MB\n' "$what" "$secs" "$(echo "$kb / 1024" | bc -l)"
+    printf '%-48s %7.2f s %8.1f MB\n' "$what" "$secs" "$(echo "$kb / 1024" | bc -l)"
 }
 for format in json csv table; do
     measure "tiers --format $format" --format "$format" tiers
