@@ -9,7 +9,7 @@
 set -euo pipefail
 store=${1:?usage: benches/daily.sh STORE [ANSWERS]}
 answers=${2:-1000}
-bin=${CXCOCKPIT_BIN:-target/release/cxcockpit}
+bin=${CXCOCKPIT_BIN:-${CARGO_TARGET_DIR:-target}/release/cxcockpit}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cx-daily.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp "$store" "$work/store.db"
