@@ -135,15 +135,15 @@ fn spool_error(source: std::io::Error) -> Error {
 }
 
 impl SpooledTable {
-    pub fn new(header: &[&str]) -> Result<SpooledTable> {
+    pub fn new(header: &[&str]) -> SpooledTable {
         let spool = match tempfile::tempfile() {
             Ok(file) => Spool::File(std::io::BufWriter::new(file)),
             Err(_) => Spool::Memory(Vec::new()),
         };
-        Ok(SpooledTable {
+        SpooledTable {
             widths: Widths::of_header(header),
             spool,
-        })
+        }
     }
 
     pub fn push(&mut self, row: &[String]) -> Result<()> {
@@ -441,7 +441,7 @@ mod tests {
             vec!["A2".into(), "a\u{1f}b\nc".into(), "x\r\ny".into()],
             vec!["A300".into(), "".into(), "\u{202E}z".into()],
         ];
-        let mut spooled = SpooledTable::new(&header).unwrap();
+        let mut spooled = SpooledTable::new(&header);
         for row in &rows {
             spooled.push(row).unwrap();
         }
@@ -454,7 +454,7 @@ mod tests {
             .unwrap();
         assert_eq!(written, table(&header, &rows));
         // Without a temporary file, the same from memory.
-        let mut spooled = SpooledTable::new(&header).unwrap();
+        let mut spooled = SpooledTable::new(&header);
         spooled.spool = Spool::Memory(Vec::new());
         for row in &rows {
             spooled.push(row).unwrap();
@@ -467,7 +467,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(from_memory, written);
-        let mut spooled = SpooledTable::new(&header).unwrap();
+        let mut spooled = SpooledTable::new(&header);
         for row in &rows {
             spooled.push(row).unwrap();
         }

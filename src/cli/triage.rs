@@ -130,7 +130,7 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
         Format::Table => {
             // The table's widths depend on every row: the rows are spooled to a file as they are
             // read (one pass over the queue, no row held), then written padded.
-            let mut table = output::SpooledTable::new(&HEADER)?;
+            let mut table = output::SpooledTable::new(&HEADER);
             each(&mut |q| table.push(&cells(&q)))?;
             stream.write_str(&format!("{}\n", backtest_line(backtest.as_ref())))?;
             stream.write_str(&format!(
