@@ -284,6 +284,11 @@ LEFT JOIN journey j ON j.journey_id = p.journey_id
 WHERE ch.period = ?1 AND {condition}
 ORDER BY ch.mrr_lost DESC, ch.account_id";
 
+/// The order of a churn breakdown by segment: 'all', HVC and regular, then the others by name
+/// (tier groups last, as 'tier:' sorts after every other prefix).
+const SEGMENT_ORDER: &str =
+    "ORDER BY CASE WHEN segment = 'all' THEN 0 WHEN segment IN ('hvc', 'regular') THEN 1 ELSE 2 END, segment";
+
 impl Store {
     /// Each month's churn and retention for one segment; a month with no active account has
     /// figures of zero accounts (rates absent).
@@ -351,11 +356,11 @@ impl Store {
         let what = "reading churn by segment";
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT segment, n_start, n_churned, start_mrr, churned_mrr, contraction_mrr, expansion_mrr
                  FROM churn_month WHERE journey_id = ?1 AND period = ?2
-                 ORDER BY CASE WHEN segment = 'all' THEN 0 WHEN segment IN ('hvc', 'regular') THEN 1 ELSE 2 END, segment",
-            )
+                 {SEGMENT_ORDER}"
+            ))
             .context(what)?;
         let rows = stmt
             .query_map(params![journey.unwrap_or_default(), period.to_string()], |r| {
@@ -379,7 +384,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "WITH s AS (SELECT account_id, mrr_start, hvc FROM account_month WHERE period = ?1 AND mrr_start IS NOT NULL),
+                &format!("WITH s AS (SELECT account_id, mrr_start, hvc FROM account_month WHERE period = ?1 AND mrr_start IS NOT NULL),
                       e AS (SELECT account_id, mrr_end FROM account_month WHERE period = ?2),
                       w AS MATERIALIZED (SELECT a.account_id, s.hvc, a.company_size, a.industry, a.journey_id,
                                    coalesce(t.held_tier, 'none') AS tier, s.mrr_start, e.mrr_end
@@ -398,7 +403,7 @@ impl Store {
                         coalesce(sum(CASE WHEN mrr_end < mrr_start THEN mrr_start - mrr_end END), 0),
                         coalesce(sum(CASE WHEN mrr_end > mrr_start THEN mrr_end - mrr_start END), 0)
                  FROM g GROUP BY segment
-                 ORDER BY CASE WHEN segment = 'all' THEN 0 WHEN segment IN ('hvc', 'regular') THEN 1 ELSE 2 END, segment",
+                 {SEGMENT_ORDER}"),
             )
             .context("reading the churn window")?;
         let rows = stmt
@@ -507,10 +512,10 @@ impl Store {
         let what = "reading the churn segments";
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT segment FROM churn_month WHERE journey_id = ?1 AND period = ?2
-                 ORDER BY CASE WHEN segment = 'all' THEN 0 WHEN segment IN ('hvc', 'regular') THEN 1 ELSE 2 END, segment",
-            )
+                 {SEGMENT_ORDER}"
+            ))
             .context(what)?;
         let rows = stmt
             .query_map(params![journey.unwrap_or_default(), period.to_string()], |r| {
