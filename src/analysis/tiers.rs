@@ -129,6 +129,24 @@ pub fn explain(ladder: &[TierRule], account_id: String, row: TierRow, facts: &Ac
     }
 }
 
+impl Decision {
+    /// The decision's fields as the JSON documents list them, in their order (held tier to gap),
+    /// after whatever fields the document puts first: `tiers --format json` and the tiers pane's
+    /// watch list.
+    pub fn extend_json(&self, fields: &mut serde_json::Map<String, serde_json::Value>) {
+        use serde_json::json;
+        fields.extend([
+            ("held_tier".to_string(), json!(self.row.held)),
+            ("eligible_tier".to_string(), json!(self.row.eligible)),
+            ("status".to_string(), json!(self.row.status.as_str())),
+            ("grace_until".to_string(), json!(self.row.grace_until)),
+            ("criteria".to_string(), json!(self.criteria)),
+            ("next_tier".to_string(), json!(self.next_tier)),
+            ("gap".to_string(), json!(self.gap)),
+        ]);
+    }
+}
+
 /// The gap to the next tier in words: "gold: MRR short by 120.00, 2 months of tenure to go".
 pub fn describe_gap(gap: &tiers::Gap) -> String {
     let mut parts = Vec::new();

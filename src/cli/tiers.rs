@@ -66,18 +66,12 @@ pub fn run(store: &Store, args: &TiersArgs, format: Format) -> Result<u8> {
             )
     };
     let account_json = |d: &Decision| {
-        json!({
-            "account_id": d.account_id,
-            "held_tier": d.row.held,
-            "eligible_tier": d.row.eligible,
-            "status": d.row.status.as_str(),
-            "grace_until": d.row.grace_until,
-            "criteria": d.criteria,
-            "next_tier": d.next_tier,
-            "gap": d.gap,
-            "near_miss": d.near_miss,
-            "downgrade_risk": d.downgrade_risk,
-        })
+        let mut fields = serde_json::Map::new();
+        fields.insert("account_id".into(), json!(d.account_id));
+        d.extend_json(&mut fields);
+        fields.insert("near_miss".into(), json!(d.near_miss));
+        fields.insert("downgrade_risk".into(), json!(d.downgrade_risk));
+        Value::Object(fields)
     };
     // Every account's rows are read once: a page cache the size of the store's usual one would
     // be most of this command's memory, for pages the operating system caches anyway.

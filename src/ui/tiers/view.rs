@@ -450,22 +450,17 @@ pub fn watch_json_each(
         .filter_map(|(why, i)| m.accounts.get(*i).map(|a| (why, a)))
     {
         let d = &a.decision(ladder);
-        f(json!({
-            "why": match why {
-                Watch::Upgrade => "upgrade",
-                Watch::DowngradeRisk => "downgrade_risk",
-                Watch::NearMiss => "near_miss",
-            },
-            "account_id": d.account_id,
-            "hvc": a.hvc,
-            "held_tier": d.row.held,
-            "eligible_tier": d.row.eligible,
-            "status": d.row.status.as_str(),
-            "grace_until": d.row.grace_until,
-            "criteria": d.criteria,
-            "next_tier": d.next_tier,
-            "gap": d.gap,
-        }))?;
+        let why = match why {
+            Watch::Upgrade => "upgrade",
+            Watch::DowngradeRisk => "downgrade_risk",
+            Watch::NearMiss => "near_miss",
+        };
+        let mut fields = serde_json::Map::new();
+        fields.insert("why".into(), json!(why));
+        fields.insert("account_id".into(), json!(d.account_id));
+        fields.insert("hvc".into(), json!(a.hvc));
+        d.extend_json(&mut fields);
+        f(Value::Object(fields))?;
     }
     Ok(())
 }
