@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::import::fields::{MAX_LONG_TEXT, MAX_SHORT_TEXT, too_long};
 use crate::store::Store;
 use crate::store::triage::{Action, BacktestSummary, QueueRow};
+use crate::ui::text::grouped;
 
 /// The queue's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -146,19 +147,6 @@ pub fn run(store: &mut Store, args: &TriageArgs, format: Format, readonly: bool)
     }
     stream.finish()?;
     Ok(0)
-}
-
-/// A count with thousands separators: 18,000.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 /// The backtest in one line: "backtest over 24 months, 18,000 account-months: AUC 0.71; the top

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rusqlite::types::Value;
 
 use crate::domain::Period;
+use crate::ui::text::grouped;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,23 +73,10 @@ pub fn too_long(text: &str, max: usize) -> Option<String> {
     (chars > max).then(|| {
         format!(
             "{} characters, longer than the limit of {}",
-            grouped(chars),
-            grouped(max)
+            grouped(chars as u64),
+            grouped(max as u64)
         )
     })
-}
-
-/// A count with thousands separators: 100,000.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 fn plausible(text: &str) -> Result<(), String> {
@@ -127,7 +115,7 @@ impl FieldType {
                     Some(min) if number < min => Err(format!("expected a number >= {min}")),
                     _ if number.abs() > MAX_FIGURE => Err(format!(
                         "expected a number no larger than {} in magnitude (1e12)",
-                        grouped(MAX_FIGURE as usize)
+                        grouped(MAX_FIGURE as u64)
                     )),
                     _ => Ok(Value::Real(number)),
                 }

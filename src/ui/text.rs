@@ -67,6 +67,19 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// A count with thousands separators: 18,000 (the command line's and the cockpit's).
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// A number as people read it: no decimals for whole or large numbers, one from 10, two below
 /// (so 4.97 is not shown as the target 5 it misses).
 pub fn number(value: f64) -> String {
@@ -76,15 +89,8 @@ pub fn number(value: f64) -> String {
     let abs = value.abs();
     if abs >= 10_000.0 {
         let whole = value.round() as i64;
-        let digits = whole.unsigned_abs().to_string();
-        let mut grouped = String::new();
-        for (i, d) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(d);
-        }
-        if whole < 0 { format!("-{grouped}") } else { grouped }
+        let digits = grouped(whole.unsigned_abs());
+        if whole < 0 { format!("-{digits}") } else { digits }
     } else if abs >= 1000.0 || value == value.round() {
         format!("{:.0}", value)
     } else if abs >= 10.0 {
@@ -218,6 +224,11 @@ mod tests {
         assert_eq!(value(82.345, "%"), "82.3%");
         assert_eq!(value(6.0, "days"), "6 d");
         assert_eq!(value(12345.0, "count"), "12,345");
+        assert_eq!(number(-1_234_567.4), "-1,234,567");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(2_134_139), "2,134,139");
         assert_eq!(value(152.4, "USD"), "152.4 USD");
         assert_eq!(value(4.97, "score"), "4.97");
         assert_eq!(value(5.0, "score"), "5");
