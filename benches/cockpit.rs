@@ -133,6 +133,16 @@ fn pane_loads(c: &mut Criterion) {
             }),
         ),
         ("tiers", Box::new(|app| app.pane = Pane::Tiers)),
+        (
+            // The month where most accounts join a tier: the longest watch list.
+            "tiers, first month",
+            Box::new(|app| {
+                app.pane = Pane::Tiers;
+                if let Some((first, _)) = app.catalogue.range {
+                    app.period = first;
+                }
+            }),
+        ),
         ("churn", Box::new(|app| app.pane = Pane::Churn)),
         (
             "account view",

@@ -144,6 +144,19 @@ WALK = [
 ]
 
 
+def months_walk(steps):
+    """Every month of Tiers, Churn and Triage, a key each: Tiers stepped back `steps` months from
+    the last (to the first month, where most accounts join a tier: the longest watch list),
+    Churn forward from there, Triage back again. The month is shared by the panes."""
+    walk = [("open Tiers (9)", b"9")]
+    walk += [(f"Tiers: month back ([) {i + 1}", b"[") for i in range(steps)]
+    walk.append(("open Churn (8)", b"8"))
+    walk += [(f"Churn: month forward (]) {i + 1}", b"]") for i in range(steps)]
+    walk += [("back to Tiers (9)", b"9"), ("open Triage (Tab)", b"\t")]
+    walk += [(f"Triage: month back ([) {i + 1}", b"[") for i in range(steps)]
+    return walk
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", default="target/release/cxcockpit")
@@ -152,7 +165,10 @@ def main():
     parser.add_argument("--rows", type=int, default=48)
     parser.add_argument("--limit", type=float, default=30.0, help="seconds to wait for a frame")
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between keys")
+    parser.add_argument("--months", type=int, metavar="N",
+                        help="instead of the walk above: every month of Tiers, Churn and Triage, N months before the last")
     args = parser.parse_args()
+    walk = WALK if args.months is None else months_walk(args.months)
 
     started = time.monotonic()
     pid, fd = spawn(args.bin, args.db, args.cols, args.rows)
@@ -161,7 +177,7 @@ def main():
     first, full = screen.wait_frame(started, "", args.limit)
     screen.settle(args.pause)
     rows.append(("first frame (start to screen)", first, full, peak_memory_mb(pid)))
-    for label, keys in WALK:
+    for label, keys in walk:
         before = screen.text()
         sent = time.monotonic()
         os.write(fd, keys)

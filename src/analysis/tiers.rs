@@ -3,7 +3,7 @@
 //! cockpit's tiers pane and the account view all explain a decision with this code.
 
 use crate::domain::Period;
-use crate::domain::tiers::{self, AccountFacts, TierRule, TierStatus};
+use crate::domain::tiers::{self, AccountFacts, TierRule};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::tiers::TierRow;
@@ -47,12 +47,7 @@ pub fn decisions_of(
     Ok(facts
         .into_iter()
         .map(|(account_id, facts)| {
-            let row = rows.get(&account_id).cloned().unwrap_or(TierRow {
-                held: None,
-                eligible: None,
-                status: TierStatus::None,
-                grace_until: None,
-            });
+            let row = rows.get(&account_id).cloned().unwrap_or(TierRow::NONE);
             explain(ladder, account_id, row, &facts)
         })
         .collect())
@@ -167,6 +162,7 @@ pub fn describe_gap(gap: &tiers::Gap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::tiers::TierStatus;
 
     /// Every month of the demo: the changes read from the stored month are the decisions the
     /// walk over every account's rows explains, the same accounts in the same order.
