@@ -650,6 +650,65 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
     assert_eq!(sources(&store), ["settings"]);
 }
 
+/// A tier lost in a month moves churn by tier of the months after it (each account counted under
+/// the tier it held the month before), though the import reached one month: an overdue invoice
+/// for accounts holding Gold or Platinum (which ask for none), on a ladder without grace.
+#[test]
+fn a_tier_lost_by_some_accounts_moves_churn_by_tier_of_the_months_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let params = DemoParams {
+        accounts: 150,
+        months: 10,
+        seed: 11,
+        as_of: "2026-06".parse().unwrap(),
+    };
+    demo::generate(&mut store, &params).unwrap();
+    store
+        .conn()
+        .execute("UPDATE tier SET grace_months = 0", [])
+        .unwrap();
+    store.refresh().unwrap();
+    let holders: Vec<String> = rows(
+        &store,
+        "SELECT t.account_id FROM account_tier t
+         JOIN account_month m ON m.account_id = t.account_id AND m.period = '2026-05' AND m.mrr_start IS NOT NULL
+         WHERE t.period = '2026-04' AND t.held_tier IN ('gold', 'platinum')
+         ORDER BY t.account_id LIMIT 5",
+    )
+    .iter()
+    .map(|r| field(&r[0]))
+    .collect();
+    assert!(!holders.is_empty(), "the demo has Gold and Platinum accounts");
+    let churn_by_tier = |store: &Store| {
+        rows(
+            store,
+            "SELECT * FROM churn_tier_month WHERE period = '2026-05' ORDER BY journey_id, segment, tier",
+        )
+    };
+    let before = churn_by_tier(&store);
+    let path = dir.path().join("overdue.csv");
+    let lines: Vec<String> = holders
+        .iter()
+        .map(|a| format!("lost-{a},{a},2026-04-01,2026-04-10,,900"))
+        .collect();
+    std::fs::write(
+        &path,
+        format!(
+            "invoice_id,account_id,issued_on,due_on,paid_on,amount\n{}\n",
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    let report = import(&mut store, Kind::Invoices, &path);
+    assert_eq!(report.new, holders.len() as u64);
+    assert!(
+        churn_by_tier(&store) != before,
+        "2026-05's churn by tier counts the accounts under the tier they held after the import"
+    );
+    assert_same_as_full_refresh(&mut store, "a tier lost");
+}
+
 /// A setting changed to another value that the store accepts: a month moved inward, a number
 /// doubled (a window lengthened by one), a text replaced.
 fn another_value(key: &str, value: &str) -> String {

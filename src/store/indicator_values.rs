@@ -372,7 +372,8 @@ impl RowKey {
     }
 }
 
-/// Every account: its id and journey, by position.
+/// The accounts classified (every account, or those a refresh of some accounts reached): id and
+/// journey, by position.
 struct AccountIndex {
     ids: Vec<String>,
     journeys: Vec<Option<String>>,
@@ -380,7 +381,7 @@ struct AccountIndex {
 }
 
 impl AccountIndex {
-    fn load(conn: &Connection) -> Result<AccountIndex> {
+    fn load(conn: &Connection, accounts: Accounts) -> Result<AccountIndex> {
         let what = "reading accounts";
         let mut index = AccountIndex {
             ids: Vec::new(),
@@ -388,7 +389,7 @@ impl AccountIndex {
             by_id: HashMap::new(),
         };
         let mut stmt = conn
-            .prepare("SELECT account_id, journey_id FROM account")
+            .prepare(&accounts.bind("SELECT account_id, journey_id FROM account WHERE {accounts:}"))
             .context(what)?;
         let mut rows = stmt.query([]).context(what)?;
         while let Some(row) = rows.next().context(what)? {
@@ -678,7 +679,15 @@ pub(crate) fn classify(conn: &Connection, wanted: &Wanted) -> Result<Observation
     if let Some(why) = too_many(indicators.len()) {
         return Err(Error::input(why));
     }
-    let index = AccountIndex::load(conn)?;
+    // Observations count every account (below, a classification of some accounts that wants
+    // them classifies everyone first); red rows only the accounts asked for.
+    let index = AccountIndex::load(
+        conn,
+        match wanted.observed {
+            Some(_) => Accounts::All,
+            None => wanted.accounts,
+        },
+    )?;
     let mut observations = Observations {
         metrics: indicators.iter().map(|i| i.metric_id.clone()).collect(),
         ..Observations::default()

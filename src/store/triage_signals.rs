@@ -141,11 +141,15 @@ const SIGNALS_SQL: &[(&str, &str)] = &[
 ];
 
 /// The signal that rests on the tier evaluation (its grace): run once the tiers are written.
+/// The months drive (CROSS JOIN): the tier rows are looked up by month, and by account when
+/// only some accounts are refreshed. Left to the planner, which knows nothing of the temporary
+/// tables' sizes, it scanned every tier row of every month (0.36 s of a day's import at 100,000
+/// accounts).
 const TIER_SIGNALS_SQL: &[(&str, &str)] = &[(
     "tier grace",
     "INSERT INTO temp.triage_signal
          SELECT m.period, t.account_id, 'tier_downgrade_risk', 1
-         FROM temp.triage_month m JOIN account_tier t ON t.period = m.period AND t.status = 'grace'
+         FROM temp.triage_month m CROSS JOIN account_tier t ON t.period = m.period AND t.status = 'grace'
          WHERE {accounts:t}",
 )];
 

@@ -82,7 +82,7 @@ pub(super) fn add_signals(
     let mut journeys: HashMap<String, String> = HashMap::new();
     if !limits.is_empty() {
         let mut stmt = tx
-            .prepare("SELECT account_id, journey_id FROM account")
+            .prepare(&accounts.bind("SELECT account_id, journey_id FROM account WHERE {accounts:}"))
             .context(what)?;
         let mut rows = stmt.query([]).context(what)?;
         while let Some(row) = rows.next().context(what)? {
