@@ -442,6 +442,17 @@ CREATE TABLE account_signal (
     PRIMARY KEY (period, account_id, signal)
 ) STRICT, WITHOUT ROWID;
 
+-- Computed with the triage signals: the backtest's points of each month it ranks, so that a
+-- refresh of later months (a day's subscriptions) ranks the earlier months again by their stored
+-- points instead of computing every month's signals again. tenths: each account's points then in
+-- whole tenths, as little-endian 32-bit integers, accounts in id order; weights: the signature
+-- of the weights they were counted with (other weights, or other accounts, count them again).
+CREATE TABLE backtest_points (
+    period  TEXT PRIMARY KEY,
+    weights TEXT NOT NULL,
+    tenths  BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+
 -- Computed: for each indicator, the account-months in which it had an account-level value, by
 -- status against the target, and how many of those accounts churned within the next 3 months.
 CREATE TABLE indicator_outcome (

@@ -709,6 +709,83 @@ fn a_tier_lost_by_some_accounts_moves_churn_by_tier_of_the_months_after() {
     assert_same_as_full_refresh(&mut store, "a tier lost");
 }
 
+/// A day's subscriptions move the backtest's outcomes (who stayed), not the signals of the months
+/// before them: those months' points are read back from `backtest_points`, not counted again.
+/// Seen here by a month's stored points replaced by a marker before the import: the marker is
+/// still there after it, and a full refresh counts the month again.
+#[test]
+fn the_backtest_reads_back_the_points_of_the_months_before_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let params = DemoParams {
+        accounts: 150,
+        months: 10,
+        seed: 11,
+        as_of: "2026-06".parse().unwrap(),
+    };
+    demo::generate(&mut store, &params).unwrap();
+    let stored = |store: &Store| -> Vec<(String, Vec<u8>)> {
+        rows(
+            store,
+            "SELECT period, tenths FROM backtest_points ORDER BY period",
+        )
+        .into_iter()
+        .map(|r| match (&r[0], &r[1]) {
+            (Value::Text(p), Value::Blob(b)) => (p.clone(), b.clone()),
+            other => panic!("a backtest_points row: {other:?}"),
+        })
+        .collect()
+    };
+    let months: Vec<String> = stored(&store).into_iter().map(|(p, _)| p).collect();
+    // Every month with 3 months after it: 2025-09 to 2026-03.
+    assert_eq!(months.first().map(String::as_str), Some("2025-09"));
+    assert_eq!(months.last().map(String::as_str), Some("2026-03"));
+    let accounts = rows(&store, "SELECT count(*) FROM account")[0][0].clone();
+    let Value::Integer(accounts) = accounts else {
+        panic!("a count")
+    };
+    let marker: Vec<u8> = (0..accounts).flat_map(|_| 70i32.to_le_bytes()).collect();
+    store
+        .conn()
+        .execute(
+            "UPDATE backtest_points SET tenths = ?1 WHERE period = '2025-10'",
+            [&marker],
+        )
+        .unwrap();
+    let path = dir.path().join("subscriptions.csv");
+    let account_ids = rows(
+        &store,
+        "SELECT account_id FROM account ORDER BY account_id LIMIT 4",
+    );
+    let lines: Vec<String> = account_ids
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("day-{i},{},Add-on,120,2026-04-01,", field(&r[0])))
+        .collect();
+    std::fs::write(
+        &path,
+        format!(
+            "subscription_id,account_id,product,mrr,start_date,end_date\n{}\n",
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    assert_eq!(import(&mut store, Kind::Subscriptions, &path).new, 4);
+    // The refresh reached 2026-03 on (a start on a month's first day moves the month before's
+    // end): the months before were read back, the marker with them.
+    let after = stored(&store);
+    assert_eq!(after.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), months);
+    assert!(
+        after.iter().any(|(p, t)| p == "2025-10" && *t == marker),
+        "2025-10's points were read back, not counted again"
+    );
+    store.refresh().unwrap();
+    assert!(
+        stored(&store).iter().any(|(p, t)| p == "2025-10" && *t != marker),
+        "a full refresh counts every month again"
+    );
+}
+
 /// A setting changed to another value that the store accepts: a month moved inward, a number
 /// doubled (a window lengthened by one), a text replaced.
 fn another_value(key: &str, value: &str) -> String {
@@ -777,7 +854,10 @@ fn every_setting_that_moves_a_derived_figure_is_recorded_as_pending_when_changed
             .collect();
         if key.starts_with("triage_weight.") {
             assert!(
-                moved.iter().all(|t| ["triage_rank", "backtest"].contains(t)),
+                // Each is stored with the weights' signature and computed again for others.
+                moved
+                    .iter()
+                    .all(|t| ["triage_rank", "backtest", "backtest_points"].contains(t)),
                 "{key}: a weight moved {moved:?}, which no reader computes again"
             );
         } else if !moved.is_empty() {

@@ -42,7 +42,7 @@ use crate::error::{Error, Result, SqlContext};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build writes; `MIGRATIONS[v - 2]` brings a store from v-1 to v.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 /// The newest version that changed what the derived tables hold: a store older than it is
 /// refreshed in full once migrated.
 const DERIVED_CHANGED_IN: i64 = 10;
@@ -122,6 +122,8 @@ const MIGRATIONS: &[Migration] = &[
     // 12: a renamed account, or one given another owner, has its triage keys computed again; a
     // change of a setting the refresh reads is pending until a refresh applies it.
     Migration::Sql(include_str!("migrations/v12.sql")),
+    // 13: the backtest's points of each ranked month kept (backtest_points).
+    Migration::Sql(include_str!("migrations/v13.sql")),
 ];
 
 /// The CHECKs `schema.sql` states with = and OR rather than an IN list, because their tables are

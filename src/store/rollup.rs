@@ -453,11 +453,12 @@ impl Store {
                 range.is_some_and(|(_, last)| scope.subscriptions || scope.from <= last.offset(-3))
             }
         };
-        // The backtest ranks every account: it needs them all.
+        // The backtest ranks every account: it needs them all. The signals of the months before
+        // the scope's first rest on rows and derived months this refresh leaves as they are.
         let signals = if tested_changed {
-            self.signal_plan(true, Accounts::All)?
+            self.signal_plan(true, Accounts::All, scope.map(|s| s.from))?
         } else {
-            self.signal_plan(false, accounts)?
+            self.signal_plan(false, accounts, None)?
         };
         // None: the stored outcomes stay; Some(None): there is no month to observe.
         let observed = tested_changed.then(|| indicators::observed_months(range));

@@ -1,25 +1,31 @@
 //! The triage score's backtest, part of the refresh: the accounts of each month it covers
-//! (`temp.triage_month` with an outcome), ranked by their score then, and the rankings summed
-//! (`domain::triage::BacktestTally`). In two goes, so that most of the signals are read before
-//! the tier evaluation is written (`store::lanes`): the points of the usage walk's downtime as
-//! it walks, and of the signals in `temp.triage_signal` so far; then those of the signals added
-//! since (the tiers' grace), and the account months. The points are a table of whole tenths (4 bytes an account-month); the
-//! accounts ranked in every month are gathered only at the end, once the tier evaluation's
-//! memory is free.
+//! (every month with `BACKTEST_HORIZON` months after it), ranked by their score then, and the
+//! rankings summed (`domain::triage::BacktestTally`). In two goes, so that most of the signals
+//! are read before the tier evaluation is written (`store::lanes`): the points of the usage
+//! walk's downtime as it walks, and of the signals in `temp.triage_signal` so far; then those of
+//! the signals added since (the tiers' grace), and the account months. The points are a table of
+//! whole tenths (4 bytes an account-month), kept in `backtest_points`: a refresh of later months
+//! reads the earlier months' points back instead of computing their signals again (their
+//! outcomes, whether an account stayed, may still have changed). The accounts ranked in every
+//! month are gathered only at the end, once the tier evaluation's memory is free.
 
 use std::collections::HashMap;
 
 use rusqlite::Connection;
 
+use crate::domain::Period;
 use crate::domain::triage::{self, Backtest, BacktestTally, Outcome, Signal, Weights};
 use crate::error::{Result, SqlContext};
 
 const WHAT: &str = "backtesting the triage score";
 
 pub(crate) struct Gathered {
-    /// Each ranked month, numbered, with the month whose end tells whether an account stayed.
+    /// Each ranked month, numbered in month order, with the month whose end tells whether an
+    /// account stayed.
     months: HashMap<String, (u32, String)>,
-    /// Every account, numbered.
+    /// By month number: its points were read from `backtest_points`, not counted again.
+    stored: Vec<bool>,
+    /// Every account, numbered in id order (the order of `backtest_points.tenths`).
     accounts: HashMap<String, u32>,
     /// The points each account earned in each ranked month, in tenths (`triage::points` are
     /// whole tenths, so their sums are exact): account by account, month by month.
@@ -31,44 +37,113 @@ pub(crate) struct Gathered {
 }
 
 impl Gathered {
-    /// No points yet: the months and accounts the backtest ranks.
-    pub(crate) fn new(conn: &Connection) -> Result<Gathered> {
-        let mut months = HashMap::new();
-        {
-            let mut stmt = conn
-                .prepare("SELECT period, outcome FROM temp.triage_month WHERE outcome IS NOT NULL")
-                .context(WHAT)?;
-            let mut rows = stmt.query([]).context(WHAT)?;
-            while let Some(row) = rows.next().context(WHAT)? {
-                let n = months.len() as u32;
-                months.insert(row.get(0).context(WHAT)?, (n, row.get(1).context(WHAT)?));
-            }
-        }
-        let live = {
-            let mut stmt = conn
-                .prepare("SELECT period FROM temp.triage_month WHERE live")
-                .context(WHAT)?;
-            stmt.query_map([], |r| r.get(0))
-                .context(WHAT)?
-                .collect::<rusqlite::Result<Vec<String>>>()
-                .context(WHAT)?
-        };
+    /// No points yet but those stored: the months the backtest ranks (each with its outcome
+    /// month), the queue's months, and every account. The points of the ranked months before
+    /// `stored_before` are read from `backtest_points` when it holds all of them, counted with
+    /// the weights of `signature` for these same accounts; otherwise every month is counted.
+    pub(crate) fn new(
+        conn: &Connection,
+        ranked: &[(Period, Period)],
+        live: &[Period],
+        stored_before: Option<Period>,
+        signature: &str,
+    ) -> Result<Gathered> {
+        let months: HashMap<String, (u32, String)> = ranked
+            .iter()
+            .enumerate()
+            .map(|(n, (month, outcome))| (month.to_string(), (n as u32, outcome.to_string())))
+            .collect();
         let mut accounts = HashMap::new();
         {
-            let mut stmt = conn.prepare("SELECT account_id FROM account").context(WHAT)?;
+            let mut stmt = conn
+                .prepare("SELECT account_id FROM account ORDER BY account_id")
+                .context(WHAT)?;
             let mut rows = stmt.query([]).context(WHAT)?;
             while let Some(row) = rows.next().context(WHAT)? {
                 let n = accounts.len() as u32;
                 accounts.insert(row.get(0).context(WHAT)?, n);
             }
         }
-        Ok(Gathered {
+        let mut gathered = Gathered {
             tenths: vec![0; accounts.len() * months.len()],
+            stored: vec![false; months.len()],
             months,
             accounts,
             counted_up_to: 0,
-            live,
-        })
+            live: live.iter().map(Period::to_string).collect(),
+        };
+        if let Some(before) = stored_before {
+            gathered.read_stored(conn, ranked, before, signature)?;
+        }
+        Ok(gathered)
+    }
+
+    /// The stored points of the ranked months before `before`, if every one of them is stored
+    /// for these accounts and weights; none otherwise.
+    fn read_stored(
+        &mut self,
+        conn: &Connection,
+        ranked: &[(Period, Period)],
+        before: Period,
+        signature: &str,
+    ) -> Result<()> {
+        let wanted = ranked.iter().filter(|(month, _)| *month < before).count();
+        let mut stmt = conn
+            .prepare("SELECT period, tenths FROM backtest_points WHERE period < ?1 AND weights = ?2")
+            .context(WHAT)?;
+        let mut rows = stmt
+            .query(rusqlite::params![before.to_string(), signature])
+            .context(WHAT)?;
+        let mut read = 0;
+        while let Some(row) = rows.next().context(WHAT)? {
+            let period = row.get_ref(0).context(WHAT)?.as_str().unwrap_or_default();
+            let Some(&(month, _)) = self.months.get(period) else {
+                continue;
+            };
+            let tenths = row.get_ref(1).context(WHAT)?.as_blob().unwrap_or_default();
+            if tenths.len() != 4 * self.accounts.len() {
+                break;
+            }
+            for (account, value) in tenths.chunks_exact(4).enumerate() {
+                let cell = self.cell(account as u32, month);
+                self.tenths[cell] = i32::from_le_bytes([value[0], value[1], value[2], value[3]]);
+            }
+            self.stored[month as usize] = true;
+            read += 1;
+        }
+        if read != wanted {
+            self.tenths.fill(0);
+            self.stored.fill(false);
+        }
+        Ok(())
+    }
+
+    /// Whether `period`'s points were read from the store: its signals need not be counted.
+    pub(crate) fn is_stored(&self, period: &str) -> bool {
+        self.months
+            .get(period)
+            .is_some_and(|(month, _)| self.stored[*month as usize])
+    }
+
+    /// Keeps every ranked month's points (`backtest_points`), replacing those stored.
+    fn store_points(&self, conn: &Connection, signature: &str) -> Result<()> {
+        conn.execute("DELETE FROM backtest_points", []).context(WHAT)?;
+        let mut insert = conn
+            .prepare("INSERT INTO backtest_points (period, weights, tenths) VALUES (?1, ?2, ?3)")
+            .context(WHAT)?;
+        let mut months: Vec<(&String, u32)> = self.months.iter().map(|(p, (n, _))| (p, *n)).collect();
+        months.sort_unstable();
+        let mut tenths = Vec::with_capacity(4 * self.accounts.len());
+        for (period, month) in months {
+            tenths.clear();
+            for account in 0..self.accounts.len() as u32 {
+                tenths.extend_from_slice(&self.tenths[self.cell(account, month)].to_le_bytes());
+            }
+            insert
+                .execute(rusqlite::params![period, signature, tenths])
+                .context(WHAT)?;
+        }
+        Ok(())
     }
 
     /// Whether `period` is one of the queue's months, whose signals `temp.triage_signal` must
@@ -91,6 +166,9 @@ impl Gathered {
         let Some(&(month, _)) = self.months.get(period) else {
             return;
         };
+        if self.stored[month as usize] {
+            return;
+        }
         let earned = triage::points(signal, value, weights);
         if earned == 0.0 {
             return;
@@ -108,6 +186,7 @@ impl Gathered {
     /// ranked month, with its score then: the tally.
     pub(crate) fn finish(mut self, conn: &Connection, weights: &Weights) -> Result<Backtest> {
         self.count_signals(conn, weights)?;
+        self.store_points(conn, &weights.signature())?;
         let ranked = self.rank_active_accounts(conn)?;
         let mut tally = BacktestTally::default();
         for outcomes in &ranked {

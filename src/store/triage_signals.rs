@@ -214,6 +214,9 @@ struct Months {
     last: Period,
     /// The months the backtest ranks: every month with `BACKTEST_HORIZON` months after it.
     tested: Vec<Period>,
+    /// The ranked months before this one rest on nothing the refresh changed: their points may
+    /// be read from `backtest_points` rather than counted from their signals.
+    unchanged_before: Option<Period>,
     /// The queue's months: the last two.
     live: Vec<Period>,
     windows: Windows,
@@ -234,7 +237,7 @@ impl Store {
     /// computes the signals of all those months.
     pub fn refresh_signals(&mut self) -> Result<Duration> {
         let started = Instant::now();
-        let plan = self.signal_plan(true, Accounts::All)?;
+        let plan = self.signal_plan(true, Accounts::All, None)?;
         let prepared = super::lanes::in_transaction(&self.conn, || {
             let raw = prepare(&self.conn, &plan, None)?;
             add_account_month_signals(&self.conn, &plan, raw.backtest)
@@ -246,8 +249,14 @@ impl Store {
     /// What the next signal refresh computes. Without `with_backtest` the stored backtest is
     /// kept (nothing it rests on changed: see `Store::refresh_pending`) and only the queue's
     /// months are computed; and only for `accounts` (an account's signals rest on its own rows
-    /// alone). The backtest needs all.
-    pub(crate) fn signal_plan(&self, with_backtest: bool, accounts: Accounts) -> Result<Plan> {
+    /// alone). The backtest needs all. `changed_from`: the first month whose rows or derived
+    /// months changed (None: any); the signals of the months before it are as they were.
+    pub(crate) fn signal_plan(
+        &self,
+        with_backtest: bool,
+        accounts: Accounts,
+        changed_from: Option<Period>,
+    ) -> Result<Plan> {
         let with_backtest = with_backtest && accounts == Accounts::All;
         let weights = self.triage_weights().ok();
         let months = match self.period_range()? {
@@ -280,6 +289,7 @@ impl Store {
                 Some(Months {
                     last,
                     tested,
+                    unchanged_before: changed_from,
                     live,
                     windows,
                     modifiers,
@@ -314,6 +324,35 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, 
             backtest: None,
         });
     };
+    let mut backtest = match plan.weights.as_ref() {
+        Some(weights) if plan.with_backtest && !months.tested.is_empty() => {
+            let ranked: Vec<(Period, Period)> = months
+                .tested
+                .iter()
+                .map(|p| (*p, p.offset(BACKTEST_HORIZON)))
+                .collect();
+            let gathered = Gathered::new(
+                conn,
+                &ranked,
+                &months.live,
+                months.unchanged_before,
+                &weights.signature(),
+            )?;
+            Some((gathered, weights))
+        }
+        _ => None,
+    };
+    // The ranked months whose points were read back need none of their signals.
+    let computed: Vec<Period> = months
+        .tested
+        .iter()
+        .filter(|p| {
+            backtest
+                .as_ref()
+                .is_none_or(|(gathered, _)| !gathered.is_stored(&p.to_string()))
+        })
+        .copied()
+        .collect();
     conn.execute_batch(DROP_TEMP_SQL)
         .and_then(|()| conn.execute_batch(MONTHS_SQL))
         .context("preparing the triage months")?;
@@ -323,7 +362,7 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, 
             .context("preparing the triage months")?;
         let windows = &months.windows;
         let since = |p: Period, signal: Signal| p.offset(1 - windows.len_of(signal) as i32);
-        let tested = months.tested.iter().map(|p| (*p, false));
+        let tested = computed.iter().map(|p| (*p, false));
         for (p, is_live) in tested.chain(months.live.iter().map(|p| (*p, true))) {
             let (downtime, red) = (since(p, Signal::Downtime), since(p, Signal::RedIndicator));
             let usage = p.offset(-(windows.len_of(Signal::UsageDrop) as i32));
@@ -342,18 +381,12 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, 
                 .context("preparing the triage months")?;
         }
     }
-    let mut backtest = match plan.weights.as_ref() {
-        Some(weights) if plan.with_backtest && !months.tested.is_empty() => {
-            Some((Gathered::new(conn)?, weights))
-        }
-        _ => None,
-    };
     let walk_backtest = backtest.as_mut().map(|(gathered, weights)| (gathered, *weights));
     super::triage_usage::add_signals(conn, plan.accounts, walk_backtest)?;
     let observations = super::indicator_values::classify(
         conn,
         &Wanted {
-            red_months: months.tested.iter().chain(&months.live).copied().collect(),
+            red_months: computed.iter().chain(&months.live).copied().collect(),
             red_window: months.windows.len_of(Signal::RedIndicator),
             accounts: plan.accounts,
             observed,

@@ -119,12 +119,22 @@ pub(super) fn add_signals(
         .prepare("INSERT INTO temp.triage_red VALUES (?1, ?2)")
         .context(what)?;
     let none = Vec::new();
+    // Only the months some window reaches (all of them in a full refresh; the queue's months'
+    // windows when the backtest's earlier months were read back). `+period`: in key order, each
+    // account's months together, not through the month index.
+    let since = evaluated
+        .values()
+        .flat_map(|w| [&w.downtime_from, &w.usage_from, &w.red_from])
+        .min()
+        .cloned()
+        .unwrap_or_default();
     let mut stmt = tx
         .prepare(&accounts.bind(
-            "SELECT account_id, period, downtime_hours, usage_index FROM usage_month WHERE {accounts:}",
+            "SELECT account_id, period, downtime_hours, usage_index FROM usage_month
+             WHERE {accounts:} AND +period >= ?1",
         ))
         .context(what)?;
-    let mut rows = stmt.query([]).context(what)?;
+    let mut rows = stmt.query([&since]).context(what)?;
     let mut account = String::new();
     let mut account_limits = &none;
     // The account's months so far, in period order (the table's key order).

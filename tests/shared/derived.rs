@@ -2,7 +2,7 @@
 //! compare between an incremental and a full refresh (tests/import_roundtrip.rs) and after a
 //! killed import (tests/reliability/kill.rs). A table added to the refresh belongs here.
 
-pub const DERIVED: [(&str, &str); 16] = [
+pub const DERIVED: [(&str, &str); 17] = [
     (
         "account_month",
         "SELECT * FROM account_month ORDER BY account_id, period",
@@ -51,6 +51,7 @@ pub const DERIVED: [(&str, &str); 16] = [
         "SELECT * FROM indicator_outcome ORDER BY metric_id, status",
     ),
     ("triage_rank", "SELECT * FROM triage_rank ORDER BY account_id"),
+    ("backtest_points", "SELECT * FROM backtest_points ORDER BY period"),
     (
         "backtest",
         "SELECT * FROM setting WHERE key LIKE 'triage_backtest.%' ORDER BY key",
