@@ -441,9 +441,8 @@ fn assert_same_as_full_refresh(store: &mut Store, what: &str) {
     }
 }
 
-#[test]
-fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
-    let dir = tempfile::tempdir().unwrap();
+/// The demo store the refresh tests import into: 150 accounts, 2025-09 to 2026-06.
+fn small_demo() -> Store {
     let mut store = Store::open_in_memory().unwrap();
     let params = DemoParams {
         accounts: 150,
@@ -452,6 +451,13 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
         as_of: "2026-06".parse().unwrap(),
     };
     demo::generate(&mut store, &params).unwrap();
+    store
+}
+
+#[test]
+fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = small_demo();
     assert!(
         store.pending().unwrap().is_empty(),
         "the demo's full refresh settled its rows"
@@ -656,14 +662,7 @@ fn after_each_kind_of_import_the_incremental_refresh_equals_a_full_one() {
 #[test]
 fn a_tier_lost_by_some_accounts_moves_churn_by_tier_of_the_months_after() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_in_memory().unwrap();
-    let params = DemoParams {
-        accounts: 150,
-        months: 10,
-        seed: 11,
-        as_of: "2026-06".parse().unwrap(),
-    };
-    demo::generate(&mut store, &params).unwrap();
+    let mut store = small_demo();
     store
         .conn()
         .execute("UPDATE tier SET grace_months = 0", [])
@@ -716,14 +715,7 @@ fn a_tier_lost_by_some_accounts_moves_churn_by_tier_of_the_months_after() {
 #[test]
 fn the_backtest_reads_back_the_points_of_the_months_before_an_import() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_in_memory().unwrap();
-    let params = DemoParams {
-        accounts: 150,
-        months: 10,
-        seed: 11,
-        as_of: "2026-06".parse().unwrap(),
-    };
-    demo::generate(&mut store, &params).unwrap();
+    let mut store = small_demo();
     let stored = |store: &Store| -> Vec<(String, Vec<u8>)> {
         rows(
             store,
