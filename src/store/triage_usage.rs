@@ -119,9 +119,9 @@ pub(super) fn add_signals(
         .prepare("INSERT INTO temp.triage_red VALUES (?1, ?2)")
         .context(what)?;
     let none = Vec::new();
-    // Only the months some window reaches (all of them in a full refresh; the queue's months'
-    // windows when the backtest's earlier months were read back). `+period`: in key order, each
-    // account's months together, not through the month index.
+    // Only the months some evaluated month's windows reach (the queue's months' alone when the
+    // backtest's earlier months were read back). `+period`: in key order, each account's months
+    // together, not through the month index.
     let since = evaluated
         .values()
         .flat_map(|w| [&w.downtime_from, &w.usage_from, &w.red_from])
