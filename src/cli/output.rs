@@ -441,32 +441,28 @@ mod tests {
             vec!["A2".into(), "a\u{1f}b\nc".into(), "x\r\ny".into()],
             vec!["A300".into(), "".into(), "\u{202E}z".into()],
         ];
-        let mut spooled = SpooledTable::new(&header);
-        for row in &rows {
-            spooled.push(row).unwrap();
-        }
-        let mut written = String::new();
-        spooled
-            .each_line(&mut |line| {
-                written.push_str(line);
-                Ok(true)
-            })
-            .unwrap();
+        // The rows spooled (to a temporary file, or in memory), then every line written.
+        let spooled_whole = |in_memory: bool| {
+            let mut spooled = SpooledTable::new(&header);
+            if in_memory {
+                spooled.spool = Spool::Memory(Vec::new());
+            }
+            for row in &rows {
+                spooled.push(row).unwrap();
+            }
+            let mut written = String::new();
+            spooled
+                .each_line(&mut |line| {
+                    written.push_str(line);
+                    Ok(true)
+                })
+                .unwrap();
+            written
+        };
+        let written = spooled_whole(false);
         assert_eq!(written, table(&header, &rows));
         // Without a temporary file, the same from memory.
-        let mut spooled = SpooledTable::new(&header);
-        spooled.spool = Spool::Memory(Vec::new());
-        for row in &rows {
-            spooled.push(row).unwrap();
-        }
-        let mut from_memory = String::new();
-        spooled
-            .each_line(&mut |line| {
-                from_memory.push_str(line);
-                Ok(true)
-            })
-            .unwrap();
-        assert_eq!(from_memory, written);
+        assert_eq!(spooled_whole(true), written);
         let mut spooled = SpooledTable::new(&header);
         for row in &rows {
             spooled.push(row).unwrap();

@@ -25,8 +25,8 @@ const BACKTEST_HORIZON: i32 = 3;
 
 /// The months the refresh evaluates: each month's end (`day`, the first day of the next month,
 /// is the evaluation date) and where its windows counted in months start (`Signal::
-/// default_window`, settings `triage_window_months.*`); `live`: one of the queue's two months;
-/// `outcome`: for a month the backtest ranks, the month whose end says whether an account stayed.
+/// default_window`, settings `triage_window_months.*`); `live`: one of the queue's two months
+/// (the others are months the backtest ranks, whose outcome months `Gathered` holds).
 const MONTHS_SQL: &str = "
 CREATE TEMP TABLE triage_month (
     period           TEXT PRIMARY KEY,
@@ -35,8 +35,7 @@ CREATE TEMP TABLE triage_month (
     usage_from       TEXT NOT NULL,
     red_from         TEXT NOT NULL,
     contraction_from TEXT NOT NULL,
-    live             INTEGER NOT NULL,
-    outcome          TEXT
+    live             INTEGER NOT NULL
 );
 CREATE TEMP TABLE triage_signal (period TEXT, account_id TEXT, signal TEXT, value REAL);
 CREATE TEMP TABLE triage_red (period TEXT, account_id TEXT);
@@ -358,7 +357,7 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, 
         .context("preparing the triage months")?;
     {
         let mut insert = conn
-            .prepare("INSERT INTO temp.triage_month VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .prepare("INSERT INTO temp.triage_month VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
             .context("preparing the triage months")?;
         let windows = &months.windows;
         let since = |p: Period, signal: Signal| p.offset(1 - windows.len_of(signal) as i32);
@@ -366,7 +365,6 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, 
         for (p, is_live) in tested.chain(months.live.iter().map(|p| (*p, true))) {
             let (downtime, red) = (since(p, Signal::Downtime), since(p, Signal::RedIndicator));
             let usage = p.offset(-(windows.len_of(Signal::UsageDrop) as i32));
-            let outcome = (!is_live).then(|| p.offset(BACKTEST_HORIZON).to_string());
             insert
                 .execute(params![
                     p.to_string(),
@@ -376,7 +374,6 @@ pub(crate) fn prepare(conn: &Connection, plan: &Plan, observed: Option<(Period, 
                     red.to_string(),
                     since(p, Signal::MrrContraction).to_string(),
                     is_live,
-                    outcome,
                 ])
                 .context("preparing the triage months")?;
         }
