@@ -13,6 +13,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Statement};
 use super::Problem;
 use super::kinds::Spec;
 use crate::error::{Result, SqlContext};
+use crate::store::indexes::PlainIndexes;
 
 /// Below this many rows, rebuilding the indexes costs more than it saves.
 const DEFER_INDEXES_FROM_ROWS: u64 = 50_000;
@@ -247,7 +248,7 @@ fn insert_sql(spec: &Spec, columns: &[&str]) -> String {
 /// they enforce the data's rules. The table's insert trigger too, when the writer can record
 /// what it would (`Writer::record_inserts`); validating triggers stay.
 pub struct SetAside {
-    indexes: Vec<String>,
+    indexes: PlainIndexes,
     /// The `CREATE TRIGGER` of the table's `{table}_changed_insert`, while it is set aside.
     insert_trigger: Option<String>,
 }
@@ -264,28 +265,13 @@ impl SetAside {
         existing_rows: u64,
     ) -> Result<SetAside> {
         let mut set_aside = SetAside {
-            indexes: Vec::new(),
+            indexes: PlainIndexes::default(),
             insert_trigger: None,
         };
         if expected_rows < DEFER_INDEXES_FROM_ROWS || expected_rows < existing_rows {
             return Ok(set_aside);
         }
-        let mut stmt = conn
-            .prepare(
-                "SELECT s.name, s.sql FROM sqlite_schema s JOIN pragma_index_list(?1) l ON l.name = s.name
-                 WHERE s.type = 'index' AND s.sql IS NOT NULL AND NOT l.\"unique\"",
-            )
-            .context("listing indexes")?;
-        let found: Vec<(String, String)> = stmt
-            .query_map([spec.table], |r| Ok((r.get(0)?, r.get(1)?)))
-            .context("listing indexes")?
-            .collect::<rusqlite::Result<_>>()
-            .context("listing indexes")?;
-        for (name, _) in &found {
-            conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
-                .context("setting an index aside")?;
-        }
-        set_aside.indexes = found.into_iter().map(|(_, sql)| sql).collect();
+        set_aside.indexes = PlainIndexes::set_aside(conn, spec.table)?;
         if Inserted::new(spec, columns).is_some() {
             let name = format!("{}_changed_insert", spec.table);
             set_aside.insert_trigger = conn
@@ -318,11 +304,7 @@ impl SetAside {
             return Ok(());
         }
         crate::store::parallel_sorts(conn, true)?;
-        let built = self
-            .indexes
-            .iter()
-            .try_for_each(|sql| conn.execute_batch(sql))
-            .context("rebuilding an index");
+        let built = self.indexes.rebuild(conn);
         crate::store::parallel_sorts(conn, false)?;
         built
     }

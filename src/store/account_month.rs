@@ -170,15 +170,16 @@ pub fn refresh(tx: &Transaction<'_>, first: Period, last: Period, keep_before: b
 
     // The stored months this refresh replaces (every month, or those from `first` on), in key
     // order: only the rows that changed are written (`rewrite`).
+    let scope = match keep_before {
+        true => Scope::from_period(tx, "account_month", "+period >= ?", &first.to_string())?,
+        false => Scope::all(),
+    };
     let mut rewrite = Rewrite::new(
         tx,
         "account_month",
         &["account_id", "period"],
         &["mrr_start", "mrr_end", "hvc"],
-        match keep_before {
-            true => Scope::new("+period >= ?", vec![Value::Text(first.to_string())]),
-            false => Scope::all(),
-        },
+        scope,
         "writing account months",
     )?;
     let mut stored_read = rewrite.prepare_stored(tx)?;

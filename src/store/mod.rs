@@ -12,6 +12,7 @@ pub mod check;
 pub mod churn;
 mod churn_reads;
 mod facts;
+pub(crate) mod indexes;
 mod indicator_values;
 pub(crate) use indicator_values::too_many_indicators;
 pub mod indicators;

@@ -16,12 +16,15 @@ use std::cmp::Ordering;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Rows, Statement, params_from_iter};
 
+use super::indexes::PlainIndexes;
 use crate::error::{Result, SqlContext};
 
 /// The stored rows a rewrite compares against, in key order: `SELECT key..., value... FROM table
 /// WHERE ... ORDER BY key...` (the columns in the rewrite's order).
 pub(crate) struct Stored<'s> {
-    rows: Rows<'s>,
+    /// None once the rewrite cleared the rows in scope: the statement is reset, as SQLite drops
+    /// no index while a read of its table is under way.
+    rows: Option<Rows<'s>>,
     key_len: usize,
     head: Option<Vec<Value>>,
     what: &'static str,
@@ -39,7 +42,7 @@ impl<'s> Stored<'s> {
     /// `rows` in ascending order of their first `key_len` columns.
     fn new(rows: Rows<'s>, key_len: usize, what: &'static str) -> Result<Self> {
         let mut stored = Stored {
-            rows,
+            rows: Some(rows),
             key_len,
             head: None,
             what,
@@ -51,7 +54,10 @@ impl<'s> Stored<'s> {
     /// The next stored row above the one in hand, if any.
     fn advance(&mut self) -> Result<()> {
         let passed = self.head.take();
-        while let Some(row) = self.rows.next().context(self.what)? {
+        let Some(rows) = self.rows.as_mut() else {
+            return Ok(());
+        };
+        while let Some(row) = rows.next().context(self.what)? {
             let columns = row.as_ref().column_count();
             let mut values = Vec::with_capacity(columns);
             for i in 0..columns {
@@ -96,6 +102,24 @@ impl Scope {
             params,
         }
     }
+
+    /// The rows of `table` whose `period` is `floor` or later, written `condition` (with `?`
+    /// for the floor): the whole table when no stored row lies before the floor, so that a
+    /// rewrite in which most rows change clears it at once (SQLite frees its pages, where a
+    /// condition deletes row by row) and builds its indexes once (`PlainIndexes`).
+    pub(crate) fn from_period(conn: &Connection, table: &str, condition: &str, floor: &str) -> Result<Scope> {
+        let any_before: bool = conn
+            .query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE period < ?1)"),
+                [floor],
+                |r| r.get(0),
+            )
+            .context("reading the stored months")?;
+        Ok(match any_before {
+            true => Scope::new(condition, vec![Value::Text(floor.to_string())]),
+            false => Scope::all(),
+        })
+    }
 }
 
 /// The rows a rewrite compares before it decides whether comparing pays.
@@ -126,6 +150,10 @@ pub(crate) struct Rewrite<'c> {
     scope: Scope,
     stored_sql: String,
     mode: Mode,
+    conn: &'c Connection,
+    /// The table's plain indexes while a clear of the whole table is refilled.
+    indexes_aside: Option<PlainIndexes>,
+    table: String,
     what: &'static str,
     pub changes: Changes,
 }
@@ -205,6 +233,9 @@ impl<'c> Rewrite<'c> {
                 _ => Some(conn.prepare(&update).context(what)?),
             },
             delete: conn.prepare(&delete).context(what)?,
+            conn,
+            indexes_aside: None,
+            table: table.to_string(),
             what,
             changes: Changes::default(),
         })
@@ -253,7 +284,13 @@ impl<'c> Rewrite<'c> {
             .context(self.what)?;
         self.changes.deleted += gone as u64;
         stored.head = None;
+        stored.rows = None;
         self.mode = Mode::Appending;
+        // The whole table is written again: its indexes are built once at the end instead of
+        // row by row (`PlainIndexes`).
+        if self.scope.condition == "1" {
+            self.indexes_aside = Some(PlainIndexes::set_aside(self.conn, &self.table)?);
+        }
         rows.into_iter().try_for_each(|row| self.append(row))
     }
 
@@ -308,7 +345,10 @@ impl<'c> Rewrite<'c> {
             stored.head = Some(head);
             stored.advance()?;
         }
-        Ok(())
+        match self.indexes_aside.take() {
+            Some(indexes) => indexes.rebuild(self.conn),
+            None => Ok(()),
+        }
     }
 }
 
@@ -402,6 +442,7 @@ fn same_values(stored: &[Value], new: &[Value]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::OptionalExtension;
 
     fn table() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
@@ -515,6 +556,48 @@ mod tests {
         let changes = rewrite(&conn, &[]);
         assert_eq!(changes.deleted, 5);
         assert!(contents(&conn).is_empty());
+    }
+
+    #[test]
+    fn a_whole_table_written_anew_builds_its_index_once_after_the_rows() {
+        let conn = table();
+        let index_of_t = |conn: &Connection| -> Option<String> {
+            conn.query_row(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 't'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap()
+        };
+        // More rows than the probe, every one new: the rewrite clears the table and appends.
+        let new: Vec<Vec<Value>> = (0..PROBE_ROWS + 10)
+            .map(|i| row(&format!("n{i:05}"), &format!("{}", i % 7), Some(i as f64), 0))
+            .collect();
+        let mut rewrite = Rewrite::new(&conn, "t", &["k", "j"], &["v", "w"], Scope::all(), "test").unwrap();
+        let mut read = rewrite.prepare_stored(&conn).unwrap();
+        let mut stored = Stored::read(&mut read, &rewrite).unwrap();
+        for row in &new {
+            rewrite.put(&mut stored, row).unwrap();
+        }
+        assert_eq!(index_of_t(&conn), None, "set aside while the rows are appended");
+        rewrite.finish(&mut stored).unwrap();
+        assert_eq!(index_of_t(&conn).as_deref(), Some("t_by_j"));
+        let by_index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM t INDEXED BY t_by_j WHERE j = '3'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            by_index,
+            (0..PROBE_ROWS + 10).filter(|i| i % 7 == 3).count() as i64
+        );
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
 
     #[test]
