@@ -28,6 +28,7 @@ pub mod tier_eval;
 pub mod tiers;
 pub mod triage;
 mod triage_backtest;
+mod triage_mrr;
 pub mod triage_rank;
 mod triage_signals;
 mod triage_usage;

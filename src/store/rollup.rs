@@ -477,15 +477,21 @@ impl Store {
             (Some(_), Accounts::All) => self.tier_range(tiers_from)?,
             _ => None,
         };
+        // Where each lane is, in the log (--verbose): whether the lanes end together, or which
+        // one the refresh waits for.
+        let mark =
+            |step: &str| tracing::debug!(ms = started.elapsed().as_millis() as u64, step, "refresh lane");
         let mut main = |reached: &dyn Fn(lanes::Milestone)| {
             stage(STAGE_ROLLUPS);
             let rollup = self.refresh_rollups_in(scope)?;
             reached(lanes::Milestone::AccountMonths);
+            mark("main: account months");
             release_freed_memory();
             stage(STAGE_TIERS);
             let given = raw_tier_facts.take();
             let tiers = self.evaluate_tiers_given(tiers_from, accounts, given)?;
             reached(lanes::Milestone::Tiers);
+            mark("main: tiers");
             release_freed_memory();
             stage(STAGE_SIGNALS);
             Ok((rollup, tiers))
@@ -505,6 +511,7 @@ impl Store {
                     triage_signals::prepare(conn, &signals, observed.flatten())
                 })
             })?;
+            mark("side: prepared");
             // The usage walk's and the classification's working memory, freed while the main
             // lane's peak (the tiers) is still to come.
             release_freed_memory();
@@ -513,7 +520,9 @@ impl Store {
                     lanes::in_transaction(conn, || super::tier_eval::raw_facts(conn, range, Accounts::All))
                 })?;
             }
+            mark("side: raw tier facts offered");
             waiter.until(lanes::Milestone::AccountMonths)?;
+            mark("side: waited for account months");
             let (counts, prepared) = lanes::in_transaction(conn, || {
                 let counts = timed(&mut indicators_took, || {
                     observed
@@ -528,15 +537,19 @@ impl Store {
                 })?;
                 Ok((counts, prepared))
             })?;
+            mark("side: counted, account-month signals");
             drop(observations);
             release_freed_memory();
             waiter.until(lanes::Milestone::Tiers)?;
+            mark("side: waited for tiers");
             timed(&mut signals_took, || {
                 triage_signals::write(conn, &signals, prepared)
             })?;
+            mark("side: signals written");
             if let Some(counts) = &counts {
                 timed(&mut indicators_took, || indicators::write_outcomes(conn, counts))?;
             }
+            mark("side: outcomes written");
             Ok((signals_took, indicators_took))
         };
         let alongside = second.is_some();

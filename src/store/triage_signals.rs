@@ -51,7 +51,7 @@ CREATE TEMP TABLE triage_live (period TEXT, account_id TEXT, signal TEXT, value 
 /// that is when t < d <= date(t, '+N days'), so each event row finds its months as a range of
 /// `day` (the CROSS JOINs keep the event table outside). Windows counted in months are columns
 /// of `temp.triage_month`. These read the raw rows alone; those that read the refresh's own
-/// tables run once it has written them (`ACCOUNT_MONTH_SIGNALS_SQL`, `TIER_SIGNALS_SQL`).
+/// tables run once it has written them (`triage_mrr`, `TIER_SIGNALS_SQL`).
 const SIGNALS_SQL: &[(&str, &str)] = &[
     (
         "open tickets",
@@ -150,17 +150,6 @@ const TIER_SIGNALS_SQL: &[(&str, &str)] = &[(
          SELECT m.period, t.account_id, 'tier_downgrade_risk', 1
          FROM temp.triage_month m CROSS JOIN account_tier t ON t.period = m.period AND t.status = 'grace'
          WHERE {accounts:t}",
-)];
-
-/// The signal that rests on the account months (MRR): run once they are written.
-const ACCOUNT_MONTH_SIGNALS_SQL: &[(&str, &str)] = &[(
-    "MRR contraction",
-    // MRR at the start of the window's first month against the end of the month.
-    "INSERT INTO temp.triage_signal
-         SELECT m.period, e.account_id, 'mrr_contraction', s.mrr_start - e.mrr_end
-         FROM temp.triage_month m JOIN account_month e ON e.period = m.period
-         JOIN account_month s ON s.account_id = e.account_id AND s.period = m.contraction_from
-         WHERE {accounts:e} AND e.mrr_end IS NOT NULL AND e.mrr_end < s.mrr_start",
 )];
 
 /// The queue's months only: their signals into `account_signal`, with what only the queue
@@ -409,10 +398,12 @@ pub(crate) fn add_account_month_signals(
     plan: &Plan,
     backtest: Option<Gathered>,
 ) -> Result<Prepared> {
-    let Some(months) = &plan.months else {
+    let Some(_) = &plan.months else {
         return Ok(Prepared { backtest: None });
     };
-    run(conn, ACCOUNT_MONTH_SIGNALS_SQL, plan, months)?;
+    let mut backtest = backtest;
+    let walk_backtest = backtest.as_mut().zip(plan.weights.as_ref());
+    super::triage_mrr::add_signals(conn, plan.accounts, walk_backtest)?;
     let backtest = match (backtest, plan.weights.as_ref()) {
         (Some(mut gathered), Some(weights)) => {
             gathered.count_signals(conn, weights)?;
