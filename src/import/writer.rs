@@ -317,15 +317,7 @@ mod tests {
     use crate::store::Store;
     use clap::ValueEnum;
 
-    fn indexes(conn: &Connection, table: &str) -> Vec<String> {
-        let mut stmt = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 ORDER BY 1")
-            .unwrap();
-        stmt.query_map([table], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
-    }
+    use crate::store::indexes::index_names as indexes;
 
     #[test]
     fn large_loads_set_plain_indexes_aside_and_restore_them() {
