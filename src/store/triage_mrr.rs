@@ -30,20 +30,26 @@ pub(super) fn add_signals(
     accounts: Accounts,
     mut backtest: Option<(&mut Gathered, &Weights)>,
 ) -> Result<()> {
-    // Each evaluated month and the first month of its window, in month order.
-    let mut evaluated: Vec<(Period, Period)> = Vec::new();
+    // Each evaluated month, the first month of its window, its text and whether its points go
+    // to the backtest, in month order: worked out once, not per signal.
+    let mut evaluated: Vec<(Period, Period, String, bool)> = Vec::new();
     {
         let mut stmt = conn
             .prepare("SELECT period, contraction_from FROM temp.triage_month ORDER BY period")
             .context(WHAT)?;
         let mut rows = stmt.query([]).context(WHAT)?;
         while let Some(row) = rows.next().context(WHAT)? {
-            evaluated.push((period_at(row, 0)?, period_at(row, 1)?));
+            let period = period_at(row, 0)?;
+            let label = period.to_string();
+            let to_points = backtest
+                .as_ref()
+                .is_some_and(|(gathered, _)| !gathered.is_live(&label));
+            evaluated.push((period, period_at(row, 1)?, label, to_points));
         }
     }
     let (Some(first), Some(last)) = (
-        evaluated.iter().map(|(_, from)| *from).min(),
-        evaluated.last().map(|(p, _)| *p),
+        evaluated.iter().map(|(_, from, _, _)| *from).min(),
+        evaluated.last().map(|(p, _, _, _)| *p),
     ) else {
         return Ok(());
     };
@@ -61,7 +67,7 @@ pub(super) fn add_signals(
     let mut account = String::new();
     let mut months: Vec<Month> = Vec::new();
     let mut signal = |account: &str, months: &[Month]| -> Result<()> {
-        for (period, from) in &evaluated {
+        for (period, from, label, to_points) in &evaluated {
             let Some(end) = mrr(months, *period, |m| m.end) else {
                 continue;
             };
@@ -71,10 +77,9 @@ pub(super) fn add_signals(
             if end >= start {
                 continue;
             }
-            let label = period.to_string();
             match backtest.as_mut() {
-                Some((gathered, weights)) if !gathered.is_live(&label) => {
-                    gathered.add_points(&label, account, Signal::MrrContraction, start - end, weights)
+                Some((gathered, weights)) if *to_points => {
+                    gathered.add_points(label, account, Signal::MrrContraction, start - end, weights)
                 }
                 _ => {
                     insert
